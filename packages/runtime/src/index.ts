@@ -1,1 +1,15 @@
-export {};
+export {
+  EXECUTION_PROVIDER_CHOICES,
+  EXECUTION_PROVIDERS,
+  listExecutionProviders,
+  resolveExecutionProvider,
+  type ExecutionProvider,
+  type ExecutionProviderChoice,
+  type ExecutionProviderStatus,
+} from './execution-provider.js';
+export { fromFloat16Bits, toFloat16Bits } from './float16.js';
+export { loadModel, type GraphOptimizationLevel, type LoadedModel, type LoadModelOptions } from './load-model.js';
+export { ExecutionProviderError, ModelLoadError } from './model-errors.js';
+export type { ModelSignature, SampleDtype, TimestepDtype, TimestepLayout } from './model-signature.js';
+export { OnnxDenoiser } from './onnx-denoiser.js';
+export { onnxruntimeVersion } from './versions.js';

@@ -1,1 +1,11 @@
-export {};
+export { elementsPerImage, type Denoiser, type DenoiserSpec } from './denoiser.js';
+export { createGenerator, GENERATOR_KINDS, type GeneratorKind } from './noise-generator.js';
+export { NonFiniteError, SamplingAbortedError } from './sampling-errors.js';
+export {
+  sample,
+  type SampleOptions,
+  type SampleResult,
+  type SampleTimings,
+  type StepEvent,
+  type TraceRecord,
+} from './sample.js';

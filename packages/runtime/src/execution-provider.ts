@@ -1,0 +1,62 @@
+import * as ort from 'onnxruntime-node';
+import { ExecutionProviderError } from './model-errors.js';
+import { probeModelBytes } from './probe-model.js';
+
+export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
+export type ExecutionProviderChoice = ExecutionProvider | 'auto';
+export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'webgpu', 'cuda'];
+export const EXECUTION_PROVIDER_CHOICES: readonly ExecutionProviderChoice[] = [...EXECUTION_PROVIDERS, 'auto'];
+/** 'auto' takes the first usable one in this order. */
+const AUTO_ORDER: readonly ExecutionProvider[] = ['cuda', 'webgpu', 'cpu'];
+
+export interface ExecutionProviderStatus {
+  readonly name: ExecutionProvider;
+  /** Shipped inside onnxruntime-node (cpu, webgpu) or installed separately (cuda). */
+  readonly bundled: boolean;
+  readonly usable: boolean;
+  /** Why it is not usable: the first line of onnxruntime's error. */
+  readonly reason?: string;
+}
+
+/** Which execution providers can start a session on this machine, found by creating a tiny probe session with each. */
+export async function listExecutionProviders(): Promise<readonly ExecutionProviderStatus[]> {
+  const backends = new Map(ort.listSupportedBackends().map((b) => [b.name, b.bundled]));
+  const statuses: ExecutionProviderStatus[] = [];
+  for (const name of EXECUTION_PROVIDERS) {
+    const bundled = backends.get(name) ?? false;
+    try {
+      const session = await ort.InferenceSession.create(probeModelBytes(), {
+        executionProviders: [name],
+        logSeverityLevel: 4,
+      });
+      await session.release();
+      statuses.push({ name, bundled, usable: true });
+    } catch (error) {
+      statuses.push({ name, bundled, usable: false, reason: firstLine(error) });
+    }
+  }
+  return statuses;
+}
+
+/** Turns a choice into a provider that is usable here, or fails naming the usable ones: never a silent fallback. */
+export async function resolveExecutionProvider(choice: ExecutionProviderChoice): Promise<ExecutionProvider> {
+  if (!EXECUTION_PROVIDER_CHOICES.includes(choice)) {
+    throw new ExecutionProviderError(
+      `unknown execution provider '${String(choice)}'; allowed: ${EXECUTION_PROVIDER_CHOICES.join(', ')}`,
+    );
+  }
+  if (choice === 'cpu') return 'cpu';
+  const statuses = await listExecutionProviders();
+  const usable = statuses.filter((s) => s.usable).map((s) => s.name);
+  if (choice === 'auto') return AUTO_ORDER.find((name) => usable.includes(name)) ?? 'cpu';
+  const status = statuses.find((s) => s.name === choice);
+  if (status?.usable) return choice;
+  throw new ExecutionProviderError(
+    `execution provider '${choice}' is not usable here (${status?.reason ?? 'unknown'}); usable: ${usable.join(', ')}`,
+  );
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n')[0] ?? message).replace(/^.*?\]\s*/, '').slice(0, 200);
+}

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat, open } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ModelLoadError } from './model-errors.js';
+
+export interface ModelFiles {
+  readonly modelPath: string;
+  /** scheduler_config.json beside the model (or in the diffusers `scheduler/` folder), when there is one. */
+  readonly schedulerConfigPath?: string;
+}
+
+/**
+ * Where the model and its scheduler config are, for the three layouts users have:
+ * a `.onnx` file (config: `scheduler_config.json` beside it, if any), a folder with `model.onnx` +
+ * `scheduler_config.json`, or a diffusers-style folder with `unet/model.onnx` + `scheduler/scheduler_config.json`.
+ */
+export async function locateModelFiles(path: string): Promise<ModelFiles> {
+  const kind = await pathKind(path);
+  if (kind === 'missing') throw new ModelLoadError(path, 'no such file or folder');
+  if (kind === 'file') return withConfig(path, join(dirname(path), 'scheduler_config.json'));
+  const layouts: readonly [string, string][] = [
+    [join(path, 'model.onnx'), join(path, 'scheduler_config.json')],
+    [join(path, 'unet', 'model.onnx'), join(path, 'scheduler', 'scheduler_config.json')],
+  ];
+  for (const [model, config] of layouts) {
+    if ((await pathKind(model)) === 'file') return withConfig(model, config);
+  }
+  throw new ModelLoadError(path, 'the folder holds neither model.onnx nor unet/model.onnx (diffusers layout)');
+}
+
+async function withConfig(modelPath: string, configPath: string): Promise<ModelFiles> {
+  return (await pathKind(configPath)) === 'file' ? { modelPath, schedulerConfigPath: configPath } : { modelPath };
+}
+
+async function pathKind(path: string): Promise<'file' | 'folder' | 'missing'> {
+  try {
+    return (await stat(path)).isDirectory() ? 'folder' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
+/**
+ * A cheap check before onnxruntime parses the file: an ONNX ModelProto starts with field 1 (ir_version, varint),
+ * byte 0x08. This tells "not an ONNX file" (a text file, a PNG, a .npy) apart from "truncated or corrupt".
+ */
+export async function assertLooksLikeOnnx(modelPath: string): Promise<void> {
+  const handle = await open(modelPath, 'r');
+  try {
+    const head = Buffer.alloc(1);
+    const { bytesRead } = await handle.read(head, 0, 1, 0);
+    if (bytesRead === 0) throw new ModelLoadError(modelPath, 'the file is empty');
+    if (head[0] !== 0x08) {
+      throw new ModelLoadError(modelPath, `not an ONNX file (${basename(modelPath)} does not start with an ONNX ModelProto)`);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export async function readSchedulerConfig(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ModelLoadError(path, `not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
