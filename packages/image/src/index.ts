@@ -1,1 +1,14 @@
-export {};
+export { checkImageBatch, checkRgba8Image, type ImageBatch, type Rgba8Image } from './image-types.js';
+export { fromPixels, toPixels } from './pixel-conversion.js';
+export { makeGrid, type GridOptions } from './image-grid.js';
+export { sideBySide } from './side-by-side.js';
+export { diffHeatmap } from './diff-heatmap.js';
+export { SSIM_OPTIONS, ssim } from './ssim.js';
+export { psnr } from './psnr.js';
+export { PngFormatError } from './png-chunks.js';
+export { PNG_TEXT_KEYS, type PngTextKey } from './png-metadata.js';
+export { decodePng, encodePng, type DecodedPng } from './png-codec.js';
+export { readPng, writePng } from './png-file.js';
+export { NpyFormatError, parseNpy, serializeNpy, type NpyArray, type NpyDtype } from './npy.js';
+export { readNpy, writeNpy } from './npy-file.js';
+export { writeFileAtomic } from './atomic-write.js';

@@ -1,0 +1,73 @@
+/**
+ * Rgba8Image ⇄ PNG bytes. pngjs does the pixel coding; the container walk, text chunks and errors
+ * are ours (png-chunks.ts, png-metadata.ts). 8-bit grayscale for 1 channel, 8-bit RGB for 3.
+ */
+import pngjs from 'pngjs';
+import { checkRgba8Image, type Rgba8Image } from './image-types.js';
+import { PNG_SIGNATURE, PngFormatError, readPngChunks } from './png-chunks.js';
+import { packTextChunks, unpackTextChunks } from './png-metadata.js';
+
+const { PNG } = pngjs;
+
+/** PNG colour types (PNG spec §11.2.2). */
+const COLOR_TYPE = { gray: 0, rgb: 2, palette: 3, grayAlpha: 4, rgba: 6 } as const;
+/** Byte length of the IHDR chunk: 4 length + 4 type + 13 data + 4 CRC. */
+const IHDR_CHUNK_LENGTH = 25;
+
+export interface DecodedPng {
+  readonly image: Rgba8Image;
+  readonly text: Record<string, string>;
+}
+
+/** Encodes `image` as an 8-bit grayscale or RGB PNG, with `text` as tEXt (or iTXt) chunks after IHDR. */
+export function encodePng(image: Rgba8Image, text: Readonly<Record<string, string>> = {}): Buffer {
+  checkRgba8Image(image, 'image');
+  const colorType = image.channels === 1 ? COLOR_TYPE.gray : COLOR_TYPE.rgb;
+  const png = new PNG({ width: image.width, height: image.height });
+  png.data = Buffer.from(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength);
+  // Input already in the output colour type: pngjs copies the rows as they are.
+  const encoded = PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: false, bitDepth: 8 });
+  const textChunks = packTextChunks(text);
+  if (textChunks.length === 0) return encoded;
+  const split = PNG_SIGNATURE.length + IHDR_CHUNK_LENGTH;
+  return Buffer.concat([encoded.subarray(0, split), ...textChunks, encoded.subarray(split)]);
+}
+
+/**
+ * Decodes a PNG into 8-bit pixels and its text metadata. Grayscale stays 1 channel; RGB and palette
+ * images give 3; 16-bit samples are rounded to 8 bits. An alpha channel is accepted only when every
+ * pixel is opaque (denoise compares opaque images; dropping real transparency would hide a difference).
+ * `source` names the file in errors.
+ */
+export function decodePng(bytes: Buffer, source = '<PNG buffer>'): DecodedPng {
+  const chunks = readPngChunks(bytes, source);
+  const ihdr = chunks[0];
+  if (ihdr === undefined || ihdr.data.length !== 13) {
+    throw new PngFormatError(source, 'corrupt PNG: IHDR chunk must hold 13 bytes');
+  }
+  const colorType = ihdr.data[9];
+  const text = unpackTextChunks(chunks, source);
+
+  let decoded;
+  try {
+    decoded = PNG.sync.read(bytes);
+  } catch (error) {
+    const problem = error instanceof Error ? error.message : String(error);
+    throw new PngFormatError(source, `cannot decode PNG pixels: ${problem}`, { cause: error });
+  }
+  const { width, height, data: rgba } = decoded;
+  const channels = colorType === COLOR_TYPE.gray || colorType === COLOR_TYPE.grayAlpha ? 1 : 3;
+  const count = width * height;
+  const pixels = new Uint8Array(count * channels);
+  for (let i = 0; i < count; i++) {
+    const alpha = rgba[i * 4 + 3];
+    if (alpha !== 255) {
+      throw new PngFormatError(
+        source,
+        `pixel (${i % width}, ${Math.floor(i / width)}) has alpha ${String(alpha)}; only opaque images are supported`,
+      );
+    }
+    for (let c = 0; c < channels; c++) pixels[i * channels + c] = rgba[i * 4 + c] as number;
+  }
+  return { image: { width, height, channels, pixels }, text };
+}
