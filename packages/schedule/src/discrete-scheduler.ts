@@ -1,0 +1,153 @@
+import { alphasCumprodFor, betasFor } from './beta-schedule.js';
+import { ConfigError } from './config-error.js';
+import { addNoiseWith, velocityWith } from './forward-process.js';
+import {
+  parseSchedulerConfig,
+  schedulerConfigToJson,
+  type SchedulerClassName,
+  type SchedulerConfig,
+} from './scheduler-config.js';
+import type { StepOptions, StepOutput } from './step-types.js';
+import { timestepPlan } from './timestep-plan.js';
+
+/**
+ * What DDIM and DDPM share: the config, β and ᾱ over the N training timesteps, the inference plan,
+ * the forward process, and the checks on `step`'s arguments. Each subclass implements one `step`.
+ */
+export abstract class DiscreteScheduler {
+  readonly config: SchedulerConfig;
+  readonly ignoredKeys: readonly string[];
+  readonly betas: Float32Array;
+  readonly alphasCumprod: Float32Array;
+  protected plan: Int32Array;
+  protected inferenceSteps: number | null = null;
+
+  protected constructor(config: unknown, className: SchedulerClassName) {
+    const parsed = parseSchedulerConfig(config, { scheduler: className });
+    this.config = parsed.config;
+    this.ignoredKeys = parsed.ignoredKeys;
+    this.betas = betasFor(this.config);
+    this.alphasCumprod = alphasCumprodFor(this.betas);
+    // Before setTimesteps, diffusers' timesteps are N−1 … 0.
+    const n = this.config.numTrainTimesteps;
+    this.plan = Int32Array.from({ length: n }, (_, i) => n - 1 - i);
+  }
+
+  /** diffusers' `_class_name`. */
+  abstract readonly className: SchedulerClassName;
+
+  /** The inference timesteps, descending (N−1 … 0 until `setTimesteps` is called). Do not modify. */
+  get timesteps(): Int32Array {
+    return this.plan;
+  }
+
+  /** The step count given to `setTimesteps` (the custom plan's length for DDPM), or null before. */
+  get numInferenceSteps(): number | null {
+    return this.inferenceSteps;
+  }
+
+  /** Plans `steps` inference timesteps by the config's spacing. Throws ConfigError unless 1 ≤ steps ≤ N. */
+  setTimesteps(steps: number): void {
+    this.plan = timestepPlan(this.config, steps);
+    this.inferenceSteps = steps;
+  }
+
+  abstract step(modelOutput: Float32Array, timestep: number, sample: Float32Array, options?: StepOptions): StepOutput;
+
+  /** Whether diffusers' pipeline draws variance noise from its generator for this step. */
+  abstract noiseDrawnAt(timestep: number, eta?: number): boolean;
+
+  /** x_t = √ᾱ_t·x0 + √(1−ᾱ_t)·ε (Ho et al. eq. 4); one timestep, or one per batch item. */
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number | Int32Array): Float32Array {
+    return addNoiseWith(this.alphasCumprod, original, noise, timestep);
+  }
+
+  /** v = √ᾱ_t·ε − √(1−ᾱ_t)·x0 (Salimans & Ho 2022); one timestep, or one per batch item. */
+  getVelocity(sample: Float32Array, noise: Float32Array, timestep: number | Int32Array): Float32Array {
+    return velocityWith(this.alphasCumprod, sample, noise, timestep);
+  }
+
+  /** The config as diffusers JSON with `_class_name`; `fromConfig(toConfig())` gives an equal scheduler. */
+  toConfig(): Record<string, unknown> {
+    return schedulerConfigToJson(this.config, this.className);
+  }
+
+  /** ᾱ_t, or a RangeError naming the timestep when t is not an integer in [0, N). */
+  protected alphaCumprodAt(t: number): number {
+    const a = Number.isInteger(t) && t >= 0 ? this.alphasCumprod[t] : undefined;
+    if (a === undefined) {
+      throw new RangeError(`timestep must be an integer in [0, ${this.config.numTrainTimesteps - 1}], got ${t}`);
+    }
+    return a;
+  }
+
+  /** Index of t in the plan, or a RangeError. */
+  protected planIndexOf(t: number): number {
+    const index = this.plan.indexOf(t);
+    if (index < 0) throw new RangeError(`timestep ${t} is not in the planned timesteps (${this.plan.length} steps)`);
+    return index;
+  }
+
+  /** Checks lengths and options once per step; returns the batch size and the output buffers. */
+  protected prepareStep(
+    modelOutput: Float32Array,
+    sample: Float32Array,
+    options: StepOptions,
+    modelChannelsFactor: 1 | 2,
+    noiseNeeded: boolean,
+  ): { readonly batchSize: number; readonly out: StepOutput; readonly noise: Float32Array | undefined } {
+    const n = sample.length;
+    if (modelOutput.length !== n * modelChannelsFactor) {
+      throw new RangeError(
+        `modelOutput has ${modelOutput.length} elements; expected ${n * modelChannelsFactor} (${modelChannelsFactor} × sample)`,
+      );
+    }
+    const batchSize = options.batchSize ?? 1;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || n % batchSize !== 0) {
+      throw new RangeError(`batchSize must be a positive integer dividing sample.length (${n}), got ${batchSize}`);
+    }
+    let noise: Float32Array | undefined;
+    if (noiseNeeded) {
+      noise = options.noise;
+      if (noise === undefined) throw new RangeError('noise is required for this step (variance noise is drawn here)');
+      if (noise.length !== n) throw new RangeError(`noise has ${noise.length} elements; expected ${n}`);
+    }
+    const out = options.out ?? { prevSample: new Float32Array(n), predOriginalSample: new Float32Array(n) };
+    if (out.prevSample.length !== n || out.predOriginalSample.length !== n) {
+      throw new RangeError(`out buffers must have ${n} elements each`);
+    }
+    return { batchSize, out, noise };
+  }
+}
+
+/** Rejects a negative, non-finite or non-number η. */
+export function checkEta(eta: unknown): number {
+  if (typeof eta !== 'number' || !Number.isFinite(eta) || eta < 0) {
+    throw new ConfigError('eta', eta, 'a finite number >= 0');
+  }
+  return eta;
+}
+
+/** x0 = px·x_t + pm·model_output for each prediction type (Ho et al. eq. 15; Salimans & Ho §4 for v). */
+export function predOriginalCoefficients(
+  predictionType: SchedulerConfig['predictionType'],
+  alphaProd: number,
+): { readonly px: number; readonly pm: number } {
+  const sa = Math.sqrt(alphaProd);
+  const sb = Math.sqrt(1 - alphaProd);
+  switch (predictionType) {
+    case 'epsilon':
+      return { px: 1 / sa, pm: -sb / sa };
+    case 'sample':
+      return { px: 0, pm: 1 };
+    case 'v_prediction':
+      return { px: sa, pm: -sb };
+  }
+}
+
+/** Throws a RangeError when a step coefficient is not finite, so no NaN or ∞ escapes silently. */
+export function checkFinite(values: Readonly<Record<string, number>>, timestep: number): void {
+  for (const [name, v] of Object.entries(values)) {
+    if (!Number.isFinite(v)) throw new RangeError(`step coefficient ${name} is ${v} at timestep ${timestep}`);
+  }
+}

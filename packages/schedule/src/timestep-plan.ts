@@ -1,0 +1,76 @@
+import { ConfigError } from './config-error.js';
+import type { SchedulerConfig } from './scheduler-config.js';
+
+/** numpy's `round`: halves go to the even neighbour (166.5 → 166, 937.5 → 938); Math.round does not. */
+export function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (diff < 0.5) return floor;
+  if (diff > 0.5) return floor + 1;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** Rejects a step count that is not an integer in [1, numTrainTimesteps]. */
+export function checkInferenceSteps(steps: unknown, numTrainTimesteps: number): number {
+  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1 || steps > numTrainTimesteps) {
+    throw new ConfigError('num_inference_steps', steps, `an integer in [1, num_train_timesteps = ${numTrainTimesteps}]`);
+  }
+  return steps;
+}
+
+/**
+ * The inference timesteps, descending, as diffusers' `set_timesteps` computes them (Lin et al. 2023,
+ * Table 2, for the three spacings):
+ * - leading:  (i · (N // S)) + steps_offset, i = S−1 … 0
+ * - trailing: round(N − i · N/S) − 1, i = 0 … S−1 (numpy.arange's values, rounded half to even)
+ * - linspace: round(linspace(0, N−1, S)), reversed (steps_offset is not added, as in diffusers)
+ * Throws ConfigError (key `num_inference_steps`) unless 1 ≤ steps ≤ N.
+ */
+export function timestepPlan(config: SchedulerConfig, steps: number): Int32Array {
+  const n = config.numTrainTimesteps;
+  checkInferenceSteps(steps, n);
+  const out = new Int32Array(steps);
+  switch (config.timestepSpacing) {
+    case 'leading': {
+      const ratio = Math.floor(n / steps);
+      for (let i = 0; i < steps; i++) out[i] = (steps - 1 - i) * ratio + config.stepsOffset;
+      break;
+    }
+    case 'trailing': {
+      // numpy.arange(N, 0, -N/S) stores start and start+step, then fills start + i·(second − start).
+      const stepSize = -n / steps;
+      const delta = n + stepSize - n;
+      const length = Math.ceil(-n / stepSize);
+      if (length !== steps) throw new Error(`internal: trailing plan has ${length} entries for ${steps} steps`);
+      for (let i = 0; i < steps; i++) out[i] = roundHalfEven(i === 0 ? n : n + i * delta) - 1;
+      break;
+    }
+    case 'linspace': {
+      const step = steps > 1 ? (n - 1) / (steps - 1) : 0;
+      for (let i = 0; i < steps; i++) {
+        const k = steps - 1 - i;
+        out[i] = roundHalfEven(k === steps - 1 && steps > 1 ? n - 1 : k * step);
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks user-chosen timesteps (DDPM's custom timesteps): integers in [0, N), strictly descending.
+ */
+export function checkCustomTimesteps(timesteps: readonly number[], numTrainTimesteps: number): Int32Array {
+  const allowed = `a non-empty array of integers in [0, ${numTrainTimesteps - 1}], strictly descending`;
+  if (!Array.isArray(timesteps) || timesteps.length === 0) throw new ConfigError('timesteps', timesteps, allowed);
+  const out = new Int32Array(timesteps.length);
+  for (let i = 0; i < timesteps.length; i++) {
+    const t = timesteps[i];
+    const before = i > 0 ? (timesteps[i - 1] as number) : Infinity;
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= numTrainTimesteps || t >= before) {
+      throw new ConfigError(`timesteps[${i}]`, t, allowed);
+    }
+    out[i] = t;
+  }
+  return out;
+}
