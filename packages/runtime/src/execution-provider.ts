@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ExecutionProviderError } from './model-errors.js';
 import { probeModelBytes } from './probe-model.js';
@@ -24,6 +27,11 @@ export async function listExecutionProviders(): Promise<readonly ExecutionProvid
   const statuses: ExecutionProviderStatus[] = [];
   for (const name of EXECUTION_PROVIDERS) {
     const bundled = backends.get(name) ?? false;
+    const missing = missingProviderLibrary(name);
+    if (missing) {
+      statuses.push({ name, bundled, usable: false, reason: missing });
+      continue;
+    }
     try {
       const session = await ort.InferenceSession.create(probeModelBytes(), {
         executionProviders: [name],
@@ -56,7 +64,22 @@ export async function resolveExecutionProvider(choice: ExecutionProviderChoice):
   );
 }
 
+/**
+ * CUDA's provider libraries are not shipped in onnxruntime-node: its install script downloads them, and the
+ * workspace skips that script. Checking for the file first avoids onnxruntime's loud native error log.
+ */
+function missingProviderLibrary(name: ExecutionProvider): string | undefined {
+  if (name !== 'cuda') return undefined;
+  const binding = createRequire(import.meta.url).resolve('onnxruntime-node');
+  const binDir = join(dirname(binding), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  const library = join(binDir, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so');
+  if (existsSync(library)) return undefined;
+  return `CUDA provider libraries are not installed (${library} is missing; onnxruntime-node's install script downloads them)`;
+}
+
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return (message.split('\n')[0] ?? message).replace(/^.*?\]\s*/, '').slice(0, 200);
+  const line = message.split('\n')[0] ?? message;
+  // onnxruntime prefixes its own source location and the failed check; keep the human part after it.
+  return (/was false\.\s*(.+)$/.exec(line)?.[1] ?? line).slice(0, 240);
 }

@@ -13,3 +13,4 @@ export { ExecutionProviderError, ModelLoadError } from './model-errors.js';
 export type { ModelSignature, SampleDtype, TimestepDtype, TimestepLayout } from './model-signature.js';
 export { OnnxDenoiser } from './onnx-denoiser.js';
 export { onnxruntimeVersion } from './versions.js';
+export { denoiseVersion, embeddedModelPath } from './embedded-model.js';

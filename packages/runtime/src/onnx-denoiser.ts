@@ -1,7 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import type { Denoiser, DenoiserSpec } from '@denoise/sampler';
 import { float16ToFloat32, float32ToFloat16, toFloat16Bits } from './float16.js';
-import { ModelLoadError } from './model-errors.js';
 import type { ModelSignature } from './model-signature.js';
 
 /**
@@ -42,16 +41,15 @@ export class OnnxDenoiser implements Denoiser {
     try {
       results = await this.session.run(feeds, [this.signature.output]);
     } catch (error) {
-      throw new ModelLoadError(this.modelPath, `inference failed at timestep ${timestep}, batch ${batchSize}: ${(error as Error).message}`, {
+      throw new Error(`${this.modelPath}: inference failed at timestep ${timestep}, batch ${batchSize}: ${(error as Error).message}`, {
         cause: error,
       });
     }
     const output = results[this.signature.output]!;
     const expected = batchSize * this.signature.outputChannels * this.signature.height * this.signature.width;
     if (output.size !== expected) {
-      throw new ModelLoadError(
-        this.modelPath,
-        `output '${this.signature.output}' has shape [${output.dims.join(', ')}], expected ${expected} elements ` +
+      throw new Error(
+        `${this.modelPath}: output '${this.signature.output}' has shape [${output.dims.join(', ')}], expected ${expected} elements ` +
           `([${batchSize}, ${this.signature.outputChannels}, ${this.signature.height}, ${this.signature.width}])`,
       );
     }

@@ -9,3 +9,5 @@ export {
   type StepEvent,
   type TraceRecord,
 } from './sample.js';
+export { createScheduler, SAMPLER_KINDS, type SamplerKind } from './create-scheduler.js';
+export { AffineDenoiser } from './affine-denoiser.js';

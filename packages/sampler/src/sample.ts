@@ -87,8 +87,8 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   const modelMs = new Float64Array(timesteps.length);
   const loopMs = new Float64Array(timesteps.length);
 
-  let current = options.noise ? Float32Array.from(options.noise) : rng.randn(shape);
-  let next = new Float32Array(size);
+  let current: Float32Array = options.noise ? Float32Array.from(options.noise) : rng.randn(shape);
+  let next: Float32Array = new Float32Array(size);
   const predOriginalSample = new Float32Array(size);
   const epsOnly = run.epsChannelsOnly ? new Float32Array(size) : undefined;
   const stepOptions = { eta: run.eta, batchSize: run.batchSize };
