@@ -43,8 +43,8 @@ export const PNG_TEXT_KEYS = {
 export type PngTextKey = (typeof PNG_TEXT_KEYS)[keyof typeof PNG_TEXT_KEYS];
 
 /**
- * Text chunks for `text`, in key order given: tEXt when key and value are Latin-1 (the common case),
- * iTXt (uncompressed UTF-8) when the value needs more.
+ * Text chunks for `text`, in the order given: tEXt when the value is printable Latin-1 and newlines
+ * (what tEXt allows; the common case), iTXt (uncompressed UTF-8) otherwise.
  */
 export function packTextChunks(text: Readonly<Record<string, string>>): Buffer[] {
   return Object.entries(text).map(([keyword, value]) => {
@@ -55,7 +55,7 @@ export function packTextChunks(text: Readonly<Record<string, string>>): Buffer[]
     if (value.includes('\0')) {
       throw new RangeError(`PNG text value for ${JSON.stringify(keyword)} must not contain NUL`);
     }
-    if (isLatin1(value)) {
+    if (fitsTextChunk(value)) {
       return packPngChunk('tEXt', Buffer.from(`${keyword}\0${value}`, 'latin1'));
     }
     // keyword NUL, compression flag 0, method 0, empty language tag NUL, empty translated keyword NUL, UTF-8.
@@ -122,6 +122,6 @@ function checkKeyword(keyword: string): void {
   }
 }
 
-function isLatin1(value: string): boolean {
-  return /^[\x01-\xff]*$/.test(value);
+function fitsTextChunk(value: string): boolean {
+  return /^[\n\x20-\x7e\xa0-\xff]*$/.test(value);
 }

@@ -53,6 +53,13 @@ describe('PNG round trip', () => {
     expect(encodePng(pattern(3), text).equals(encodePng(pattern(3), text))).toBe(true);
   });
 
+  it('stores Latin-1 values as tEXt and others (Unicode, tabs) as iTXt', () => {
+    const bytes = encodePng(pattern(1), { a: 'ascii', b: 'Größe', c: '✓', d: 'tab\there' });
+    const types = [...bytes.toString('latin1').matchAll(/(tEXt|iTXt)([a-d])\0/g)].map((m) => `${m[2]}:${m[1]}`);
+    expect(types).toEqual(['a:tEXt', 'b:tEXt', 'c:iTXt', 'd:iTXt']);
+    expect(decodePng(bytes).text).toEqual({ a: 'ascii', b: 'Größe', c: '✓', d: 'tab\there' });
+  });
+
   it('decodes an image without text to an empty record', () => {
     expect(decodePng(encodePng(pattern(1))).text).toEqual({});
   });
