@@ -3,18 +3,31 @@ import type { SchedulerConfig } from './scheduler-config.js';
 const f32 = Math.fround;
 
 /**
- * torch.linspace(start, end, n) in float32: the first half counts up from start, the second half down
- * from end (torch's symmetric formula), so both endpoints are exact.
+ * torch.linspace(start, end, n, dtype=float32) on CPU, reproduced bit for bit (checked against the
+ * diffusers figures in fixtures/parity). step = (end − start)/(n − 1) in float32; the first half counts
+ * up from start, the second half down from end. torch's AVX2 kernel fills 8 lanes at a time from a base
+ * computed with a fused multiply-add (base + k·step per lane, each rounded), and the last 8 scalar
+ * elements (the loop takes 16 at a time) each with one fused multiply-add.
  */
-function linspaceF32(start: number, end: number, n: number): Float32Array {
+function linspaceF32(startIn: number, endIn: number, n: number): Float32Array {
+  const start = f32(startIn);
+  const end = f32(endIn);
   const out = new Float32Array(n);
   if (n === 1) {
     out[0] = start;
     return out;
   }
-  const step = (end - start) / (n - 1);
+  const step = f32(f32(end - start) / (n - 1));
   const half = Math.floor(n / 2);
-  for (let i = 0; i < n; i++) out[i] = i < half ? start + step * i : end - step * (n - 1 - i);
+  // One rounding of start + step·i: step·i is exact in float64 (24-bit × < 2^29), as in an FMA.
+  const scalarAt = (i: number): number => (i < half ? f32(start + step * i) : f32(end - step * (n - 1 - i)));
+  const lanes = 8;
+  let i = 0;
+  for (; i + 2 * lanes <= n; i += lanes) {
+    const base = scalarAt(i);
+    for (let k = 0; k < lanes; k++) out[i + k] = base + f32(k * step);
+  }
+  for (; i < n; i++) out[i] = scalarAt(i);
   return out;
 }
 
@@ -52,8 +65,10 @@ export function betasFor(config: SchedulerConfig): Float32Array {
         break;
       case 'sigmoid': {
         const xs = linspaceF32(-6, 6, n);
-        const scale = config.betaEnd - config.betaStart;
-        betas = xs.map((x) => (1 / (1 + Math.exp(-x))) * scale + config.betaStart);
+        // torch.sigmoid(x) · (β_end − β_start) + β_start, each operation in float32.
+        const scale = f32(config.betaEnd - config.betaStart);
+        const offset = f32(config.betaStart);
+        betas = xs.map((x) => f32(f32(1 / (1 + Math.exp(-x))) * scale) + offset);
         break;
       }
     }
@@ -65,24 +80,28 @@ export function betasFor(config: SchedulerConfig): Float32Array {
  * Rescales betas to zero terminal SNR (Lin et al. 2023, "Common Diffusion Noise Schedules and Sample
  * Steps are Flawed", Algorithm 1): shift and scale √ᾱ so that √ᾱ_0 is kept and √ᾱ_{N−1} becomes 0,
  * then recover β from the ratios of consecutive ᾱ. The last beta becomes exactly 1.
+ * Every operation is rounded to float32 as diffusers' torch code does: near t = 0, 1 − ᾱ is tiny and
+ * float64 arithmetic would give a visibly different (if more accurate) schedule.
  */
 export function rescaleZeroTerminalSnr(betas: Float32Array): Float32Array {
   const n = betas.length;
-  const sqrtAlphaBar = new Float64Array(n);
+  const sqrtAlphaBar = new Float32Array(n);
   let prod = 1;
   for (let i = 0; i < n; i++) {
-    prod *= 1 - (betas[i] as number);
-    sqrtAlphaBar[i] = Math.sqrt(prod);
+    prod *= f32(1 - (betas[i] as number)); // torch.cumprod accumulates float32 input in float64
+    sqrtAlphaBar[i] = Math.sqrt(f32(prod));
   }
   const first = sqrtAlphaBar[0] as number;
   const last = sqrtAlphaBar[n - 1] as number;
-  const scale = first / (first - last);
+  const scale = f32(first / f32(first - last));
   const out = new Float32Array(n);
   let prevAlphaBar = 1;
   for (let i = 0; i < n; i++) {
-    const s = ((sqrtAlphaBar[i] as number) - last) * scale;
-    const alphaBar = s * s;
-    out[i] = 1 - alphaBar / prevAlphaBar;
+    const s = f32(f32((sqrtAlphaBar[i] as number) - last) * scale);
+    const alphaBar = f32(s * s);
+    // ᾱ_0 itself is α_0; after it, α_i = ᾱ_i / ᾱ_{i−1}.
+    const alpha = i === 0 ? alphaBar : f32(alphaBar / prevAlphaBar);
+    out[i] = 1 - alpha;
     prevAlphaBar = alphaBar;
   }
   return out;

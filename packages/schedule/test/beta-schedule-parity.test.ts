@@ -30,6 +30,9 @@ describe('beta schedules and alphas_cumprod match diffusers', () => {
       for (const scheduler of [DDIMScheduler.fromConfig(configOf(s)), DDPMScheduler.fromConfig(configOf(s))]) {
         expect(mismatch(scheduler.alphasCumprod, s.alphas_cumprod, { atol: 1e-7, rtol: 1e-5 })).toBeNull();
       }
+      // Stronger than the tolerances: float32 emulation of torch.linspace and of the zero-SNR rescale.
+      expect(Array.from(betas), 'betas bit-exact').toEqual(s.betas);
+      expect(Array.from(alphasCumprodFor(betas)), 'alphas_cumprod bit-exact').toEqual(s.alphas_cumprod);
       if (zeroSnr) {
         expect(betas[999]).toBe(1);
         expect(alphasCumprodFor(betas)[999]).toBe(0);
