@@ -1,0 +1,11 @@
+export type { Features } from './argument-checks.js';
+export { featureStatistics, type FeatureStatistics } from './feature-statistics.js';
+export { frechetDistance } from './frechet-distance.js';
+export {
+  kernelInceptionDistance,
+  KID_DEFAULTS,
+  type KernelInceptionDistance,
+  type KernelInceptionDistanceOptions,
+} from './kernel-inception-distance.js';
+export { Mulberry32, sampleWithoutReplacement } from './seeded-subsets.js';
+export { symmetricEigen, type SymmetricEigen } from './symmetric-eigen.js';
