@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { CommanderError, InvalidArgumentError } from 'commander';
+import { ConfigError } from '@denoise/schedule';
+import { ExecutionProviderError, ModelLoadError, listExecutionProviders } from '@denoise/runtime';
+import { SamplingAbortedError } from '@denoise/sampler';
+import { NpyFormatError } from '@denoise/image';
+import { buildSampleProgram, readSampleCommand } from './sample-command.js';
+import { UsageError, runSample } from './run-sample.js';
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const program = buildSampleProgram();
+  // `pnpm sample -- --steps 20` passes the `--` through; drop it so that the options are read as options.
+  const args = argv[0] === '--' ? argv.slice(1) : argv;
+  try {
+    program.parse([...args], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    throw error;
+  }
+  const command = readSampleCommand(program);
+  if (command.listProviders) {
+    for (const status of await listExecutionProviders()) {
+      process.stdout.write(`${status.name.padEnd(7)} ${status.usable ? 'usable' : `not usable: ${status.reason ?? ''}`}\n`);
+    }
+    return EXIT_OK;
+  }
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error('interrupted (SIGINT)'));
+  process.once('SIGINT', onSignal);
+  try {
+    const summary = await runSample(command, process.stderr, controller.signal);
+    if (command.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else {
+      process.stderr.write(
+        `wrote ${summary.files.length} image(s) to ${command.out}${summary.grid ? ` and ${summary.grid}` : ''}` +
+          `${summary.npy ? ` and ${summary.npy}` : ''}: ${summary.sampler}-${summary.steps}, ` +
+          `${(summary.totalMs / 1000).toFixed(2)} s, ${summary.stepsPerSec.toFixed(1)} steps/s on ${summary.executionProvider}\n`,
+      );
+    }
+    return EXIT_OK;
+  } catch (error) {
+    const usage =
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      error instanceof ModelLoadError ||
+      error instanceof ExecutionProviderError ||
+      error instanceof NpyFormatError ||
+      error instanceof InvalidArgumentError;
+    const cancelled = error instanceof SamplingAbortedError;
+    process.stderr.write(`denoise sample: ${(error as Error).message}\n`);
+    if (!usage && !cancelled && error instanceof Error && error.cause) process.stderr.write(`  cause: ${String(error.cause)}\n`);
+    return cancelled ? 130 : usage ? EXIT_USAGE : EXIT_FAILURE;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PNG_TEXT_KEYS, makeGrid, readNpy, toPixels, writeNpy, writePng, type ImageBatch } from '@denoise/image';
+import { denoiseVersion, loadModel, type LoadedModel } from '@denoise/runtime';
+import { createScheduler, sample, type SampleResult, type TraceRecord } from '@denoise/sampler';
+import { createProgress } from './progress.js';
+import type { SampleCommand } from './sample-command.js';
+
+/** An input the user gave that cannot be used: reported with exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface SampleSummary {
+  readonly model: string;
+  readonly modelSha256: string;
+  readonly executionProvider: string;
+  readonly sampler: string;
+  readonly steps: number;
+  readonly eta: number;
+  readonly timestepSpacing: string;
+  readonly seed: number;
+  readonly noise?: string;
+  readonly generator: string;
+  readonly batch: number;
+  readonly files: readonly string[];
+  readonly grid?: string;
+  readonly npy?: string;
+  readonly ignoredConfigKeys: readonly string[];
+  readonly totalMs: number;
+  readonly stepsPerSec: number;
+  readonly modelMsPerStep: number;
+  readonly loopMsPerStep: number;
+}
+
+export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStream, signal: AbortSignal): Promise<SampleSummary> {
+  const model = await loadModel(command.model, {
+    executionProvider: command.ep,
+    ...(command.threads !== undefined ? { threads: command.threads } : {}),
+  });
+  try {
+    return await sampleWith(model, command, stderr, signal);
+  } finally {
+    await model.dispose();
+  }
+}
+
+async function sampleWith(model: LoadedModel, command: SampleCommand, stderr: NodeJS.WriteStream, signal: AbortSignal): Promise<SampleSummary> {
+  const scheduler = createScheduler(command.sampler, await schedulerConfigFor(model, command), {
+    ...(command.spacing ? { timestep_spacing: command.spacing } : {}),
+    ...(command.prevTimestep ? { prev_timestep: command.prevTimestep } : {}),
+  });
+  if (scheduler.ignoredKeys.length > 0) {
+    stderr.write(`note: scheduler config keys not used by ${command.sampler}: ${scheduler.ignoredKeys.join(', ')}\n`);
+  }
+  const noise = command.noise ? await readNoise(command.noise, model) : undefined;
+  const batch = noise ? noise.length / (model.signature.channels * model.signature.height * model.signature.width) : command.batch;
+  const fixedBatch = model.signature.fixedBatchSize;
+  if (fixedBatch !== undefined && fixedBatch !== batch) {
+    throw new UsageError(`${model.modelPath}: the model is fixed to batch ${fixedBatch}; asked for ${batch} (--batch or the --noise shape)`);
+  }
+  await model.denoiser.warmup(batch);
+  if (command.ep === 'auto') stderr.write(`execution provider: ${model.executionProvider} (auto)\n`);
+
+  const progress = createProgress(stderr, `${command.sampler}-${command.steps}`);
+  let result: SampleResult;
+  try {
+    result = await sample({
+      scheduler,
+      denoiser: model.denoiser,
+      steps: command.steps,
+      ...(command.sampler === 'ddim' ? { eta: command.eta } : {}),
+      ...(noise ? { noise } : { batchSize: batch }),
+      seed: command.seed,
+      generator: command.generator,
+      signal,
+      onStep: (event) => progress.update(event),
+      ...(command.trace ? { trace: traceWriter(command.trace) } : {}),
+    });
+  } finally {
+    progress.stop();
+  }
+
+  const text: Record<string, string> = {
+    [PNG_TEXT_KEYS.model]: command.model,
+    [PNG_TEXT_KEYS.modelSha256]: model.sha256,
+    [PNG_TEXT_KEYS.sampler]: command.sampler,
+    [PNG_TEXT_KEYS.steps]: String(command.steps),
+    [PNG_TEXT_KEYS.eta]: String(command.sampler === 'ddim' ? command.eta : 0),
+    [PNG_TEXT_KEYS.timestepSpacing]: scheduler.config.timestepSpacing,
+    [PNG_TEXT_KEYS.generator]: command.generator,
+    [PNG_TEXT_KEYS.seed]: String(command.seed),
+    ...(command.noise ? { [PNG_TEXT_KEYS.noiseSha256]: await sha256Of(command.noise) } : {}),
+    [PNG_TEXT_KEYS.executionProvider]: model.executionProvider,
+    [PNG_TEXT_KEYS.version]: denoiseVersion(),
+    [PNG_TEXT_KEYS.software]: `denoise ${denoiseVersion()}`,
+  };
+  const images: ImageBatch = { data: result.samples, shape: result.shape };
+  await mkdir(command.out, { recursive: true });
+  const files: string[] = [];
+  for (let i = 0; i < batch; i++) {
+    const file = join(command.out, `sample-${String(i).padStart(3, '0')}.png`);
+    await writePng(file, toPixels(images, i), { ...text, [PNG_TEXT_KEYS.batchIndex]: String(i) });
+    files.push(file);
+  }
+  let grid: string | undefined;
+  if (command.grid) {
+    grid = join(command.out, 'grid.png');
+    await writePng(grid, toPixels(makeGrid(images, { padding: 2 }), 0), { ...text, [PNG_TEXT_KEYS.batchIndex]: 'grid' });
+  }
+  if (command.outNpy) {
+    await writeNpy(command.outNpy, { dtype: 'float32', shape: [...result.shape], data: result.samples });
+  }
+  const steps = result.timesteps.length;
+  const sum = (values: Float64Array) => values.reduce((a, b) => a + b, 0);
+  return {
+    model: command.model,
+    modelSha256: model.sha256,
+    executionProvider: model.executionProvider,
+    sampler: command.sampler,
+    steps,
+    eta: command.sampler === 'ddim' ? command.eta : 0,
+    timestepSpacing: scheduler.config.timestepSpacing,
+    seed: command.seed,
+    ...(command.noise ? { noise: command.noise } : {}),
+    generator: command.generator,
+    batch,
+    files,
+    ...(grid ? { grid } : {}),
+    ...(command.outNpy ? { npy: command.outNpy } : {}),
+    ignoredConfigKeys: scheduler.ignoredKeys,
+    totalMs: result.timings.totalMs,
+    stepsPerSec: steps / (result.timings.totalMs / 1000),
+    modelMsPerStep: sum(result.timings.modelMs) / steps,
+    loopMsPerStep: sum(result.timings.loopMs) / steps,
+  };
+}
+
+async function schedulerConfigFor(model: LoadedModel, command: SampleCommand): Promise<unknown> {
+  if (command.schedulerConfig) {
+    let text: string;
+    try {
+      text = await readFile(command.schedulerConfig, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--scheduler-config ${command.schedulerConfig}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new UsageError(`--scheduler-config ${command.schedulerConfig}: not valid JSON (${(error as Error).message})`, { cause: error });
+    }
+  }
+  if (model.schedulerConfig === undefined) {
+    throw new UsageError(`no scheduler_config.json found with ${model.modelPath}; pass --scheduler-config FILE`);
+  }
+  return model.schedulerConfig;
+}
+
+async function readNoise(path: string, model: LoadedModel): Promise<Float32Array> {
+  let array;
+  try {
+    array = await readNpy(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+    throw new UsageError(`--noise ${path}: cannot read (${(error as NodeJS.ErrnoException).code})`, { cause: error });
+  }
+  const { channels, height, width } = model.signature;
+  const [n, c, h, w] = array.shape;
+  if (array.shape.length !== 4 || c !== channels || h !== height || w !== width) {
+    throw new UsageError(
+      `--noise ${path}: shape [${array.shape.join(', ')}] does not fit the model, which takes [N, ${channels}, ${height}, ${width}]`,
+    );
+  }
+  if (array.dtype !== 'float32' && array.dtype !== 'float64') {
+    throw new UsageError(`--noise ${path}: dtype ${array.dtype}, expected float32 or float64`);
+  }
+  if (n === undefined || n < 1) throw new UsageError(`--noise ${path}: empty batch`);
+  return array.data instanceof Float32Array ? array.data : Float32Array.from(array.data as Float64Array);
+}
+
+async function sha256Of(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+function traceWriter(dir: string): (record: TraceRecord) => Promise<void> {
+  let made = false;
+  return async (record) => {
+    if (!made) {
+      await mkdir(dir, { recursive: true });
+      made = true;
+    }
+    const stem = join(dir, `step-${String(record.index).padStart(4, '0')}-t${String(record.timestep).padStart(4, '0')}`);
+    await writeNpy(`${stem}-xt.npy`, { dtype: 'float32', shape: [...record.shape], data: record.sample });
+    await writeNpy(`${stem}-pred_x0.npy`, { dtype: 'float32', shape: [...record.shape], data: record.predOriginalSample });
+  };
+}

@@ -1,0 +1,99 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { GENERATOR_KINDS, SAMPLER_KINDS, type GeneratorKind, type SamplerKind } from '@denoise/sampler';
+import { EXECUTION_PROVIDER_CHOICES, embeddedModelPath, type ExecutionProviderChoice } from '@denoise/runtime';
+
+export interface SampleCommand {
+  readonly model: string;
+  readonly schedulerConfig?: string;
+  readonly sampler: SamplerKind;
+  readonly steps: number;
+  readonly eta: number;
+  readonly spacing?: 'leading' | 'trailing' | 'linspace';
+  readonly prevTimestep?: 'diffusers' | 'schedule';
+  readonly seed: number;
+  readonly noise?: string;
+  readonly generator: GeneratorKind;
+  readonly batch: number;
+  readonly out: string;
+  readonly grid: boolean;
+  readonly outNpy?: string;
+  readonly trace?: string;
+  readonly ep: ExecutionProviderChoice;
+  readonly threads?: number;
+  readonly json: boolean;
+  readonly listProviders: boolean;
+}
+
+const integerAtLeast = (min: number) => (value: string): number => {
+  const n = Number(value);
+  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+    throw new InvalidArgumentError(`expected an integer ≥ ${min}, got '${value}'`);
+  }
+  return n;
+};
+
+const nonNegativeNumber = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got '${value}'`);
+  return n;
+};
+
+export function buildSampleProgram(): Command {
+  return new Command('denoise sample')
+    .description(
+      'Generate images with a diffusion model (ONNX) and its diffusers scheduler config.\n' +
+        'Writes one PNG per image (with provenance in PNG text chunks) into --out.',
+    )
+    .addOption(new Option('--model <dir|file>', 'model folder (model.onnx + scheduler_config.json, or diffusers unet/ + scheduler/) or .onnx file').default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'))
+    .option('--scheduler-config <file>', 'scheduler_config.json to use instead of the one found with the model')
+    .addOption(new Option('--sampler <kind>', 'sampling algorithm').choices(SAMPLER_KINDS).default('ddim'))
+    .addOption(new Option('--steps <n>', 'inference steps (default: 50 for ddim, 1000 for ddpm)').argParser(integerAtLeast(1)))
+    .addOption(new Option('--eta <x>', 'DDIM η: 0 is deterministic, 1 is DDPM-like').argParser(nonNegativeNumber).default(0))
+    .addOption(new Option('--spacing <s>', "timestep spacing (overrides the config's timestep_spacing)").choices(['leading', 'trailing', 'linspace']))
+    .addOption(new Option('--prev-timestep <policy>', "DDIM's previous timestep: 'diffusers' (t − N/S, as diffusers) or 'schedule' (the next planned t)").choices(['diffusers', 'schedule']))
+    .addOption(new Option('--seed <n>', 'seed of the noise generator: x_T (unless --noise) and the per-step noise of DDPM and η > 0').argParser(integerAtLeast(0)).default(0))
+    .option('--noise <file.npy>', 'x_T exactly, float32 NCHW .npy (its shape sets the batch and image size)')
+    .addOption(new Option('--generator <kind>', 'seeded Gaussian stream: torch = torch.manual_seed compatible, philox = counter-based').choices(GENERATOR_KINDS).default('torch'))
+    .addOption(new Option('--batch <n>', 'images to generate').argParser(integerAtLeast(1)).default(16))
+    .option('--out <dir>', 'output folder for the PNGs', 'out/samples')
+    .option('--grid', 'also write grid.png with the whole batch', false)
+    .option('--out-npy <file>', 'also write the raw float32 result as .npy')
+    .option('--trace <dir>', 'write x_t and pred_x0 of every step as .npy files into this folder')
+    .addOption(new Option('--ep <provider>', 'onnxruntime execution provider (auto = best usable, reported)').choices(EXECUTION_PROVIDER_CHOICES).default('cpu'))
+    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (default: one per core)').argParser(integerAtLeast(1)))
+    .option('--json', 'print a machine-readable summary on stdout', false)
+    .option('--list-providers', 'list the execution providers usable here and exit', false)
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 failure while sampling or writing, 2 bad usage or unusable input.\n' +
+        'Examples:\n  pnpm sample -- --steps 20 --grid\n  pnpm sample -- --sampler ddpm --batch 4 --seed 7 --out out/ddpm\n',
+    )
+    .exitOverride()
+    .showSuggestionAfterError();
+}
+
+export function readSampleCommand(program: Command): SampleCommand {
+  const o = program.opts<Record<string, unknown>>();
+  const sampler = o['sampler'] as SamplerKind;
+  return {
+    model: o['model'] as string,
+    ...(o['schedulerConfig'] !== undefined ? { schedulerConfig: o['schedulerConfig'] as string } : {}),
+    sampler,
+    steps: (o['steps'] as number | undefined) ?? (sampler === 'ddpm' ? 1000 : 50),
+    eta: o['eta'] as number,
+    ...(o['spacing'] !== undefined ? { spacing: o['spacing'] as 'leading' | 'trailing' | 'linspace' } : {}),
+    ...(o['prevTimestep'] !== undefined ? { prevTimestep: o['prevTimestep'] as 'diffusers' | 'schedule' } : {}),
+    seed: o['seed'] as number,
+    ...(o['noise'] !== undefined ? { noise: o['noise'] as string } : {}),
+    generator: o['generator'] as GeneratorKind,
+    batch: o['batch'] as number,
+    out: o['out'] as string,
+    grid: o['grid'] as boolean,
+    ...(o['outNpy'] !== undefined ? { outNpy: o['outNpy'] as string } : {}),
+    ...(o['trace'] !== undefined ? { trace: o['trace'] as string } : {}),
+    ep: o['ep'] as ExecutionProviderChoice,
+    ...(o['threads'] !== undefined ? { threads: o['threads'] as number } : {}),
+    json: o['json'] as boolean,
+    listProviders: o['listProviders'] as boolean,
+  };
+}

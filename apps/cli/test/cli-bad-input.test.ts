@@ -1,0 +1,45 @@
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, runCli, tempDir } from './run-cli.js';
+
+const model = fixture('models/test/closed-form');
+
+describe('denoise sample rejects bad input with exit code 2, a message naming it, and nothing written', () => {
+  const badConfig = join(tempDir(), 'bad-config.json');
+  writeFileSync(badConfig, JSON.stringify({ beta_start: 0.02, beta_end: 0.0001, beta_schedule: 'linear' }));
+  const cases: [string, string[], RegExp][] = [
+    ['a missing model', ['--model', fixture('models/test/nope')], /nope: no such file or folder/],
+    ['a text file as model', ['--model', fixture('models/test/bad/not-onnx.onnx')], /not-onnx\.onnx: not an ONNX file/],
+    ['a truncated model', ['--model', fixture('models/test/bad/truncated.onnx')], /truncated\.onnx: truncated or corrupt ONNX file/],
+    ['a model with a rank-3 sample', ['--model', fixture('models/test/bad/rank3-sample.onnx'), '--scheduler-config', join(model, 'scheduler_config.json')], /has rank 3, not 4/],
+    ['a model without a scheduler config', ['--model', fixture('models/test/fp16io.onnx')], /no scheduler_config\.json found with .*fp16io\.onnx; pass --scheduler-config/],
+    ['an invalid scheduler config', ['--model', model, '--scheduler-config', badConfig], /beta_end/],
+    ['noise of the wrong image size', ['--model', fixture('models/test/rgb'), '--noise', fixture('npy/noise-1x1x8x8-float32.npy')], /does not fit the model, which takes \[N, 3, 16, 16\]/],
+    ['a Fortran-order .npy as noise', ['--model', model, '--noise', fixture('npy/bad-fortran-order.npy')], /bad-fortran-order\.npy: .*Fortran/],
+    ['a missing noise file', ['--model', model, '--noise', fixture('npy/nope.npy')], /--noise .*nope\.npy: cannot read \(ENOENT\)/],
+    ['zero steps', ['--model', model, '--steps', '0'], /--steps.*expected an integer ≥ 1, got '0'/],
+    ['more steps than training timesteps', ['--model', model, '--steps', '1001'], /1001/],
+    ['an unknown sampler', ['--model', model, '--sampler', 'euler'], /Allowed choices are ddim, ddpm/],
+    ['a negative eta', ['--model', model, '--eta=-1'], /expected a number ≥ 0, got '-1'/],
+    ['an unusable execution provider', ['--model', model, '--ep', 'cuda'], /'cuda' is not usable here/],
+    ['a static-batch model asked for another batch', ['--model', fixture('models/test/static-batch-2.onnx'), '--scheduler-config', join(model, 'scheduler_config.json'), '--batch', '3'], /fixed to batch 2/],
+  ];
+  for (const [name, args, message] of cases) {
+    it(name, async () => {
+      const out = join(tempDir(), 'out');
+      const run = await runCli([...args, '--out', out, '--out-npy', join(out, 'x.npy')]);
+      expect(run.stderr).toMatch(message);
+      expect(run.code).toBe(2);
+      expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+    });
+  }
+
+  it('--help exits 0 and documents every option of the design card', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code).toBe(0);
+    for (const option of ['--model', '--scheduler-config', '--sampler', '--steps', '--eta', '--spacing', '--seed', '--noise', '--generator', '--batch', '--out', '--grid', '--out-npy', '--ep', '--threads', '--json']) {
+      expect(run.stdout).toContain(option);
+    }
+  });
+});
