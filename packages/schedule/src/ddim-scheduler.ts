@@ -124,8 +124,7 @@ export class DDIMScheduler extends DiscreteScheduler {
       for (let i = 0; i < n; i++) {
         const x = sample[i] as number;
         const m = modelOutput[i] as number;
-        let x0 = px * x + pm * m;
-        x0 = x0 < lo ? lo : x0 > hi ? hi : x0;
+        const x0 = Math.min(hi, Math.max(lo, px * x + pm * m)); // branch-free clamp
         pred[i] = x0;
         prev[i] = k0 * x0 + kx * x + km * m;
       }
@@ -133,8 +132,7 @@ export class DDIMScheduler extends DiscreteScheduler {
       for (let i = 0; i < n; i++) {
         const x = sample[i] as number;
         const m = modelOutput[i] as number;
-        let x0 = px * x + pm * m;
-        x0 = x0 < lo ? lo : x0 > hi ? hi : x0;
+        const x0 = Math.min(hi, Math.max(lo, px * x + pm * m)); // branch-free clamp
         pred[i] = x0;
         prev[i] = k0 * x0 + kx * x + km * m + kn * (noise[i] as number);
       }

@@ -107,23 +107,42 @@ export class DDPMScheduler extends DiscreteScheduler {
 
     const pred = out.predOriginalSample;
     const prev = out.prevSample;
-    const per = sample.length / batchSize;
-    // Model output of item b starts at b·per (or b·2·per with learned variance, variance after it).
-    const stride = learned ? 2 * per : per;
+    const n = sample.length;
     const hi = config.clipSample && !config.thresholding ? config.clipSampleRange : Infinity;
     const lo = -hi;
+    if (!learned && !config.thresholding) {
+      // The common case in one pass: x0, its clamp, and the posterior mean plus noise.
+      if (noise === undefined) {
+        for (let i = 0; i < n; i++) {
+          const x = sample[i] as number;
+          const x0 = Math.min(hi, Math.max(lo, px * x + pm * (modelOutput[i] as number))); // branch-free clamp
+          pred[i] = x0;
+          prev[i] = c0 * x0 + cx * x;
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const x = sample[i] as number;
+          const x0 = Math.min(hi, Math.max(lo, px * x + pm * (modelOutput[i] as number)));
+          pred[i] = x0;
+          prev[i] = c0 * x0 + cx * x + std * (noise[i] as number);
+        }
+      }
+      return out;
+    }
+
+    const per = n / batchSize;
+    // Model output of item b starts at b·per, or at b·2·per with learned variance (variance after it).
+    const stride = learned ? 2 * per : per;
     for (let item = 0; item < batchSize; item++) {
       const s0 = item * per;
       const m0 = item * stride;
       for (let i = 0; i < per; i++) {
-        const x0 = px * (sample[s0 + i] as number) + pm * (modelOutput[m0 + i] as number);
-        pred[s0 + i] = x0 < lo ? lo : x0 > hi ? hi : x0;
+        pred[s0 + i] = Math.min(hi, Math.max(lo, px * (sample[s0 + i] as number) + pm * (modelOutput[m0 + i] as number)));
       }
     }
     if (config.thresholding) {
       dynamicThresholdInPlace(pred, batchSize, config.dynamicThresholdingRatio, config.sampleMaxValue);
     }
-    const n = sample.length;
     if (noise === undefined) {
       for (let i = 0; i < n; i++) prev[i] = c0 * (pred[i] as number) + cx * (sample[i] as number);
     } else if (!learned) {

@@ -15,12 +15,20 @@ export class Mt19937 {
     }
   }
 
+  /** Regenerates all 624 words (the recurrence x_{k+624} = x_{k+397} ⊕ (upper(x_k) | lower(x_{k+1}))·A). */
   private twist(): void {
     const s = this.state;
-    for (let i = 0; i < 624; i++) {
-      const y = ((s[i] as number) & 0x80000000) | ((s[(i + 1) % 624] as number) & 0x7fffffff);
-      s[i] = (s[(i + 397) % 624] as number) ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+    let i = 0;
+    for (; i < 227; i++) {
+      const y = ((s[i] as number) & 0x80000000) | ((s[i + 1] as number) & 0x7fffffff);
+      s[i] = (s[i + 397] as number) ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
     }
+    for (; i < 623; i++) {
+      const y = ((s[i] as number) & 0x80000000) | ((s[i + 1] as number) & 0x7fffffff);
+      s[i] = (s[i - 227] as number) ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
+    }
+    const y = ((s[623] as number) & 0x80000000) | ((s[0] as number) & 0x7fffffff);
+    s[623] = (s[396] as number) ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
     this.index = 0;
   }
 

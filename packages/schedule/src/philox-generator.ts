@@ -6,13 +6,16 @@ const W0 = 0x9e3779b9;
 const W1 = 0xbb67ae85;
 const TWO_POW_32 = 2 ** 32;
 
-/** High 32 bits of the 64-bit product a·b (a, b unsigned 32-bit), exact in float64 arithmetic. */
+/** High 32 bits of the 64-bit product a·b (a, b unsigned 32-bit), from 16-bit halves (all exact). */
 function mulHi(a: number, b: number): number {
+  const aLo = a & 0xffff;
+  const aHi = a >>> 16;
   const bLo = b & 0xffff;
   const bHi = b >>> 16;
-  const t = a * bHi; // < 2^48
-  const low = a * bLo + (t % 65536) * 65536; // < 2^49
-  return (Math.floor(t / 65536) + Math.floor(low / TWO_POW_32)) >>> 0;
+  const lh = aLo * bHi; // each partial product < 2^32
+  const hl = aHi * bLo;
+  const carry = (((aLo * bLo) >>> 16) + (lh & 0xffff) + (hl & 0xffff)) >>> 16;
+  return (aHi * bHi + (lh >>> 16) + (hl >>> 16) + carry) >>> 0;
 }
 
 /**

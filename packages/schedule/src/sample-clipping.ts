@@ -29,8 +29,7 @@ export function dynamicThresholdInPlace(x0: Float32Array, batchSize: number, rat
     const q = quantileLinear(scratch, ratio);
     const s = Math.min(Math.max(q, 1), maxValue);
     for (let i = 0; i < per; i++) {
-      const v = item[i] as number;
-      item[i] = (v < -s ? -s : v > s ? s : v) / s;
+      item[i] = Math.min(s, Math.max(-s, item[i] as number)) / s;
     }
   }
 }

@@ -1,0 +1,60 @@
+// Elements per second of one scheduler step and of seeded noise on a [16, 3, 256, 256] float32 tensor.
+// Run with `pnpm bench` after `pnpm build`. The goal for a step is ≥ 200 M elements/s on one core.
+import { Bench } from 'tinybench';
+import { DDIMScheduler, DDPMScheduler, PhiloxGenerator, torchRandn } from '../src/index.js';
+
+const SHAPE = [16, 3, 256, 256] as const;
+const ELEMENTS = SHAPE.reduce((a, b) => a * b, 1);
+
+function tensor(seed: number): Float32Array {
+  // A cheap deterministic fill; the values only need to be ordinary floats.
+  return Float32Array.from({ length: ELEMENTS }, (_, i) => Math.sin(i * 0.618 + seed));
+}
+
+const sample = tensor(1);
+const modelOutput = tensor(2);
+const noise = tensor(3);
+const out = { prevSample: new Float32Array(ELEMENTS), predOriginalSample: new Float32Array(ELEMENTS) };
+
+const ddim = DDIMScheduler.fromConfig({ beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012, steps_offset: 1 });
+ddim.setTimesteps(50);
+const ddpm = DDPMScheduler.fromConfig({});
+ddpm.setTimesteps(1000);
+const batchSize = SHAPE[0];
+
+const bench = new Bench({ time: 1500, iterations: 8, warmupTime: 300 });
+bench
+  .add('DDIM step, eta=0 (clip_sample)', () => {
+    ddim.step(modelOutput, 501, sample, { out, batchSize });
+  })
+  .add('DDIM step, eta=1 + noise', () => {
+    ddim.step(modelOutput, 501, sample, { out, batchSize, eta: 1, noise });
+  })
+  .add('DDPM step, fixed_small + noise', () => {
+    ddpm.step(modelOutput, 500, sample, { out, batchSize, noise });
+  })
+  .add('DDIM step, eta=0, new output arrays', () => {
+    ddim.step(modelOutput, 501, sample, { batchSize });
+  })
+  .add('torchRandn', () => {
+    torchRandn(42, SHAPE);
+  })
+  .add('PhiloxGenerator.randn', () => {
+    new PhiloxGenerator(42).randn(SHAPE);
+  });
+
+await bench.run();
+
+const rows = bench.tasks.map((task) => {
+  const r = task.result;
+  if (r.state !== 'completed') return { task: task.name, state: r.state };
+  return {
+    task: task.name,
+    'M elements/s': Number((ELEMENTS / (r.latency.mean / 1000) / 1e6).toFixed(1)),
+    'mean ms': Number(r.latency.mean.toFixed(2)),
+    'rme %': Number(r.latency.rme.toFixed(1)),
+    samples: r.latency.samplesCount,
+  };
+});
+console.log(`@denoise/schedule on [${SHAPE.join(', ')}] float32 (${ELEMENTS} elements), Node ${process.version}`);
+console.table(rows);
