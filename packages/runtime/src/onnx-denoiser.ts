@@ -58,6 +58,22 @@ export class OnnxDenoiser implements Denoiser {
     return float16ToFloat32(output.data as Uint16Array, half.output);
   }
 
+  /**
+   * A bare `session.run` on fixed inputs, with the feeds built once: the physical limit the bench compares the
+   * whole harness with (no dtype adaptation, no output checks, no scheduler).
+   */
+  bareRun(sample: Float32Array, timestep: number): () => Promise<void> {
+    const batchSize = this.batchSizeOf(sample);
+    const feeds = {
+      [this.signature.sampleInput]: this.sampleTensor(sample.slice(), batchSize),
+      [this.signature.timestepInput]: this.timestepTensor(timestep, batchSize),
+    };
+    const outputs = [this.signature.output];
+    return async () => {
+      await this.session.run(feeds, outputs);
+    };
+  }
+
   /** Runs the model once on zeros at this batch size, so that the first timed step pays no set-up cost. */
   async warmup(batchSize: number): Promise<void> {
     const zeros = new Float32Array(batchSize * this.perImage);

@@ -1,0 +1,150 @@
+import type { BenchEnvironment } from './environment.js';
+
+export const BENCH_RESULT_SCHEMA = 'denoise-bench/1';
+
+/** tinybench latency statistics of one configuration, in ms per batch. */
+export interface WallTime {
+  readonly meanMs: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly sdMs: number;
+  /** Half-width of the 95 % confidence interval of the mean; 0 with a single sample (no interval). */
+  readonly moeMs: number;
+  /** Relative margin of error, % (tinybench's rme); null with a single sample. */
+  readonly rmePct: number | null;
+  readonly samples: number;
+}
+
+export type Quality =
+  | { readonly kind: 'reference' }
+  | { readonly kind: 'stochastic' }
+  | {
+      readonly kind: 'measured';
+      readonly ssimMean: number;
+      readonly ssimSd: number;
+      /** PSNR in dB over the images that differ at all; identical images (PSNR = ∞) are counted apart. */
+      readonly psnrMean: number | null;
+      readonly psnrSd: number | null;
+      readonly identicalImages: number;
+    };
+
+export interface ConfigurationResult {
+  readonly name: string;
+  readonly kind: 'ddim' | 'ddpm';
+  readonly steps: number;
+  readonly eta: number;
+  readonly spacing: string;
+  readonly stochastic: boolean;
+  readonly wall: WallTime;
+  readonly stepsPerSec: number;
+  readonly imagesPerSec: number;
+  /** Averages over every timed run, from the sampler's own per-step timings. */
+  readonly modelMsPerStep: number;
+  readonly loopMsPerStep: number;
+  /** steps × the bare session.run time per call: the physical limit for this model here. */
+  readonly ceilingMs: number;
+  /** (wall − ceiling) / wall, in %. */
+  readonly overheadPct: number;
+  readonly peakRssMiB: number;
+  readonly quality: Quality;
+  /** Distribution quality (FID/KID): not measured by the default bench; null, never invented. */
+  readonly fid: number | null;
+  readonly kid: number | null;
+}
+
+export interface BenchResult {
+  readonly schema: typeof BENCH_RESULT_SCHEMA;
+  readonly environment: BenchEnvironment;
+  readonly settings: {
+    readonly model: string;
+    readonly modelSha256: string;
+    readonly executionProvider: string;
+    readonly threads: number | null;
+    readonly batch: number;
+    readonly seed: number;
+    readonly generator: 'torch';
+    readonly iterations: number | 'auto';
+    readonly quick: boolean;
+    /** The configuration every deterministic one is compared with (same x_T). */
+    readonly reference: string;
+  };
+  /** Bare session.run on the same inputs, per call. */
+  readonly bareCall: WallTime;
+  readonly configurations: readonly ConfigurationResult[];
+}
+
+type Check = (value: unknown, path: string) => void;
+const fail = (path: string, want: string, value: unknown): never => {
+  throw new TypeError(`bench result: ${path} should be ${want}, got ${JSON.stringify(value)}`);
+};
+const num: Check = (v, p) => (typeof v === 'number' && Number.isFinite(v) ? undefined : fail(p, 'a finite number', v));
+const numOrNull: Check = (v, p) => (v === null ? undefined : num(v, p));
+const str: Check = (v, p) => (typeof v === 'string' && v !== '' ? undefined : fail(p, 'a non-empty string', v));
+const bool: Check = (v, p) => (typeof v === 'boolean' ? undefined : fail(p, 'a boolean', v));
+const oneOf =
+  (...allowed: unknown[]): Check =>
+  (v, p) =>
+    allowed.includes(v) ? undefined : fail(p, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, v);
+const object =
+  (shape: Record<string, Check>): Check =>
+  (v, p) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(p, 'an object', v);
+    for (const [key, check] of Object.entries(shape)) check((v as Record<string, unknown>)[key], `${p}.${key}`);
+  };
+const array =
+  (item: Check): Check =>
+  (v, p) => {
+    if (!Array.isArray(v) || v.length === 0) return fail(p, 'a non-empty array', v);
+    v.forEach((x, i) => item(x, `${p}[${i}]`));
+  };
+
+const wallTime = object({ meanMs: num, p50Ms: num, p99Ms: num, minMs: num, maxMs: num, sdMs: num, moeMs: num, rmePct: numOrNull, samples: num });
+const quality: Check = (v, p) => {
+  oneOf('reference', 'stochastic', 'measured')((v as { kind?: unknown } | null)?.kind, `${p}.kind`);
+  if ((v as { kind: string }).kind === 'measured') {
+    object({ ssimMean: num, ssimSd: num, psnrMean: numOrNull, psnrSd: numOrNull, identicalImages: num })(v, p);
+  }
+};
+
+/** The schema of a bench result, checked field by field: what `--compare` and the CI smoke test rely on. */
+export const checkBenchResult: (value: unknown) => asserts value is BenchResult = (value) =>
+  object({
+    schema: oneOf(BENCH_RESULT_SCHEMA),
+    environment: object({ cpuModel: str, logicalCores: num, memoryGiB: num, os: str, node: str, onnxruntime: str, denoise: str, gitCommit: str, gitDirty: bool, date: str }),
+    settings: object({
+      model: str,
+      modelSha256: str,
+      executionProvider: oneOf('cpu', 'webgpu', 'cuda'),
+      threads: numOrNull,
+      batch: num,
+      seed: num,
+      generator: oneOf('torch'),
+      iterations: (v, p) => (v === 'auto' ? undefined : num(v, p)),
+      quick: bool,
+      reference: str,
+    }),
+    bareCall: wallTime,
+    configurations: array(
+      object({
+        name: str,
+        kind: oneOf('ddim', 'ddpm'),
+        steps: num,
+        eta: num,
+        spacing: str,
+        stochastic: bool,
+        wall: wallTime,
+        stepsPerSec: num,
+        imagesPerSec: num,
+        modelMsPerStep: num,
+        loopMsPerStep: num,
+        ceilingMs: num,
+        overheadPct: num,
+        peakRssMiB: num,
+        quality,
+        fid: numOrNull,
+        kid: numOrNull,
+      }),
+    ),
+  })(value, 'result');

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { writeFileAtomic } from '@denoise/image';
+import { EXECUTION_PROVIDER_CHOICES, embeddedModelPath, type ExecutionProviderChoice } from '@denoise/runtime';
+import { compareResults, renderComparison } from './compare.js';
+import { renderHtml, type ReportRun } from './report-html.js';
+import { renderMarkdown } from './report-markdown.js';
+import { loadRun, saveRun } from './results-store.js';
+import { runBench, type BenchSettings } from './run-bench.js';
+import { parseSamplerSpec, parseSamplerSpecs, SAMPLER_SPEC_GRAMMAR } from './sampler-spec.js';
+import { runTorchBaseline } from './torch-baseline.js';
+
+const DEFAULT_SAMPLERS = 'ddpm-1000,ddim-10,ddim-20,ddim-50,ddim-100';
+const QUICK_SAMPLERS = 'ddim-10,ddim-20,ddim-10-eta0.5,ddpm-20';
+
+const positiveInteger = (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got '${value}'`);
+  return n;
+};
+const nonNegativeInteger = (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected an integer ≥ 0, got '${value}'`);
+  return n;
+};
+
+function buildProgram(): Command {
+  return new Command('pnpm bench')
+    .description(
+      'The quality-speed table: each sampler configuration runs the same x_T through denoise\'s sampling loop,\n' +
+        'timed with tinybench, and is compared image by image with the reference (DDIM-1000 by default).\n' +
+        'Writes <out>/history/<run>/{result.json,table.md,grids/} and <out>/report/index.html; prints the table.',
+    )
+    .addOption(new Option('--model <dir|file>', 'model folder or .onnx file').default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'))
+    .addOption(new Option('--ep <provider>', 'onnxruntime execution provider').choices(EXECUTION_PROVIDER_CHOICES).default('cpu'))
+    .addOption(new Option('--batch <n>', 'images per batch').argParser(positiveInteger))
+    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (default: one per core)').argParser(positiveInteger))
+    .addOption(new Option('--seed <n>', 'seed of x_T (torch.manual_seed compatible) and of the step noise').argParser(nonNegativeInteger).default(0))
+    .option('--samplers <list>', `comma-separated configurations; grammar: ${SAMPLER_SPEC_GRAMMAR} (default: ${DEFAULT_SAMPLERS})`)
+    .option('--reference <config>', 'the configuration others are compared with, from the same x_T (default: ddim-1000; ddim-100 with --quick)')
+    .option('--iterations <n|auto>', 'timed runs per configuration; auto fits as many as take ~20 s (at least 1)', 'auto')
+    .option('--quick', `smoke run: batch 2, ${QUICK_SAMPLERS}, reference ddim-100, 2 runs each`, false)
+    .option('--out <dir>', 'where history/ and report/ go', 'benchmarks')
+    .option('--json', 'print the JSON result on stdout instead of the Markdown table', false)
+    .option('--compare <old.json> [new.json]', 'compare with an earlier result (new: the run just made, or a second file: then nothing runs)')
+    .addOption(new Option('--baseline <framework>', 'also run tools/torch-baseline (PyTorch) on the same configurations and x_T').choices(['torch']))
+    .addHelpText('after', '\nExit codes: 0 ok, 1 failure or a regression flagged by --compare, 2 bad usage.\n')
+    .exitOverride();
+}
+
+function settingsFrom(program: Command): BenchSettings {
+  const o = program.opts<Record<string, unknown>>();
+  const quick = o['quick'] as boolean;
+  const iterationsText = String(o['iterations']);
+  let iterations: number | 'auto';
+  if (quick && program.getOptionValueSource('iterations') !== 'cli') iterations = 2;
+  else if (iterationsText === 'auto') iterations = 'auto';
+  else iterations = positiveInteger(iterationsText);
+  return {
+    model: o['model'] as string,
+    executionProvider: o['ep'] as ExecutionProviderChoice,
+    ...(o['threads'] !== undefined ? { threads: o['threads'] as number } : {}),
+    batch: (o['batch'] as number | undefined) ?? (quick ? 2 : 16),
+    seed: o['seed'] as number,
+    samplers: parseSamplerSpecs((o['samplers'] as string | undefined) ?? (quick ? QUICK_SAMPLERS : DEFAULT_SAMPLERS)),
+    reference: parseSamplerSpec((o['reference'] as string | undefined) ?? (quick ? 'ddim-100' : 'ddim-1000')),
+    iterations,
+    autoBudgetMs: 20_000,
+    quick,
+  };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  const args = argv[0] === '--' ? argv.slice(1) : argv;
+  let settings: BenchSettings;
+  try {
+    program.parse([...args], { from: 'user' });
+    settings = settingsFrom(program);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    process.stderr.write(`pnpm bench: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const o = program.opts<Record<string, unknown>>();
+  const out = o['out'] as string;
+  const compare = o['compare'] as string | undefined;
+  const compareFiles = compare === undefined ? [] : [compare, ...program.args];
+  if (compareFiles.length > 2) {
+    process.stderr.write(`pnpm bench: --compare takes one or two result files, got ${compareFiles.length}\n`);
+    return 2;
+  }
+
+  const started = performance.now();
+  const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+  try {
+    if (compareFiles.length === 2) return await compareOnly(compareFiles[0]!, compareFiles[1]!, out);
+    const run = await runBench(settings, log);
+    const saved = await saveRun(out, run);
+    const current: ReportRun = { label: 'this run', result: run.result, grids: run.grids };
+    const runs: ReportRun[] = [];
+    let regressions = 0;
+    if (compareFiles.length === 1) {
+      const old = await loadRun(compareFiles[0]!);
+      const comparison = compareResults(old.result, run.result);
+      process.stderr.write(`\n${renderComparison(comparison, compareFiles[0]!, saved)}`);
+      regressions = comparison.regressions;
+      runs.push({ ...old, label: `old: ${old.label}` });
+    }
+    runs.push(current);
+    if (o['baseline'] === 'torch') {
+      const baseline = await runTorchBaseline(settings, run.result, log);
+      process.stdout.write(`${baseline}\n`);
+    }
+    const report = await writeReport(out, runs);
+    process.stdout.write(o['json'] ? `${JSON.stringify(run.result, null, 2)}\n` : renderMarkdown(run.result));
+    process.stderr.write(`\nresult: ${saved}\nreport: ${report}\n`);
+    return regressions > 0 ? 1 : 0;
+  } catch (error) {
+    process.stderr.write(`pnpm bench: ${(error as Error).message}\n`);
+    return error instanceof RangeError ? 2 : 1;
+  }
+}
+
+async function compareOnly(oldPath: string, newPath: string, out: string): Promise<number> {
+  const [old, next] = [await loadRun(oldPath), await loadRun(newPath)];
+  const comparison = compareResults(old.result, next.result);
+  process.stdout.write(renderComparison(comparison, oldPath, newPath));
+  const report = await writeReport(out, [{ ...old, label: `old: ${old.label}` }, { ...next, label: `new: ${next.label}` }]);
+  process.stderr.write(`report: ${report}\n`);
+  return comparison.regressions > 0 ? 1 : 0;
+}
+
+async function writeReport(out: string, runs: readonly ReportRun[]): Promise<string> {
+  const report = join(out, 'report', 'index.html');
+  await mkdir(dirname(report), { recursive: true });
+  await writeFileAtomic(report, renderHtml(runs));
+  return report;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,95 @@
+import type { BenchResult, ConfigurationResult } from './bench-result.js';
+import { fixed, TABLE_HEADER, tableRow } from './format.js';
+
+export interface ReportRun {
+  readonly label: string;
+  readonly result: BenchResult;
+  /** PNG grid per configuration name; a configuration without one shows a note instead. */
+  readonly grids: ReadonlyMap<string, Buffer>;
+}
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A self-contained page (no external assets): the table, quality against wall time, and the grids side by side. */
+export function renderHtml(runs: readonly ReportRun[]): string {
+  const title = runs.length === 1 ? 'denoise bench' : `denoise bench: ${runs.map((r) => r.label).join(' vs ')}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
+table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}
+td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}
+.runs{display:flex;gap:32px;flex-wrap:wrap}.run{flex:1;min-width:480px}
+.grids{display:flex;gap:12px;flex-wrap:wrap}.grids figure{margin:0;text-align:center}
+.grids img{width:192px;image-rendering:pixelated;border:1px solid #ddd}
+.note{color:#666;font-size:12px}
+</style></head><body>
+<h1>${escape(title)}</h1>
+<div class="runs">${runs.map(renderRun).join('\n')}</div>
+</body></html>
+`;
+}
+
+function renderRun(run: ReportRun): string {
+  const { result } = run;
+  const { environment: env, settings } = result;
+  const rows = result.configurations.map((c) => `<tr>${tableRow(c).map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`).join('\n');
+  const grids = result.configurations
+    .map((c) => {
+      const png = run.grids.get(c.name);
+      const image = png ? `<img alt="${escape(c.name)} samples" src="data:image/png;base64,${png.toString('base64')}">` : '<p class="note">grid not stored</p>';
+      return `<figure data-config="${escape(c.name)}">${image}<figcaption>${escape(c.name)}<br>${fixed(c.wall.meanMs / 1000, 2)} s/batch</figcaption></figure>`;
+    })
+    .join('\n');
+  return `<section class="run" data-run="${escape(run.label)}">
+<h2>${escape(run.label)}</h2>
+<p>${escape(`${env.date} · ${env.cpuModel}, ${env.logicalCores} cores · Node ${env.node} · onnxruntime-node ${env.onnxruntime} · ${settings.executionProvider}`)}<br>
+${escape(`model ${settings.model} (${settings.modelSha256.slice(0, 12)}…) · batch ${settings.batch} · seed ${settings.seed} · denoise ${env.denoise} @ ${env.gitCommit.slice(0, 10)}`)}</p>
+<table class="results"><thead><tr>${TABLE_HEADER.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>
+${rows}
+</tbody></table>
+<p class="note">Bare session.run: ${fixed(result.bareCall.meanMs, 2)} ms per call. Quality is SSIM against ${escape(settings.reference)} from the same x_T; stochastic configurations have none. FID/KID are empty unless a distribution-metric run filled them.</p>
+<h3>SSIM against wall time</h3>
+${renderChart(result.configurations)}
+<h3>Samples from the same x_T</h3>
+<div class="grids">${grids}</div>
+</section>`;
+}
+
+/** SVG scatter: x = wall time per batch (log scale), y = SSIM vs the reference; stochastic configurations sit on a separate strip. */
+function renderChart(configurations: readonly ConfigurationResult[]): string {
+  const width = 520;
+  const height = 300;
+  const left = 56;
+  const bottom = 40;
+  const plotted = configurations.map((c) => ({
+    name: c.name,
+    ms: c.wall.meanMs,
+    ssim: c.quality.kind === 'measured' ? c.quality.ssimMean : c.quality.kind === 'reference' ? 1 : null,
+  }));
+  const xs = plotted.map((p) => Math.log10(p.ms));
+  const [xMin, xMax] = [Math.min(...xs) - 0.1, Math.max(...xs) + 0.1];
+  const measured = plotted.filter((p) => p.ssim !== null).map((p) => p.ssim!);
+  const yMin = Math.min(0.9, ...measured) - 0.01;
+  const x = (ms: number) => left + ((Math.log10(ms) - xMin) / (xMax - xMin)) * (width - left - 16);
+  const y = (s: number | null) => (s === null ? height - bottom + 22 : 10 + ((1 - s) / (1 - yMin)) * (height - bottom - 20));
+  const points = plotted
+    .map(
+      (p) =>
+        `<g class="point" data-config="${escape(p.name)}"><circle cx="${x(p.ms).toFixed(1)}" cy="${y(p.ssim).toFixed(1)}" r="5" fill="${p.ssim === null ? '#999' : '#1f6feb'}"/>` +
+        `<text x="${(x(p.ms) + 7).toFixed(1)}" y="${(y(p.ssim) - 6).toFixed(1)}" font-size="11">${escape(p.name)}</text></g>`,
+    )
+    .join('');
+  const yTicks = [yMin, (yMin + 1) / 2, 1]
+    .map((s) => `<text x="${left - 6}" y="${y(s) + 4}" font-size="10" text-anchor="end">${s.toFixed(3)}</text>`)
+    .join('');
+  const xTicks = [xMin + 0.1, (xMin + xMax) / 2, xMax - 0.1]
+    .map((lx) => `<text x="${x(10 ** lx)}" y="${height - bottom + 12}" font-size="10" text-anchor="middle">${(10 ** lx / 1000).toFixed(1)} s</text>`)
+    .join('');
+  return `<svg class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="SSIM against wall time">
+<line x1="${left}" y1="10" x2="${left}" y2="${height - bottom}" stroke="#888"/><line x1="${left}" y1="${height - bottom}" x2="${width - 10}" y2="${height - bottom}" stroke="#888"/>
+${yTicks}${xTicks}
+<text x="${width / 2}" y="${height - 4}" font-size="11" text-anchor="middle">wall time per batch (log scale); grey = stochastic (no per-image SSIM)</text>
+<text x="12" y="${(height - bottom) / 2}" font-size="11" transform="rotate(-90 12 ${(height - bottom) / 2})" text-anchor="middle">SSIM</text>
+${points}</svg>`;
+}

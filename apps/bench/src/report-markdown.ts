@@ -1,0 +1,28 @@
+import type { BenchResult } from './bench-result.js';
+import { fixed, TABLE_HEADER, tableRow } from './format.js';
+
+export function renderMarkdown(result: BenchResult): string {
+  const { environment: env, settings } = result;
+  const lines = [
+    `# denoise bench — ${env.date}`,
+    '',
+    `Model \`${settings.model}\` (sha256 ${settings.modelSha256.slice(0, 12)}…), batch ${settings.batch}, seed ${settings.seed} ` +
+      `(torch generator), execution provider ${settings.executionProvider}, threads ${settings.threads ?? 'default'}` +
+      `${settings.quick ? ', quick mode' : ''}.`,
+    `${env.cpuModel}, ${env.logicalCores} logical cores, ${env.memoryGiB} GiB, ${env.os}; Node ${env.node}, ` +
+      `onnxruntime-node ${env.onnxruntime}, denoise ${env.denoise} @ ${env.gitCommit.slice(0, 10)}${env.gitDirty ? ' (dirty)' : ''}.`,
+    '',
+    `| ${TABLE_HEADER.join(' | ')} |`,
+    `| ${TABLE_HEADER.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...result.configurations.map((c) => `| ${tableRow(c).join(' | ')} |`),
+    '',
+    `Bare \`session.run\` on the same inputs: ${fixed(result.bareCall.meanMs, 2)} ms per call ` +
+      `(± ${result.bareCall.rmePct === null ? 'n/a' : fixed(result.bareCall.rmePct, 1)} %, ${result.bareCall.samples} calls); ` +
+      "a configuration's ceiling is steps × this, and *overhead vs bare* is how far its wall time is above that.",
+    `Quality: SSIM/PSNR (8-bit, per image, mean ± sd over the batch) against ${settings.reference} from the same x_T. ` +
+      'DDPM and DDIM with η > 0 draw fresh noise every step, so per-image similarity does not apply to them. ' +
+      'FID/KID need a distribution metric run (not part of this bench run): the columns stay empty rather than invented.',
+    '',
+  ];
+  return lines.join('\n');
+}

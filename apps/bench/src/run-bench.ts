@@ -1,0 +1,190 @@
+import { encodePng, makeGrid, toPixels, type ImageBatch } from '@denoise/image';
+import { loadModel, type ExecutionProviderChoice, type LoadedModel } from '@denoise/runtime';
+import { createScheduler, sample, type SampleResult } from '@denoise/sampler';
+import { torchRandn } from '@denoise/schedule';
+import { BENCH_RESULT_SCHEMA, type BenchResult, type ConfigurationResult, type Quality, type WallTime } from './bench-result.js';
+import { describeEnvironment } from './environment.js';
+import { compareWithReference } from './quality.js';
+import { formatSamplerSpec, isStochastic, type SamplerSpec } from './sampler-spec.js';
+import { timeIterations } from './wall-time.js';
+
+export interface BenchSettings {
+  readonly model: string;
+  readonly executionProvider: ExecutionProviderChoice;
+  readonly threads?: number;
+  readonly batch: number;
+  readonly seed: number;
+  readonly samplers: readonly SamplerSpec[];
+  readonly reference: SamplerSpec;
+  /** A fixed count, or 'auto': as many runs as fit in `autoBudgetMs` per configuration (at least 1). */
+  readonly iterations: number | 'auto';
+  readonly autoBudgetMs: number;
+  readonly quick: boolean;
+}
+
+export interface BenchRun {
+  readonly result: BenchResult;
+  /** A PNG grid of each configuration's images (same x_T), for the HTML report. */
+  readonly grids: ReadonlyMap<string, Buffer>;
+}
+
+export type BenchLog = (line: string) => void;
+
+/**
+ * The quality-speed table: every configuration samples the same x_T through the one sampling loop, timed by
+ * tinybench; the reference configuration (DDIM-1000 by default, the ODE limit that DDIM-S approximates) is
+ * run first so each deterministic configuration can be compared with it image by image.
+ */
+export async function runBench(settings: BenchSettings, log: BenchLog): Promise<BenchRun> {
+  const started = new Date();
+  const model = await loadModel(settings.model, {
+    executionProvider: settings.executionProvider,
+    ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
+  });
+  try {
+    return await benchModel(model, settings, log, started);
+  } finally {
+    await model.dispose();
+  }
+}
+
+async function benchModel(model: LoadedModel, settings: BenchSettings, log: BenchLog, started: Date): Promise<BenchRun> {
+  if (model.schedulerConfig === undefined) throw new Error(`${model.modelPath}: no scheduler_config.json found beside the model`);
+  const { channels, height, width } = model.signature;
+  const noise = torchRandn(settings.seed, [settings.batch, channels, height, width]);
+  await model.denoiser.warmup(settings.batch);
+
+  const bareRun = model.denoiser.bareRun(noise, 500);
+  const bareCall = await timeIterations('bare session.run', settings.quick ? 5 : 20, bareRun);
+  log(`bare session.run: ${bareCall.meanMs.toFixed(2)} ms per call at batch ${settings.batch} (${model.executionProvider})`);
+
+  const referenceName = formatSamplerSpec(settings.reference);
+  const order = [settings.reference, ...settings.samplers.filter((s) => formatSamplerSpec(s) !== referenceName)];
+  const grids = new Map<string, Buffer>();
+  const configurations: ConfigurationResult[] = [];
+  let reference: ImageBatch | undefined;
+
+  for (const [index, spec] of order.entries()) {
+    const name = formatSamplerSpec(spec);
+    const iterations = settings.iterations === 'auto' ? autoIterations(spec, bareCall.meanMs, settings.autoBudgetMs) : settings.iterations;
+    const label = `[${index + 1}/${order.length}] ${name}`;
+    const run = await timeConfiguration(model, spec, noise, iterations, settings.seed, label, log);
+    const images: ImageBatch = { data: run.last.samples, shape: run.last.shape };
+    grids.set(name, encodePng(toPixels(makeGrid(images), 0)));
+    let quality: Quality;
+    if (name === referenceName) {
+      reference = images;
+      quality = { kind: 'reference' };
+    } else if (isStochastic(spec)) quality = { kind: 'stochastic' };
+    else quality = compareWithReference(images, reference!);
+    const steps = run.last.timesteps.length;
+    const ceilingMs = steps * bareCall.meanMs;
+    configurations.push({
+      name,
+      kind: spec.kind,
+      steps,
+      eta: spec.eta,
+      spacing: run.spacing,
+      stochastic: isStochastic(spec),
+      wall: run.wall,
+      stepsPerSec: steps / (run.wall.meanMs / 1000),
+      imagesPerSec: settings.batch / (run.wall.meanMs / 1000),
+      modelMsPerStep: run.modelMs / (steps * run.runs),
+      loopMsPerStep: run.loopMs / (steps * run.runs),
+      ceilingMs,
+      overheadPct: ((run.wall.meanMs - ceilingMs) / run.wall.meanMs) * 100,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      quality,
+      fid: null,
+      kid: null,
+    });
+    log(`${label}: ${run.wall.meanMs.toFixed(0)} ms per batch over ${run.wall.samples} run(s)`);
+  }
+
+  // Table order: as asked on the command line, the reference last unless it was listed.
+  const asked = settings.samplers.map(formatSamplerSpec);
+  configurations.sort((a, b) => rank(asked, a.name) - rank(asked, b.name));
+  return {
+    result: {
+      schema: BENCH_RESULT_SCHEMA,
+      environment: describeEnvironment(started),
+      settings: {
+        model: settings.model,
+        modelSha256: model.sha256,
+        executionProvider: model.executionProvider,
+        threads: settings.threads ?? null,
+        batch: settings.batch,
+        seed: settings.seed,
+        generator: 'torch',
+        iterations: settings.iterations,
+        quick: settings.quick,
+        reference: referenceName,
+      },
+      bareCall,
+      configurations,
+    },
+    grids,
+  };
+}
+
+function rank(asked: readonly string[], name: string): number {
+  const i = asked.indexOf(name);
+  return i === -1 ? asked.length : i;
+}
+
+/** As many runs as fit in the budget at the bare model speed, at least 1 and at most 20. */
+function autoIterations(spec: SamplerSpec, perCallMs: number, budgetMs: number): number {
+  return Math.max(1, Math.min(20, Math.floor(budgetMs / (spec.steps * perCallMs))));
+}
+
+interface TimedConfiguration {
+  readonly wall: WallTime;
+  readonly last: SampleResult;
+  readonly runs: number;
+  readonly modelMs: number;
+  readonly loopMs: number;
+  readonly spacing: string;
+}
+
+async function timeConfiguration(
+  model: LoadedModel,
+  spec: SamplerSpec,
+  noise: Float32Array,
+  iterations: number,
+  seed: number,
+  label: string,
+  log: BenchLog,
+): Promise<TimedConfiguration> {
+  const scheduler = createScheduler(spec.kind, model.schedulerConfig, spec.spacing ? { timestep_spacing: spec.spacing } : {});
+  let last: SampleResult | undefined;
+  let runs = 0;
+  let modelMs = 0;
+  let loopMs = 0;
+  const reportEvery = Math.max(1, Math.ceil(spec.steps / 4));
+  const wall = await timeIterations(label, iterations, async () => {
+    runs++;
+    const run = runs;
+    last = await sample({
+      scheduler,
+      denoiser: model.denoiser,
+      steps: spec.steps,
+      ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}),
+      noise,
+      seed,
+      generator: 'torch',
+      ...(spec.steps >= 200
+        ? {
+            onStep: (e) => {
+              if ((e.index + 1) % reportEvery === 0 && e.index + 1 < e.total) {
+                const eta = ((e.total - e.index - 1) * e.elapsedMs) / (e.index + 1) / 1000;
+                log(`${label} run ${run}/${iterations}: ${e.index + 1}/${e.total} steps, ETA ${eta.toFixed(0)} s`);
+              }
+            },
+          }
+        : {}),
+    });
+    modelMs += last.timings.modelMs.reduce((a, b) => a + b, 0);
+    loopMs += last.timings.loopMs.reduce((a, b) => a + b, 0);
+  });
+  return { wall, last: last!, runs, modelMs, loopMs, spacing: scheduler.config.timestepSpacing };
+}
