@@ -178,11 +178,11 @@ const FOREIGN_KEYS: ReadonlySet<string> = new Set([
   'skip_prk_steps', 'use_karras_sigmas', 'use_exponential_sigmas', 'use_beta_sigmas', 'interpolation_type',
   'timestep_type', 'sigma_min', 'sigma_max', 'sigma_data', 'sigma_schedule', 'rho', 's_noise', 'solver_order',
   'solver_type', 'algorithm_type', 'lower_order_final', 'euler_at_final', 'final_sigmas_type',
-  'lambda_min_clipped', 'variance_type', 'set_alpha_to_one', 'use_lu_lambdas', 'use_flow_sigmas', 'flow_shift',
+  'lambda_min_clipped', 'use_lu_lambdas', 'use_flow_sigmas', 'flow_shift',
   'predict_x0', 'solver_p', 'disable_corrector', 'original_inference_steps', 'timestep_scaling',
   'use_dynamic_shifting', 'shift', 'base_shift', 'max_shift', 'base_image_seq_len', 'max_image_seq_len',
   'invert_sigmas', 'shift_terminal', 'noise_sampler_seed', 'clip_denoised', 'stochastic_sampling',
-  'use_beta_sigmas', 'time_shift_type', 'sde_type', 'snr_shift_scale', 'rescale_zero_terminal_snr',
+  'time_shift_type', 'sde_type', 'snr_shift_scale', 'rescale_zero_terminal_snr',
 ]);
 
 const CAMEL_TO_SNAKE: Readonly<Record<string, string>> = Object.fromEntries(
