@@ -8,7 +8,7 @@ export interface ConfigurationComparison {
   /** The difference of the means is beyond both runs' 95 % margins of error added together. */
   readonly speed: 'faster' | 'slower' | 'within noise' | 'noise unknown';
   readonly ssimDelta: number | null;
-  readonly quality: 'worse' | 'better' | 'within noise' | 'not comparable';
+  readonly quality: 'worse' | 'better' | 'within noise' | 'not comparable' | 'stochastic' | 'reference';
 }
 
 export interface Comparison {
@@ -66,7 +66,7 @@ function compareConfiguration(a: ConfigurationResult, b: ConfigurationResult, co
   const diff = b.wall.meanMs - a.wall.meanMs;
   const speed = !hasMargin ? 'noise unknown' : Math.abs(diff) <= margin ? 'within noise' : diff > 0 ? 'slower' : 'faster';
   let ssimDelta: number | null = null;
-  let quality: ConfigurationComparison['quality'] = 'not comparable';
+  let quality: ConfigurationComparison['quality'] = a.quality.kind === 'measured' ? 'not comparable' : a.quality.kind;
   if (comparableBatch !== undefined && a.quality.kind === 'measured' && b.quality.kind === 'measured') {
     ssimDelta = b.quality.ssimMean - a.quality.ssimMean;
     // Standard error of the difference of the two batch means.

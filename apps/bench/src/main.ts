@@ -44,7 +44,7 @@ function buildProgram(): Command {
     .option('--quick', `smoke run: batch 2, ${QUICK_SAMPLERS}, reference ddim-100, 2 runs each`, false)
     .option('--out <dir>', 'where history/ and report/ go', 'benchmarks')
     .option('--json', 'print the JSON result on stdout instead of the Markdown table', false)
-    .option('--compare <old.json> [new.json]', 'compare with an earlier result (new: the run just made, or a second file: then nothing runs)')
+    .option('--compare <result.json...>', 'OLD.json [NEW.json]: compare with an earlier result; with one file, against the run just made; with two, the two files (nothing runs)')
     .addOption(new Option('--baseline <framework>', 'also run tools/torch-baseline (PyTorch) on the same configurations and x_T').choices(['torch']))
     .addHelpText('after', '\nExit codes: 0 ok, 1 failure or a regression flagged by --compare, 2 bad usage.\n')
     .exitOverride();
@@ -86,8 +86,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const o = program.opts<Record<string, unknown>>();
   const out = o['out'] as string;
-  const compare = o['compare'] as string | undefined;
-  const compareFiles = compare === undefined ? [] : [compare, ...program.args];
+  const compareFiles = (o['compare'] as string[] | undefined) ?? [];
   if (compareFiles.length > 2) {
     process.stderr.write(`pnpm bench: --compare takes one or two result files, got ${compareFiles.length}\n`);
     return 2;

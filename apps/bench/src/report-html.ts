@@ -71,8 +71,8 @@ function renderChart(configurations: readonly ConfigurationResult[]): string {
   const [xMin, xMax] = [Math.min(...xs) - 0.1, Math.max(...xs) + 0.1];
   const measured = plotted.filter((p) => p.ssim !== null).map((p) => p.ssim!);
   const yMin = Math.min(0.9, ...measured) - 0.01;
-  const x = (ms: number) => left + ((Math.log10(ms) - xMin) / (xMax - xMin)) * (width - left - 16);
-  const y = (s: number | null) => (s === null ? height - bottom + 22 : 10 + ((1 - s) / (1 - yMin)) * (height - bottom - 20));
+  const x = (ms: number) => left + ((Math.log10(ms) - xMin) / (xMax - xMin)) * (width - left - 90);
+  const y = (s: number | null) => (s === null ? height - bottom + 22 : 20 + ((1 - s) / (1 - yMin)) * (height - bottom - 30));
   const points = plotted
     .map(
       (p) =>

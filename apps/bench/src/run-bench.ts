@@ -55,7 +55,7 @@ async function benchModel(model: LoadedModel, settings: BenchSettings, log: Benc
   await model.denoiser.warmup(settings.batch);
 
   const bareRun = model.denoiser.bareRun(noise, 500);
-  const bareCall = await timeIterations('bare session.run', settings.quick ? 5 : 20, bareRun);
+  const bareCall = await timeIterations('bare session.run', settings.quick ? 5 : 50, bareRun);
   log(`bare session.run: ${bareCall.meanMs.toFixed(2)} ms per call at batch ${settings.batch} (${model.executionProvider})`);
 
   const referenceName = formatSamplerSpec(settings.reference);
