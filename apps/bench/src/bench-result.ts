@@ -43,7 +43,10 @@ export interface ConfigurationResult {
   /** Averages over every timed run, from the sampler's own per-step timings. */
   readonly modelMsPerStep: number;
   readonly loopMsPerStep: number;
-  /** steps × the bare session.run time per call: the physical limit for this model here. */
+  /**
+   * steps × the mean time of a bare session.run on the same inputs, measured with min(steps, 100) calls right
+   * after the configuration: the physical limit for this model here.
+   */
   readonly ceilingMs: number;
   /** (wall − ceiling) / wall, in %. */
   readonly overheadPct: number;
@@ -53,6 +56,23 @@ export interface ConfigurationResult {
   readonly fid: number | null;
   readonly kid: number | null;
 }
+
+export interface TorchBaselineRow {
+  readonly name: string;
+  /** One timed run of tools/torch-baseline (PyTorch), ms per batch. */
+  readonly wallMs: number;
+  readonly stepsPerSec: number;
+  readonly imagesPerSec: number;
+  /** PyTorch wall time / denoise wall time: > 1 means denoise is faster. */
+  readonly torchOverDenoiseWall: number;
+  /** Between the two frameworks' final float images from the same x_T. */
+  readonly maxAbsDiff: number;
+  readonly ssimMean: number;
+}
+
+export type TorchBaseline =
+  | { readonly available: false; readonly reason: string }
+  | { readonly available: true; readonly torch: string; readonly threads: number; readonly rows: readonly TorchBaselineRow[] };
 
 export interface BenchResult {
   readonly schema: typeof BENCH_RESULT_SCHEMA;
@@ -73,6 +93,8 @@ export interface BenchResult {
   /** Bare session.run on the same inputs, per call. */
   readonly bareCall: WallTime;
   readonly configurations: readonly ConfigurationResult[];
+  /** Present when the run was made with `--baseline torch`. */
+  readonly torchBaseline?: TorchBaseline;
 }
 
 type Check = (value: unknown, path: string) => void;
@@ -126,6 +148,7 @@ export const checkBenchResult: (value: unknown) => asserts value is BenchResult 
       reference: str,
     }),
     bareCall: wallTime,
+    torchBaseline: (v, p) => (v === undefined ? undefined : object({ available: bool })(v, p)),
     configurations: array(
       object({
         name: str,

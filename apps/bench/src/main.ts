@@ -96,7 +96,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
   try {
     if (compareFiles.length === 2) return await compareOnly(compareFiles[0]!, compareFiles[1]!, out);
-    const run = await runBench(settings, log);
+    const measured = await runBench(settings, log);
+    const run =
+      o['baseline'] === 'torch'
+        ? { ...measured, result: { ...measured.result, torchBaseline: await runTorchBaseline(settings, measured, log) } }
+        : measured;
     const saved = await saveRun(out, run);
     const current: ReportRun = { label: 'this run', result: run.result, grids: run.grids };
     const runs: ReportRun[] = [];
@@ -109,10 +113,6 @@ async function main(argv: readonly string[]): Promise<number> {
       runs.push({ ...old, label: `old: ${old.label}` });
     }
     runs.push(current);
-    if (o['baseline'] === 'torch') {
-      const baseline = await runTorchBaseline(settings, run.result, log);
-      process.stdout.write(`${baseline}\n`);
-    }
     const report = await writeReport(out, runs);
     process.stdout.write(o['json'] ? `${JSON.stringify(run.result, null, 2)}\n` : renderMarkdown(run.result));
     process.stderr.write(`\nresult: ${saved}\nreport: ${report}\n`);

@@ -49,11 +49,23 @@ ${escape(`model ${settings.model} (${settings.modelSha256.slice(0, 12)}…) · b
 ${rows}
 </tbody></table>
 <p class="note">Bare session.run: ${fixed(result.bareCall.meanMs, 2)} ms per call. Quality is SSIM against ${escape(settings.reference)} from the same x_T; stochastic configurations have none. FID/KID are empty unless a distribution-metric run filled them.</p>
+${renderTorchBaseline(result)}
 <h3>SSIM against wall time</h3>
 ${renderChart(result.configurations)}
 <h3>Samples from the same x_T</h3>
 <div class="grids">${grids}</div>
 </section>`;
+}
+
+function renderTorchBaseline(result: BenchResult): string {
+  const baseline = result.torchBaseline;
+  if (baseline === undefined) return '';
+  if (!baseline.available) return `<p class="note">PyTorch baseline: not run (${escape(baseline.reason)}).</p>`;
+  const rows = baseline.rows
+    .map((r) => `<tr><td>${escape(r.name)}</td><td>${fixed(r.wallMs, 0)}</td><td>${fixed(r.torchOverDenoiseWall, 3)}×</td><td>${r.maxAbsDiff.toExponential(2)}</td><td>${fixed(r.ssimMean, 4)}</td></tr>`)
+    .join('');
+  return `<h3>PyTorch baseline (torch ${escape(baseline.torch)}, ${baseline.threads} thread(s))</h3>
+<table class="torch"><thead><tr><th>configuration</th><th>PyTorch ms/batch</th><th>PyTorch / denoise wall</th><th>max abs diff</th><th>SSIM vs denoise</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** SVG scatter: x = wall time per batch (log scale), y = SSIM vs the reference; stochastic configurations sit on a separate strip. */

@@ -18,11 +18,30 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     `Bare \`session.run\` on the same inputs: ${fixed(result.bareCall.meanMs, 2)} ms per call ` +
       `(± ${result.bareCall.rmePct === null ? 'n/a' : fixed(result.bareCall.rmePct, 1)} %, ${result.bareCall.samples} calls); ` +
-      "a configuration's ceiling is steps × this, and *overhead vs bare* is how far its wall time is above that.",
+      "each configuration's ceiling is steps × the same call timed again right after it (min(steps, 100) calls), " +
+      'and *overhead vs bare* is how far its wall time is above that ceiling.',
     `Quality: SSIM/PSNR (8-bit, per image, mean ± sd over the batch) against ${settings.reference} from the same x_T. ` +
       'DDPM and DDIM with η > 0 draw fresh noise every step, so per-image similarity does not apply to them. ' +
       'FID/KID need a distribution metric run (not part of this bench run): the columns stay empty rather than invented.',
     '',
+    ...renderTorchBaseline(result),
   ];
   return lines.join('\n');
+}
+
+function renderTorchBaseline(result: BenchResult): string[] {
+  const baseline = result.torchBaseline;
+  if (baseline === undefined) return [];
+  if (!baseline.available) return [`PyTorch baseline: not run (${baseline.reason}).`, ''];
+  return [
+    `## PyTorch baseline (torch ${baseline.torch}, ${baseline.threads} thread(s), same weights and x_T, one timed run each)`,
+    '',
+    '| configuration | PyTorch ms/batch | PyTorch steps/s | PyTorch / denoise wall | max abs diff vs denoise | SSIM vs denoise |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...baseline.rows.map(
+      (r) =>
+        `| ${r.name} | ${fixed(r.wallMs, 0)} | ${fixed(r.stepsPerSec, 2)} | ${fixed(r.torchOverDenoiseWall, 3)}× | ${r.maxAbsDiff.toExponential(2)} | ${fixed(r.ssimMean, 4)} |`,
+    ),
+    '',
+  ];
 }

@@ -26,6 +26,10 @@ export interface BenchRun {
   readonly result: BenchResult;
   /** A PNG grid of each configuration's images (same x_T), for the HTML report. */
   readonly grids: ReadonlyMap<string, Buffer>;
+  /** Each configuration's final images, for comparisons with other frameworks. */
+  readonly samples: ReadonlyMap<string, ImageBatch>;
+  /** x_T, shared by every configuration. */
+  readonly noise: ImageBatch;
 }
 
 export type BenchLog = (line: string) => void;
@@ -61,6 +65,7 @@ async function benchModel(model: LoadedModel, settings: BenchSettings, log: Benc
   const referenceName = formatSamplerSpec(settings.reference);
   const order = [settings.reference, ...settings.samplers.filter((s) => formatSamplerSpec(s) !== referenceName)];
   const grids = new Map<string, Buffer>();
+  const samples = new Map<string, ImageBatch>();
   const configurations: ConfigurationResult[] = [];
   let reference: ImageBatch | undefined;
 
@@ -71,6 +76,7 @@ async function benchModel(model: LoadedModel, settings: BenchSettings, log: Benc
     const run = await timeConfiguration(model, spec, noise, iterations, settings.seed, label, log);
     const images: ImageBatch = { data: run.last.samples, shape: run.last.shape };
     grids.set(name, encodePng(toPixels(makeGrid(images), 0)));
+    samples.set(name, images);
     let quality: Quality;
     if (name === referenceName) {
       reference = images;
@@ -78,7 +84,9 @@ async function benchModel(model: LoadedModel, settings: BenchSettings, log: Benc
     } else if (isStochastic(spec)) quality = { kind: 'stochastic' };
     else quality = compareWithReference(images, reference!);
     const steps = run.last.timesteps.length;
-    const ceilingMs = steps * bareCall.meanMs;
+    // The ceiling is measured right after the configuration, so that both see the same machine state.
+    const bareAfter = await timeIterations(`${label} bare`, Math.min(steps, 100), bareRun);
+    const ceilingMs = steps * bareAfter.meanMs;
     configurations.push({
       name,
       kind: spec.kind,
@@ -124,6 +132,8 @@ async function benchModel(model: LoadedModel, settings: BenchSettings, log: Benc
       configurations,
     },
     grids,
+    samples,
+    noise: { data: noise, shape: [settings.batch, channels, height, width] },
   };
 }
 

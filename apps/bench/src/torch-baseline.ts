@@ -1,8 +1,82 @@
-import type { BenchResult } from './bench-result.js';
-import type { BenchLog, BenchSettings } from './run-bench.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readNpy, writeNpy, type ImageBatch } from '@denoise/image';
+import type { TorchBaseline, TorchBaselineRow } from './bench-result.js';
+import { compareWithReference } from './quality.js';
+import type { BenchLog, BenchRun, BenchSettings } from './run-bench.js';
+import { parseSamplerSpec } from './sampler-spec.js';
 
-/** Placeholder until tools/torch-baseline lands: says so in one line and goes on. */
-export async function runTorchBaseline(_settings: BenchSettings, _result: BenchResult, log: BenchLog): Promise<string> {
-  log('--baseline torch: not available yet');
-  return '';
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = fileURLToPath(new URL('../../../../tools/torch-baseline/baseline.py', import.meta.url));
+
+/**
+ * `--baseline torch`: the same weights (weights.pt beside the model), configurations, batch, threads and x_T
+ * through tools/torch-baseline's textbook PyTorch loops. Each row gets the speed ratio to denoise and how far
+ * apart the two frameworks' final images are. Returns a one-line reason instead when it cannot run here.
+ */
+export async function runTorchBaseline(settings: BenchSettings, run: BenchRun, log: BenchLog): Promise<TorchBaseline> {
+  const modelDir = run.result.settings.model.endsWith('.onnx') ? dirname(run.result.settings.model) : run.result.settings.model;
+  const weights = join(modelDir, 'weights.pt');
+  const skipped = (reason: string): TorchBaseline => {
+    log(`torch baseline skipped: ${reason}`);
+    return { available: false, reason };
+  };
+  if (!existsSync(PYTHON)) return skipped(`${PYTHON} not found (Debian: apt-get install python3-torch python3-numpy)`);
+  const probe = spawnSync(PYTHON, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' });
+  if (probe.status !== 0) return skipped('python3-torch is not installed (Debian: apt-get install python3-torch python3-numpy)');
+  if (!existsSync(weights)) return skipped(`no PyTorch weights beside the model (${weights})`);
+  if (!existsSync(SCRIPT)) return skipped(`${SCRIPT} is missing`);
+  // tools/torch-baseline has no linspace spacing; those configurations are left out, and said so.
+  const names = run.result.configurations.map((c) => c.name).filter((n) => parseSamplerSpec(n).spacing !== 'linspace');
+  const threads = settings.threads ?? cpus().length;
+  const work = mkdtempSync(join(tmpdir(), 'denoise-torch-baseline-'));
+  try {
+    const noisePath = join(work, 'noise.npy');
+    await writeNpy(noisePath, { dtype: 'float32', shape: [...run.noise.shape], data: run.noise.data });
+    log(`torch baseline: ${names.join(', ')} on ${threads} thread(s)`);
+    const stdout = await runPython([
+      SCRIPT, '--weights', weights, '--noise', noisePath, '--configs', names.join(','),
+      '--threads', String(threads), '--seed', String(settings.seed), '--out', join(work, 'out'),
+    ], log);
+    const parsed = JSON.parse(stdout) as { results: { name: string; wall_ms: number; steps_per_sec: number; images_per_sec: number; torch: string; out: string }[] };
+    const rows: TorchBaselineRow[] = [];
+    for (const r of parsed.results) {
+      const ours = run.result.configurations.find((c) => c.name === r.name)!;
+      const theirs = await readNpy(r.out);
+      const torchImages: ImageBatch = { data: theirs.data as Float32Array, shape: theirs.shape as [number, number, number, number] };
+      const denoiseImages = run.samples.get(r.name)!;
+      let maxAbsDiff = 0;
+      denoiseImages.data.forEach((v, i) => (maxAbsDiff = Math.max(maxAbsDiff, Math.abs(v - torchImages.data[i]!))));
+      rows.push({
+        name: r.name,
+        wallMs: r.wall_ms,
+        stepsPerSec: r.steps_per_sec,
+        imagesPerSec: r.images_per_sec,
+        torchOverDenoiseWall: r.wall_ms / ours.wall.meanMs,
+        maxAbsDiff,
+        ssimMean: compareWithReference(torchImages, denoiseImages).ssimMean,
+      });
+    }
+    return { available: true, torch: parsed.results[0]?.torch ?? 'unknown', threads, rows };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function runPython(args: readonly string[], log: BenchLog): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      for (const line of d.toString().split('\n')) if (line.trim()) log(`torch baseline: ${line.trim()}`);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`tools/torch-baseline exited ${code}: ${stderr.slice(-500)}`))));
+  });
 }

@@ -17,7 +17,7 @@ let stdout = '';
 
 beforeAll(() => {
   // The CI smoke run: the embedded model, --quick, one thread so that it does not fight the other test files.
-  const run = spawnSync(process.execPath, [BENCH, '--quick', '--json', '--threads', '1', '--out', out], { encoding: 'utf8', timeout: 240_000 });
+  const run = spawnSync(process.execPath, [BENCH, '--quick', '--json', '--threads', '1', '--baseline', 'torch', '--out', out], { encoding: 'utf8', timeout: 240_000 });
   stderr = run.stderr;
   stdout = run.stdout;
   expect(run.status, stderr).toBe(0);
@@ -42,6 +42,23 @@ describe('pnpm bench --quick', () => {
       expect(c.wall.samples).toBe(2);
       expect(c.fid).toBeNull();
       expect(c.modelMsPerStep).toBeGreaterThan(c.loopMsPerStep);
+    }
+  });
+
+  it('--baseline torch: runs PyTorch on the same weights and x_T where python3-torch is installed, else says why', () => {
+    const baseline = result.torchBaseline!;
+    const torchInstalled = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+    expect(baseline.available).toBe(torchInstalled);
+    if (!baseline.available) {
+      expect(baseline.reason).toMatch(/python3|torch/);
+      expect(stderr).toContain('torch baseline skipped:');
+      return;
+    }
+    expect(baseline.rows.map((r) => r.name)).toEqual(result.configurations.map((c) => c.name));
+    for (const row of baseline.rows) {
+      // Same weights, same x_T, same torch-compatible step noise: float32 differences only.
+      expect(row.maxAbsDiff).toBeLessThan(1e-3);
+      expect(row.ssimMean).toBeGreaterThan(0.999);
     }
   });
 
