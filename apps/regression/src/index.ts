@@ -1,1 +1,18 @@
-export {};
+export { checkGoldenCase, type CaseComparison, type CheckGoldenOptions, type FailureArtifacts, type GoldenVerdict, type ImageComparison } from './golden-check.js';
+export { CASE_TEXT_KEYS, GRID_PADDING, goldenPngText, goldenStrip, stripSize, stripTile } from './golden-image.js';
+export {
+  GOLDEN_DEFAULTS,
+  GOLDEN_MANIFEST_VERSION,
+  parseGoldenManifest,
+  readGoldenManifest,
+  serializeGoldenManifest,
+  type GoldenCase,
+  type GoldenManifest,
+  type GoldenProvenance,
+  type GoldenRuntime,
+} from './golden-manifest.js';
+export { floatSha256, GoldenRunner, type GoldenRun } from './golden-run.js';
+export { formatGoldenUpdate, updateGoldens, type GoldenChange, type GoldenUpdate, type UpdateGoldensOptions } from './golden-update.js';
+export { runInFreshProcess } from './fresh-process.js';
+export { formatSummaryTable } from './summary-table.js';
+export { defaultArtifactsDir, defaultManifestPath, repoRoot, UPDATE_COMMAND } from './repo-paths.js';

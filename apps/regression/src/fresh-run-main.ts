@@ -1,0 +1,30 @@
+/**
+ * The fresh-process half of the determinism check: `node dist/src/fresh-run-main.js MANIFEST ROOT [CASE…]`
+ * runs the named cases (all by default) in a process of its own and prints one JSON line per case,
+ * `{"caseName": …, "floatSha256": …}`, for the golden suite to compare with its in-process runs.
+ */
+import { readGoldenManifest } from './golden-manifest.js';
+import { GoldenRunner } from './golden-run.js';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [manifestPath, rootDir, ...names] = argv;
+  if (manifestPath === undefined || rootDir === undefined) throw new Error('usage: fresh-run-main.js MANIFEST ROOT [CASE…]');
+  const manifest = await readGoldenManifest(manifestPath);
+  const unknown = names.filter((name) => !manifest.cases.some((c) => c.name === name));
+  if (unknown.length > 0) throw new Error(`no such golden case(s) in ${manifestPath}: ${unknown.join(', ')}`);
+  const runner = new GoldenRunner(manifest.runtime, rootDir);
+  try {
+    for (const goldenCase of manifest.cases) {
+      if (names.length > 0 && !names.includes(goldenCase.name)) continue;
+      const run = await runner.run(goldenCase);
+      process.stdout.write(`${JSON.stringify({ caseName: run.caseName, floatSha256: run.floatSha256 })}\n`);
+    }
+  } finally {
+    await runner.dispose();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`fresh-run-main: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,153 @@
+/**
+ * One golden case's verdict: is there a golden, was it made by this model and this case (provenance),
+ * and is each received image within the case's SSIM threshold and PSNR floor of it (similarity).
+ * On a similarity failure it leaves golden · received · diff strips in the artifacts folder.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodePng, diffHeatmap, PNG_TEXT_KEYS, psnr, sideBySide, ssim, writePng, type Rgba8Image } from '@denoise/image';
+import { CASE_TEXT_KEYS, goldenPngText, goldenStrip, stripSize, stripTile } from './golden-image.js';
+import type { GoldenCase } from './golden-manifest.js';
+import type { GoldenRun } from './golden-run.js';
+import { UPDATE_COMMAND } from './repo-paths.js';
+
+export interface ImageComparison {
+  readonly index: number;
+  readonly ssim: number;
+  readonly psnrDb: number;
+  /** Largest |golden − received| over the image's 8-bit samples. */
+  readonly maxAbsDiff: number;
+}
+
+export interface CaseComparison {
+  readonly images: readonly ImageComparison[];
+  readonly minSsim: number;
+  readonly minPsnrDb: number;
+  readonly maxAbsDiff: number;
+  readonly ssimThreshold: number;
+  readonly psnrFloorDb: number;
+  /** The run's float bytes hash to the golden run's: bit-identical, not merely similar. */
+  readonly bitIdentical: boolean;
+}
+
+export interface FailureArtifacts {
+  /** golden · received · diff heatmap, left to right. */
+  readonly sideBySide: string;
+  readonly received: string;
+}
+
+export type GoldenVerdict =
+  | { readonly state: 'pass'; readonly caseName: string; readonly message: string; readonly comparison: CaseComparison }
+  | {
+      readonly state: 'fail';
+      readonly caseName: string;
+      readonly message: string;
+      readonly comparison: CaseComparison;
+      readonly artifacts: FailureArtifacts;
+    }
+  /** No golden yet: never created here, only by `--update`. */
+  | { readonly state: 'missing'; readonly caseName: string; readonly message: string }
+  /** The golden was made by another model or another version of the case: regenerate, do not compare. */
+  | { readonly state: 'stale'; readonly caseName: string; readonly message: string };
+
+export interface CheckGoldenOptions {
+  readonly goldenDir: string;
+  readonly artifactsDir: string;
+}
+
+const REGENERATE = `if the change is intended, regenerate the goldens with \`${UPDATE_COMMAND}\`, look at the PNGs and commit fixtures/golden/`;
+
+export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, options: CheckGoldenOptions): Promise<GoldenVerdict> {
+  const caseName = goldenCase.name;
+  const goldenPath = join(options.goldenDir, `${caseName}.png`);
+  const [batch, , height, width] = run.shape;
+  if (batch !== goldenCase.batch) throw new RangeError(`golden case '${caseName}': the run has ${batch} images, the case ${goldenCase.batch}`);
+
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await readFile(goldenPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (bytes === undefined || goldenCase.golden === undefined) {
+    const what = bytes === undefined ? `there is no golden ${goldenPath}` : `the manifest records no provenance for ${goldenPath}`;
+    return { state: 'missing', caseName, message: `golden case '${caseName}': ${what}. Make it with \`${UPDATE_COMMAND}\`, look at the PNG and commit fixtures/golden/ (a golden is never created by a check run).` };
+  }
+  const golden = goldenCase.golden;
+  if (golden.modelSha256 !== run.modelSha256) {
+    return {
+      state: 'stale',
+      caseName,
+      message:
+        `golden case '${caseName}' was made with model sha256 ${golden.modelSha256.slice(0, 12)}… (onnxruntime ${golden.onnxruntime}), ` +
+        `but ${run.modelPath} is now ${run.modelSha256.slice(0, 12)}…: the model changed, so the goldens are stale. ` +
+        `Regenerate them with \`${UPDATE_COMMAND}\`, look at the PNGs and commit fixtures/golden/.`,
+    };
+  }
+  const decoded = decodePng(bytes, goldenPath);
+  const stale = staleness(goldenCase, run, decoded.text, decoded.image, { width, height });
+  if (stale !== undefined) {
+    return { state: 'stale', caseName, message: `golden case '${caseName}': ${stale}. Regenerate with \`${UPDATE_COMMAND}\` and commit fixtures/golden/.` };
+  }
+
+  const received = goldenStrip(run);
+  const images = Array.from({ length: batch }, (_, index) => {
+    const want = stripTile(decoded.image, batch, { width, height }, index);
+    const got = stripTile(received, batch, { width, height }, index);
+    return { index, ssim: ssim(want, got), psnrDb: psnr(want, got), maxAbsDiff: maxAbsDiff(want, got) };
+  });
+  const comparison: CaseComparison = {
+    images,
+    minSsim: Math.min(...images.map((i) => i.ssim)),
+    minPsnrDb: Math.min(...images.map((i) => i.psnrDb)),
+    maxAbsDiff: Math.max(...images.map((i) => i.maxAbsDiff)),
+    ssimThreshold: goldenCase.ssimThreshold,
+    psnrFloorDb: goldenCase.psnrFloorDb,
+    bitIdentical: run.floatSha256 === golden.floatSha256,
+  };
+  const failing = images.filter((i) => i.ssim < goldenCase.ssimThreshold || i.psnrDb < goldenCase.psnrFloorDb);
+  if (failing.length === 0) {
+    return { state: 'pass', caseName, message: `golden case '${caseName}': min SSIM ${comparison.minSsim.toFixed(6)} ≥ ${goldenCase.ssimThreshold}`, comparison };
+  }
+  const artifacts = await writeFailureArtifacts(options.artifactsDir, caseName, decoded.image, received);
+  const detail = failing.map((i) => `image ${i.index}: SSIM ${i.ssim.toFixed(4)}, PSNR ${i.psnrDb.toFixed(1)} dB`).join('; ');
+  return {
+    state: 'fail',
+    caseName,
+    comparison,
+    artifacts,
+    message:
+      `golden case '${caseName}': ${failing.length} of ${batch} images below SSIM ${goldenCase.ssimThreshold} / PSNR ${goldenCase.psnrFloorDb} dB ` +
+      `(${detail}). golden · received · diff: ${artifacts.sideBySide}. ${REGENERATE}.`,
+  };
+}
+
+/** Why the golden PNG does not belong to this case any more, or undefined if it does. */
+function staleness(goldenCase: GoldenCase, run: GoldenRun, text: Record<string, string>, image: Rgba8Image, tile: { width: number; height: number }): string | undefined {
+  const pngSha = text[PNG_TEXT_KEYS.modelSha256];
+  if (pngSha !== goldenCase.golden?.modelSha256) {
+    return `the PNG says model sha256 ${String(pngSha).slice(0, 12)}…, the manifest ${goldenCase.golden?.modelSha256.slice(0, 12)}… (an interrupted update or a hand edit)`;
+  }
+  const want = goldenPngText(goldenCase, run);
+  const edited = CASE_TEXT_KEYS.filter((key) => text[key] !== want[key]).map((key) => `${key.replace('denoise:', '')} ${text[key] ?? '(none)'} → ${want[key]}`);
+  if (edited.length > 0) return `the manifest entry changed since its golden was made (${edited.join(', ')})`;
+  const size = stripSize(goldenCase.batch, tile);
+  if (image.width !== size.width || image.height !== size.height) {
+    return `the golden is ${image.width}×${image.height}, but ${goldenCase.batch} images of ${tile.width}×${tile.height} make ${size.width}×${size.height}`;
+  }
+  return undefined;
+}
+
+async function writeFailureArtifacts(dir: string, caseName: string, golden: Rgba8Image, received: Rgba8Image): Promise<FailureArtifacts> {
+  await mkdir(dir, { recursive: true });
+  const artifacts = { sideBySide: join(dir, `${caseName}.png`), received: join(dir, `${caseName}.received.png`) };
+  await writePng(artifacts.sideBySide, sideBySide([golden, received, diffHeatmap(golden, received)], 4));
+  await writePng(artifacts.received, received);
+  return artifacts;
+}
+
+function maxAbsDiff(a: Rgba8Image, b: Rgba8Image): number {
+  let max = 0;
+  for (let i = 0; i < a.pixels.length; i++) max = Math.max(max, Math.abs((a.pixels[i] as number) - (b.pixels[i] as number)));
+  return max;
+}

@@ -1,0 +1,109 @@
+/**
+ * Runs a golden case through the one sampling loop (@denoise/sampler) on the model the case names, the
+ * same way for the check, the determinism re-runs, the fresh process and `--update`.
+ */
+import { createHash } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import { readNpy } from '@denoise/image';
+import { loadModel, onnxruntimeVersion, type LoadedModel } from '@denoise/runtime';
+import { createScheduler, sample } from '@denoise/sampler';
+import type { GoldenCase, GoldenRuntime } from './golden-manifest.js';
+
+export interface GoldenRun {
+  readonly caseName: string;
+  /** x_0, NCHW float32. */
+  readonly samples: Float32Array;
+  readonly shape: readonly [number, number, number, number];
+  /** sha256 of the float32 bytes of `samples`: what the determinism checks compare. */
+  readonly floatSha256: string;
+  readonly modelPath: string;
+  readonly modelSha256: string;
+  readonly onnxruntime: string;
+  readonly wallMs: number;
+}
+
+/** Loads each model once (by path) and runs cases on it; `dispose()` releases the sessions. */
+export class GoldenRunner {
+  readonly #runtime: GoldenRuntime;
+  readonly #rootDir: string;
+  readonly #models = new Map<string, Promise<LoadedModel>>();
+
+  constructor(runtime: GoldenRuntime, rootDir: string) {
+    this.#runtime = runtime;
+    this.#rootDir = rootDir;
+  }
+
+  async run(goldenCase: GoldenCase): Promise<GoldenRun> {
+    const model = await this.#model(goldenCase.model);
+    if (model.schedulerConfig === undefined) {
+      throw new Error(`golden case '${goldenCase.name}': no scheduler_config.json found with ${model.modelPath}`);
+    }
+    const scheduler = createScheduler(goldenCase.sampler, model.schedulerConfig, {
+      ...goldenCase.schedulerOverrides,
+      timestep_spacing: goldenCase.timestepSpacing,
+    });
+    const noise = goldenCase.noise === undefined ? undefined : await this.#noise(goldenCase);
+    const started = performance.now();
+    let result;
+    try {
+      result = await sample({
+        scheduler,
+        denoiser: model.denoiser,
+        steps: goldenCase.steps,
+        ...(goldenCase.sampler === 'ddim' ? { eta: goldenCase.eta } : {}),
+        ...(noise ? { noise } : { batchSize: goldenCase.batch }),
+        seed: goldenCase.seed,
+        generator: goldenCase.generator,
+      });
+    } catch (error) {
+      throw new Error(`golden case '${goldenCase.name}' (${model.modelPath}): ${(error as Error).message}`, { cause: error });
+    }
+    return {
+      caseName: goldenCase.name,
+      samples: result.samples,
+      shape: result.shape,
+      floatSha256: floatSha256(result.samples),
+      modelPath: model.modelPath,
+      modelSha256: model.sha256,
+      onnxruntime: onnxruntimeVersion(),
+      wallMs: performance.now() - started,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    const models = [...this.#models.values()];
+    this.#models.clear();
+    for (const model of await Promise.all(models)) await model.dispose();
+  }
+
+  #model(path: string): Promise<LoadedModel> {
+    const absolute = this.#resolve(path);
+    let model = this.#models.get(absolute);
+    if (model === undefined) {
+      model = loadModel(absolute, { executionProvider: this.#runtime.executionProvider, threads: this.#runtime.threads });
+      this.#models.set(absolute, model);
+    }
+    return model;
+  }
+
+  async #noise(goldenCase: GoldenCase): Promise<Float32Array> {
+    const path = this.#resolve(goldenCase.noise as string);
+    const array = await readNpy(path);
+    const [n] = array.shape;
+    if (array.dtype !== 'float32' || array.shape.length !== 4 || n !== goldenCase.batch) {
+      throw new Error(
+        `golden case '${goldenCase.name}': noise ${path} is ${array.dtype} [${array.shape.join(', ')}]; ` +
+          `expected float32 [${goldenCase.batch}, C, H, W] (batch ${goldenCase.batch})`,
+      );
+    }
+    return array.data as Float32Array;
+  }
+
+  #resolve(path: string): string {
+    return isAbsolute(path) ? path : resolve(this.#rootDir, path);
+  }
+}
+
+export function floatSha256(values: Float32Array): string {
+  return createHash('sha256').update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).digest('hex');
+}

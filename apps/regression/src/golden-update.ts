@@ -1,0 +1,117 @@
+/**
+ * `pnpm test:golden --update`: runs every case, then writes the golden PNGs and the manifest. Nothing is
+ * written until every case has run, each file is replaced atomically, and the manifest goes last, so a
+ * failed update leaves the old goldens and an interrupted one is caught by the check (the PNG's model
+ * sha256 then disagrees with the manifest's).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { decodePng, encodePng, ssim, writeFileAtomic } from '@denoise/image';
+import { goldenPngText, goldenStrip, stripSize, stripTile } from './golden-image.js';
+import { readGoldenManifest, serializeGoldenManifest, type GoldenCase, type GoldenProvenance } from './golden-manifest.js';
+import { GoldenRunner, type GoldenRun } from './golden-run.js';
+
+export type GoldenChange =
+  | { readonly state: 'new'; readonly caseName: string }
+  /** `minSsimVsOld` is undefined when the old golden has another size (the batch changed). */
+  | { readonly state: 'changed'; readonly caseName: string; readonly minSsimVsOld: number | undefined; readonly why: string }
+  | { readonly state: 'unchanged'; readonly caseName: string };
+
+export interface GoldenUpdate {
+  readonly changes: readonly GoldenChange[];
+  /** PNGs in the golden folder that no case names (left in place; delete them if they are not needed). */
+  readonly orphans: readonly string[];
+  readonly manifestPath: string;
+}
+
+export interface UpdateGoldensOptions {
+  readonly manifestPath: string;
+  /** Model and noise paths in the manifest are relative to it. */
+  readonly rootDir: string;
+  /** Called after each case has run, e.g. to show progress. */
+  readonly onCase?: (run: GoldenRun, index: number, total: number) => void;
+}
+
+export async function updateGoldens(options: UpdateGoldensOptions): Promise<GoldenUpdate> {
+  const { manifestPath } = options;
+  const goldenDir = dirname(manifestPath);
+  const manifest = await readGoldenManifest(manifestPath);
+  const runner = new GoldenRunner(manifest.runtime, options.rootDir);
+  const pending: { path: string; bytes: Buffer }[] = [];
+  const changes: GoldenChange[] = [];
+  const cases: GoldenCase[] = [];
+  try {
+    for (const [index, goldenCase] of manifest.cases.entries()) {
+      const run = await runner.run(goldenCase);
+      options.onCase?.(run, index, manifest.cases.length);
+      const golden: GoldenProvenance = { modelSha256: run.modelSha256, onnxruntime: run.onnxruntime, floatSha256: run.floatSha256 };
+      const path = join(goldenDir, `${goldenCase.name}.png`);
+      const bytes = encodePng(goldenStrip(run), goldenPngText(goldenCase, run));
+      const old = await readIfExists(path);
+      const change = describeChange(goldenCase, golden, run, bytes, old);
+      changes.push(change);
+      if (change.state !== 'unchanged') pending.push({ path, bytes });
+      cases.push({ ...goldenCase, golden });
+    }
+  } finally {
+    await runner.dispose();
+  }
+  for (const { path, bytes } of pending) await writeFileAtomic(path, bytes);
+  const manifestText = serializeGoldenManifest({ ...manifest, cases });
+  if ((await readFile(manifestPath, 'utf8')) !== manifestText) await writeFileAtomic(manifestPath, manifestText);
+  const names = new Set(manifest.cases.map((c) => `${c.name}.png`));
+  const orphans = (await readdir(goldenDir)).filter((file) => file.endsWith('.png') && !names.has(file)).sort();
+  return { changes, orphans, manifestPath };
+}
+
+/** What `--update` prints: one line per case, then a count and what to do next. */
+export function formatGoldenUpdate(update: GoldenUpdate, rootDir: string): string {
+  const lines = update.changes.map((change) => {
+    const head = `  ${change.state.padEnd(9)}  ${change.caseName}`;
+    if (change.state !== 'changed') return head;
+    const similarity = change.minSsimVsOld === undefined ? 'not comparable with the old golden' : `min SSIM vs old ${change.minSsimVsOld.toFixed(6)}`;
+    return `${head}  ${similarity}; ${change.why}`;
+  });
+  const count = (state: GoldenChange['state']) => update.changes.filter((c) => c.state === state).length;
+  lines.push(`${update.changes.length} cases: ${count('new')} new, ${count('changed')} changed, ${count('unchanged')} unchanged.`);
+  for (const orphan of update.orphans) lines.push(`orphan: ${orphan} belongs to no case in the manifest; delete it if it is not needed.`);
+  if (count('new') + count('changed') > 0) {
+    const dir = relative(rootDir, dirname(update.manifestPath)) || '.';
+    lines.push(`Look at the PNGs (git diff --stat ${dir}) and commit ${dir}/.`);
+  }
+  return lines.join('\n');
+}
+
+function describeChange(goldenCase: GoldenCase, golden: GoldenProvenance, run: GoldenRun, bytes: Buffer, old: Buffer | undefined): GoldenChange {
+  const caseName = goldenCase.name;
+  const before = goldenCase.golden;
+  if (old === undefined || before === undefined) return { state: 'new', caseName };
+  const sameProvenance = before.modelSha256 === golden.modelSha256 && before.onnxruntime === golden.onnxruntime && before.floatSha256 === golden.floatSha256;
+  if (sameProvenance && old.equals(bytes)) return { state: 'unchanged', caseName };
+  const why: string[] = [];
+  if (before.modelSha256 !== golden.modelSha256) why.push(`model sha256 ${before.modelSha256.slice(0, 12)}… → ${golden.modelSha256.slice(0, 12)}…`);
+  if (before.onnxruntime !== golden.onnxruntime) why.push(`onnxruntime ${before.onnxruntime} → ${golden.onnxruntime}`);
+  if (why.length === 0) why.push(before.floatSha256 === golden.floatSha256 ? 'PNG metadata' : 'float output');
+  return { state: 'changed', caseName, minSsimVsOld: minSsimVsOld(old, bytes, run), why: why.join(', ') };
+}
+
+function minSsimVsOld(old: Buffer, bytes: Buffer, run: GoldenRun): number | undefined {
+  const [batch, , height, width] = run.shape;
+  const tile = { width, height };
+  const before = decodePng(old).image;
+  const after = decodePng(bytes).image;
+  const size = stripSize(batch, tile);
+  if (before.width !== size.width || before.height !== size.height || before.channels !== after.channels) return undefined;
+  let min = Infinity;
+  for (let i = 0; i < batch; i++) min = Math.min(min, ssim(stripTile(before, batch, tile, i), stripTile(after, batch, tile, i)));
+  return min;
+}
+
+async function readIfExists(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
