@@ -52,9 +52,17 @@ export interface ConfigurationResult {
   readonly overheadPct: number;
   readonly peakRssMiB: number;
   readonly quality: Quality;
-  /** Distribution quality (FID/KID): not measured by the default bench; null, never invented. */
+  /** Distribution quality (FID/KID, `--quality fid`): null when not measured, never invented. */
   readonly fid: number | null;
   readonly kid: number | null;
+  /** With `--quality fid`: the sample count, KID's standard error over subsets, and the predicted-class histogram. */
+  readonly distribution?: {
+    readonly samples: number;
+    readonly fid: number;
+    readonly kid: number;
+    readonly kidStandardError: number;
+    readonly classCounts: readonly number[];
+  };
 }
 
 export interface TorchBaselineRow {
@@ -87,6 +95,8 @@ export interface BenchResult {
     readonly generator: 'torch';
     readonly iterations: number | 'auto';
     readonly quick: boolean;
+    /** With `--quality fid`: samples per configuration and the feature extractor. */
+    readonly fid?: { readonly samples: number; readonly classifier: string; readonly classifierSha256: string };
     /** The configuration every deterministic one is compared with (same x_T). */
     readonly reference: string;
   };

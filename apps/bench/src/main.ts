@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '@denoise/image';
-import { EXECUTION_PROVIDER_CHOICES, embeddedModelPath, type ExecutionProviderChoice } from '@denoise/runtime';
+import { EXECUTION_PROVIDER_CHOICES, embeddedClassifierPath, embeddedModelPath, type ExecutionProviderChoice } from '@denoise/runtime';
 import { compareResults, renderComparison } from './compare.js';
 import { renderHtml, type ReportRun } from './report-html.js';
 import { renderMarkdown } from './report-markdown.js';
@@ -14,6 +14,11 @@ import { runTorchBaseline } from './torch-baseline.js';
 
 const DEFAULT_SAMPLERS = 'ddpm-1000,ddim-10,ddim-20,ddim-50,ddim-100';
 const QUICK_SAMPLERS = 'ddim-10,ddim-20,ddim-10-eta0.5,ddpm-20';
+/** The DDIM paper's Table 1 grid: S ∈ {10, 20, 50, 100} × η ∈ {0, 0.2, 0.5, 1}, and DDPM-1000. */
+const FID_SAMPLERS = [
+  'ddpm-1000',
+  ...[0, 0.2, 0.5, 1].flatMap((eta) => [10, 20, 50, 100].map((steps) => `ddim-${steps}${eta === 0 ? '' : `-eta${eta}`}`)),
+].join(',');
 
 const positiveInteger = (value: string): number => {
   const n = Number(value);
@@ -45,6 +50,9 @@ function buildProgram(): Command {
     .option('--out <dir>', 'where history/ and report/ go', 'benchmarks')
     .option('--json', 'print the JSON result on stdout instead of the Markdown table', false)
     .option('--compare <result.json...>', 'OLD.json [NEW.json]: compare with an earlier result; with one file, against the run just made; with two, the two files (nothing runs)')
+    .addOption(new Option('--quality <metric>', `also measure distribution quality: fid = FID and KID of --fid-samples images per configuration in a Fashion-MNIST classifier's feature space (default samplers: ${FID_SAMPLERS}); long on CPU, resumable`).choices(['fid']))
+    .addOption(new Option('--fid-samples <n>', 'images per configuration for --quality fid').argParser(positiveInteger).default(500))
+    .option('--classifier <dir>', 'feature classifier folder (model.onnx + reference-stats.json) for --quality fid', embeddedClassifierPath())
     .addOption(new Option('--baseline <framework>', 'also run tools/torch-baseline (PyTorch) on the same configurations and x_T').choices(['torch']))
     .addHelpText('after', '\nExit codes: 0 ok, 1 failure or a regression flagged by --compare, 2 bad usage.\n')
     .exitOverride();
@@ -64,11 +72,23 @@ function settingsFrom(program: Command): BenchSettings {
     ...(o['threads'] !== undefined ? { threads: o['threads'] as number } : {}),
     batch: (o['batch'] as number | undefined) ?? (quick ? 2 : 16),
     seed: o['seed'] as number,
-    samplers: parseSamplerSpecs((o['samplers'] as string | undefined) ?? (quick ? QUICK_SAMPLERS : DEFAULT_SAMPLERS)),
+    samplers: parseSamplerSpecs((o['samplers'] as string | undefined) ?? (quick ? QUICK_SAMPLERS : o['quality'] === 'fid' ? FID_SAMPLERS : DEFAULT_SAMPLERS)),
     reference: parseSamplerSpec((o['reference'] as string | undefined) ?? (quick ? 'ddim-100' : 'ddim-1000')),
     iterations,
     autoBudgetMs: 20_000,
     quick,
+    ...(o['quality'] === 'fid' ? { fid: fidSettings(o, (o['batch'] as number | undefined) ?? (quick ? 2 : 16)) } : {}),
+  };
+}
+
+function fidSettings(o: Record<string, unknown>, batch: number): NonNullable<BenchSettings['fid']> {
+  const samples = o['fidSamples'] as number;
+  const classifier = o['classifier'] as string;
+  return {
+    samples,
+    classifier: join(classifier, 'model.onnx'),
+    referenceStats: join(classifier, 'reference-stats.json'),
+    workDir: join(o['out'] as string, 'fid-work', `batch${batch}-samples${samples}-seed${String(o['seed'])}`),
   };
 }
 

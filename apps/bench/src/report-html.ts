@@ -38,7 +38,7 @@ function renderRun(run: ReportRun): string {
     .map((c) => {
       const png = run.grids.get(c.name);
       const image = png ? `<img alt="${escape(c.name)} samples" src="data:image/png;base64,${png.toString('base64')}">` : '<p class="note">grid not stored</p>';
-      return `<figure data-config="${escape(c.name)}">${image}<figcaption>${escape(c.name)}<br>${fixed(c.wall.meanMs / 1000, 2)} s/batch</figcaption></figure>`;
+      return `<figure data-config="${escape(c.name)}">${image}<figcaption>${escape(c.name)}<br>${fixed(c.wall.meanMs / 1000, 2)} s/batch</figcaption>${renderHistogram(c)}</figure>`;
     })
     .join('\n');
   return `<section class="run" data-run="${escape(run.label)}">
@@ -52,6 +52,7 @@ ${rows}
 ${renderTorchBaseline(result)}
 <h3>SSIM against wall time</h3>
 ${renderChart(result.configurations)}
+${renderFidChart(result.configurations)}
 <h3>Samples from the same x_T</h3>
 <div class="grids">${grids}</div>
 </section>`;
@@ -66,6 +67,60 @@ function renderTorchBaseline(result: BenchResult): string {
     .join('');
   return `<h3>PyTorch baseline (torch ${escape(baseline.torch)}, ${baseline.threads} thread(s))</h3>
 <table class="torch"><thead><tr><th>configuration</th><th>PyTorch ms/batch</th><th>PyTorch / denoise wall</th><th>max abs diff</th><th>SSIM vs denoise</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** FID against steps on a log axis, one line per η, DDPM-1000 as a dashed level: the DDIM paper's Table 1 as a chart. */
+function renderFidChart(configurations: readonly ConfigurationResult[]): string {
+  const measured = configurations.filter((c) => c.fid !== null);
+  if (measured.length === 0) return '';
+  const width = 520;
+  const height = 300;
+  const left = 56;
+  const bottom = 40;
+  const fids = measured.map((c) => c.fid!);
+  const steps = measured.map((c) => c.steps);
+  const [xMin, xMax] = [Math.log10(Math.min(...steps)) - 0.1, Math.log10(Math.max(...steps)) + 0.1];
+  const yMax = Math.max(...fids) * 1.1;
+  const x = (s: number) => left + ((Math.log10(s) - xMin) / (xMax - xMin)) * (width - left - 90);
+  const y = (f: number) => 10 + (1 - f / yMax) * (height - bottom - 20);
+  const colors = ['#1f6feb', '#2da44e', '#bf8700', '#cf222e', '#8250df'];
+  const ddim = measured.filter((c) => c.kind === 'ddim');
+  const etas = [...new Set(ddim.map((c) => c.eta))].sort((a, b) => a - b);
+  const lines = etas
+    .map((eta, i) => {
+      const pts = ddim.filter((c) => c.eta === eta).sort((a, b) => a.steps - b.steps);
+      const color = colors[i % colors.length]!;
+      const path = pts.map((c, j) => `${j === 0 ? 'M' : 'L'}${x(c.steps).toFixed(1)},${y(c.fid!).toFixed(1)}`).join(' ');
+      const last = pts[pts.length - 1]!;
+      return `<g class="fid-line" data-eta="${eta}"><path d="${path}" fill="none" stroke="${color}" stroke-width="2"/>${pts
+        .map((c) => `<circle cx="${x(c.steps).toFixed(1)}" cy="${y(c.fid!).toFixed(1)}" r="3" fill="${color}"/>`)
+        .join('')}<text x="${x(last.steps) + 6}" y="${y(last.fid!) + 4}" font-size="11" fill="${color}">η = ${eta}</text></g>`;
+    })
+    .join('');
+  const ddpm = measured.filter((c) => c.kind === 'ddpm');
+  const levels = ddpm
+    .map((c) => `<g class="fid-level"><line x1="${left}" x2="${width - 90}" y1="${y(c.fid!)}" y2="${y(c.fid!)}" stroke="#555" stroke-dasharray="5 4"/><text x="${width - 86}" y="${y(c.fid!) + 4}" font-size="11">${escape(c.name)}</text></g>`)
+    .join('');
+  const xTicks = [...new Set(steps)]
+    .map((s) => `<text x="${x(s)}" y="${height - bottom + 14}" font-size="10" text-anchor="middle">${s}</text>`)
+    .join('');
+  const yTicks = [0, yMax / 2, yMax].map((f) => `<text x="${left - 6}" y="${y(f) + 4}" font-size="10" text-anchor="end">${f.toFixed(1)}</text>`).join('');
+  return `<h3>FID against steps</h3>
+<svg class="fid-chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="FID against steps">
+<line x1="${left}" y1="10" x2="${left}" y2="${height - bottom}" stroke="#888"/><line x1="${left}" y1="${height - bottom}" x2="${width - 90}" y2="${height - bottom}" stroke="#888"/>
+${xTicks}${yTicks}${levels}${lines}
+<text x="${(width - 90) / 2}" y="${height - 4}" font-size="11" text-anchor="middle">steps S (log scale); lower FID is better</text></svg>`;
+}
+
+/** Predicted-class histogram (mode coverage) under a grid, when distribution quality was measured. */
+function renderHistogram(c: ConfigurationResult): string {
+  const counts = c.distribution?.classCounts;
+  if (!counts) return '';
+  const max = Math.max(...counts, 1);
+  const bars = counts
+    .map((n, k) => `<rect x="${k * 19}" y="${40 - (n / max) * 38}" width="16" height="${(n / max) * 38}" fill="#1f6feb"><title>class ${k}: ${n}</title></rect>`)
+    .join('');
+  return `<svg class="histogram" width="190" height="42" role="img" aria-label="predicted classes of ${escape(c.name)}">${bars}</svg>`;
 }
 
 /** SVG scatter: x = wall time per batch (log scale), y = SSIM vs the reference; stochastic configurations sit on a separate strip. */

@@ -1,9 +1,11 @@
 import { encodePng, makeGrid, toPixels, type ImageBatch } from '@denoise/image';
-import { loadModel, type ExecutionProviderChoice, type LoadedModel } from '@denoise/runtime';
+import { loadFeatureExtractor, loadModel, type ExecutionProviderChoice, type FeatureExtractor, type LoadedModel } from '@denoise/runtime';
 import { createScheduler, sample, type SampleResult } from '@denoise/sampler';
 import { torchRandn } from '@denoise/schedule';
 import { BENCH_RESULT_SCHEMA, type BenchResult, type ConfigurationResult, type Quality, type WallTime } from './bench-result.js';
 import { describeEnvironment } from './environment.js';
+import { distributionQuality, loadReferenceStatistics, type ReferenceStatistics } from './distribution-quality.js';
+import { loadFinished, saveFinished, type FinishedConfiguration } from './fid-work.js';
 import { compareWithReference } from './quality.js';
 import { formatSamplerSpec, isStochastic, type SamplerSpec } from './sampler-spec.js';
 import { timeIterations } from './wall-time.js';
@@ -20,6 +22,16 @@ export interface BenchSettings {
   readonly iterations: number | 'auto';
   readonly autoBudgetMs: number;
   readonly quick: boolean;
+  /** `--quality fid`: generate this many samples per configuration and measure FID/KID on them. */
+  readonly fid?: FidSettings;
+}
+
+export interface FidSettings {
+  readonly samples: number;
+  readonly classifier: string;
+  readonly referenceStats: string;
+  /** Finished configurations are kept here, so an interrupted run resumes where it stopped. */
+  readonly workDir: string;
 }
 
 export interface BenchRun {
@@ -69,44 +81,24 @@ async function benchModel(model: LoadedModel, settings: BenchSettings, log: Benc
   const configurations: ConfigurationResult[] = [];
   let reference: ImageBatch | undefined;
 
-  for (const [index, spec] of order.entries()) {
-    const name = formatSamplerSpec(spec);
-    const iterations = settings.iterations === 'auto' ? autoIterations(spec, bareCall.meanMs, settings.autoBudgetMs) : settings.iterations;
-    const label = `[${index + 1}/${order.length}] ${name}`;
-    const run = await timeConfiguration(model, spec, noise, iterations, settings.seed, label, log);
-    const images: ImageBatch = { data: run.last.samples, shape: run.last.shape };
-    grids.set(name, encodePng(toPixels(makeGrid(images), 0)));
-    samples.set(name, images);
-    let quality: Quality;
-    if (name === referenceName) {
-      reference = images;
-      quality = { kind: 'reference' };
-    } else if (isStochastic(spec)) quality = { kind: 'stochastic' };
-    else quality = compareWithReference(images, reference!);
-    const steps = run.last.timesteps.length;
-    // The ceiling is measured right after the configuration, so that both see the same machine state.
-    const bareAfter = await timeIterations(`${label} bare`, Math.min(steps, 100), bareRun);
-    const ceilingMs = steps * bareAfter.meanMs;
-    configurations.push({
-      name,
-      kind: spec.kind,
-      steps,
-      eta: spec.eta,
-      spacing: run.spacing,
-      stochastic: isStochastic(spec),
-      wall: run.wall,
-      stepsPerSec: steps / (run.wall.meanMs / 1000),
-      imagesPerSec: settings.batch / (run.wall.meanMs / 1000),
-      modelMsPerStep: run.modelMs / (steps * run.runs),
-      loopMsPerStep: run.loopMs / (steps * run.runs),
-      ceilingMs,
-      overheadPct: ((run.wall.meanMs - ceilingMs) / run.wall.meanMs) * 100,
-      peakRssMiB: process.resourceUsage().maxRSS / 1024,
-      quality,
-      fid: null,
-      kid: null,
-    });
-    log(`${label}: ${run.wall.meanMs.toFixed(0)} ms per batch over ${run.wall.samples} run(s)`);
+  const fid = settings.fid ? await openFid(settings.fid, settings.threads) : undefined;
+  const fidClassifierSha = fid?.extractor.sha256;
+  try {
+    for (const [index, spec] of order.entries()) {
+      const name = formatSamplerSpec(spec);
+      const isReference = name === referenceName;
+      const label = `[${index + 1}/${order.length}] ${name}`;
+      const cached = fid && (await loadFinished(fid.settings.workDir, name, model.sha256));
+      const finished = cached || (await measureConfiguration(model, settings, spec, isReference, noise, bareRun, bareCall, reference, fid, label, log));
+      if (cached) log(`${label}: resumed from ${fid.settings.workDir}`);
+      else if (fid) await saveFinished(fid.settings.workDir, name, model.sha256, finished);
+      if (isReference) reference = finished.firstBatch;
+      grids.set(name, finished.grid);
+      samples.set(name, finished.firstBatch);
+      configurations.push(finished.configuration);
+    }
+  } finally {
+    await fid?.extractor.dispose();
   }
 
   // Table order: as asked on the command line, the reference last unless it was listed.
@@ -126,6 +118,7 @@ async function benchModel(model: LoadedModel, settings: BenchSettings, log: Benc
         generator: 'torch',
         iterations: settings.iterations,
         quick: settings.quick,
+        ...(settings.fid ? { fid: { samples: settings.fid.samples, classifier: settings.fid.classifier, classifierSha256: fidClassifierSha! } } : {}),
         reference: referenceName,
       },
       bareCall,
@@ -137,9 +130,99 @@ async function benchModel(model: LoadedModel, settings: BenchSettings, log: Benc
   };
 }
 
+interface OpenFid {
+  readonly settings: FidSettings;
+  readonly extractor: FeatureExtractor;
+  readonly reference: ReferenceStatistics;
+}
+
+async function openFid(settings: FidSettings, threads: number | undefined): Promise<OpenFid> {
+  const reference = await loadReferenceStatistics(settings.referenceStats);
+  const extractor = await loadFeatureExtractor(settings.classifier, threads !== undefined ? { threads } : {});
+  if (extractor.sha256 !== reference.classifierSha256) {
+    await extractor.dispose();
+    throw new Error(`${settings.referenceStats} was made with classifier ${reference.classifierSha256.slice(0, 12)}…, not ${settings.classifier} (${extractor.sha256.slice(0, 12)}…)`);
+  }
+  return { settings, extractor, reference };
+}
+
+async function measureConfiguration(
+  model: LoadedModel,
+  settings: BenchSettings,
+  spec: SamplerSpec,
+  isReference: boolean,
+  noise: Float32Array,
+  bareRun: () => Promise<void>,
+  bareCall: WallTime,
+  reference: ImageBatch | undefined,
+  fid: OpenFid | undefined,
+  label: string,
+  log: BenchLog,
+): Promise<FinishedConfiguration> {
+  const name = formatSamplerSpec(spec);
+  // With --quality fid every configuration but the reference samples `samples` images, batch after batch;
+  // batch k starts from torchRandn(seed + k) and draws its step noise from seed + k.
+  const batches = fid && !isReference ? Math.ceil(fid.settings.samples / settings.batch) : undefined;
+  const iterations =
+    batches ?? (settings.iterations === 'auto' ? autoIterations(spec, bareCall.meanMs, settings.autoBudgetMs) : settings.iterations);
+  const collected: Float32Array[] = [];
+  const run = await timeConfiguration(model, spec, noise, iterations, settings.seed, label, log, batches ? (images) => collected.push(images.slice()) : undefined);
+  const firstBatch: ImageBatch = { data: (collected[0] ?? run.last.samples).slice(), shape: run.last.shape };
+  let quality: Quality;
+  if (isReference) quality = { kind: 'reference' };
+  else if (isStochastic(spec)) quality = { kind: 'stochastic' };
+  else quality = compareWithReference(firstBatch, reference!);
+  const steps = run.last.timesteps.length;
+  // The ceiling is measured right after the configuration, so that both see the same machine state.
+  const bareAfter = await timeIterations(`${label} bare`, Math.min(steps, 100), bareRun);
+  const ceilingMs = steps * bareAfter.meanMs;
+  let distribution: ConfigurationResult['distribution'];
+  if (fid && batches) {
+    const perImage = firstBatch.data.length / settings.batch;
+    const all = new Float32Array(fid.settings.samples * perImage);
+    collected.forEach((images, k) => all.set(images.subarray(0, Math.min(images.length, all.length - k * images.length)), k * images.length));
+    const features = new Float32Array(fid.settings.samples * fid.extractor.featureDim);
+    const logits = new Float32Array(fid.settings.samples * fid.extractor.classCount);
+    for (let start = 0; start < fid.settings.samples; start += settings.batch) {
+      const end = Math.min(fid.settings.samples, start + settings.batch);
+      const out = await fid.extractor.extract(all.slice(start * perImage, end * perImage));
+      features.set(out.features, start * fid.extractor.featureDim);
+      logits.set(out.logits, start * fid.extractor.classCount);
+    }
+    distribution = distributionQuality(features, logits, fid.settings.samples, fid.reference);
+    log(`${label}: FID ${distribution.fid.toFixed(2)}, KID ${distribution.kid.toFixed(4)} over ${fid.settings.samples} samples`);
+  }
+  const configuration: ConfigurationResult = {
+    name,
+    kind: spec.kind,
+    steps,
+    eta: spec.eta,
+    spacing: run.spacing,
+    stochastic: isStochastic(spec),
+    wall: run.wall,
+    stepsPerSec: steps / (run.wall.meanMs / 1000),
+    imagesPerSec: settings.batch / (run.wall.meanMs / 1000),
+    modelMsPerStep: run.modelMs / (steps * run.runs),
+    loopMsPerStep: run.loopMs / (steps * run.runs),
+    ceilingMs,
+    overheadPct: ((run.wall.meanMs - ceilingMs) / run.wall.meanMs) * 100,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    quality,
+    fid: distribution?.fid ?? null,
+    kid: distribution?.kid ?? null,
+    ...(distribution ? { distribution } : {}),
+  };
+  log(`${label}: ${run.wall.meanMs.toFixed(0)} ms per batch over ${run.wall.samples} run(s)`);
+  return { configuration, grid: encodePng(toPixels(makeGrid(firstBatch), 0)), firstBatch };
+}
+
 function rank(asked: readonly string[], name: string): number {
   const i = asked.indexOf(name);
   return i === -1 ? asked.length : i;
+}
+
+function perImageOf(model: LoadedModel): number {
+  return model.signature.channels * model.signature.height * model.signature.width;
 }
 
 /** As many runs as fit in the budget at the bare model speed, at least 1 and at most 20. */
@@ -164,6 +247,7 @@ async function timeConfiguration(
   seed: number,
   label: string,
   log: BenchLog,
+  onImages?: (images: Float32Array) => void,
 ): Promise<TimedConfiguration> {
   const scheduler = createScheduler(spec.kind, model.schedulerConfig, spec.spacing ? { timestep_spacing: spec.spacing } : {});
   let last: SampleResult | undefined;
@@ -174,13 +258,15 @@ async function timeConfiguration(
   const wall = await timeIterations(label, iterations, async () => {
     runs++;
     const run = runs;
+    // Run k > 1 of a multi-batch (FID) configuration starts from fresh noise; timing runs reuse x_T.
+    const fresh = onImages !== undefined && run > 1;
     last = await sample({
       scheduler,
       denoiser: model.denoiser,
       steps: spec.steps,
       ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}),
-      noise,
-      seed,
+      noise: fresh ? torchRandn(seed + run - 1, [noise.length / perImageOf(model), model.signature.channels, model.signature.height, model.signature.width]) : noise,
+      seed: fresh ? seed + run - 1 : seed,
       generator: 'torch',
       ...(spec.steps >= 200
         ? {
@@ -193,6 +279,7 @@ async function timeConfiguration(
           }
         : {}),
     });
+    onImages?.(last.samples);
     modelMs += last.timings.modelMs.reduce((a, b) => a + b, 0);
     loopMs += last.timings.loopMs.reduce((a, b) => a + b, 0);
   });

@@ -14,6 +14,11 @@ export function embeddedModelPath(): string {
   return fileURLToPath(new URL('fixtures/models/fmnist-unet', workspaceRoot()));
 }
 
+/** The Fashion-MNIST feature classifier and its reference statistics (fixtures/models/fmnist-classifier), for FID/KID. */
+export function embeddedClassifierPath(): string {
+  return fileURLToPath(new URL('fixtures/models/fmnist-classifier', workspaceRoot()));
+}
+
 let version: string | undefined;
 /** denoise's version, from the root package.json (written into PNG metadata and bench results). */
 export function denoiseVersion(): string {

@@ -13,4 +13,5 @@ export { ExecutionProviderError, ModelLoadError } from './model-errors.js';
 export type { ModelSignature, SampleDtype, TimestepDtype, TimestepLayout } from './model-signature.js';
 export { OnnxDenoiser } from './onnx-denoiser.js';
 export { onnxruntimeVersion } from './versions.js';
-export { denoiseVersion, embeddedModelPath } from './embedded-model.js';
+export { denoiseVersion, embeddedClassifierPath, embeddedModelPath } from './embedded-model.js';
+export { loadFeatureExtractor, type FeatureExtractor } from './onnx-feature-extractor.js';
