@@ -8,7 +8,7 @@ inputs are the same numbers) and the expected figures:
   seeded-subsets.json         mulberry32 draws and subset indices, to pin the PRNG port
 
 FID is scipy.linalg.sqrtm on the symmetric form (metrics_ref.frechet_distance_sqrtm), cross-checked
-against the eigh route; KID is metrics_ref.kernel_inception_distance, once with a single subset equal to
+against the nuclear-norm route of @denoise/metrics; KID is metrics_ref.kernel_inception_distance, once with a single subset equal to
 the full sets (no sampling involved) and once with several sampled subsets.
 
 Usage: /usr/bin/python3 tools/train-classifier/make_metric_vectors.py [--out fixtures/metrics]
@@ -41,19 +41,19 @@ def case(name: str, x: np.ndarray, y: np.ndarray, kid_subsets: dict | None) -> d
     mu_x, cov_x = metrics_ref.feature_statistics(x)
     mu_y, cov_y = metrics_ref.feature_statistics(y)
     fid = metrics_ref.frechet_distance_sqrtm(mu_x, cov_x, mu_y, cov_y)
-    fid_eigh = metrics_ref.frechet_distance_eigh(mu_x, cov_x, mu_y, cov_y)
+    fid_svd = metrics_ref.frechet_distance_svd(mu_x, cov_x, mu_y, cov_y)
     fid_self = metrics_ref.frechet_distance_sqrtm(mu_x, cov_x, mu_x, cov_x)
-    print(f"{name}: FID sqrtm {fid:.12g}, eigh {fid_eigh:.12g} (rel diff {abs(fid - fid_eigh) / fid:.2g}); "
+    print(f"{name}: FID sqrtm {fid:.12g}, svd {fid_svd:.12g} (rel diff {abs(fid - fid_svd) / fid:.2g}); "
           f"self {fid_self:.3g}")
     # sqrtm of a singular matrix loses accuracy (about 1e-9 relative here); the tests allow 1e-6.
-    if abs(fid - fid_eigh) > 1e-7 * fid:
-        raise SystemExit(f"{name}: sqrtm and eigh FID disagree")
+    if abs(fid - fid_svd) > 1e-7 * fid:
+        raise SystemExit(f"{name}: sqrtm and svd FID disagree")
     n = len(x)
     assert len(y) == n, "the full-set KID needs nx = ny"
     expected = {
         "meanX": rows(mu_x), "covX": rows(cov_x), "meanY": rows(mu_y), "covY": rows(cov_y),
         "fid": fid,
-        "fidEigh": fid_eigh,
+        "fidSvd": fid_svd,
         "fidSelf": fid_self,
         "kidFullSets": {**metrics_ref.kernel_inception_distance(x, y, 1, n, 0),
                         "mmd2Direct": metrics_ref.polynomial_mmd2_unbiased(x, y)},

@@ -53,22 +53,22 @@ def frechet_distance_sqrtm(mu1, cov1, mu2, cov2) -> float:
     return float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2 * np.trace(covmean))
 
 
-def frechet_distance_eigh(mu1, cov1, mu2, cov2) -> float:
-    """FID through symmetric eigendecompositions (the TypeScript algorithm); a cross-check of sqrtm.
+def psd_sqrt(cov: np.ndarray) -> np.ndarray:
+    """V sqrt(L) V^T, eigenvalues up to dim * eps * max taken as 0 (rounding noise of a singular cov)."""
+    w, v = np.linalg.eigh(cov)
+    floor = len(w) * np.finfo(np.float64).eps * max(w.max(), 0)
+    return (v * np.where(w > floor, np.sqrt(np.clip(w, 0, None)), 0)) @ v.T
 
-    Eigenvalues up to dim * eps * max are rounding noise around 0 and count as 0, as in TypeScript.
+
+def frechet_distance_svd(mu1, cov1, mu2, cov2) -> float:
+    """FID as @denoise/metrics computes it, a cross-check of sqrtm.
+
+    tr (S1^1/2 S2 S1^1/2)^1/2 is the sum of the singular values of S2^1/2 S1^1/2 (its nuclear norm),
+    which avoids taking square roots of the tiny, noisy eigenvalues of the product.
     """
-    dim = len(mu1)
-
-    def roots(w):
-        return np.where(w > dim * np.finfo(np.float64).eps * max(w.max(), 0), np.sqrt(np.clip(w, 0, None)), 0)
-
-    w1, v1 = np.linalg.eigh(cov1)
-    s1h = (v1 * roots(w1)) @ v1.T
-    inner = s1h @ cov2 @ s1h
-    w = np.linalg.eigvalsh((inner + inner.T) / 2)
+    c = psd_sqrt(cov2) @ psd_sqrt(cov1)
     diff = mu1 - mu2
-    return float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2 * roots(w).sum())
+    return float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2 * np.linalg.svd(c, compute_uv=False).sum())
 
 
 def polynomial_mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:

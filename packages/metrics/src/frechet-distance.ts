@@ -6,17 +6,19 @@
  *
  * pytorch-fid takes scipy.linalg.sqrtm(Σ1 Σ2), a non-symmetric product whose square root can turn
  * complex or inaccurate when the covariances are singular (fewer samples than dimensions, dead ReLU
- * features). Here both roots come from symmetric eigendecompositions: Σ1^½ = V √Λ Vᵀ, and the trace
- * term is Σ √λ over the eigenvalues of the symmetric PSD matrix Σ1^½ Σ2 Σ1^½, which has the same
- * eigenvalues as Σ1 Σ2.
- *
- * A singular covariance has zero eigenvalues that rounding turns into ±ε‖Σ‖; their square roots would
- * be ±√ε‖Σ‖ ≈ 1e-8‖Σ‖, noise far above the rest of the computation. Eigenvalues up to dim·ε·λmax,
- * the backward error of the eigensolver, are therefore taken as 0 (as numpy's matrix_rank and pinv
- * do), and so are negative ones within the PSD tolerance below.
+ * features). Here:
+ * - Σ1^½ and Σ2^½ come from symmetric eigendecompositions, V √Λ Vᵀ. Eigenvalues up to dim·ε·λmax,
+ *   the eigensolver's backward error, are taken as 0 (as numpy's matrix_rank does): a singular
+ *   covariance's zero eigenvalues come out as ±ε‖Σ‖, and their square roots would be ±√ε‖Σ‖ noise.
+ * - tr (Σ1^½ Σ2 Σ1^½)^½ = Σ σᵢ(Σ2^½ Σ1^½), the sum of the singular values (nuclear norm), since
+ *   (Σ2^½ Σ1^½)ᵀ(Σ2^½ Σ1^½) = Σ1^½ Σ2 Σ1^½. Taking the singular values directly avoids square roots
+ *   of the product's tiny, noisy eigenvalues: on the Fashion-MNIST reference statistics (25 dead
+ *   features) the eigenvalue route is off by 5e-7 to 2e-6 absolute on an FID of 0.046, this one by
+ *   about 1e-12.
  */
 import { checkCount, checkFinite } from './argument-checks.js';
-import { symmetricEigen } from './symmetric-eigen.js';
+import { singularValues } from './singular-values.js';
+import { symmetricEigen, type SymmetricEigen } from './symmetric-eigen.js';
 
 /**
  * Eigenvalues below −NEGATIVE_EIGEN_TOLERANCE × the largest |eigenvalue| mean the matrix is not a
@@ -38,31 +40,15 @@ export function frechetDistance(
   checkFinite(fn, 'cov1', cov1, dim * dim, 'dim * dim');
   checkFinite(fn, 'mu2', mu2, dim, 'dim');
   checkFinite(fn, 'cov2', cov2, dim * dim, 'dim * dim');
-
   const eig1 = symmetricEigen(cov1, dim);
+  const eig2 = symmetricEigen(cov2, dim);
   checkPositiveSemiDefinite(fn, 'cov1', eig1.values);
-  checkPositiveSemiDefinite(fn, 'cov2', symmetricEigen(cov2, dim).values);
+  checkPositiveSemiDefinite(fn, 'cov2', eig2.values);
 
-  // Σ1^½ = V diag(√λ) Vᵀ
-  const sqrt1 = new Float64Array(dim * dim);
-  const scaled = eig1.vectors.slice();
-  const floor1 = rankFloor(eig1.values, dim);
-  for (let j = 0; j < dim; j++) {
-    const lambda = eig1.values[j] as number;
-    const root = lambda > floor1 ? Math.sqrt(lambda) : 0;
-    for (let i = 0; i < dim; i++) scaled[i * dim + j] = (scaled[i * dim + j] as number) * root;
-  }
-  multiplyTransposed(scaled, eig1.vectors, sqrt1, dim);
-
-  // M = Σ1^½ Σ2 Σ1^½; symmetricEigen symmetrises away the rounding asymmetry.
-  const tmp = new Float64Array(dim * dim);
-  const m = new Float64Array(dim * dim);
-  multiply(sqrt1, cov2, tmp, dim);
-  multiply(tmp, sqrt1, m, dim);
-  const eigM = symmetricEigen(m, dim).values;
-  const floorM = rankFloor(eigM, dim);
+  const product = new Float64Array(dim * dim);
+  multiply(psdSquareRoot(eig2, dim), psdSquareRoot(eig1, dim), product, dim);
   let traceSqrt = 0;
-  for (const lambda of eigM) if (lambda > floorM) traceSqrt += Math.sqrt(lambda);
+  for (const sigma of singularValues(product, dim)) traceSqrt += sigma;
 
   let d2 = 0;
   for (let i = 0; i < dim; i++) {
@@ -71,11 +57,6 @@ export function frechetDistance(
   }
   // A squared distance: a rounding-level negative result (identical inputs) is reported as 0.
   return Math.max(0, d2 - 2 * traceSqrt);
-}
-
-/** Eigenvalues at or below this are rounding noise around 0: dim · ε · λmax (ascending `values`). */
-function rankFloor(values: Float64Array, dim: number): number {
-  return dim * Number.EPSILON * Math.max(0, values[values.length - 1] as number);
 }
 
 function checkPositiveSemiDefinite(fn: string, name: string, values: Float64Array): void {
@@ -89,6 +70,22 @@ function checkPositiveSemiDefinite(fn: string, name: string, values: Float64Arra
   }
 }
 
+/** V diag(√λ) Vᵀ, with eigenvalues up to dim·ε·λmax (rounding noise around 0) taken as 0. */
+function psdSquareRoot({ values, vectors }: SymmetricEigen, dim: number): Float64Array {
+  const floor = dim * Number.EPSILON * Math.max(0, values[dim - 1] as number);
+  const roots = values.map((lambda) => (lambda > floor ? Math.sqrt(lambda) : 0));
+  const out = new Float64Array(dim * dim);
+  for (let i = 0; i < dim; i++) {
+    for (let j = i; j < dim; j++) {
+      let s = 0;
+      for (let k = 0; k < dim; k++) s += (vectors[i * dim + k] as number) * (roots[k] as number) * (vectors[j * dim + k] as number);
+      out[i * dim + j] = s;
+      out[j * dim + i] = s;
+    }
+  }
+  return out;
+}
+
 /** out = a b for row-major n×n matrices. */
 function multiply(a: Float64Array, b: Float64Array, out: Float64Array, n: number): void {
   out.fill(0);
@@ -97,17 +94,6 @@ function multiply(a: Float64Array, b: Float64Array, out: Float64Array, n: number
       const aik = a[i * n + k] as number;
       if (aik === 0) continue;
       for (let j = 0; j < n; j++) out[i * n + j] = (out[i * n + j] as number) + aik * (b[k * n + j] as number);
-    }
-  }
-}
-
-/** out = a bᵀ for row-major n×n matrices. */
-function multiplyTransposed(a: Float64Array, b: Float64Array, out: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += (a[i * n + k] as number) * (b[j * n + k] as number);
-      out[i * n + j] = s;
     }
   }
 }

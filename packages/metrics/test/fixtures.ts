@@ -29,7 +29,7 @@ export interface MetricCase {
     meanY: number[];
     covY: number[];
     fid: number;
-    fidEigh: number;
+    fidSvd: number;
     fidSelf: number;
     kidFullSets: KidFigures & { mmd2Direct: number };
     kidSubsets: KidFigures;
@@ -38,7 +38,7 @@ export interface MetricCase {
 
 export const METRIC_CASES = ['metrics/gaussians-200x16.json', 'metrics/rank-deficient-12x16.json'];
 
-/** |actual − expected| ≤ rel · |expected|, with the figures in the failure message. */
+/** |actual − expected| / |expected|. */
 export function relativeError(actual: number, expected: number): number {
   return Math.abs(actual - expected) / Math.abs(expected);
 }

@@ -51,7 +51,7 @@ describe('symmetricEigen', () => {
     expect(orthogonality).toBeLessThan(1e-10);
   });
 
-  it.each([1, 2, 5, 64, 128])('reconstructs a random symmetric %i×%i matrix', (n) => {
+  it.each([1, 2, 5, 64, 128])('reconstructs a random symmetric n×n matrix, n = %i', (n) => {
     const { reconstruction, orthogonality } = residuals(randomSymmetric(n, n), n);
     expect(reconstruction).toBeLessThan(1e-10);
     expect(orthogonality).toBeLessThan(1e-10);
