@@ -55,7 +55,7 @@ export interface CheckGoldenOptions {
   readonly artifactsDir: string;
 }
 
-const REGENERATE = `if the change is intended, regenerate the goldens with \`${UPDATE_COMMAND}\`, look at the PNGs and commit fixtures/golden/`;
+const REGENERATE = `If the change is intended, regenerate the goldens with \`${UPDATE_COMMAND}\`, look at the PNGs and commit fixtures/golden/`;
 
 export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, options: CheckGoldenOptions): Promise<GoldenVerdict> {
   const caseName = goldenCase.name;
@@ -111,6 +111,7 @@ export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, op
   }
   const artifacts = await writeFailureArtifacts(options.artifactsDir, caseName, decoded.image, received);
   const detail = failing.map((i) => `image ${i.index}: SSIM ${i.ssim.toFixed(4)}, PSNR ${i.psnrDb.toFixed(1)} dB`).join('; ');
+  const runtime = golden.onnxruntime === run.onnxruntime ? '' : ` The golden was made with onnxruntime ${golden.onnxruntime}, this run used ${run.onnxruntime}.`;
   return {
     state: 'fail',
     caseName,
@@ -118,7 +119,7 @@ export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, op
     artifacts,
     message:
       `golden case '${caseName}': ${failing.length} of ${batch} images below SSIM ${goldenCase.ssimThreshold} / PSNR ${goldenCase.psnrFloorDb} dB ` +
-      `(${detail}). golden · received · diff: ${artifacts.sideBySide}. ${REGENERATE}.`,
+      `(${detail}). golden · received · diff: ${artifacts.sideBySide}.${runtime} ${REGENERATE}.`,
   };
 }
 
