@@ -7,5 +7,7 @@ export default defineConfig({
     include: ['golden/**/*.test.ts'],
     testTimeout: 600_000,
     hookTimeout: 600_000,
+    // Every case is slow by vitest's standard (300 ms); listing them all would bury the summary table.
+    slowTestThreshold: 60_000,
   },
 });

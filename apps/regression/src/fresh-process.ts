@@ -35,8 +35,14 @@ export function runInFreshProcess(manifestPath: string, rootDir: string, caseNam
       const lines = (partial + chunk.toString()).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines.filter((l) => l.trim() !== '')) {
-        const { caseName, floatSha256 } = JSON.parse(line) as { caseName: string; floatSha256: string };
-        entry(caseName).resolve(floatSha256);
+        let report: { caseName?: unknown; floatSha256?: unknown } | undefined;
+        try {
+          report = JSON.parse(line) as typeof report;
+        } catch {
+          report = undefined;
+        }
+        if (typeof report?.caseName === 'string' && typeof report.floatSha256 === 'string') entry(report.caseName).resolve(report.floatSha256);
+        else stderr += `unexpected output line: ${line}\n`;
       }
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
