@@ -73,7 +73,7 @@ export function formatGoldenUpdate(update: GoldenUpdate, rootDir: string): strin
     return `${head}  ${similarity}; ${change.why}`;
   });
   const count = (state: GoldenChange['state']) => update.changes.filter((c) => c.state === state).length;
-  lines.push(`${update.changes.length} cases: ${count('new')} new, ${count('changed')} changed, ${count('unchanged')} unchanged.`);
+  lines.push(`${update.changes.length} case${update.changes.length === 1 ? '' : 's'}: ${count('new')} new, ${count('changed')} changed, ${count('unchanged')} unchanged.`);
   for (const orphan of update.orphans) lines.push(`orphan: ${orphan} belongs to no case in the manifest; delete it if it is not needed.`);
   if (count('new') + count('changed') > 0) {
     const dir = relative(rootDir, dirname(update.manifestPath)) || '.';
