@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runInFreshProcess } from '../src/fresh-process.js';
-import { readGoldenManifest, type GoldenCase } from '../src/golden-manifest.js';
+import { readGoldenManifest } from '../src/golden-manifest.js';
 import { GoldenRunner } from '../src/golden-run.js';
 import { repoRoot } from '../src/repo-paths.js';
 import { tempGoldens } from './temp-goldens.js';
@@ -25,7 +25,7 @@ describe('runInFreshProcess', () => {
   });
 
   it('rejects with the child’s error when it cannot run', async () => {
-    const { dir } = await tempGoldens([{ name: 'a' } as GoldenCase]);
+    const { dir } = await tempGoldens([{ name: 'a' }]);
     const fresh = runInFreshProcess(join(dir, 'no-such-manifest.json'), repoRoot());
     await expect(fresh.floatSha256('a')).rejects.toThrow(/exited with 1: fresh-run-main: cannot read the golden manifest .*no-such-manifest.json \(ENOENT\)/);
     await expect(fresh.done).rejects.toThrow(/exited with 1/);
