@@ -9,6 +9,7 @@
  * FID it is unbiased in the sample count, so small sample sets can be compared, and it can be negative.
  */
 import { checkCount, checkFinite, type Features } from './argument-checks.js';
+import { createSubsetMmd } from './polynomial-mmd.js';
 import { Mulberry32, sampleWithoutReplacement } from './seeded-subsets.js';
 
 export interface KernelInceptionDistanceOptions {
@@ -25,7 +26,11 @@ export interface KernelInceptionDistance {
   readonly kid: number;
   /** Standard deviation of the per-subset estimates (ddof 0, as torch-fidelity's kid_std). */
   readonly std: number;
-  /** Standard error of `kid`: std / √subsets. */
+  /**
+   * std / √subsets: the standard error of `kid` if the subsets were independent. Subsets drawn from
+   * the same few thousand vectors overlap, so this understates the uncertainty of `kid` as an
+   * estimate for the distributions; `std` (the spread of one subset-size estimate) is the safer error bar.
+   */
   readonly standardError: number;
   readonly subsets: number;
   readonly subsetSize: number;
@@ -58,13 +63,12 @@ export function kernelInceptionDistance(
   const { subsets, subsetSize, seed } = resolveOptions(options, nx, ny);
 
   const rng = new Mulberry32(seed);
-  const xs = new Float64Array(subsetSize * dim);
-  const ys = new Float64Array(subsetSize * dim);
+  const mmd = createSubsetMmd(x, nx, y, ny, dim);
   const estimates = new Float64Array(subsets);
   for (let s = 0; s < subsets; s++) {
-    gatherRows(x, sampleWithoutReplacement(rng, nx, subsetSize), dim, xs);
-    gatherRows(y, sampleWithoutReplacement(rng, ny, subsetSize), dim, ys);
-    estimates[s] = polynomialMmd2Unbiased(xs, ys, subsetSize, dim);
+    const ix = sampleWithoutReplacement(rng, nx, subsetSize);
+    const iy = sampleWithoutReplacement(rng, ny, subsetSize);
+    estimates[s] = mmd.estimate(ix, iy);
   }
 
   let kid = 0;
@@ -99,35 +103,4 @@ function resolveOptions(
   checkCount(fn, 'options.seed', seed, 0);
   if (seed > 0xffffffff) throw new RangeError(`${fn}: options.seed must be a uint32, got ${seed}`);
   return { subsets, subsetSize, seed };
-}
-
-function gatherRows(src: Features, rows: Int32Array, dim: number, out: Float64Array): void {
-  rows.forEach((row, i) => {
-    for (let k = 0; k < dim; k++) out[i * dim + k] = src[row * dim + k] as number;
-  });
-}
-
-function polynomialKernel(a: Float64Array, i: number, b: Float64Array, j: number, dim: number): number {
-  let dot = 0;
-  const ai = i * dim;
-  const bj = j * dim;
-  for (let k = 0; k < dim; k++) dot += (a[ai + k] as number) * (b[bj + k] as number);
-  const base = dot / dim + 1;
-  return base * base * base;
-}
-
-/** Unbiased MMD² of two sets of m vectors each (equation in the file comment). */
-function polynomialMmd2Unbiased(xs: Float64Array, ys: Float64Array, m: number, dim: number): number {
-  let kxx = 0;
-  let kyy = 0;
-  let kxy = 0;
-  for (let i = 0; i < m; i++) {
-    for (let j = i + 1; j < m; j++) {
-      kxx += polynomialKernel(xs, i, xs, j, dim);
-      kyy += polynomialKernel(ys, i, ys, j, dim);
-    }
-    for (let j = 0; j < m; j++) kxy += polynomialKernel(xs, i, ys, j, dim);
-  }
-  // The i < j sums count each off-diagonal pair once; the estimator counts both orders.
-  return (2 * kxx + 2 * kyy) / (m * (m - 1)) - (2 * kxy) / (m * m);
 }
