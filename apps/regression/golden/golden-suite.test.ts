@@ -3,7 +3,7 @@
  * provenance + similarity against its golden PNG, two runs in this process byte-identical, and a run in a
  * fresh Node.js process byte-identical. The fresh process runs all cases at once, beside this one.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '@denoise/image';
@@ -23,11 +23,14 @@ const runner = new GoldenRunner(manifest.runtime, rootDir);
 const verdicts: GoldenVerdict[] = [];
 let fresh: FreshProcessRun;
 
-beforeAll(() => {
+beforeAll(async () => {
   fresh = runInFreshProcess(manifestPath, rootDir);
+  // Failure strips of an earlier run would pass for this run's.
+  await rm(artifactsDir, { recursive: true, force: true });
 });
 
 afterAll(async () => {
+  fresh.stop();
   await runner.dispose();
   if (verdicts.length === 0) return;
   const table = formatSummaryTable(verdicts);

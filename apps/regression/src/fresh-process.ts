@@ -8,6 +8,8 @@ export interface FreshProcessRun {
   floatSha256(caseName: string): Promise<string>;
   /** Resolves when the process has exited 0 and every case has reported. */
   readonly done: Promise<void>;
+  /** Ends the process if it is still running (e.g. when `-t` left most cases unasked). */
+  stop(): void;
 }
 
 export function runInFreshProcess(manifestPath: string, rootDir: string, caseNames: readonly string[] = []): FreshProcessRun {
@@ -27,8 +29,8 @@ export function runInFreshProcess(manifestPath: string, rootDir: string, caseNam
     }
     return found;
   };
+  const child = spawn(process.execPath, [script, manifestPath, rootDir, ...caseNames], { stdio: ['ignore', 'pipe', 'pipe'] });
   const done = new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [script, manifestPath, rootDir, ...caseNames], { stdio: ['ignore', 'pipe', 'pipe'] });
     let partial = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -67,5 +69,11 @@ export function runInFreshProcess(manifestPath: string, rootDir: string, caseNam
     });
   });
   done.catch(() => {}); // also reported through floatSha256()
-  return { floatSha256: (caseName) => entry(caseName).promise, done };
+  return {
+    floatSha256: (caseName) => entry(caseName).promise,
+    done,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    },
+  };
 }
