@@ -55,12 +55,12 @@ export interface ConfigurationResult {
   /** Distribution quality (FID/KID, `--quality fid`): null when not measured, never invented. */
   readonly fid: number | null;
   readonly kid: number | null;
-  /** With `--quality fid`: the sample count, KID's standard error over subsets, and the predicted-class histogram. */
+  /** With `--quality fid`: the sample count, the spread of KID over subsets, and the predicted-class histogram. */
   readonly distribution?: {
     readonly samples: number;
     readonly fid: number;
     readonly kid: number;
-    readonly kidStandardError: number;
+    readonly kidStd: number;
     readonly classCounts: readonly number[];
   };
 }

@@ -52,7 +52,8 @@ export interface DistributionQuality {
   readonly samples: number;
   readonly fid: number;
   readonly kid: number;
-  readonly kidStandardError: number;
+  /** Spread of the per-subset estimates (as torch-fidelity reports it); subsets overlap, so std/√subsets would understate the error. */
+  readonly kidStd: number;
   /** Samples per predicted class (argmax of the classifier's logits): mode coverage. */
   readonly classCounts: readonly number[];
 }
@@ -79,5 +80,5 @@ export function distributionQuality(
     for (let k = 1; k < classes; k++) if (logits[i * classes + k]! > logits[i * classes + best]!) best = k;
     classCounts[best]!++;
   }
-  return { samples: count, fid, kid: kid.kid, kidStandardError: kid.standardError, classCounts };
+  return { samples: count, fid, kid: kid.kid, kidStd: kid.std, classCounts };
 }

@@ -56,11 +56,11 @@ function renderDistribution(result: BenchResult): string[] {
   return [
     '## Distribution quality and mode coverage',
     '',
-    `| configuration | samples | FID | KID ± se | ${Array.from({ length: classes }, (_, k) => `class ${k}`).join(' | ')} |`,
+    `| configuration | samples | FID | KID ± std over subsets | ${Array.from({ length: classes }, (_, k) => `class ${k}`).join(' | ')} |`,
     `| --- | ---: | ---: | ---: | ${Array.from({ length: classes }, () => '---:').join(' | ')} |`,
     ...rows.map((c) => {
       const d = c.distribution!;
-      return `| ${c.name} | ${d.samples} | ${fixed(d.fid, 2)} | ${fixed(d.kid, 4)} ± ${fixed(d.kidStandardError, 4)} | ${d.classCounts.join(' | ')} |`;
+      return `| ${c.name} | ${d.samples} | ${fixed(d.fid, 2)} | ${fixed(d.kid, 4)} ± ${fixed(d.kidStd, 4)} | ${d.classCounts.join(' | ')} |`;
     }),
     '',
     'Classes are the classifier\'s predictions (argmax of its logits): 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, ' +
