@@ -28,6 +28,8 @@ export interface CaseComparison {
   readonly psnrFloorDb: number;
   /** The run's float bytes hash to the golden run's: bit-identical, not merely similar. */
   readonly bitIdentical: boolean;
+  /** Same CPU fingerprint, onnxruntime and threads as the golden run: nothing may legitimately drift, so bit-identity is required. */
+  readonly bitRequired: boolean;
 }
 
 export interface FailureArtifacts {
@@ -104,8 +106,23 @@ export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, op
     ssimThreshold: goldenCase.ssimThreshold,
     psnrFloorDb: goldenCase.psnrFloorDb,
     bitIdentical: run.floatSha256 === golden.floatSha256,
+    bitRequired: run.cpu === golden.cpu && run.onnxruntime === golden.onnxruntime && run.threads === golden.threads,
   };
   const failing = images.filter((i) => i.ssim < goldenCase.ssimThreshold || i.psnrDb < goldenCase.psnrFloorDb);
+  if (failing.length === 0 && comparison.bitRequired && !comparison.bitIdentical) {
+    const artifacts = await writeFailureArtifacts(options.artifactsDir, caseName, decoded.image, received);
+    return {
+      state: 'fail',
+      caseName,
+      comparison,
+      artifacts,
+      message:
+        `golden case '${caseName}': the float output differs from the golden run's (sha256 ${run.floatSha256.slice(0, 12)}…, golden ${golden.floatSha256.slice(0, 12)}…) ` +
+        `on the same CPU, onnxruntime ${run.onnxruntime} and ${run.threads} thread(s), where it must be bit-identical; ` +
+        `the images still pass (min SSIM ${comparison.minSsim.toFixed(6)}, max abs diff ${comparison.maxAbsDiff}), so the change is small but real. ` +
+        `golden · received · diff: ${artifacts.sideBySide}. ${REGENERATE}.`,
+    };
+  }
   if (failing.length === 0) {
     return { state: 'pass', caseName, message: `golden case '${caseName}': min SSIM ${comparison.minSsim.toFixed(6)} ≥ ${goldenCase.ssimThreshold}`, comparison };
   }

@@ -28,6 +28,9 @@ export interface GoldenRuntime {
 export interface GoldenProvenance {
   readonly modelSha256: string;
   readonly onnxruntime: string;
+  /** cpuFingerprint() of the machine: with the same onnxruntime and threads, the run must be bit-identical. */
+  readonly cpu: string;
+  readonly threads: number;
   /** sha256 of x_0's float32 bytes: equal here means bit-identical to the run that made the golden. */
   readonly floatSha256: string;
 }
@@ -68,7 +71,7 @@ const CASE_KEYS = [
   'name', 'model', 'sampler', 'steps', 'eta', 'timestepSpacing', 'schedulerOverrides', 'seed', 'generator',
   'noise', 'batch', 'ssimThreshold', 'psnrFloorDb', 'golden',
 ] as const;
-const GOLDEN_KEYS = ['modelSha256', 'onnxruntime', 'floatSha256'] as const;
+const GOLDEN_KEYS = ['modelSha256', 'onnxruntime', 'cpu', 'threads', 'floatSha256'] as const;
 const SPACINGS: readonly TimestepSpacing[] = ['leading', 'trailing', 'linspace'];
 const CASE_NAME = /^[a-z0-9][a-z0-9.-]*$/;
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -195,6 +198,8 @@ function parseProvenance(input: unknown, at: string): GoldenProvenance {
   return {
     modelSha256: raw['modelSha256'] as string,
     onnxruntime: readString(raw['onnxruntime'], `${at}.onnxruntime`),
+    cpu: readString(raw['cpu'], `${at}.cpu`),
+    threads: readInteger(raw['threads'], `${at}.threads`, 1),
     floatSha256: raw['floatSha256'] as string,
   };
 }

@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { readNpy } from '@denoise/image';
 import { loadModel, onnxruntimeVersion, type LoadedModel } from '@denoise/runtime';
 import { createScheduler, sample } from '@denoise/sampler';
+import { cpuFingerprint } from './cpu-fingerprint.js';
 import type { GoldenCase, GoldenRuntime } from './golden-manifest.js';
 
 export interface GoldenRun {
@@ -19,6 +20,9 @@ export interface GoldenRun {
   readonly modelPath: string;
   readonly modelSha256: string;
   readonly onnxruntime: string;
+  /** Where it ran: cpuFingerprint() and onnxruntime's intra-op threads. */
+  readonly cpu: string;
+  readonly threads: number;
   readonly wallMs: number;
 }
 
@@ -66,6 +70,8 @@ export class GoldenRunner {
       modelPath: model.modelPath,
       modelSha256: model.sha256,
       onnxruntime: onnxruntimeVersion(),
+      cpu: cpuFingerprint(),
+      threads: this.#runtime.threads,
       wallMs: performance.now() - started,
     };
   }

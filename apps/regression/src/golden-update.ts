@@ -44,7 +44,13 @@ export async function updateGoldens(options: UpdateGoldensOptions): Promise<Gold
     for (const [index, goldenCase] of manifest.cases.entries()) {
       const run = await runner.run(goldenCase);
       options.onCase?.(run, index, manifest.cases.length);
-      const golden: GoldenProvenance = { modelSha256: run.modelSha256, onnxruntime: run.onnxruntime, floatSha256: run.floatSha256 };
+      const golden: GoldenProvenance = {
+        modelSha256: run.modelSha256,
+        onnxruntime: run.onnxruntime,
+        cpu: run.cpu,
+        threads: run.threads,
+        floatSha256: run.floatSha256,
+      };
       const path = join(goldenDir, `${goldenCase.name}.png`);
       const bytes = encodePng(goldenStrip(run), goldenPngText(goldenCase, run));
       const old = await readIfExists(path);
@@ -86,11 +92,13 @@ function describeChange(goldenCase: GoldenCase, golden: GoldenProvenance, run: G
   const caseName = goldenCase.name;
   const before = goldenCase.golden;
   if (old === undefined || before === undefined) return { state: 'new', caseName };
-  const sameProvenance = before.modelSha256 === golden.modelSha256 && before.onnxruntime === golden.onnxruntime && before.floatSha256 === golden.floatSha256;
-  if (sameProvenance && old.equals(bytes)) return { state: 'unchanged', caseName };
+  const keys = ['modelSha256', 'onnxruntime', 'cpu', 'threads', 'floatSha256'] as const;
+  if (keys.every((key) => before[key] === golden[key]) && old.equals(bytes)) return { state: 'unchanged', caseName };
   const why: string[] = [];
   if (before.modelSha256 !== golden.modelSha256) why.push(`model sha256 ${before.modelSha256.slice(0, 12)}… → ${golden.modelSha256.slice(0, 12)}…`);
   if (before.onnxruntime !== golden.onnxruntime) why.push(`onnxruntime ${before.onnxruntime} → ${golden.onnxruntime}`);
+  if (before.cpu !== golden.cpu) why.push(`cpu ${before.cpu} → ${golden.cpu}`);
+  if (before.threads !== golden.threads) why.push(`threads ${before.threads} → ${golden.threads}`);
   if (why.length === 0) why.push(before.floatSha256 === golden.floatSha256 ? 'PNG metadata' : 'float output');
   return { state: 'changed', caseName, minSsimVsOld: minSsimVsOld(old, bytes, run), why: why.join(', ') };
 }

@@ -16,7 +16,7 @@ export function formatSummaryTable(verdicts: readonly GoldenVerdict[]): string {
       c.minPsnrDb === Infinity ? '∞' : c.minPsnrDb.toFixed(2),
       String(c.psnrFloorDb),
       String(c.maxAbsDiff),
-      c.bitIdentical ? 'yes' : 'no',
+      c.bitIdentical ? 'yes' : c.bitRequired ? 'NO (required)' : 'no',
     ];
   });
   const table = [[...HEADER], ...rows];

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPng, writePng } from '@denoise/image';
 import { checkGoldenCase, type GoldenVerdict } from '../src/golden-check.js';
 import { readGoldenManifest, type GoldenCase } from '../src/golden-manifest.js';
-import { GoldenRunner, type GoldenRun } from '../src/golden-run.js';
+import { floatSha256, GoldenRunner, type GoldenRun } from '../src/golden-run.js';
 import { updateGoldens } from '../src/golden-update.js';
 import { repoRoot } from '../src/repo-paths.js';
 import { BASE_CASE, tempGoldens, type TempGoldens } from './temp-goldens.js';
@@ -32,9 +32,9 @@ afterAll(() => runner.dispose());
 
 const check = (run: GoldenRun) => checkGoldenCase(goldenCase, run, { goldenDir: join(temp.manifestPath, '..'), artifactsDir: temp.artifactsDir });
 
-async function expectFailureWithArtifacts(verdict: GoldenVerdict, bitIdentical = false): Promise<void> {
-  if (verdict.state !== 'fail') throw new Error(`expected a similarity failure, got ${verdict.state}: ${verdict.message}`);
-  expect(verdict.comparison.minSsim).toBeLessThan(goldenCase.ssimThreshold);
+async function expectFailureWithArtifacts(verdict: GoldenVerdict, bitIdentical = false, belowThreshold = true): Promise<void> {
+  if (verdict.state !== 'fail') throw new Error(`expected a failure, got ${verdict.state}: ${verdict.message}`);
+  if (belowThreshold) expect(verdict.comparison.minSsim).toBeLessThan(goldenCase.ssimThreshold);
   expect(verdict.comparison.bitIdentical).toBe(bitIdentical);
   expect(verdict.message).toContain(verdict.artifacts.sideBySide);
   expect(verdict.message).toContain('pnpm test:golden --update');
@@ -62,6 +62,21 @@ describe('checkGoldenCase on a perturbed run', () => {
 
   it('fails another seed', async () => {
     await expectFailureWithArtifacts(await check(await runner.run({ ...goldenCase, seed: goldenCase.seed + 1 })));
+  });
+
+  it('fails a float change too small to move a pixel, where the golden was made on this CPU, onnxruntime and threads', async () => {
+    const samples = Float32Array.from(reference.samples);
+    samples[0] = (samples[0] as number) + 1e-7; // far below one 8-bit level
+    const nudged = { ...reference, samples, floatSha256: floatSha256(samples) };
+    const verdict = await check(nudged);
+    await expectFailureWithArtifacts(verdict, false, false);
+    expect(verdict.message).toContain('must be bit-identical; the images still pass (min SSIM 1.000000, max abs diff 0)');
+    // Made elsewhere, the same run is judged by SSIM alone.
+    const elsewhere = await checkGoldenCase({ ...goldenCase, golden: { ...goldenCase.golden!, cpu: 'another CPU' } }, nudged, {
+      goldenDir: join(temp.manifestPath, '..'),
+      artifactsDir: temp.artifactsDir,
+    });
+    expect(elsewhere.state).toBe('pass');
   });
 
   it('fails against a golden with a patch painted over its first image, and only that image', async () => {

@@ -15,8 +15,8 @@ describe('parseGoldenManifest', () => {
     expect(parseGoldenManifest(JSON.parse(serializeGoldenManifest(parsed)))).toEqual(parsed);
   });
 
-  it('reads a golden block (model sha256, onnxruntime, float sha256)', () => {
-    const golden = { modelSha256: SHA, onnxruntime: '1.30.0', floatSha256: SHA };
+  it('reads a golden block (model sha256, onnxruntime, CPU, threads, float sha256)', () => {
+    const golden = { modelSha256: SHA, onnxruntime: '1.30.0', cpu: 'AMD EPYC; linux-x64; avx2 fma', threads: 1, floatSha256: SHA };
     expect(parseGoldenManifest(manifest([{ ...BASE_CASE, golden }])).cases[0]?.golden).toEqual(golden);
   });
 
@@ -39,8 +39,8 @@ describe('parseGoldenManifest', () => {
     ['two cases with one name', manifest([BASE_CASE, BASE_CASE]), 'invalid cases[1].name: got "ddim-10-seed0"; allowed: a name no other case has'],
     ['a GPU provider', manifest([BASE_CASE], { runtime: { executionProvider: 'cuda' } }), 'invalid runtime.executionProvider: got "cuda"'],
     ['zero threads', manifest([BASE_CASE], { runtime: { threads: 0 } }), 'invalid runtime.threads: got 0'],
-    ['a short model sha256', manifest([{ ...BASE_CASE, golden: { modelSha256: 'abc', onnxruntime: '1.30.0', floatSha256: SHA } }]), 'invalid cases[0].golden.modelSha256: got "abc"'],
-    ['an unknown golden key', manifest([{ ...BASE_CASE, golden: { modelSha256: SHA, onnxruntime: '1', floatSha256: SHA, date: 'today' } }]), 'invalid cases[0].golden.date'],
+    ['a short model sha256', manifest([{ ...BASE_CASE, golden: { modelSha256: 'abc', onnxruntime: '1.30.0', cpu: 'x', threads: 1, floatSha256: SHA } }]), 'invalid cases[0].golden.modelSha256: got "abc"'],
+    ['an unknown golden key', manifest([{ ...BASE_CASE, golden: { modelSha256: SHA, onnxruntime: '1', cpu: 'x', threads: 1, floatSha256: SHA, date: 'today' } }]), 'invalid cases[0].golden.date'],
   ];
   it.each(bad)('rejects %s, naming the key and the value', (_what, input, message) => {
     expect(() => parseGoldenManifest(input)).toThrow(ConfigError);
