@@ -45,7 +45,7 @@ describe.each(manifest.cases.map((c) => [c.name, c] as const))('%s', (_name, gol
     first = await runner.run(goldenCase);
   });
 
-  it('matches its golden: provenance, then SSIM and PSNR per image', async () => {
+  it('matches its golden: provenance, SSIM and PSNR per image, bits where the environment is the golden’s', async () => {
     const verdict = await checkGoldenCase(goldenCase, first, { goldenDir, artifactsDir });
     verdicts.push(verdict);
     if (verdict.state !== 'pass') expect.fail(verdict.message);

@@ -1,6 +1,7 @@
 /**
  * One golden case's verdict: is there a golden, was it made by this model and this case (provenance),
- * and is each received image within the case's SSIM threshold and PSNR floor of it (similarity).
+ * and is each received image within the case's SSIM threshold and PSNR floor of it (similarity); where the
+ * CPU, onnxruntime and threads are the golden's, nothing may drift, so the floats must be bit-identical too.
  * On a similarity failure it leaves golden · received · diff strips in the artifacts folder.
  */
 import { mkdir, readFile } from 'node:fs/promises';
