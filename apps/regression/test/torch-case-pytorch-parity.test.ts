@@ -15,6 +15,8 @@ import { defaultManifestPath, repoRoot } from '../src/repo-paths.js';
 
 interface ModelSamples {
   readonly file: string;
+  /** The same grid made by PyTorch (tools/train-fixture/export.py): the outside reference. */
+  readonly pytorch_file: string;
   readonly sampler: string;
   readonly steps: number;
   readonly eta: number;
@@ -40,7 +42,7 @@ describe('the torch-generator golden case', () => {
       spacing: samples.timestep_spacing,
       seed: samples.seed,
     });
-    const { image: grid } = await readPng(join(modelDir, samples.file));
+    const { image: grid } = await readPng(join(modelDir, samples.pytorch_file));
     const run = await runner.run(goldenCase);
     const [batch, , height, width] = run.shape;
     const strip = goldenStrip(run);
