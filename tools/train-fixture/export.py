@@ -50,7 +50,9 @@ SCHEDULER_CONFIG = {
     "beta_schedule": "linear",
     "trained_betas": None,
     "variance_type": "fixed_small",
-    "clip_sample": True,
+    # No clipping of pred_x0: the textbook DDPM/DDIM of DESIGN.md. With clipping, DDIM at many steps leaves the
+    # ODE (clip-at-every-step adds up: DDIM-100 vs DDIM-1000 SSIM 0.06-0.44 with it, 0.998-1.000 without).
+    "clip_sample": False,
     "clip_sample_range": 1.0,
     "prediction_type": "epsilon",
     "thresholding": False,
