@@ -60,6 +60,9 @@ def main() -> None:
     p.add_argument("--make-noise", metavar="FILE.npy")
     p.add_argument("--noise-seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--continue-stream", action="store_true",
+                   help="x_T is torch.manual_seed(--seed)'s first draw: the step noise continues after it, as "
+                        "diffusers' pipelines draw (instead of restarting at --seed, which repeats x_T)")
     args = p.parse_args()
 
     if args.make_noise:
@@ -86,6 +89,8 @@ def main() -> None:
     results = []
     for c in configs:
         gen = torch.Generator().manual_seed(args.seed)
+        if args.continue_stream:
+            torch.randn(tuple(x_T.shape), generator=gen)  # skip the draw that made x_T
         if args.device == "cuda":
             torch.cuda.synchronize()
         t0 = time.perf_counter()

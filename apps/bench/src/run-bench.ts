@@ -265,7 +265,10 @@ async function timeConfiguration(
       denoiser: model.denoiser,
       steps: spec.steps,
       ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}),
-      noise: fresh ? torchRandn(seed + run - 1, [noise.length / perImageOf(model), model.signature.channels, model.signature.height, model.signature.width]) : noise,
+      // x_T is drawn from the seeded generator, then the step noise continues that stream, in diffusers'
+      // pipeline order; x_T is then torchRandn(seed) for every configuration. (Passing x_T in and seeding the
+      // step noise with the same seed would make the first step's noise equal x_T.)
+      batchSize: noise.length / perImageOf(model),
       seed: fresh ? seed + run - 1 : seed,
       generator: 'torch',
       ...(spec.steps >= 200

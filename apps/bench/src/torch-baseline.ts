@@ -39,7 +39,7 @@ export async function runTorchBaseline(settings: BenchSettings, run: BenchRun, l
     log(`torch baseline: ${names.join(', ')} on ${threads} thread(s)`);
     const stdout = await runPython([
       SCRIPT, '--weights', weights, '--noise', noisePath, '--configs', names.join(','),
-      '--threads', String(threads), '--seed', String(settings.seed), '--out', join(work, 'out'),
+      '--threads', String(threads), '--seed', String(settings.seed), '--continue-stream', '--out', join(work, 'out'),
     ], log);
     const parsed = JSON.parse(stdout) as { results: { name: string; wall_ms: number; steps_per_sec: number; images_per_sec: number; torch: string; out: string }[] };
     const rows: TorchBaselineRow[] = [];
