@@ -51,7 +51,7 @@ export function buildSampleProgram(): Command {
     .addOption(new Option('--eta <x>', 'DDIM η: 0 is deterministic, 1 is DDPM-like').argParser(nonNegativeNumber).default(0))
     .addOption(new Option('--spacing <s>', "timestep spacing (overrides the config's timestep_spacing)").choices(['leading', 'trailing', 'linspace']))
     .addOption(new Option('--prev-timestep <policy>', "DDIM's previous timestep: 'diffusers' (t − N/S, as diffusers) or 'schedule' (the next planned t)").choices(['diffusers', 'schedule']))
-    .addOption(new Option('--seed <n>', 'seed of the noise generator: x_T (unless --noise) and the per-step noise of DDPM and η > 0').argParser(integerAtLeast(0)).default(0))
+    .addOption(new Option('--seed <n>', 'seed of the noise generator: x_T, then the per-step noise of DDPM and η > 0 (with --noise, the step noise starts at this seed: do not reuse the seed that made the file)').argParser(integerAtLeast(0)).default(0))
     .option('--noise <file.npy>', 'x_T exactly, float32 NCHW .npy (its shape sets the batch and image size)')
     .addOption(new Option('--generator <kind>', 'seeded Gaussian stream: torch = torch.manual_seed compatible, philox = counter-based').choices(GENERATOR_KINDS).default('torch'))
     .addOption(new Option('--batch <n>', 'images to generate').argParser(integerAtLeast(1)).default(16))

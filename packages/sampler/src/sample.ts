@@ -72,7 +72,8 @@ interface ResolvedRun {
  * Random draws, in this order, from one generator seeded with `seed`: x_T (unless `noise` is given), then one
  * draw of the sample's shape at every step where the scheduler draws variance noise (DDPM: t > 0; DDIM: η > 0).
  * With `generator: 'torch'` this is the stream diffusers' DDPMPipeline/DDIMPipeline draw from a seeded
- * CPU torch.Generator.
+ * CPU torch.Generator. With `noise` given, the step noise starts the stream at `seed`: if the noise was made
+ * as torchRandn(seed), the first step would draw it again, so let the loop draw x_T instead.
  */
 export async function sample(options: SampleOptions): Promise<SampleResult> {
   const { scheduler, denoiser, signal, onStep, trace } = options;
