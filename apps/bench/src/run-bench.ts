@@ -89,7 +89,7 @@ async function benchModel(model: LoadedModel, settings: BenchSettings, log: Benc
       const isReference = name === referenceName;
       const label = `[${index + 1}/${order.length}] ${name}`;
       const cached = fid && (await loadFinished(fid.settings.workDir, name, model.sha256));
-      const finished = cached || (await measureConfiguration(model, settings, spec, isReference, noise, bareRun, bareCall, reference, fid, label, log));
+      const finished = cached || (await measureConfiguration(model, settings, spec, isReference, bareRun, bareCall, reference, fid, label, log));
       if (cached) log(`${label}: resumed from ${fid.settings.workDir}`);
       else if (fid) await saveFinished(fid.settings.workDir, name, model.sha256, finished);
       if (isReference) reference = finished.firstBatch;
@@ -151,7 +151,6 @@ async function measureConfiguration(
   settings: BenchSettings,
   spec: SamplerSpec,
   isReference: boolean,
-  noise: Float32Array,
   bareRun: () => Promise<void>,
   bareCall: WallTime,
   reference: ImageBatch | undefined,
@@ -166,7 +165,7 @@ async function measureConfiguration(
   const iterations =
     batches ?? (settings.iterations === 'auto' ? autoIterations(spec, bareCall.meanMs, settings.autoBudgetMs) : settings.iterations);
   const collected: Float32Array[] = [];
-  const run = await timeConfiguration(model, spec, noise, iterations, settings.seed, label, log, batches ? (images) => collected.push(images.slice()) : undefined);
+  const run = await timeConfiguration(model, spec, settings.batch, iterations, settings.seed, label, log, batches ? (images) => collected.push(images.slice()) : undefined);
   const firstBatch: ImageBatch = { data: (collected[0] ?? run.last.samples).slice(), shape: run.last.shape };
   let quality: Quality;
   if (isReference) quality = { kind: 'reference' };
@@ -221,10 +220,6 @@ function rank(asked: readonly string[], name: string): number {
   return i === -1 ? asked.length : i;
 }
 
-function perImageOf(model: LoadedModel): number {
-  return model.signature.channels * model.signature.height * model.signature.width;
-}
-
 /** As many runs as fit in the budget at the bare model speed, at least 1 and at most 20. */
 function autoIterations(spec: SamplerSpec, perCallMs: number, budgetMs: number): number {
   return Math.max(1, Math.min(20, Math.floor(budgetMs / (spec.steps * perCallMs))));
@@ -242,7 +237,7 @@ interface TimedConfiguration {
 async function timeConfiguration(
   model: LoadedModel,
   spec: SamplerSpec,
-  noise: Float32Array,
+  batchSize: number,
   iterations: number,
   seed: number,
   label: string,
@@ -268,7 +263,7 @@ async function timeConfiguration(
       // x_T is drawn from the seeded generator, then the step noise continues that stream, in diffusers'
       // pipeline order; x_T is then torchRandn(seed) for every configuration. (Passing x_T in and seeding the
       // step noise with the same seed would make the first step's noise equal x_T.)
-      batchSize: noise.length / perImageOf(model),
+      batchSize,
       seed: fresh ? seed + run - 1 : seed,
       generator: 'torch',
       ...(spec.steps >= 200
