@@ -1,0 +1,100 @@
+import type { GraphBuilder } from './onnx-graph.js';
+import type { OnnxDtypeName } from './onnx-proto.js';
+import type { WeightDtype, WeightTensor, WeightsFile } from './weights-file.js';
+
+/** A weights file that does not fit the config: each problem names the weight by its full state_dict name. */
+export class CheckpointMismatchError extends Error {
+  override readonly name = 'CheckpointMismatchError';
+  constructor(
+    readonly path: string,
+    readonly problems: readonly string[],
+  ) {
+    const shown = problems.slice(0, 12).join('\n  ');
+    const more = problems.length > 12 ? `\n  … and ${problems.length - 12} more` : '';
+    super(`${path}: the weights do not fit config.json:\n  ${shown}${more}`);
+  }
+}
+
+/**
+ * Names diffusers used before 0.14 for the attention of UNet2DModel's blocks; the google/ddpm-* checkpoints
+ * were converted then. diffusers renames them on load; so does this (current name → legacy name).
+ */
+const LEGACY_ATTENTION_NAMES: readonly [string, string][] = [
+  ['.to_q.', '.query.'],
+  ['.to_k.', '.key.'],
+  ['.to_v.', '.value.'],
+  ['.to_out.0.', '.proj_attn.'],
+];
+
+const FLOAT_DTYPES: Partial<Record<WeightDtype, OnnxDtypeName>> = { F32: 'FLOAT', F16: 'FLOAT16', BF16: 'BFLOAT16', F64: 'DOUBLE' };
+
+/**
+ * The checkpoint's tensors as the graph builder takes them: by their current diffusers name (falling back to the
+ * legacy attention name), with the expected shape checked. Float16/bfloat16/float64 weights are cast to float32
+ * in the graph (onnxruntime folds the cast once at session creation). Every problem is collected, so one error
+ * lists all missing, mis-shaped and unexpected weights.
+ */
+export class CheckpointWeights {
+  private readonly used = new Set<string>();
+  private readonly problems: string[] = [];
+  private readonly values = new Map<string, string>();
+
+  constructor(
+    readonly file: WeightsFile,
+    private readonly graph: GraphBuilder,
+  ) {}
+
+  /** The float32 graph value of weight `name`, whose shape must be `shape`. */
+  take(name: string, shape: readonly number[]): string {
+    const cached = this.values.get(name);
+    if (cached) return cached;
+    const tensor = this.find(name);
+    if (!tensor) {
+      this.problems.push(`missing weight '${name}' (expected shape [${shape.join(', ')}])`);
+      return this.placeholder(name, shape);
+    }
+    this.used.add(tensor.name);
+    if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {
+      this.problems.push(`weight '${tensor.name}' has shape [${tensor.shape.join(', ')}], expected [${shape.join(', ')}]`);
+      return this.placeholder(name, shape);
+    }
+    const dtype = FLOAT_DTYPES[tensor.dtype];
+    if (!dtype) {
+      this.problems.push(`weight '${tensor.name}' is ${tensor.dtype}; weights must be F32, F16, BF16 or F64`);
+      return this.placeholder(name, shape);
+    }
+    const stored = this.graph.initializer({ name: tensor.name, dtype, dims: tensor.shape, data: { kind: 'weights-file', tensorName: tensor.name } });
+    const value = dtype === 'FLOAT' ? stored : this.graph.op('Cast', [stored], { to: 1 }, tensor.name);
+    this.values.set(name, value);
+    return value;
+  }
+
+  /** Whether the checkpoint has `name` (or its legacy name), for parts whose presence the weights decide. */
+  has(name: string): boolean {
+    return this.find(name) !== undefined;
+  }
+
+  /** Fails with every problem found, including weights that no part of the config uses. */
+  assertComplete(): void {
+    const unused = [...this.file.tensors.keys()].filter((name) => !this.used.has(name));
+    const problems = [...this.problems, ...unused.map((name) => `unexpected weight '${name}': no part of this config uses it`)];
+    if (problems.length > 0) throw new CheckpointMismatchError(this.file.path, problems);
+  }
+
+  private find(name: string): WeightTensor | undefined {
+    const direct = this.file.tensors.get(name);
+    if (direct) return direct;
+    for (const [current, legacy] of LEGACY_ATTENTION_NAMES) {
+      if (name.includes(current)) return this.file.tensors.get(name.replace(current, legacy));
+    }
+    return undefined;
+  }
+
+  /** Keeps building after a problem so that all problems are reported at once; the graph is never encoded. */
+  private placeholder(name: string, shape: readonly number[]): string {
+    const value = this.graph.constant('FLOAT', [0], []);
+    this.values.set(name, value);
+    void shape;
+    return value;
+  }
+}

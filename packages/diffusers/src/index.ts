@@ -1,0 +1,18 @@
+export { buildUNetModel, readWeightsFile, type BuiltUNetModel } from './build-unet-model.js';
+export { CheckpointMismatchError } from './checkpoint-weights.js';
+export { encodeOnnxModel, type EncodedModel, type WeightStorage } from './encode-onnx-model.js';
+export { DiffusersFolderError, isDiffusersFolder, locateDiffusersUNet, readJsonObject, type DiffusersUNetFolder } from './model-folder.js';
+export { readSafetensors } from './safetensors.js';
+export { readWeightBytes } from './read-weight-bytes.js';
+export { readTorchBin } from './torch-bin.js';
+export { parseUNet2DConfig, UNetConfigError, type UNet2DConfig } from './unet-config.js';
+export { buildUNet2DGraph, sinusoidalFrequencies, type UNetGraph, type UNetGraphSignature } from './unet-graph.js';
+export {
+  WEIGHT_DTYPE_BYTES,
+  WeightsFileError,
+  elementCount,
+  type WeightDtype,
+  type WeightSource,
+  type WeightTensor,
+  type WeightsFile,
+} from './weights-file.js';

@@ -1,0 +1,193 @@
+import { CheckpointWeights } from './checkpoint-weights.js';
+import { GraphBuilder } from './onnx-graph.js';
+import type { UNet2DConfig } from './unet-config.js';
+import { downBlock, midBlock, upBlock, type BlockContext } from './unet-blocks.js';
+import { activation, conv2d, groupNorm, linear, type LayerContext } from './unet-layers.js';
+import type { WeightsFile } from './weights-file.js';
+
+/** The graph's inputs, as the runtime feeds them. */
+export interface UNetGraphSignature {
+  /** float32 [batch, C, height, width]; height and width are symbolic. */
+  readonly sample: { readonly name: 'sample'; readonly channels: number };
+  /** [batch]: float32 noise level / timestep, or int64 for a learned (table) time embedding. */
+  readonly timestep: { readonly name: 'timestep'; readonly dtype: 'float32' | 'int64' };
+  /** int64 [batch] class indices, or float32 [batch, width] embeddings for class_embed_type 'identity'. */
+  readonly classLabels?: { readonly name: 'class_labels'; readonly dtype: 'int64' | 'float32'; readonly width?: number; readonly count?: number };
+  readonly output: { readonly name: 'out_sample'; readonly channels: number };
+  /** Height and width must be multiples of this (2 per downsampling level). */
+  readonly sizeMultiple: number;
+}
+
+export interface UNetGraph {
+  readonly graph: GraphBuilder;
+  readonly signature: UNetGraphSignature;
+}
+
+/**
+ * Builds diffusers' UNet2DModel forward pass (diffusers/models/unets/unet_2d.py) as an ONNX graph over the
+ * checkpoint's tensors: time (and class) embedding, conv_in, down blocks collecting skips, mid block, up blocks
+ * consuming them, norm/SiLU/conv_out. Throws CheckpointMismatchError listing every weight problem.
+ */
+export function buildUNet2DGraph(config: UNet2DConfig, weightsFile: WeightsFile): UNetGraph {
+  const graph = new GraphBuilder();
+  const weights = new CheckpointWeights(weightsFile, graph);
+  const layer: LayerContext = { graph, weights };
+  const channels0 = config.blockOutChannels[0]!;
+  const embeddingChannels = config.timeEmbeddingDim ?? channels0 * 4;
+
+  const sample = graph.input({ name: 'sample', dtype: 'FLOAT', shape: ['batch', config.inChannels, 'height', 'width'] });
+  const timestepDtype = config.timeEmbeddingType === 'learned' ? 'int64' : 'float32';
+  const timestep = graph.input({ name: 'timestep', dtype: timestepDtype === 'int64' ? 'INT64' : 'FLOAT', shape: ['batch'] });
+
+  // Time embedding: time_proj (sinusoidal, Gaussian Fourier or a learned table), then the two-layer MLP.
+  const timeProjection = timeProjector(layer, config, channels0);
+  let embedding = timestepEmbedding(layer, timeProjection.project(timestep), 'time_embedding', timeProjection.width, embeddingChannels);
+  const classLabels = classEmbedding(layer, config, timeProjection, embeddingChannels);
+  if (classLabels) embedding = graph.op('Add', [embedding, classLabels.embedding], {}, 'class_embedding');
+
+  const ctx: BlockContext = {
+    graph,
+    weights,
+    config,
+    embeddingChannels,
+    activatedEmbedding: activation(layer, embedding, config.actFn, 'time_embedding'),
+  };
+
+  let h = sample;
+  if (config.centerInputSample) {
+    h = graph.op('Sub', [graph.op('Mul', [h, graph.constant('FLOAT', [], [2])]), graph.constant('FLOAT', [], [1])], {}, 'center_input_sample');
+  }
+  h = conv2d(layer, h, 'conv_in', { in: config.inChannels, out: channels0, kernel: 3 });
+  const skips = [h];
+  const skipChannels = [channels0];
+  const levels = config.blockOutChannels.length;
+  let outChannels = channels0;
+  config.downBlockTypes.forEach((type, i) => {
+    const inChannels = outChannels;
+    outChannels = config.blockOutChannels[i]!;
+    const block = downBlock(ctx, h, i, type, inChannels, outChannels, i < levels - 1);
+    h = block.output;
+    skips.push(...block.skips);
+    skipChannels.push(...block.skips.map(() => outChannels));
+  });
+  if (config.midBlockType) h = midBlock(ctx, h, config.blockOutChannels[levels - 1]!);
+
+  const reversed = [...config.blockOutChannels].reverse();
+  let upOut = reversed[0]!;
+  config.upBlockTypes.forEach((type, i) => {
+    const prevOutput = upOut;
+    upOut = reversed[i]!;
+    const inChannels = reversed[Math.min(i + 1, levels - 1)]!;
+    h = upBlock(ctx, h, i, type, { in: inChannels, prevOutput, out: upOut }, skips, skipChannels, i < levels - 1);
+  });
+
+  // conv_act is SiLU whatever act_fn says (UNet2DModel builds nn.SiLU() there).
+  h = groupNorm(layer, h, 'conv_norm_out', channels0, config.normNumGroups, config.normEps);
+  h = conv2d(layer, activation(layer, h, 'silu', 'conv_act'), 'conv_out', { in: channels0, out: config.outChannels, kernel: 3 });
+  if (config.timeEmbeddingType === 'fourier') {
+    // Score-SDE models predict the score scaled by σ: diffusers divides by the noise level at the end.
+    h = graph.op('Div', [h, graph.op('Reshape', [timestep, graph.constant('INT64', [4], [-1, 1, 1, 1])])], {}, 'fourier_output');
+  }
+  graph.output(h, { name: 'out_sample', dtype: 'FLOAT', shape: ['batch', config.outChannels, 'height', 'width'] });
+  weights.assertComplete();
+
+  return {
+    graph,
+    signature: {
+      sample: { name: 'sample', channels: config.inChannels },
+      timestep: { name: 'timestep', dtype: timestepDtype },
+      ...(classLabels ? { classLabels: classLabels.signature } : {}),
+      output: { name: 'out_sample', channels: config.outChannels },
+      sizeMultiple: 2 ** (levels - 1),
+    },
+  };
+}
+
+interface TimeProjector {
+  readonly width: number;
+  project(value: string): string;
+}
+
+/** time_proj: Timesteps (sinusoidal), GaussianFourierProjection, or nn.Embedding(num_train_timesteps, C0). */
+function timeProjector(ctx: LayerContext, config: UNet2DConfig, channels0: number): TimeProjector {
+  const { graph, weights } = ctx;
+  switch (config.timeEmbeddingType) {
+    case 'positional': {
+      const frequencies = graph.constant('FLOAT', [1, Math.floor(channels0 / 2)], sinusoidalFrequencies(channels0, config.freqShift));
+      return {
+        width: channels0,
+        project: (value) => {
+          const t = graph.op('Unsqueeze', [graph.op('Cast', [value], { to: 1 }, 'time_proj'), graph.constant('INT64', [1], [1])], {}, 'time_proj');
+          const args = graph.op('Mul', [t, frequencies], {}, 'time_proj');
+          const [first, second] = config.flipSinToCos ? ['Cos', 'Sin'] : ['Sin', 'Cos'];
+          let emb = graph.op('Concat', [graph.op(first, [args], {}, 'time_proj'), graph.op(second, [args], {}, 'time_proj')], { axis: 1 }, 'time_proj');
+          if (channels0 % 2 === 1) emb = graph.op('Pad', [emb, graph.constant('INT64', [4], [0, 0, 0, 1])], {}, 'time_proj');
+          return emb;
+        },
+      };
+    }
+    case 'fourier': {
+      const w = weights.take('time_proj.weight', [channels0]);
+      return {
+        width: 2 * channels0,
+        project: (value) => {
+          // log(σ)·W·2π in torch's order of float32 operations; [sin, cos] (the projection's flip_sin_to_cos is False).
+          const t = graph.op('Unsqueeze', [graph.op('Log', [value], {}, 'time_proj'), graph.constant('INT64', [1], [1])], {}, 'time_proj');
+          const unsqueezedW = graph.op('Unsqueeze', [w, graph.constant('INT64', [1], [0])], {}, 'time_proj');
+          let args = graph.op('Mul', [t, unsqueezedW], {}, 'time_proj');
+          args = graph.op('Mul', [args, graph.constant('FLOAT', [], [2])], {}, 'time_proj');
+          args = graph.op('Mul', [args, graph.constant('FLOAT', [], [Math.fround(Math.PI)])], {}, 'time_proj');
+          return graph.op('Concat', [graph.op('Sin', [args], {}, 'time_proj'), graph.op('Cos', [args], {}, 'time_proj')], { axis: 1 }, 'time_proj');
+        },
+      };
+    }
+    case 'learned': {
+      const table = weights.take('time_proj.weight', [config.numTrainTimesteps!, channels0]);
+      return { width: channels0, project: (value) => graph.op('Gather', [table, value], { axis: 0 }, 'time_proj') };
+    }
+  }
+}
+
+/**
+ * Timesteps' frequencies exp(−ln(10000)·i / (half − freq_shift)), i < half, rounded to float32 at each step
+ * as torch computes them in float32 (get_timestep_embedding).
+ */
+export function sinusoidalFrequencies(dim: number, freqShift: number): number[] {
+  const half = Math.floor(dim / 2);
+  const logMaxPeriod = Math.fround(-Math.log(10000));
+  const divisor = Math.fround(half - freqShift);
+  return Array.from({ length: half }, (_, i) => Math.fround(Math.exp(Math.fround(Math.fround(logMaxPeriod * i) / divisor))));
+}
+
+/** TimestepEmbedding: linear_1 → SiLU → linear_2. */
+function timestepEmbedding(ctx: LayerContext, x: string, prefix: string, inFeatures: number, outFeatures: number): string {
+  const hidden = activation(ctx, linear(ctx, x, `${prefix}.linear_1`, inFeatures, outFeatures), 'silu', prefix);
+  return linear(ctx, hidden, `${prefix}.linear_2`, outFeatures, outFeatures);
+}
+
+/** The class embedding added to the time embedding, and the class_labels input it reads; none without one. */
+function classEmbedding(
+  ctx: LayerContext,
+  config: UNet2DConfig,
+  timeProjection: TimeProjector,
+  embeddingChannels: number,
+): { readonly embedding: string; readonly signature: NonNullable<UNetGraphSignature['classLabels']> } | undefined {
+  const { graph, weights } = ctx;
+  if (config.classEmbedType === 'identity') {
+    const labels = graph.input({ name: 'class_labels', dtype: 'FLOAT', shape: ['batch', embeddingChannels] });
+    return { embedding: labels, signature: { name: 'class_labels', dtype: 'float32', width: embeddingChannels } };
+  }
+  if (config.classEmbedType === 'timestep') {
+    const labels = graph.input({ name: 'class_labels', dtype: 'INT64', shape: ['batch'] });
+    const embedding = timestepEmbedding(ctx, timeProjection.project(labels), 'class_embedding', timeProjection.width, embeddingChannels);
+    const count = config.timeEmbeddingType === 'learned' ? config.numTrainTimesteps : undefined;
+    return { embedding, signature: { name: 'class_labels', dtype: 'int64', ...(count ? { count } : {}) } };
+  }
+  if (config.numClassEmbeds !== undefined) {
+    const labels = graph.input({ name: 'class_labels', dtype: 'INT64', shape: ['batch'] });
+    const table = weights.take('class_embedding.weight', [config.numClassEmbeds, embeddingChannels]);
+    const embedding = graph.op('Gather', [table, labels], { axis: 0 }, 'class_embedding');
+    return { embedding, signature: { name: 'class_labels', dtype: 'int64', count: config.numClassEmbeds } };
+  }
+  return undefined;
+}

@@ -1,0 +1,61 @@
+/**
+ * A weights file as the graph builder sees it: named tensors and where their bytes are. Both readers
+ * (safetensors, legacy PyTorch `.bin`) produce this, after validating the file's structure.
+ */
+
+/** Element types, spelled as safetensors spells them. */
+export type WeightDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+export const WEIGHT_DTYPE_BYTES: Readonly<Record<WeightDtype, number>> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
+
+/**
+ * Where a tensor's bytes are: little-endian, C-contiguous, exactly product(shape) × dtype size bytes.
+ * 'file-range': a range of the weights file itself (onnxruntime can read it as external data, no copy in JS).
+ * 'bytes': materialized in memory (a legacy `.bin` tensor that is a strided view or sits in a compressed entry).
+ */
+export type WeightSource =
+  | { readonly kind: 'file-range'; readonly offset: number; readonly byteLength: number }
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
+
+export interface WeightTensor {
+  readonly name: string;
+  readonly dtype: WeightDtype;
+  readonly shape: readonly number[];
+  readonly source: WeightSource;
+}
+
+export interface WeightsFile {
+  /** Absolute path of the file. */
+  readonly path: string;
+  readonly format: 'safetensors' | 'torch-bin';
+  readonly sizeBytes: number;
+  /** In the file's order. */
+  readonly tensors: ReadonlyMap<string, WeightTensor>;
+}
+
+/** A weights file that cannot be used: truncated, inconsistent, or asking to run code. */
+export class WeightsFileError extends Error {
+  override readonly name = 'WeightsFileError';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${path}: ${reason}`, options);
+  }
+}
+
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
