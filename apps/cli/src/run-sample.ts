@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PNG_TEXT_KEYS, makeGrid, readNpy, toPixels, writeNpy, writePng, type ImageBatch } from '@denoise/image';
-import { denoiseVersion, loadModel, type LoadedModel } from '@denoise/runtime';
+import { PNG_TEXT_KEYS, makeGrid, readNpy, toPixels, writeNpy, writePng, type ImageBatch, type NpyArray } from '@denoise/image';
+import { denoiseVersion, loadModel, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
 import { createScheduler, sample, type SampleResult, type TraceRecord } from '@denoise/sampler';
 import { createProgress } from './progress.js';
 import type { SampleCommand } from './sample-command.js';
@@ -24,6 +24,7 @@ export interface SampleSummary {
   readonly noise?: string;
   readonly generator: string;
   readonly batch: number;
+  readonly classLabels?: readonly number[];
   readonly files: readonly string[];
   readonly grid?: string;
   readonly npy?: string;
@@ -35,32 +36,62 @@ export interface SampleSummary {
 }
 
 export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStream, signal: AbortSignal): Promise<SampleSummary> {
+  // x_T is read first: its shape is the sample size for models whose size is not fixed.
+  const noise = command.noise ? await readNoiseFile(command.noise) : undefined;
   const model = await loadModel(command.model, {
     executionProvider: command.ep,
     ...(command.threads !== undefined ? { threads: command.threads } : {}),
+    ...(command.variant !== undefined ? { variant: command.variant } : {}),
+    sampleShape: sampleShapeOf(command, noise),
   });
   try {
-    return await sampleWith(model, command, stderr, signal);
+    if (model.built) {
+      stderr.write(
+        `built ${model.modelPath} (${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, ${model.built.weightsFormat}) ` +
+          `in ${model.built.buildMs.toFixed(0)} ms; session ${model.sessionMs.toFixed(0)} ms\n`,
+      );
+    }
+    return await sampleWith(model, command, noise && checkNoise(command.noise!, noise, model), stderr, signal);
   } finally {
     await model.dispose();
   }
 }
 
-async function sampleWith(model: LoadedModel, command: SampleCommand, stderr: NodeJS.WriteStream, signal: AbortSignal): Promise<SampleSummary> {
+function sampleShapeOf(command: SampleCommand, noise: NpyArray | undefined): { channels?: number; height?: number; width?: number } {
+  if (noise && noise.shape.length === 4) {
+    const [, channels, height, width] = noise.shape as [number, number, number, number];
+    if ((command.height !== undefined && command.height !== height) || (command.width !== undefined && command.width !== width)) {
+      throw new UsageError(`--noise ${command.noise}: its ${height}×${width} images contradict --height/--width`);
+    }
+    return { channels, height, width };
+  }
+  return { ...(command.height !== undefined ? { height: command.height } : {}), ...(command.width !== undefined ? { width: command.width } : {}) };
+}
+
+async function sampleWith(
+  model: LoadedModel,
+  command: SampleCommand,
+  noise: Float32Array | undefined,
+  stderr: NodeJS.WriteStream,
+  signal: AbortSignal,
+): Promise<SampleSummary> {
   const scheduler = createScheduler(command.sampler, await schedulerConfigFor(model, command), {
     ...(command.spacing ? { timestep_spacing: command.spacing } : {}),
     ...(command.prevTimestep ? { prev_timestep: command.prevTimestep } : {}),
   });
+  if (model.schedulerConfigIsDefault && !command.schedulerConfig) {
+    stderr.write(`note: no scheduler_config.json with ${model.modelPath}; using diffusers' DDPMScheduler defaults (1000 steps, linear β 1e-4 … 0.02)\n`);
+  }
   if (scheduler.ignoredKeys.length > 0) {
     stderr.write(`note: scheduler config keys not used by ${command.sampler}: ${scheduler.ignoredKeys.join(', ')}\n`);
   }
-  const noise = command.noise ? await readNoise(command.noise, model) : undefined;
   const batch = noise ? noise.length / (model.signature.channels * model.signature.height * model.signature.width) : command.batch;
   const fixedBatch = model.signature.fixedBatchSize;
   if (fixedBatch !== undefined && fixedBatch !== batch) {
     throw new UsageError(`${model.modelPath}: the model is fixed to batch ${fixedBatch}; asked for ${batch} (--batch or the --noise shape)`);
   }
-  await model.denoiser.warmup(batch);
+  const denoiser = conditionedDenoiser(model, command, batch);
+  await denoiser.warmup(batch);
   if (command.ep === 'auto') stderr.write(`execution provider: ${model.executionProvider} (auto)\n`);
 
   const progress = createProgress(stderr, `${command.sampler}-${command.steps}`);
@@ -68,7 +99,7 @@ async function sampleWith(model: LoadedModel, command: SampleCommand, stderr: No
   try {
     result = await sample({
       scheduler,
-      denoiser: model.denoiser,
+      denoiser,
       steps: command.steps,
       ...(command.sampler === 'ddim' ? { eta: command.eta } : {}),
       ...(noise ? { noise } : { batchSize: batch }),
@@ -101,13 +132,15 @@ async function sampleWith(model: LoadedModel, command: SampleCommand, stderr: No
   const files: string[] = [];
   for (let i = 0; i < batch; i++) {
     const file = join(command.out, `sample-${String(i).padStart(3, '0')}.png`);
-    await writePng(file, toPixels(images, i), { ...text, [PNG_TEXT_KEYS.batchIndex]: String(i) });
+    const label = command.classLabels ? { [PNG_TEXT_KEYS.classLabel]: String(command.classLabels[command.classLabels.length === 1 ? 0 : i]) } : {};
+    await writePng(file, toPixels(images, i), { ...text, ...label, [PNG_TEXT_KEYS.batchIndex]: String(i) });
     files.push(file);
   }
   let grid: string | undefined;
   if (command.grid) {
     grid = join(command.out, 'grid.png');
-    await writePng(grid, toPixels(makeGrid(images, { padding: 2 }), 0), { ...text, [PNG_TEXT_KEYS.batchIndex]: 'grid' });
+    const labels = command.classLabels ? { [PNG_TEXT_KEYS.classLabel]: command.classLabels.join(',') } : {};
+    await writePng(grid, toPixels(makeGrid(images, { padding: 2 }), 0), { ...text, ...labels, [PNG_TEXT_KEYS.batchIndex]: 'grid' });
   }
   if (command.outNpy) {
     await writeNpy(command.outNpy, { dtype: 'float32', shape: [...result.shape], data: result.samples });
@@ -126,6 +159,7 @@ async function sampleWith(model: LoadedModel, command: SampleCommand, stderr: No
     ...(command.noise ? { noise: command.noise } : {}),
     generator: command.generator,
     batch,
+    ...(command.classLabels ? { classLabels: command.classLabels } : {}),
     files,
     ...(grid ? { grid } : {}),
     ...(command.outNpy ? { npy: command.outNpy } : {}),
@@ -157,14 +191,38 @@ async function schedulerConfigFor(model: LoadedModel, command: SampleCommand): P
   return model.schedulerConfig;
 }
 
-async function readNoise(path: string, model: LoadedModel): Promise<Float32Array> {
-  let array;
+/** The model conditioned on --class-label, checked against the batch before any work. */
+function conditionedDenoiser(model: LoadedModel, command: SampleCommand, batch: number): OnnxDenoiser {
+  const labels = command.classLabels;
+  const input = model.signature.classLabels;
+  if (!input) {
+    if (labels) throw new UsageError(`--class-label: ${model.modelPath} is not class-conditional`);
+    return model.denoiser;
+  }
+  if (!labels) {
+    const range = input.count !== undefined ? ` (0 … ${input.count - 1})` : '';
+    throw new UsageError(`${model.modelPath} is class-conditional: pass --class-label N${range}, one for all images or a comma list with one per image`);
+  }
+  if (labels.length !== 1 && labels.length !== batch) {
+    throw new UsageError(`--class-label: ${labels.length} labels for a batch of ${batch}; give one label or one per image`);
+  }
   try {
-    array = await readNpy(path);
+    return model.denoiser.withClassLabels(labels);
+  } catch (error) {
+    throw new UsageError(`--class-label: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+async function readNoiseFile(path: string): Promise<NpyArray> {
+  try {
+    return await readNpy(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === undefined) throw error;
     throw new UsageError(`--noise ${path}: cannot read (${(error as NodeJS.ErrnoException).code})`, { cause: error });
   }
+}
+
+function checkNoise(path: string, array: NpyArray, model: LoadedModel): Float32Array {
   const { channels, height, width } = model.signature;
   const [n, c, h, w] = array.shape;
   if (array.shape.length !== 4 || c !== channels || h !== height || w !== width) {

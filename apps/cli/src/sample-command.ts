@@ -20,6 +20,11 @@ export interface SampleCommand {
   readonly trace?: string;
   readonly ep: ExecutionProviderChoice;
   readonly threads?: number;
+  readonly height?: number;
+  readonly width?: number;
+  /** One class label for the whole batch, or one per image. */
+  readonly classLabels?: readonly number[];
+  readonly variant?: string;
   readonly json: boolean;
   readonly listProviders: boolean;
 }
@@ -38,13 +43,19 @@ const nonNegativeNumber = (value: string): number => {
   return n;
 };
 
+const classLabelList = (value: string): number[] => {
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.some((p) => !/^\d+$/.test(p))) throw new InvalidArgumentError(`expected a class index or a comma list of them (e.g. 3 or 0,1,2,3), got '${value}'`);
+  return parts.map(Number);
+};
+
 export function buildSampleProgram(): Command {
   return new Command('denoise sample')
     .description(
       'Generate images with a diffusion model (ONNX) and its diffusers scheduler config.\n' +
         'Writes one PNG per image (with provenance in PNG text chunks) into --out.',
     )
-    .addOption(new Option('--model <dir|file>', 'model folder (model.onnx + scheduler_config.json, or diffusers unet/ + scheduler/) or .onnx file').default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'))
+    .addOption(new Option('--model <dir|file>', 'a diffusers UNet2DModel folder (config.json + safetensors/.bin) or pipeline folder (model_index.json + unet/ + scheduler/), a folder with model.onnx (+ scheduler_config.json), or an .onnx file').default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'))
     .option('--scheduler-config <file>', 'scheduler_config.json to use instead of the one found with the model')
     .addOption(new Option('--sampler <kind>', 'sampling algorithm').choices(SAMPLER_KINDS).default('ddim'))
     .addOption(new Option('--steps <n>', 'inference steps (default: 50 for ddim, 1000 for ddpm)').argParser(integerAtLeast(1)))
@@ -53,6 +64,10 @@ export function buildSampleProgram(): Command {
     .addOption(new Option('--prev-timestep <policy>', "DDIM's previous timestep: 'diffusers' (t − N/S, as diffusers) or 'schedule' (the next planned t)").choices(['diffusers', 'schedule']))
     .addOption(new Option('--seed <n>', 'seed of the noise generator: x_T, then the per-step noise of DDPM and η > 0 (with --noise, the step noise starts at this seed: do not reuse the seed that made the file)').argParser(integerAtLeast(0)).default(0))
     .option('--noise <file.npy>', 'x_T exactly, float32 NCHW .npy (its shape sets the batch and image size)')
+    .addOption(new Option('--height <px>', "image height, for models whose size is not fixed (default: the config's sample_size)").argParser(integerAtLeast(1)))
+    .addOption(new Option('--width <px>', "image width, for models whose size is not fixed (default: the config's sample_size)").argParser(integerAtLeast(1)))
+    .addOption(new Option('--class-label <n[,n…]>', 'class label of a class-conditional model: one for every image, or a comma list with one per image').argParser(classLabelList))
+    .option('--variant <name>', 'diffusers weights variant, e.g. fp16 for diffusion_pytorch_model.fp16.safetensors (computed in float32)')
     .addOption(new Option('--generator <kind>', 'seeded Gaussian stream: torch = torch.manual_seed compatible, philox = counter-based').choices(GENERATOR_KINDS).default('torch'))
     .addOption(new Option('--batch <n>', 'images to generate').argParser(integerAtLeast(1)).default(16))
     .option('--out <dir>', 'output folder for the PNGs', 'out/samples')
@@ -66,7 +81,8 @@ export function buildSampleProgram(): Command {
     .addHelpText(
       'after',
       '\nExit codes: 0 ok, 1 failure while sampling or writing, 2 bad usage or unusable input.\n' +
-        'Examples:\n  pnpm sample -- --steps 20 --grid\n  pnpm sample -- --sampler ddpm --batch 4 --seed 7 --out out/ddpm\n',
+        'Examples:\n  pnpm sample -- --steps 20 --grid\n  pnpm sample -- --sampler ddpm --batch 4 --seed 7 --out out/ddpm\n' +
+          '  pnpm sample -- --model path/to/ddpm-cifar10-32 --steps 10 --seed 0 --grid\n',
     )
     .exitOverride()
     .showSuggestionAfterError();
@@ -93,6 +109,10 @@ export function readSampleCommand(program: Command): SampleCommand {
     ...(o['trace'] !== undefined ? { trace: o['trace'] as string } : {}),
     ep: o['ep'] as ExecutionProviderChoice,
     ...(o['threads'] !== undefined ? { threads: o['threads'] as number } : {}),
+    ...(o['height'] !== undefined ? { height: o['height'] as number } : {}),
+    ...(o['width'] !== undefined ? { width: o['width'] as number } : {}),
+    ...(o['classLabel'] !== undefined ? { classLabels: o['classLabel'] as number[] } : {}),
+    ...(o['variant'] !== undefined ? { variant: o['variant'] as string } : {}),
     json: o['json'] as boolean,
     listProviders: o['listProviders'] as boolean,
   };

@@ -10,7 +10,7 @@ import { PngFormatError, packPngChunk, type PngChunk } from './png-chunks.js';
  * model, config and seed give a byte-identical file.
  */
 export const PNG_TEXT_KEYS = {
-  /** sha256 (hex) of the .onnx file that produced the image. */
+  /** sha256 (hex) of the .onnx file that produced the image; for a diffusers folder, of config.json's bytes then the weights'. */
   modelSha256: 'denoise:model-sha256',
   /** The model's name or path as given on the command line. */
   model: 'denoise:model',
@@ -30,6 +30,8 @@ export const PNG_TEXT_KEYS = {
   generator: 'denoise:generator',
   /** sha256 (hex) of the --noise .npy file, when x_T came from a file. */
   noiseSha256: 'denoise:noise-sha256',
+  /** Class label of a class-conditional model's image (a comma list on a grid). */
+  classLabel: 'denoise:class-label',
   /** Index of this image within its batch; 'grid' for a grid of the whole batch. */
   batchIndex: 'denoise:batch-index',
   /** onnxruntime execution provider that ran the model ('cpu', 'webgpu', 'cuda'). */

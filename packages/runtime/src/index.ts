@@ -8,9 +8,9 @@ export {
   type ExecutionProviderStatus,
 } from './execution-provider.js';
 export { fromFloat16Bits, toFloat16Bits } from './float16.js';
-export { loadModel, type GraphOptimizationLevel, type LoadedModel, type LoadModelOptions } from './load-model.js';
+export { DEFAULT_UNET_SCHEDULER_CONFIG, loadModel, type BuiltModelInfo, type GraphOptimizationLevel, type LoadedModel, type LoadModelOptions } from './load-model.js';
 export { ExecutionProviderError, ModelLoadError } from './model-errors.js';
-export type { ModelSignature, SampleDtype, TimestepDtype, TimestepLayout } from './model-signature.js';
+export type { ClassLabelsInput, ModelSignature, SampleDtype, SampleShapeRequest, TimestepDtype, TimestepLayout } from './model-signature.js';
 export { OnnxDenoiser } from './onnx-denoiser.js';
 export { onnxruntimeVersion } from './versions.js';
 export { denoiseVersion, embeddedClassifierPath, embeddedModelPath } from './embedded-model.js';

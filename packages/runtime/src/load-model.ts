@@ -1,13 +1,21 @@
 import * as ort from 'onnxruntime-node';
+import { buildUNetModel, type BuiltUNetModel } from '@denoise/diffusers';
+import { denoiseVersion } from './embedded-model.js';
 import {
   resolveExecutionProvider,
   type ExecutionProvider,
   type ExecutionProviderChoice,
 } from './execution-provider.js';
 import { ModelLoadError } from './model-errors.js';
-import { assertLooksLikeOnnx, locateModelFiles, readSchedulerConfig, sha256File } from './model-files.js';
-import { readModelSignature, type ModelSignature } from './model-signature.js';
+import { assertLooksLikeOnnx, locateModelFiles, readSchedulerConfig, sha256File, type ModelFiles } from './model-files.js';
+import { readModelSignature, type ModelSignature, type SampleShapeRequest } from './model-signature.js';
 import { OnnxDenoiser } from './onnx-denoiser.js';
+
+/**
+ * What a UNet2DModel folder without scheduler_config.json is sampled with: diffusers' DDPMScheduler defaults
+ * (1000 steps, linear β 1e-4 … 0.02, ε-prediction), the schedule the DDPM checkpoints were trained with.
+ */
+export const DEFAULT_UNET_SCHEDULER_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({ _class_name: 'DDPMScheduler' });
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
@@ -18,59 +26,105 @@ export interface LoadModelOptions {
   readonly threads?: number;
   /** Default 'all'. */
   readonly graphOptimizationLevel?: GraphOptimizationLevel;
+  /** Sample size for models with symbolic C/H/W (from --height/--width or the --noise shape). */
+  readonly sampleShape?: Pick<SampleShapeRequest, 'channels' | 'height' | 'width'>;
+  /** diffusers weights variant, e.g. 'fp16' picks diffusion_pytorch_model.fp16.safetensors. */
+  readonly variant?: string;
+}
+
+/** What a diffusers folder was built into, for reports. */
+export interface BuiltModelInfo {
+  readonly configPath: string;
+  readonly weightsPath: string;
+  readonly weightsFormat: 'safetensors' | 'torch-bin';
+  readonly weightsBytes: number;
+  readonly parameterCount: number;
+  /** Reading config + weights header and building the ONNX graph. */
+  readonly buildMs: number;
+  readonly onnxBytes: number;
 }
 
 export interface LoadedModel {
+  /** The .onnx file, or the folder of a diffusers UNet2DModel (config.json + weights). */
   readonly modelPath: string;
   readonly schedulerConfigPath?: string;
-  /** The parsed scheduler_config.json found with the model, as is (validate it with @denoise/schedule). */
+  /**
+   * The parsed scheduler_config.json found with the model, as is (validate it with @denoise/schedule). A diffusers
+   * UNet folder without one gets DEFAULT_UNET_SCHEDULER_CONFIG (and `schedulerConfigIsDefault`).
+   */
   readonly schedulerConfig?: unknown;
+  readonly schedulerConfigIsDefault?: boolean;
+  /** sha256 of the .onnx file; for a diffusers folder, of config.json's bytes followed by the weights file's. */
   readonly sha256: string;
   readonly executionProvider: ExecutionProvider;
   readonly signature: ModelSignature;
   readonly denoiser: OnnxDenoiser;
+  /** Set for a diffusers folder: the graph denoise built from it. */
+  readonly built?: BuiltModelInfo;
+  /** The session's creation time (parsing, optimization, weight loading). */
+  readonly sessionMs: number;
   /** The underlying session, for callers that time bare `session.run` calls (the bench's ceiling). */
   readonly session: ort.InferenceSession;
   dispose(): Promise<void>;
 }
 
-/** Loads a `.onnx` file, a folder with model.onnx (+ scheduler_config.json), or a diffusers-style folder. */
+/**
+ * Loads a `.onnx` file, a folder with model.onnx (+ scheduler_config.json), a diffusers-style folder with
+ * unet/model.onnx, or a diffusers UNet2DModel folder (config.json + safetensors/.bin), whose ONNX graph is built
+ * in memory; its weights stay in their file and onnxruntime reads them as external data.
+ */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const threads = options.threads;
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
     throw new RangeError(`threads must be an integer ≥ 1, got ${threads}`);
   }
-  const files = await locateModelFiles(path);
-  const { modelPath } = files;
-  await assertLooksLikeOnnx(modelPath);
+  const files = await locateModelFiles(path, options.variant !== undefined ? { variant: options.variant } : {});
+  if (files.kind === 'onnx') await assertLooksLikeOnnx(files.modelPath);
   const executionProvider = await resolveExecutionProvider(options.executionProvider ?? 'cpu');
+  const source = files.kind === 'onnx' ? undefined : await buildFromFolder(files);
+
+  const sessionStarted = performance.now();
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(modelPath, {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [executionProvider],
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
       ...(threads !== undefined ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
       logSeverityLevel: 3,
-    });
+      ...(source?.model.externalDataFolder
+        ? { extra: { session: { model_external_initializers_file_folder_path: source.model.externalDataFolder } } }
+        : {}),
+    };
+    session = source
+      ? await ort.InferenceSession.create(source.model.bytes, sessionOptions)
+      : await ort.InferenceSession.create(files.modelPath, sessionOptions);
   } catch (error) {
     const message = (error as Error).message;
     const why = /protobuf parsing failed/i.test(message) ? 'truncated or corrupt ONNX file (protobuf parsing failed)' : message;
-    throw new ModelLoadError(modelPath, why, { cause: error });
+    throw new ModelLoadError(files.modelPath, why, { cause: error });
   }
+  const sessionMs = performance.now() - sessionStarted;
   try {
-    const signature = readModelSignature(modelPath, session);
+    const signature = readModelSignature(files.modelPath, session, shapeRequest(options, source?.model));
+    if (source) assertSizeFits(files.modelPath, signature, source.model);
     const [sha256, schedulerConfig] = await Promise.all([
-      sha256File(modelPath),
+      files.kind === 'onnx' ? sha256File(files.modelPath) : sha256File(files.folder.configPath, files.folder.weightsPath),
       files.schedulerConfigPath ? readSchedulerConfig(files.schedulerConfigPath) : undefined,
     ]);
-    const denoiser = new OnnxDenoiser(session, signature, modelPath);
+    const denoiser = new OnnxDenoiser(session, withClassCount(signature, source?.model), files.modelPath);
     return {
-      modelPath,
-      ...(files.schedulerConfigPath ? { schedulerConfigPath: files.schedulerConfigPath, schedulerConfig } : {}),
+      modelPath: files.modelPath,
+      ...(files.schedulerConfigPath
+        ? { schedulerConfigPath: files.schedulerConfigPath, schedulerConfig }
+        : files.kind === 'diffusers'
+          ? { schedulerConfig: DEFAULT_UNET_SCHEDULER_CONFIG, schedulerConfigIsDefault: true }
+          : {}),
       sha256,
       executionProvider,
-      signature,
+      signature: denoiser.signature,
       denoiser,
+      ...(source ? { built: source.info } : {}),
+      sessionMs,
       session,
       dispose: () => denoiser.dispose(),
     };
@@ -78,4 +132,50 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     await session.release();
     throw error;
   }
+}
+
+async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>): Promise<{ model: BuiltUNetModel; info: BuiltModelInfo }> {
+  const started = performance.now();
+  let model: BuiltUNetModel;
+  try {
+    model = await buildUNetModel(files.folder, { storage: 'external', producerVersion: denoiseVersion() });
+  } catch (error) {
+    // Config, weights-file and checkpoint errors already name their file; keep them as they are.
+    if (error instanceof Error && /^(UNetConfigError|WeightsFileError|CheckpointMismatchError|DiffusersFolderError)$/.test(error.name)) {
+      throw new ModelLoadError(files.modelPath, error.message, { cause: error });
+    }
+    throw error;
+  }
+  const info: BuiltModelInfo = {
+    configPath: files.folder.configPath,
+    weightsPath: files.folder.weightsPath,
+    weightsFormat: files.folder.weightsFormat,
+    weightsBytes: model.weightsBytes,
+    parameterCount: model.parameterCount,
+    buildMs: performance.now() - started,
+    onnxBytes: model.bytes.byteLength,
+  };
+  return { model, info };
+}
+
+function shapeRequest(options: LoadModelOptions, built: BuiltUNetModel | undefined): SampleShapeRequest {
+  const size = built?.config.sampleSize;
+  return { ...options.sampleShape, ...(size ? { defaultHeight: size[0], defaultWidth: size[1] } : {}) };
+}
+
+/** UNet2DModel halves the size at each level but the last: H and W must be multiples of 2^(levels − 1). */
+function assertSizeFits(path: string, signature: ModelSignature, built: BuiltUNetModel): void {
+  const multiple = built.signature.sizeMultiple;
+  if (signature.height % multiple !== 0 || signature.width % multiple !== 0) {
+    throw new ModelLoadError(
+      path,
+      `sample size ${signature.height}×${signature.width} does not fit the model: with ${built.config.blockOutChannels.length} levels, height and width must be multiples of ${multiple}`,
+    );
+  }
+}
+
+function withClassCount(signature: ModelSignature, built: BuiltUNetModel | undefined): ModelSignature {
+  const count = built?.signature.classLabels?.count;
+  if (!signature.classLabels || count === undefined) return signature;
+  return { ...signature, classLabels: { ...signature.classLabels, count } };
 }

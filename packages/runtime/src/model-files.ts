@@ -2,20 +2,27 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat, open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { DiffusersFolderError, isDiffusersFolder, locateDiffusersUNet, type DiffusersUNetFolder } from '@denoise/diffusers';
 import { ModelLoadError } from './model-errors.js';
 
-export interface ModelFiles {
-  readonly modelPath: string;
-  /** scheduler_config.json beside the model (or in the diffusers `scheduler/` folder), when there is one. */
-  readonly schedulerConfigPath?: string;
-}
+/** An exported ONNX model, or a diffusers UNet2DModel folder whose graph is built at load. */
+export type ModelFiles =
+  | {
+      readonly kind: 'onnx';
+      readonly modelPath: string;
+      /** scheduler_config.json beside the model (or in the diffusers `scheduler/` folder), when there is one. */
+      readonly schedulerConfigPath?: string;
+    }
+  | { readonly kind: 'diffusers'; readonly modelPath: string; readonly folder: DiffusersUNetFolder; readonly schedulerConfigPath?: string };
 
 /**
- * Where the model and its scheduler config are, for the three layouts users have:
- * a `.onnx` file (config: `scheduler_config.json` beside it, if any), a folder with `model.onnx` +
- * `scheduler_config.json`, or a diffusers-style folder with `unet/model.onnx` + `scheduler/scheduler_config.json`.
+ * Where the model and its scheduler config are, for the layouts users have: a `.onnx` file (config:
+ * `scheduler_config.json` beside it, if any), a folder with `model.onnx` + `scheduler_config.json`, a
+ * diffusers-style folder with `unet/model.onnx` + `scheduler/scheduler_config.json`, and, with no ONNX file,
+ * a diffusers UNet2DModel folder (config.json + weights) or pipeline folder (model_index.json + unet/).
  */
-export async function locateModelFiles(path: string): Promise<ModelFiles> {
+export async function locateModelFiles(path: string, options: { readonly variant?: string } = {}): Promise<ModelFiles> {
+  if (path.trim() === '') throw new ModelLoadError("''", 'empty model path; pass a model folder or .onnx file');
   const kind = await pathKind(path);
   if (kind === 'missing') throw new ModelLoadError(path, 'no such file or folder');
   if (kind === 'file') return withConfig(path, join(dirname(path), 'scheduler_config.json'));
@@ -26,11 +33,28 @@ export async function locateModelFiles(path: string): Promise<ModelFiles> {
   for (const [model, config] of layouts) {
     if ((await pathKind(model)) === 'file') return withConfig(model, config);
   }
-  throw new ModelLoadError(path, 'the folder holds neither model.onnx nor unet/model.onnx (diffusers layout)');
+  if (await isDiffusersFolder(path)) {
+    try {
+      const folder = await locateDiffusersUNet(path, options);
+      return {
+        kind: 'diffusers',
+        modelPath: folder.unetDir,
+        folder,
+        ...(folder.schedulerConfigPath ? { schedulerConfigPath: folder.schedulerConfigPath } : {}),
+      };
+    } catch (error) {
+      if (error instanceof DiffusersFolderError) throw new ModelLoadError(error.path, error.reason, { cause: error });
+      throw error;
+    }
+  }
+  throw new ModelLoadError(
+    path,
+    'the folder holds no model: expected model.onnx, unet/model.onnx, a diffusers UNet folder (config.json + diffusion_pytorch_model.safetensors|.bin) or a pipeline folder (model_index.json + unet/)',
+  );
 }
 
 async function withConfig(modelPath: string, configPath: string): Promise<ModelFiles> {
-  return (await pathKind(configPath)) === 'file' ? { modelPath, schedulerConfigPath: configPath } : { modelPath };
+  return (await pathKind(configPath)) === 'file' ? { kind: 'onnx', modelPath, schedulerConfigPath: configPath } : { kind: 'onnx', modelPath };
 }
 
 async function pathKind(path: string): Promise<'file' | 'folder' | 'missing'> {
@@ -59,9 +83,12 @@ export async function assertLooksLikeOnnx(modelPath: string): Promise<void> {
   }
 }
 
-export async function sha256File(path: string): Promise<string> {
+/** sha256 of one file, or of several files' bytes in order (a diffusers folder: config.json then the weights). */
+export async function sha256File(...paths: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  for (const path of paths) {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  }
   return hash.digest('hex');
 }
 

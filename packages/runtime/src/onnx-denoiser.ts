@@ -14,12 +14,18 @@ export class OnnxDenoiser implements Denoiser {
   private readonly sampleTensors = new Map<Float32Array, ort.Tensor>();
   private readonly timestepTensors = new Map<number, ort.Tensor>();
   private readonly halfBuffers = new Map<number, { input: ort.Tensor; output: Float32Array }>();
+  private readonly labelTensors = new Map<number, ort.Tensor>();
   private readonly perImage: number;
 
+  /**
+   * `classLabels`: for a class-conditional model, one label for the whole batch or one per image
+   * (see withClassLabels).
+   */
   constructor(
     private readonly session: ort.InferenceSession,
     readonly signature: ModelSignature,
     private readonly modelPath: string,
+    private readonly classLabels?: readonly number[],
   ) {
     this.spec = {
       channels: signature.channels,
@@ -31,11 +37,32 @@ export class OnnxDenoiser implements Denoiser {
     this.perImage = signature.channels * signature.height * signature.width;
   }
 
+  /**
+   * The same model conditioned on class labels (diffusers' `class_labels`): one label for every image, or one
+   * per image of the batch. Checked here against the model's class count, before any sampling.
+   */
+  withClassLabels(labels: readonly number[]): OnnxDenoiser {
+    const input = this.signature.classLabels;
+    if (!input) throw new RangeError(`${this.modelPath}: the model is not class-conditional; it takes no class labels`);
+    if (input.dtype === 'float32') {
+      throw new RangeError(`${this.modelPath}: the model's '${input.name}' input takes class embedding vectors [B, ${input.width ?? '?'}] (class_embed_type 'identity'), not class indices`);
+    }
+    if (labels.length === 0) throw new RangeError(`${this.modelPath}: no class labels given`);
+    for (const label of labels) {
+      if (!Number.isInteger(label) || label < 0 || (input.count !== undefined && label >= input.count)) {
+        const allowed = input.count !== undefined ? `0 … ${input.count - 1}` : 'an integer ≥ 0';
+        throw new RangeError(`${this.modelPath}: class label ${label} is out of range; the model takes ${allowed}`);
+      }
+    }
+    return new OnnxDenoiser(this.session, this.signature, this.modelPath, [...labels]);
+  }
+
   async predict(sample: Float32Array, timestep: number): Promise<Float32Array> {
     const batchSize = this.batchSizeOf(sample);
     const feeds = {
       [this.signature.sampleInput]: this.sampleTensor(sample, batchSize),
       [this.signature.timestepInput]: this.timestepTensor(timestep, batchSize),
+      ...(this.signature.classLabels ? { [this.signature.classLabels.name]: this.labelTensor(batchSize) } : {}),
     };
     let results: ort.InferenceSession.ReturnType;
     try {
@@ -67,6 +94,7 @@ export class OnnxDenoiser implements Denoiser {
     const feeds = {
       [this.signature.sampleInput]: this.sampleTensor(sample.slice(), batchSize),
       [this.signature.timestepInput]: this.timestepTensor(timestep, batchSize),
+      ...(this.signature.classLabels ? { [this.signature.classLabels.name]: this.labelTensor(batchSize) } : {}),
     };
     const outputs = [this.signature.output];
     return async () => {
@@ -122,6 +150,27 @@ export class OnnxDenoiser implements Denoiser {
       if (this.sampleTensors.size >= 4) this.sampleTensors.clear();
       tensor = new ort.Tensor('float32', sample, this.dims(batchSize));
       this.sampleTensors.set(sample, tensor);
+    }
+    return tensor;
+  }
+
+  private labelTensor(batchSize: number): ort.Tensor {
+    const input = this.signature.classLabels!;
+    const labels = this.classLabels;
+    if (!labels) {
+      throw new RangeError(`${this.modelPath}: the model is class-conditional (input '${input.name}'); pass class labels (--class-label N)`);
+    }
+    if (labels.length !== 1 && labels.length !== batchSize) {
+      throw new RangeError(`${this.modelPath}: ${labels.length} class labels for a batch of ${batchSize}; give one label or one per image`);
+    }
+    let tensor = this.labelTensors.get(batchSize);
+    if (!tensor) {
+      const values = Array.from({ length: batchSize }, (_, i) => labels[labels.length === 1 ? 0 : i]!);
+      tensor =
+        input.dtype === 'int32'
+          ? new ort.Tensor('int32', Int32Array.from(values), [batchSize])
+          : new ort.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), [batchSize]);
+      this.labelTensors.set(batchSize, tensor);
     }
     return tensor;
   }
