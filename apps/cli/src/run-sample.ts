@@ -43,6 +43,7 @@ export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStre
     ...(command.threads !== undefined ? { threads: command.threads } : {}),
     ...(command.variant !== undefined ? { variant: command.variant } : {}),
     sampleShape: sampleShapeOf(command, noise),
+    log: (line) => stderr.write(`${line}\n`),
   });
   try {
     if (model.built) {

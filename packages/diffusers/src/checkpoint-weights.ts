@@ -38,6 +38,8 @@ export class CheckpointWeights {
   private readonly used = new Set<string>();
   private readonly problems: string[] = [];
   private readonly values = new Map<string, string>();
+  /** Every weight the graph asked for, with its expected shape, in the order of the forward pass. */
+  readonly requested = new Map<string, readonly number[]>();
 
   constructor(
     readonly file: WeightsFile,
@@ -48,6 +50,7 @@ export class CheckpointWeights {
   take(name: string, shape: readonly number[]): string {
     const cached = this.values.get(name);
     if (cached) return cached;
+    this.requested.set(name, shape);
     const tensor = this.find(name);
     if (!tensor) {
       this.problems.push(`missing weight '${name}' (expected shape [${shape.join(', ')}])`);

@@ -29,6 +29,18 @@ export interface UNetGraph {
  * consuming them, norm/SiLU/conv_out. Throws CheckpointMismatchError listing every weight problem.
  */
 export function buildUNet2DGraph(config: UNet2DConfig, weightsFile: WeightsFile): UNetGraph {
+  const { graph, signature, weights } = assembleGraph(config, weightsFile);
+  weights.assertComplete();
+  return { graph, signature };
+}
+
+/** The state_dict a checkpoint of this config holds: every weight's name and shape (diffusers' current names). */
+export function unet2DWeightShapes(config: UNet2DConfig): ReadonlyMap<string, readonly number[]> {
+  const empty: WeightsFile = { path: '(none)', format: 'safetensors', sizeBytes: 0, tensors: new Map() };
+  return assembleGraph(config, empty).weights.requested;
+}
+
+function assembleGraph(config: UNet2DConfig, weightsFile: WeightsFile): UNetGraph & { readonly weights: CheckpointWeights } {
   const graph = new GraphBuilder();
   const weights = new CheckpointWeights(weightsFile, graph);
   const layer: LayerContext = { graph, weights };
@@ -89,10 +101,10 @@ export function buildUNet2DGraph(config: UNet2DConfig, weightsFile: WeightsFile)
     h = graph.op('Div', [h, graph.op('Reshape', [timestep, graph.constant('INT64', [4], [-1, 1, 1, 1])])], {}, 'fourier_output');
   }
   graph.output(h, { name: 'out_sample', dtype: 'FLOAT', shape: ['batch', config.outChannels, 'height', 'width'] });
-  weights.assertComplete();
 
   return {
     graph,
+    weights,
     signature: {
       sample: { name: 'sample', channels: config.inChannels },
       timestep: { name: 'timestep', dtype: timestepDtype },

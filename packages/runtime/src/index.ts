@@ -15,3 +15,4 @@ export { OnnxDenoiser } from './onnx-denoiser.js';
 export { onnxruntimeVersion } from './versions.js';
 export { denoiseVersion, embeddedClassifierPath, embeddedModelPath } from './embedded-model.js';
 export { loadFeatureExtractor, type FeatureExtractor } from './onnx-feature-extractor.js';
+export { denoiseCacheDir, publishedConfigsPath, resolveModelReference } from './model-reference.js';

@@ -9,6 +9,7 @@ import {
 import { ModelLoadError } from './model-errors.js';
 import { assertLooksLikeOnnx, locateModelFiles, readSchedulerConfig, sha256File, type ModelFiles } from './model-files.js';
 import { readModelSignature, type ModelSignature, type SampleShapeRequest } from './model-signature.js';
+import { resolveModelReference } from './model-reference.js';
 import { OnnxDenoiser } from './onnx-denoiser.js';
 
 /**
@@ -30,6 +31,8 @@ export interface LoadModelOptions {
   readonly sampleShape?: Pick<SampleShapeRequest, 'channels' | 'height' | 'width'>;
   /** diffusers weights variant, e.g. 'fp16' picks diffusion_pytorch_model.fp16.safetensors. */
   readonly variant?: string;
+  /** Progress lines of slow preparation (writing a synthetic checkpoint). */
+  readonly log?: (line: string) => void;
 }
 
 /** What a diffusers folder was built into, for reports. */
@@ -69,7 +72,7 @@ export interface LoadedModel {
 }
 
 /**
- * Loads a `.onnx` file, a folder with model.onnx (+ scheduler_config.json), a diffusers-style folder with
+ * Loads a model reference (a path, or `synthetic:ARCH`, see resolveModelReference): a `.onnx` file, a folder with model.onnx (+ scheduler_config.json), a diffusers-style folder with
  * unet/model.onnx, or a diffusers UNet2DModel folder (config.json + safetensors/.bin), whose ONNX graph is built
  * in memory; its weights stay in their file and onnxruntime reads them as external data.
  */
@@ -78,7 +81,8 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
     throw new RangeError(`threads must be an integer ≥ 1, got ${threads}`);
   }
-  const files = await locateModelFiles(path, options.variant !== undefined ? { variant: options.variant } : {});
+  const localPath = await resolveModelReference(path, options.log);
+  const files = await locateModelFiles(localPath, options.variant !== undefined ? { variant: options.variant } : {});
   if (files.kind === 'onnx') await assertLooksLikeOnnx(files.modelPath);
   const executionProvider = await resolveExecutionProvider(options.executionProvider ?? 'cpu');
   const source = files.kind === 'onnx' ? undefined : await buildFromFolder(files);
