@@ -6,62 +6,9 @@
  * state_dict (torch/_weights_only_unpickler.py); anything else is refused the moment it is named.
  * Opcode semantics follow CPython's Lib/pickle.py and Lib/pickletools.py.
  */
+import { describePickleValue, isPickleKind, type PickleGlobal, type PickleValue } from './pickle-value.js';
 import { TORCH_STORAGE_DTYPES } from './torch-storage-types.js';
 import { WeightsFileError } from './weights-file.js';
-
-export type PickleValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | PickleTuple
-  | PickleList
-  | PickleDict
-  | PickleSet
-  | PickleGlobal
-  | PickleCall
-  | PicklePersistentId;
-
-export interface PickleTuple {
-  readonly kind: 'tuple';
-  readonly items: readonly PickleValue[];
-}
-export interface PickleList {
-  readonly kind: 'list';
-  readonly items: readonly PickleValue[];
-}
-export interface PickleSet {
-  readonly kind: 'set';
-  readonly items: readonly PickleValue[];
-}
-export interface PickleDict {
-  readonly kind: 'dict';
-  /** In insertion order, as Python keeps it. */
-  readonly entries: ReadonlyMap<PickleValue, PickleValue>;
-  /** What BUILD set on it, e.g. an OrderedDict's `_metadata` from `model.state_dict()`. */
-  readonly attributes: PickleValue;
-}
-/** An allow-listed global, by its Python 3 name (`__builtin__` is read as `builtins`). */
-export interface PickleGlobal {
-  readonly kind: 'global';
-  readonly module: string;
-  readonly name: string;
-}
-/** `callee(*args)` as REDUCE or NEWOBJ asked for it: recorded, never performed. */
-export interface PickleCall {
-  readonly kind: 'call';
-  readonly callee: PickleGlobal;
-  readonly args: readonly PickleValue[];
-  /** What BUILD set on the result, or null. */
-  readonly state: PickleValue;
-}
-/** BINPERSID: an object the pickle refers to by id (torch: a storage kept as its own zip entry). */
-export interface PicklePersistentId {
-  readonly kind: 'persistent-id';
-  readonly id: PickleValue;
-}
 
 /** The file and the member in it, for error messages. */
 export interface PickleSource {
@@ -100,35 +47,6 @@ const OPCODE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(OP).map
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-type StructuredValue = Exclude<PickleValue, null | boolean | number | bigint | string | Uint8Array>;
-
-/** Narrows a value to one of the structured kinds (tuple, list, dict, set, global, call, persistent-id). */
-export function isPickleKind<K extends StructuredValue['kind']>(
-  value: PickleValue | undefined,
-  kind: K,
-): value is Extract<StructuredValue, { kind: K }> {
-  return value !== null && typeof value === 'object' && !(value instanceof Uint8Array) && value.kind === kind;
-}
-
-/** Describes a value for an error message: what was found where something else was expected. */
-export function describePickleValue(value: PickleValue): string {
-  if (value === null) return 'None';
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'number' || typeof value === 'bigint') return `the number ${value}`;
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (value instanceof Uint8Array) return `${value.length} bytes`;
-  switch (value.kind) {
-    case 'global':
-      return `the global ${value.module}.${value.name}`;
-    case 'call':
-      return `a call to ${value.callee.module}.${value.callee.name}`;
-    case 'persistent-id':
-      return 'a persistent id';
-    default:
-      return `a ${value.kind}`;
-  }
-}
-
 /** Reads one pickle into plain data. Throws `WeightsFileError` for anything a state_dict would not contain. */
 export function unpickle(bytes: Uint8Array, source: PickleSource): PickleValue {
   return new RestrictedUnpickler(bytes, source).load();
@@ -137,7 +55,7 @@ export function unpickle(bytes: Uint8Array, source: PickleSource): PickleValue {
 class RestrictedUnpickler {
   private position = 0;
   private opcodeAt = 0;
-  private stack: PickleValue[] = [];
+  private readonly stack: PickleValue[] = [];
   private readonly marks: number[] = [];
   private readonly memo = new Map<number, PickleValue>();
   private readonly data: DataView;
@@ -256,12 +174,14 @@ class RestrictedUnpickler {
       }
       case OP.APPENDS: {
         const items = this.popMark();
-        this.itemsOf('list').push(...items);
+        const list = this.itemsOf('list');
+        for (const item of items) list.push(item); // not push(...items): a huge batch would overflow the call stack
         break;
       }
       case OP.ADDITEMS: {
         const items = this.popMark();
-        this.itemsOf('set').push(...items);
+        const set = this.itemsOf('set');
+        for (const item of items) set.push(item);
         break;
       }
       case OP.SETITEM: {
@@ -372,7 +292,8 @@ class RestrictedUnpickler {
     }
     const qualified = `${callee.module}.${callee.name}`;
     const [first, second] = args.items;
-    const bad = (expected: string): never => this.fail(`${opcode} at byte ${this.opcodeAt} calls ${qualified} with ${args.items.length} arguments; expected ${expected}`);
+    const bad = (expected: string): never =>
+      this.fail(`${opcode} at byte ${this.opcodeAt} calls ${qualified} with ${args.items.length} arguments; expected ${expected}`);
     switch (qualified) {
       case 'collections.OrderedDict':
         if (args.items.length !== 0) bad('none');

@@ -18,6 +18,10 @@ const ZIP_SIGNATURES = [
 ];
 /** What torch.save wrote before 1.6: PROTO 2, then LONG1 of the magic number 0x1950a86a20f9469cfc6c. */
 const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+/** data.pkl only describes tensors (~150 bytes each); a bigger one is not a state_dict, or a zip bomb. */
+const MAX_PICKLE_BYTES = 256 * 2 ** 20;
+/** A strided view is copied into memory; one larger than this (an expand() of a huge shape) is refused. */
+const MAX_COPY_BYTES = 2 ** 31;
 const RESAVE_ADVICE = 're-save it with a current torch (torch.save(torch.load(path, weights_only=True), path)) or convert it to safetensors';
 
 /** Reads and validates a torch.save state_dict; nothing in the file is executed. */
@@ -31,6 +35,12 @@ export async function readTorchBin(path: string): Promise<WeightsFile> {
     const archive = archiveFolder(absolute, entries);
     await checkByteOrder(handle, absolute, entries.get(`${archive}/byteorder`));
     const pickleEntry = entries.get(`${archive}/data.pkl`)!;
+    if (pickleEntry.uncompressedSize > MAX_PICKLE_BYTES) {
+      throw new WeightsFileError(
+        absolute,
+        `'${pickleEntry.name}' is ${pickleEntry.uncompressedSize} bytes, more than a state_dict's pickle (limit ${MAX_PICKLE_BYTES})`,
+      );
+    }
     const root = unpickle(await readZipEntry(handle, absolute, pickleEntry), { path: absolute, member: pickleEntry.name });
     const views = readTorchStateDict(root, absolute, pickleEntry.name);
     const storages = new StorageReader(handle, absolute, archive, entries);
@@ -43,6 +53,7 @@ export async function readTorchBin(path: string): Promise<WeightsFile> {
 }
 
 async function checkSignature(handle: FileHandle, path: string, size: number): Promise<void> {
+  if (size === 0) throw new WeightsFileError(path, 'is empty (0 bytes), not a PyTorch zip archive');
   const head = await readFileRange(handle, path, 0, Math.min(size, 16), 'the file signature');
   const startsWith = (prefix: readonly number[]): boolean => prefix.every((byte, i) => head[i] === byte);
   if (ZIP_SIGNATURES.some(startsWith)) return;
@@ -103,6 +114,12 @@ class StorageReader {
     const { name, dtype, shape } = view;
     if (entry.method === 'stored' && isContiguous(view.shape, view.stride)) {
       return { name, dtype, shape, source: { kind: 'file-range', offset: entry.dataOffset + view.storageOffset * itemBytes, byteLength } };
+    }
+    if (byteLength > MAX_COPY_BYTES) {
+      throw new WeightsFileError(
+        this.path,
+        `tensor '${name}' is a strided view of ${byteLength} bytes, more than denoise copies (${MAX_COPY_BYTES}); save it contiguous (tensor.contiguous())`,
+      );
     }
     const storage = await this.content(entry);
     return { name, dtype, shape, source: { kind: 'bytes', bytes: gatherView(storage, view, itemBytes) } };

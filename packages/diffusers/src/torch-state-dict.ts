@@ -3,7 +3,7 @@
  * storage it views and how (torch/_tensor.py `__reduce_ex__`, torch/_utils.py `_rebuild_tensor_v2`,
  * torch/serialization.py `persistent_id`). Pure: the storages themselves are checked by the caller.
  */
-import { describePickleValue, isPickleKind, type PickleCall, type PickleValue } from './restricted-unpickler.js';
+import { describePickleValue, isPickleKind, type PickleCall, type PickleValue } from './pickle-value.js';
 import { TORCH_STORAGE_DTYPES } from './torch-storage-types.js';
 import { WeightsFileError, type WeightDtype } from './weights-file.js';
 

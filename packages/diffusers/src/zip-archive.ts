@@ -255,7 +255,8 @@ export async function readZipEntry(handle: FileHandle, path: string, entry: ZipE
   let content: Uint8Array = raw;
   if (entry.method === 'deflated') {
     try {
-      content = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+      const inflated = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+      content = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength); // a plain Uint8Array, like stored entries
     } catch (error) {
       throw new WeightsFileError(path, `zip entry '${entry.name}' does not inflate to its ${entry.uncompressedSize} bytes`, { cause: error });
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { unpickle, type PickleValue } from '../src/restricted-unpickler.js';
+import type { PickleValue } from '../src/pickle-value.js';
+import { unpickle } from '../src/restricted-unpickler.js';
 import { WeightsFileError } from '../src/weights-file.js';
 
 /** A pickle assembled by hand: numbers are opcode or operand bytes, strings are ASCII bytes. */
@@ -59,7 +60,7 @@ describe('unpickle: opcodes it refuses and malformed pickles', () => {
     expect(refusal(pickle(...PROTO2, 'N'))).toBe('archive/data.pkl ends at byte 3 before STOP: it is truncated');
     expect(refusal(pickle(...PROTO2, 'ctorch\nSiz'))).toMatch(/GLOBAL at byte 2 has no end of line: it is truncated$/);
     expect(refusal(pickle(...PROTO2, 'R.'))).toBe('archive/data.pkl REDUCE at byte 2 finds too few values on the stack');
-    expect(refusal(pickle(...PROTO2, '(', 't', 0x85, '.'))).toBe('archive/data.pkl TUPLE1 at byte 4 finds too few values on the stack');
+    expect(refusal(pickle(...PROTO2, 'N(', 0x85, '.'))).toBe('archive/data.pkl TUPLE1 at byte 4 finds too few values on the stack');
     expect(refusal(pickle(...PROTO2, 'h', 5, '.'))).toBe('archive/data.pkl BINGET at byte 2 recalls memo 5, which was never stored');
     expect(refusal(pickle(...PROTO2, 'u.'))).toBe('archive/data.pkl SETITEMS at byte 2 has no MARK before it');
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isPickleKind, unpickle, type PickleValue } from '../src/restricted-unpickler.js';
+import { isPickleKind, type PickleValue } from '../src/pickle-value.js';
+import { unpickle } from '../src/restricted-unpickler.js';
 import { TORCH_BIN_FIXTURES } from './torch-bin-fixtures.js';
 
 /** Tuples and lists as arrays, dicts as objects, sets as Sets: enough to compare with what Python pickled. */

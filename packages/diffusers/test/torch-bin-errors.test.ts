@@ -49,6 +49,9 @@ describe('readTorchBin: files it cannot use, each with a precise reason', () => 
       "tensor 'weight': shape [3, 3] with stride [3, 1] from offset 4 reaches element 12, past the storage's 12",
     );
     expect(await reason(bad('negative-size.bin'))).toBe("archive/data.pkl: 'weight': size[0] is the number -1, not a non-negative integer");
+    expect(await reason(bad('huge-expand.bin'))).toBe(
+      "tensor 'weight' is a strided view of 4398046511104 bytes, more than denoise copies (2147483648); save it contiguous (tensor.contiguous())",
+    );
   });
 
   it('accepts only a flat dict of str → tensor, naming what it found instead', async () => {
