@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '@denoise/image';
-import { EXECUTION_PROVIDER_CHOICES, embeddedClassifierPath, embeddedModelPath, type ExecutionProviderChoice } from '@denoise/runtime';
+import { EXECUTION_PROVIDER_CHOICES, embeddedClassifierPath, embeddedModelPath, parseClassLabelList, type ExecutionProviderChoice } from '@denoise/runtime';
 import { compareResults, renderComparison } from './compare.js';
 import { renderHtml, type ReportRun } from './report-html.js';
 import { renderMarkdown } from './report-markdown.js';
@@ -20,6 +20,13 @@ const FID_SAMPLERS = [
   ...[0, 0.2, 0.5, 1].flatMap((eta) => [10, 20, 50, 100].map((steps) => `ddim-${steps}${eta === 0 ? '' : `-eta${eta}`}`)),
 ].join(',');
 
+const classLabels = (value: string): number[] => {
+  try {
+    return parseClassLabelList(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+};
 const positiveInteger = (value: string): number => {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got '${value}'`);
@@ -38,7 +45,9 @@ function buildProgram(): Command {
         'timed with tinybench, and is compared image by image with the reference (DDIM-1000 by default).\n' +
         'Writes <out>/history/<run>/{result.json,table.md,grids/} and <out>/report/index.html; prints the table.',
     )
-    .addOption(new Option('--model <dir|file>', 'model folder or .onnx file').default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'))
+    .addOption(new Option('--model <dir|file>', 'diffusers UNet2DModel/pipeline folder, folder with model.onnx, .onnx file, or synthetic:ARCH (e.g. synthetic:ddpm-celebahq-256: a published architecture with seeded random weights)').default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'))
+    .addOption(new Option('--class-label <n[,n…]>', 'class label of a class-conditional model: one for every image, or one per image').argParser(classLabels))
+    .option('--variant <name>', 'diffusers weights variant, e.g. fp16')
     .addOption(new Option('--ep <provider>', 'onnxruntime execution provider').choices(EXECUTION_PROVIDER_CHOICES).default('cpu'))
     .addOption(new Option('--batch <n>', 'images per batch').argParser(positiveInteger))
     .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (default: one per core)').argParser(positiveInteger))
@@ -70,6 +79,8 @@ function settingsFrom(program: Command): BenchSettings {
     model: o['model'] as string,
     executionProvider: o['ep'] as ExecutionProviderChoice,
     ...(o['threads'] !== undefined ? { threads: o['threads'] as number } : {}),
+    ...(o['classLabel'] !== undefined ? { classLabels: o['classLabel'] as number[] } : {}),
+    ...(o['variant'] !== undefined ? { variant: o['variant'] as string } : {}),
     batch: (o['batch'] as number | undefined) ?? (quick ? 2 : 16),
     seed: o['seed'] as number,
     samplers: parseSamplerSpecs((o['samplers'] as string | undefined) ?? (quick ? QUICK_SAMPLERS : o['quality'] === 'fid' ? FID_SAMPLERS : DEFAULT_SAMPLERS)),

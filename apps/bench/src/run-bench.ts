@@ -14,6 +14,10 @@ export interface BenchSettings {
   readonly model: string;
   readonly executionProvider: ExecutionProviderChoice;
   readonly threads?: number;
+  /** Class labels of a class-conditional model: one for every image, or one per image. */
+  readonly classLabels?: readonly number[];
+  /** diffusers weights variant (e.g. 'fp16'). */
+  readonly variant?: string;
   readonly batch: number;
   readonly seed: number;
   readonly samplers: readonly SamplerSpec[];
@@ -56,9 +60,15 @@ export async function runBench(settings: BenchSettings, log: BenchLog): Promise<
   const model = await loadModel(settings.model, {
     executionProvider: settings.executionProvider,
     ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
+    ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
+    log,
   });
   try {
-    return await benchModel(model, settings, log, started);
+    if (model.built) {
+      log(`built ${model.modelPath}: ${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, graph ${model.built.buildMs.toFixed(0)} ms, session ${model.sessionMs.toFixed(0)} ms`);
+    }
+    const denoiser = settings.classLabels ? model.denoiser.withClassLabels(settings.classLabels) : model.denoiser;
+    return await benchModel({ ...model, denoiser }, settings, log, started);
   } finally {
     await model.dispose();
   }

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { GENERATOR_KINDS, SAMPLER_KINDS, type GeneratorKind, type SamplerKind } from '@denoise/sampler';
-import { EXECUTION_PROVIDER_CHOICES, embeddedModelPath, type ExecutionProviderChoice } from '@denoise/runtime';
+import { EXECUTION_PROVIDER_CHOICES, embeddedModelPath, parseClassLabelList, type ExecutionProviderChoice } from '@denoise/runtime';
 
 export interface SampleCommand {
   readonly model: string;
@@ -44,9 +44,11 @@ const nonNegativeNumber = (value: string): number => {
 };
 
 const classLabelList = (value: string): number[] => {
-  const parts = value.split(',').map((p) => p.trim());
-  if (parts.some((p) => !/^\d+$/.test(p))) throw new InvalidArgumentError(`expected a class index or a comma list of them (e.g. 3 or 0,1,2,3), got '${value}'`);
-  return parts.map(Number);
+  try {
+    return parseClassLabelList(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 };
 
 export function buildSampleProgram(): Command {

@@ -188,6 +188,15 @@ export class OnnxDenoiser implements Denoiser {
   }
 }
 
+/** Class labels as written on a command line or in a manifest: '3' (one for every image) or '0,1,2,3' (one per image). */
+export function parseClassLabelList(text: string): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.some((p) => !/^\d+$/.test(p))) {
+    throw new RangeError(`expected a class index or a comma list of them (e.g. 3 or 0,1,2,3), got '${text}'`);
+  }
+  return parts.map(Number);
+}
+
 function createTimestepTensor(dtype: ModelSignature['timestepDtype'], count: number, dims: number[]): ort.Tensor {
   switch (dtype) {
     case 'int64':
