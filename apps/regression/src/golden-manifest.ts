@@ -52,6 +52,8 @@ export interface GoldenCase {
   readonly generator: GeneratorKind;
   /** x_T from an .npy file (relative to the repository root) instead of the generator. */
   readonly noise?: string;
+  /** Class labels of a class-conditional model: one for every image, or one per image. */
+  readonly classLabels?: readonly number[];
   readonly batch: number;
   readonly ssimThreshold: number;
   readonly psnrFloorDb: number;
@@ -69,7 +71,7 @@ const TOP_KEYS = ['description', 'version', 'runtime', 'cases'] as const;
 const RUNTIME_KEYS = ['executionProvider', 'threads'] as const;
 const CASE_KEYS = [
   'name', 'model', 'sampler', 'steps', 'eta', 'timestepSpacing', 'schedulerOverrides', 'seed', 'generator',
-  'noise', 'batch', 'ssimThreshold', 'psnrFloorDb', 'golden',
+  'noise', 'classLabels', 'batch', 'ssimThreshold', 'psnrFloorDb', 'golden',
 ] as const;
 const GOLDEN_KEYS = ['modelSha256', 'onnxruntime', 'cpu', 'threads', 'floatSha256'] as const;
 const SPACINGS: readonly TimestepSpacing[] = ['leading', 'trailing', 'linspace'];
@@ -125,6 +127,7 @@ export function serializeGoldenManifest(manifest: GoldenManifest): string {
       seed: c.seed,
       generator: c.generator,
       ...(c.noise !== undefined ? { noise: c.noise } : {}),
+      ...(c.classLabels !== undefined ? { classLabels: c.classLabels } : {}),
       batch: c.batch,
       ssimThreshold: c.ssimThreshold,
       psnrFloorDb: c.psnrFloorDb,
@@ -158,6 +161,8 @@ function parseCase(input: unknown, at: string): GoldenCase {
   if (!GENERATOR_KINDS.includes(generator as GeneratorKind)) throw new ConfigError(`${at}.generator`, generator, GENERATOR_KINDS.join(', '));
   const noise = raw['noise'] === undefined ? undefined : readString(raw['noise'], `${at}.noise`);
   const golden = raw['golden'] === undefined ? undefined : parseProvenance(raw['golden'], `${at}.golden`);
+  const batch = readInteger(raw['batch'], `${at}.batch`, 1);
+  const classLabels = raw['classLabels'] === undefined ? undefined : parseClassLabels(raw['classLabels'], `${at}.classLabels`, batch);
   return {
     name,
     model: readString(raw['model'], `${at}.model`),
@@ -169,11 +174,20 @@ function parseCase(input: unknown, at: string): GoldenCase {
     seed: readInteger(raw['seed'], `${at}.seed`, 0),
     generator: generator as GeneratorKind,
     ...(noise !== undefined ? { noise } : {}),
-    batch: readInteger(raw['batch'], `${at}.batch`, 1),
+    ...(classLabels !== undefined ? { classLabels } : {}),
+    batch,
     ssimThreshold: raw['ssimThreshold'] === undefined ? GOLDEN_DEFAULTS.ssimThreshold : readNumber(raw['ssimThreshold'], `${at}.ssimThreshold`, -1, 1),
     psnrFloorDb: raw['psnrFloorDb'] === undefined ? GOLDEN_DEFAULTS.psnrFloorDb : readNumber(raw['psnrFloorDb'], `${at}.psnrFloorDb`, 0, Infinity),
     ...(golden !== undefined ? { golden } : {}),
   };
+}
+
+function parseClassLabels(input: unknown, at: string, batch: number): number[] {
+  const ok = Array.isArray(input) && input.length > 0 && input.every((v) => Number.isSafeInteger(v) && (v as number) >= 0);
+  if (!ok || ((input as number[]).length !== 1 && (input as number[]).length !== batch)) {
+    throw new ConfigError(at, input, `a list of class indices ≥ 0: one for every image, or ${batch} (one per image)`);
+  }
+  return input as number[];
 }
 
 /** snake_case scheduler_config.json keys, validated now by the schedule package's own parser. */
