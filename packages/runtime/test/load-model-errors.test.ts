@@ -6,7 +6,7 @@ import { testModel } from './fixtures.js';
 describe('loadModel rejects what it cannot run, naming the file and the problem', () => {
   const cases: [string, RegExp][] = [
     ['does-not-exist.onnx', /does-not-exist\.onnx: no such file or folder/],
-    ['bad', /bad: the folder holds neither model\.onnx nor unet\/model\.onnx/],
+    ['bad', /bad: the folder holds no model: expected model\.onnx, unet\/model\.onnx, a diffusers UNet folder \(config\.json \+ diffusion_pytorch_model\.safetensors\|\.bin\) or a pipeline folder/],
     ['bad/not-onnx.onnx', /not-onnx\.onnx: not an ONNX file/],
     ['bad/truncated.onnx', /truncated\.onnx: truncated or corrupt ONNX file/],
     ['bad/rank3-sample.onnx', /rank3-sample\.onnx: the sample input 'sample' has rank 3, not 4.*declares inputs \{sample: float32 \[batch, 8, 8\]/],
