@@ -79,7 +79,11 @@ export function readModelSignature(path: string, session: InferenceSession, requ
   const resolve = (axis: string, declared: number | string | undefined, requested: number | undefined, fallback: number | undefined): number => {
     if (typeof declared === 'number' && declared > 0) {
       if (requested !== undefined && requested !== declared) {
-        fail(`the model's ${axis} is fixed to ${declared}, but ${requested} was asked for (--${axis} or the --noise shape)`);
+        const asked = [request.channels ?? declaredC, request.height ?? declaredH, request.width ?? declaredW].join(', ');
+        throw new ModelLoadError(
+          path,
+          `the sample shape asked for (--noise or --height/--width), [N, ${asked}], does not fit the model, which takes [N, ${[declaredC, declaredH, declaredW].join(', ')}] (its ${axis} is fixed)`,
+        );
       }
       return declared;
     }
