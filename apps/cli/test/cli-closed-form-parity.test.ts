@@ -9,7 +9,7 @@ import { fixture, runCli, tempDir } from './run-cli.js';
 const model = fixture('models/test/closed-form');
 const config = JSON.parse(readFileSync(join(model, 'scheduler_config.json'), 'utf8')) as unknown;
 
-describe('denoise sample on the closed-form ONNX model reproduces the TypeScript loop', () => {
+describe('denoise sample on the closed-form ONNX model reproduces the TypeScript loop', { timeout: 30_000 }, () => {
   const cases: [string, string[], Parameters<typeof sample>[0] extends infer O ? Partial<O> : never, 'ddim' | 'ddpm'][] = [
     ['DDIM-20 η=0', ['--sampler', 'ddim', '--steps', '20'], { steps: 20 }, 'ddim'],
     ['DDIM-10 η=0.5 philox', ['--sampler', 'ddim', '--steps', '10', '--eta', '0.5', '--generator', 'philox'], { steps: 10, eta: 0.5, generator: 'philox' }, 'ddim'],
