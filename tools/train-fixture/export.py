@@ -5,9 +5,11 @@
       --checkpoint ~/.cache/denoise-train-fixture/run/checkpoint.pt \
       --train-command "/usr/bin/python3 tools/train-fixture/train.py --minutes 90 --batch 64 --device cpu"
 
-Writes (atomically) into --out (default fixtures/models/fmnist-unet): model.onnx, scheduler_config.json,
-model.json, weights.pt (EMA state dict, for tools/torch-baseline) and samples.png (DDIM-50, eta 0, seed 0);
-and into --out-fp16io (default fixtures/models/fmnist-unet-fp16io) the same network with float16 sample
+Writes (atomically) into --out (default fixtures/models/fmnist-unet, the default model of denoise) the weights
+as a diffusers UNet2DModel folder (config.json + diffusion_pytorch_model.safetensors, see to_diffusers.py),
+scheduler_config.json, model.json, weights.pt (EMA state dict, for tools/torch-baseline) and samples.png
+(DDIM-50, eta 0, seed 0); into --out-onnx (default fixtures/models/fmnist-unet-onnx) the torch.onnx.export of
+the network with its scheduler_config.json; and into --out-fp16io (default fixtures/models/fmnist-unet-fp16io) the same network with float16 sample
 input and out_sample output (cast to float32 inside), its scheduler_config.json and model.json.
 
 Each ONNX graph is evaluated with onnx_numpy (a NumPy interpreter; onnx 1.12 has no reference evaluator)
@@ -36,6 +38,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "torch-baseline"))
 import onnx_numpy  # noqa: E402
 from loops import ddim_sample  # noqa: E402
 from train import BETA_END, BETA_START, NUM_TRAIN_TIMESTEPS  # noqa: E402
+from to_diffusers import diffusers_config, rename, write_safetensors  # noqa: E402
 from unet import UNet, count_parameters  # noqa: E402
 
 OPSET = 17
@@ -173,6 +176,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", default=os.path.expanduser("~/.cache/denoise-train-fixture/run/checkpoint.pt"))
     p.add_argument("--out", default="fixtures/models/fmnist-unet")
+    p.add_argument("--out-onnx", default="fixtures/models/fmnist-unet-onnx")
     p.add_argument("--out-fp16io", default="fixtures/models/fmnist-unet-fp16io")
     p.add_argument("--train-command", required=True, help="the exact training command, recorded in model.json")
     p.add_argument("--preliminary", action="store_true", help="mark model.json as a preliminary (smoke) model")
@@ -188,6 +192,7 @@ def main() -> None:
     unet.eval()
     n_params = count_parameters(unet)
     os.makedirs(args.out, exist_ok=True)
+    os.makedirs(args.out_onnx, exist_ok=True)
     os.makedirs(args.out_fp16io, exist_ok=True)
 
     # weights.pt: the EMA weights only, for tools/torch-baseline.
@@ -197,15 +202,19 @@ def main() -> None:
 
     onnx32 = export_onnx(unet, torch.float32)
     onnx16 = export_onnx(Fp16IO(unet).eval(), torch.float16)
-    path32, path16 = os.path.join(args.out, "model.onnx"), os.path.join(args.out_fp16io, "model.onnx")
+    path32, path16 = os.path.join(args.out_onnx, "model.onnx"), os.path.join(args.out_fp16io, "model.onnx")
     for data, path in ((onnx32, path32), (onnx16, path16)):
         if len(data) > 10 * 1024 * 1024:
             raise SystemExit(f"{path}: {len(data)} bytes exceeds the 10 MB limit")
         write_atomic(path, data)
     check32 = check_onnx(path32, unet, torch.float32)
     check16 = check_onnx(path16, Fp16IO(unet).eval(), torch.float16)
-    for d in (args.out, args.out_fp16io):
+    for d in (args.out, args.out_onnx, args.out_fp16io):
         write_json(os.path.join(d, "scheduler_config.json"), SCHEDULER_CONFIG)
+    # The default model itself: the same weights as a diffusers UNet2DModel folder (to_diffusers.py).
+    unet_state = {"unet_config": unet.config, "state_dict": unet.state_dict()}
+    write_safetensors(rename(unet_state["state_dict"], unet.config), os.path.join(args.out, "diffusion_pytorch_model.safetensors"))
+    write_json(os.path.join(args.out, "config.json"), diffusers_config(unet.config))
 
     # samples.png: DDIM-50, eta 0, seed 0, as the issue specifies.
     torch.manual_seed(0)
