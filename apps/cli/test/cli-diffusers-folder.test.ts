@@ -2,7 +2,8 @@ import { cpSync, existsSync, readFileSync, readdirSync, truncateSync, writeFileS
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readPng } from '@denoise/image';
+import { readPng, writeNpy } from '@denoise/image';
+import { buildUNetModel, locateDiffusersUNet } from '@denoise/diffusers';
 import { fixture, runCli, tempDir } from './run-cli.js';
 
 const cifar = fixture('diffusers-unet/ddpm-cifar10-32-tiny');
@@ -98,4 +99,23 @@ describe('bad diffusers folders: exit 2, a message naming the file and the probl
       expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
     });
   }
+});
+
+describe('an ONNX export with symbolic height and width', { timeout: 60_000 }, () => {
+  it('runs with the size from --noise, and without a size is refused (exit 2) naming the flags that give one', async () => {
+    const built = await buildUNetModel(await locateDiffusersUNet(cifar), { storage: 'embedded' });
+    const dir = tempDir();
+    writeFileSync(join(dir, 'model.onnx'), built.bytes);
+    cpSync(fixture('models/fmnist-unet/scheduler_config.json'), join(dir, 'scheduler_config.json'));
+    const noise = join(dir, 'noise.npy');
+    await writeNpy(noise, { dtype: 'float32', shape: [1, 3, 8, 24], data: Float32Array.from({ length: 3 * 8 * 24 }, (_, i) => Math.cos(i)) });
+    const out = join(tempDir(), 'o');
+    const run = await runCli(['--model', dir, '--noise', noise, '--steps', '2', '--out', out]);
+    expect(run.stderr).toMatch(/wrote 1 image/);
+    expect(run.code).toBe(0);
+    expect((await readPng(join(out, 'sample-000.png'))).image).toMatchObject({ width: 24, height: 8 });
+    const refused = await runCli(['--model', dir, '--steps', '2', '--out', join(tempDir(), 'o')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/symbolic height and no size was given: pass --height and --width, or --noise/);
+  });
 });

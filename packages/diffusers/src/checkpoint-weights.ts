@@ -54,17 +54,17 @@ export class CheckpointWeights {
     const tensor = this.find(name);
     if (!tensor) {
       this.problems.push(`missing weight '${name}' (expected shape [${shape.join(', ')}])`);
-      return this.placeholder(name, shape);
+      return this.placeholder(name);
     }
     this.used.add(tensor.name);
     if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {
       this.problems.push(`weight '${tensor.name}' has shape [${tensor.shape.join(', ')}], expected [${shape.join(', ')}]`);
-      return this.placeholder(name, shape);
+      return this.placeholder(name);
     }
     const dtype = FLOAT_DTYPES[tensor.dtype];
     if (!dtype) {
       this.problems.push(`weight '${tensor.name}' is ${tensor.dtype}; weights must be F32, F16, BF16 or F64`);
-      return this.placeholder(name, shape);
+      return this.placeholder(name);
     }
     const stored = this.graph.initializer({ name: tensor.name, dtype, dims: tensor.shape, data: { kind: 'weights-file', tensorName: tensor.name } });
     const value = dtype === 'FLOAT' ? stored : this.graph.op('Cast', [stored], { to: 1 }, tensor.name);
@@ -94,10 +94,9 @@ export class CheckpointWeights {
   }
 
   /** Keeps building after a problem so that all problems are reported at once; the graph is never encoded. */
-  private placeholder(name: string, shape: readonly number[]): string {
+  private placeholder(name: string): string {
     const value = this.graph.constant('FLOAT', [0], []);
     this.values.set(name, value);
-    void shape;
     return value;
   }
 }

@@ -1,17 +1,18 @@
 // ms per UNet forward of diffusers architectures built by denoise, on CPU, and (with --against DIR) the same
 // model exported by torch.onnx.export, timed interleaved in one run so that host drift hits both alike.
-// Run after `pnpm build`:  pnpm --filter @denoise/runtime bench [--arch a,b] [--batch 1,4] [--threads 1,2]
-//   [--runs N] [--against DIR (holding <arch>.onnx)] [--opt all,basic]
-// Architectures are `synthetic:<name>` models (seeded random weights; see README), written once to the cache.
+// Run after `pnpm build`:  pnpm --filter @denoise/runtime bench [--arch a,b | --model REF] [--batch 1,4]
+//   [--threads 1,2] [--runs N] [--against FILE.onnx] [--opt all,basic]
+// --arch names `synthetic:<name>` models (seeded random weights; see README), written once to the cache;
+// --model takes any model reference. --against: an export of the same weights (e.g. tools/torch-unet2d/export.py),
+// checked first to give the same output, then timed interleaved with denoise's graph.
 import { parseArgs } from 'node:util';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadModel, type GraphOptimizationLevel, type LoadedModel } from '../src/index.js';
 
 const { values } = parseArgs({
   options: {
     arch: { type: 'string', default: 'ddpm-cifar10-32,ddpm-celebahq-256' },
+    model: { type: 'string' },
     batch: { type: 'string', default: '1,4' },
     threads: { type: 'string', default: '1,2' },
     runs: { type: 'string', default: '5' },
@@ -51,21 +52,31 @@ function feedsFor(session: ort.InferenceSession, batch: number, c: number, h: nu
 }
 
 const rows: string[] = [];
-for (const arch of list(values.arch)) {
+const references = values.model ? [values.model] : list(values.arch).map((arch) => `synthetic:${arch}`);
+for (const reference of references) {
+  const arch = reference.replace(/^synthetic:/, '').replace(/^.*\//, '');
   for (const threads of list(values.threads).map(Number)) {
     for (const opt of list(values.opt) as GraphOptimizationLevel[]) {
       const rss0 = process.memoryUsage().rss;
-      const model: LoadedModel = await loadModel(`synthetic:${arch}`, { threads, graphOptimizationLevel: opt, log: (l) => console.error(l) });
+      const model: LoadedModel = await loadModel(reference, { threads, graphOptimizationLevel: opt, log: (l) => console.error(l) });
       const rssModel = process.memoryUsage().rss;
       const { channels, height, width } = model.signature;
-      const exportPath = values.against ? join(values.against, `${arch}.onnx`) : undefined;
-      const exported = exportPath && existsSync(exportPath) ? await exportedSession(exportPath, threads, opt) : undefined;
+      const exported = values.against ? await exportedSession(values.against, threads, opt) : undefined;
       for (const batch of list(values.batch).map(Number)) {
         const ours = feedsFor(model.session, batch, channels, height, width);
         const tasks: Timed[] = [{ label: 'denoise graph', run: async () => void (await model.session.run(ours)), samples: [] }];
         if (exported) {
           const theirs = feedsFor(exported, batch, channels, height, width);
           tasks.push({ label: 'torch.onnx.export', run: async () => void (await exported.run(theirs)), samples: [] });
+        }
+        if (exported) {
+          // Same weights, same inputs: the two graphs must agree before their times mean anything.
+          const a = (await model.session.run(ours))['out_sample']!.data as Float32Array;
+          const theirs = feedsFor(exported, batch, channels, height, width);
+          const b = Object.values(await exported.run(theirs))[0]!.data as Float32Array;
+          let diff = 0;
+          for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+          console.error(`${arch} batch ${batch}: max |denoise − export| = ${diff.toExponential(2)}`);
         }
         for (const task of tasks) await task.run(); // warm-up
         for (let i = 0; i < runs; i++) {

@@ -1,5 +1,12 @@
 import * as ort from 'onnxruntime-node';
-import { buildUNetModel, type BuiltUNetModel } from '@denoise/diffusers';
+import {
+  CheckpointMismatchError,
+  DiffusersFolderError,
+  UNetConfigError,
+  WeightsFileError,
+  buildUNetModel,
+  type BuiltUNetModel,
+} from '@denoise/diffusers';
 import { denoiseVersion } from './embedded-model.js';
 import {
   resolveExecutionProvider,
@@ -144,10 +151,13 @@ async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>
   try {
     model = await buildUNetModel(files.folder, { storage: 'external', producerVersion: denoiseVersion() });
   } catch (error) {
-    // Config, weights-file and checkpoint errors already name their file; keep them as they are.
-    if (error instanceof Error && /^(UNetConfigError|WeightsFileError|CheckpointMismatchError|DiffusersFolderError)$/.test(error.name)) {
-      throw new ModelLoadError(files.modelPath, error.message, { cause: error });
-    }
+    // What the user's folder got wrong becomes a ModelLoadError (exit 2 in the apps); the message names the file.
+    const unusable =
+      error instanceof UNetConfigError ||
+      error instanceof WeightsFileError ||
+      error instanceof CheckpointMismatchError ||
+      error instanceof DiffusersFolderError;
+    if (unusable) throw new ModelLoadError(files.modelPath, error.message, { cause: error });
     throw error;
   }
   const info: BuiltModelInfo = {
