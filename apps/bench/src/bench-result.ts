@@ -20,6 +20,8 @@ export interface WallTime {
 export type Quality =
   | { readonly kind: 'reference' }
   | { readonly kind: 'stochastic' }
+  /** `--reference none`: no configuration to compare with (for models too slow for a DDIM-1000 reference). */
+  | { readonly kind: 'unmeasured' }
   | {
       readonly kind: 'measured';
       readonly ssimMean: number;
@@ -97,8 +99,11 @@ export interface BenchResult {
     readonly quick: boolean;
     /** With `--quality fid`: samples per configuration and the feature extractor. */
     readonly fid?: { readonly samples: number; readonly classifier: string; readonly classifierSha256: string };
-    /** The configuration every deterministic one is compared with (same x_T). */
+    /** The configuration every deterministic one is compared with (same x_T); 'none' with `--reference none`. */
     readonly reference: string;
+    /** Class labels of a class-conditional model, and the diffusers weights variant, when given. */
+    readonly classLabels?: readonly number[];
+    readonly variant?: string;
   };
   /** Bare session.run on the same inputs, per call. */
   readonly bareCall: WallTime;
@@ -134,7 +139,7 @@ const array =
 
 const wallTime = object({ meanMs: num, p50Ms: num, p99Ms: num, minMs: num, maxMs: num, sdMs: num, moeMs: num, rmePct: numOrNull, samples: num });
 const quality: Check = (v, p) => {
-  oneOf('reference', 'stochastic', 'measured')((v as { kind?: unknown } | null)?.kind, `${p}.kind`);
+  oneOf('reference', 'stochastic', 'unmeasured', 'measured')((v as { kind?: unknown } | null)?.kind, `${p}.kind`);
   if ((v as { kind: string }).kind === 'measured') {
     object({ ssimMean: num, ssimSd: num, psnrMean: numOrNull, psnrSd: numOrNull, identicalImages: num })(v, p);
   }

@@ -8,7 +8,7 @@ export interface ConfigurationComparison {
   /** The difference of the means is beyond both runs' 95 % margins of error added together. */
   readonly speed: 'faster' | 'slower' | 'within noise' | 'noise unknown';
   readonly ssimDelta: number | null;
-  readonly quality: 'worse' | 'better' | 'within noise' | 'not comparable' | 'stochastic' | 'reference';
+  readonly quality: 'worse' | 'better' | 'within noise' | 'not comparable' | 'stochastic' | 'reference' | 'unmeasured';
 }
 
 export interface Comparison {

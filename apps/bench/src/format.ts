@@ -13,6 +13,8 @@ export function ssimCell(quality: Quality): string {
       return 'reference';
     case 'stochastic':
       return 'n/a (stochastic)';
+    case 'unmeasured':
+      return '—';
     case 'measured':
       return `${fixed(quality.ssimMean, 4)} ± ${fixed(quality.ssimSd, 4)}`;
   }

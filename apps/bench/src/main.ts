@@ -53,7 +53,7 @@ function buildProgram(): Command {
     .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (default: one per core)').argParser(positiveInteger))
     .addOption(new Option('--seed <n>', 'seed of x_T (torch.manual_seed compatible) and of the step noise').argParser(nonNegativeInteger).default(0))
     .option('--samplers <list>', `comma-separated configurations; grammar: ${SAMPLER_SPEC_GRAMMAR} (default: ${DEFAULT_SAMPLERS})`)
-    .option('--reference <config>', 'the configuration others are compared with, from the same x_T (default: ddim-1000; ddim-100 with --quick)')
+    .option('--reference <config>', "the configuration others are compared with, from the same x_T, or 'none' (for models too slow for it) (default: ddim-1000; ddim-100 with --quick)")
     .option('--iterations <n|auto>', 'timed runs per configuration; auto fits as many as take ~20 s (at least 1)', 'auto')
     .option('--quick', `smoke run: batch 2, ${QUICK_SAMPLERS}, reference ddim-100, 2 runs each`, false)
     .option('--out <dir>', 'where history/ and report/ go', 'benchmarks')
@@ -84,7 +84,7 @@ function settingsFrom(program: Command): BenchSettings {
     batch: (o['batch'] as number | undefined) ?? (quick ? 2 : 16),
     seed: o['seed'] as number,
     samplers: parseSamplerSpecs((o['samplers'] as string | undefined) ?? (quick ? QUICK_SAMPLERS : o['quality'] === 'fid' ? FID_SAMPLERS : DEFAULT_SAMPLERS)),
-    reference: parseSamplerSpec((o['reference'] as string | undefined) ?? (quick ? 'ddim-100' : 'ddim-1000')),
+    reference: o['reference'] === 'none' ? undefined : parseSamplerSpec((o['reference'] as string | undefined) ?? (quick ? 'ddim-100' : 'ddim-1000')),
     iterations,
     autoBudgetMs: 20_000,
     quick,

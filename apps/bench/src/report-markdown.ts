@@ -20,7 +20,9 @@ export function renderMarkdown(result: BenchResult): string {
       `(± ${result.bareCall.rmePct === null ? 'n/a' : fixed(result.bareCall.rmePct, 1)} %, ${result.bareCall.samples} calls); ` +
       "each configuration's ceiling is steps × the same call timed again right after it (min(steps, 100) calls), " +
       'and *overhead vs bare* is how far its wall time is above that ceiling.',
-    `Quality: SSIM/PSNR (8-bit, per image, mean ± sd over the batch) against ${settings.reference} from the same x_T. ` +
+    (settings.reference === 'none'
+      ? 'Quality: not compared (--reference none). '
+      : `Quality: SSIM/PSNR (8-bit, per image, mean ± sd over the batch) against ${settings.reference} from the same x_T. `) +
       'DDPM and DDIM with η > 0 draw fresh noise every step, so per-image similarity does not apply to them. ' +
       (settings.fid
         ? `FID/KID: ${settings.fid.samples} samples per configuration in the feature space of ${settings.fid.classifier} (sha256 ${settings.fid.classifierSha256.slice(0, 12)}…), against the real Fashion-MNIST test set.`

@@ -21,7 +21,8 @@ export interface BenchSettings {
   readonly batch: number;
   readonly seed: number;
   readonly samplers: readonly SamplerSpec[];
-  readonly reference: SamplerSpec;
+  /** The configuration the others are compared with image by image; undefined for `--reference none`. */
+  readonly reference: SamplerSpec | undefined;
   /** A fixed count, or 'auto': as many runs as fit in `autoBudgetMs` per configuration (at least 1). */
   readonly iterations: number | 'auto';
   readonly autoBudgetMs: number;
@@ -67,6 +68,11 @@ export async function runBench(settings: BenchSettings, log: BenchLog): Promise<
     if (model.built) {
       log(`built ${model.modelPath}: ${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, graph ${model.built.buildMs.toFixed(0)} ms, session ${model.sessionMs.toFixed(0)} ms`);
     }
+    const labels = model.signature.classLabels;
+    if (labels && !settings.classLabels) {
+      const range = labels.count !== undefined ? ` (0 … ${labels.count - 1})` : '';
+      throw new RangeError(`${model.modelPath} is class-conditional: pass --class-label N${range}, one for all images or one per image`);
+    }
     const denoiser = settings.classLabels ? model.denoiser.withClassLabels(settings.classLabels) : model.denoiser;
     return await benchModel({ ...model, denoiser }, settings, log, started);
   } finally {
@@ -84,8 +90,8 @@ async function benchModel(model: LoadedModel, settings: BenchSettings, log: Benc
   const bareCall = await timeIterations('bare session.run', settings.quick ? 5 : 50, bareRun);
   log(`bare session.run: ${bareCall.meanMs.toFixed(2)} ms per call at batch ${settings.batch} (${model.executionProvider})`);
 
-  const referenceName = formatSamplerSpec(settings.reference);
-  const order = [settings.reference, ...settings.samplers.filter((s) => formatSamplerSpec(s) !== referenceName)];
+  const referenceName = settings.reference ? formatSamplerSpec(settings.reference) : 'none';
+  const order = [...(settings.reference ? [settings.reference] : []), ...settings.samplers.filter((s) => formatSamplerSpec(s) !== referenceName)];
   const grids = new Map<string, Buffer>();
   const samples = new Map<string, ImageBatch>();
   const configurations: ConfigurationResult[] = [];
@@ -130,6 +136,8 @@ async function benchModel(model: LoadedModel, settings: BenchSettings, log: Benc
         quick: settings.quick,
         ...(settings.fid ? { fid: { samples: settings.fid.samples, classifier: settings.fid.classifier, classifierSha256: fidClassifierSha! } } : {}),
         reference: referenceName,
+        ...(settings.classLabels ? { classLabels: settings.classLabels } : {}),
+        ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
       },
       bareCall,
       configurations,
@@ -180,7 +188,8 @@ async function measureConfiguration(
   let quality: Quality;
   if (isReference) quality = { kind: 'reference' };
   else if (isStochastic(spec)) quality = { kind: 'stochastic' };
-  else quality = compareWithReference(firstBatch, reference!);
+  else if (!reference) quality = { kind: 'unmeasured' };
+  else quality = compareWithReference(firstBatch, reference);
   const steps = run.last.timesteps.length;
   // The ceiling is measured right after the configuration, so that both see the same machine state.
   const bareAfter = await timeIterations(`${label} bare`, Math.min(steps, 100), bareRun);
