@@ -68,12 +68,7 @@ export async function runBench(settings: BenchSettings, log: BenchLog): Promise<
     if (model.built) {
       log(`built ${model.modelPath}: ${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, graph ${model.built.buildMs.toFixed(0)} ms, session ${model.sessionMs.toFixed(0)} ms`);
     }
-    const labels = model.signature.classLabels;
-    if (labels && !settings.classLabels) {
-      const range = labels.count !== undefined ? ` (0 … ${labels.count - 1})` : '';
-      throw new RangeError(`${model.modelPath} is class-conditional: pass --class-label N${range}, one for all images or one per image`);
-    }
-    const denoiser = settings.classLabels ? model.denoiser.withClassLabels(settings.classLabels) : model.denoiser;
+    const denoiser = model.denoiser.forClassLabels(settings.classLabels, settings.batch);
     return await benchModel({ ...model, denoiser }, settings, log, started);
   } finally {
     await model.dispose();

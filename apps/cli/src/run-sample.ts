@@ -194,21 +194,8 @@ async function schedulerConfigFor(model: LoadedModel, command: SampleCommand): P
 
 /** The model conditioned on --class-label, checked against the batch before any work. */
 function conditionedDenoiser(model: LoadedModel, command: SampleCommand, batch: number): OnnxDenoiser {
-  const labels = command.classLabels;
-  const input = model.signature.classLabels;
-  if (!input) {
-    if (labels) throw new UsageError(`--class-label: ${model.modelPath} is not class-conditional`);
-    return model.denoiser;
-  }
-  if (!labels) {
-    const range = input.count !== undefined ? ` (0 … ${input.count - 1})` : '';
-    throw new UsageError(`${model.modelPath} is class-conditional: pass --class-label N${range}, one for all images or a comma list with one per image`);
-  }
-  if (labels.length !== 1 && labels.length !== batch) {
-    throw new UsageError(`--class-label: ${labels.length} labels for a batch of ${batch}; give one label or one per image`);
-  }
   try {
-    return model.denoiser.withClassLabels(labels);
+    return model.denoiser.forClassLabels(command.classLabels, batch);
   } catch (error) {
     throw new UsageError(`--class-label: ${(error as Error).message}`, { cause: error });
   }

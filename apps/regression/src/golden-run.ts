@@ -52,7 +52,7 @@ export class GoldenRunner {
     try {
       result = await sample({
         scheduler,
-        denoiser: goldenCase.classLabels ? model.denoiser.withClassLabels(goldenCase.classLabels) : model.denoiser,
+        denoiser: model.denoiser.forClassLabels(goldenCase.classLabels, goldenCase.batch),
         steps: goldenCase.steps,
         ...(goldenCase.sampler === 'ddim' ? { eta: goldenCase.eta } : {}),
         ...(noise ? { noise } : { batchSize: goldenCase.batch }),

@@ -57,6 +57,27 @@ export class OnnxDenoiser implements Denoiser {
     return new OnnxDenoiser(this.session, this.signature, this.modelPath, [...labels]);
   }
 
+  /**
+   * The denoiser to sample `batchSize` images with, given the labels the user passed (or none): this one for an
+   * unconditional model, the conditioned one for a class-conditional model. Refuses, before any work, labels for
+   * an unconditional model, no labels for a conditional one, and a label count that is neither 1 nor the batch.
+   */
+  forClassLabels(labels: readonly number[] | undefined, batchSize: number): OnnxDenoiser {
+    const input = this.signature.classLabels;
+    if (!input) {
+      if (labels) throw new RangeError(`${this.modelPath} is not class-conditional; it takes no class labels`);
+      return this;
+    }
+    if (!labels) {
+      const range = input.count !== undefined ? ` (0 … ${input.count - 1})` : '';
+      throw new RangeError(`${this.modelPath} is class-conditional: pass --class-label N${range}, one for all images or a comma list with one per image`);
+    }
+    if (labels.length !== 1 && labels.length !== batchSize) {
+      throw new RangeError(`${labels.length} class labels for a batch of ${batchSize}; give one label or one per image`);
+    }
+    return this.withClassLabels(labels);
+  }
+
   async predict(sample: Float32Array, timestep: number): Promise<Float32Array> {
     const batchSize = this.batchSizeOf(sample);
     const feeds = {
