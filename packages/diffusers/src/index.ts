@@ -17,3 +17,4 @@ export {
   type WeightsFile,
 } from './weights-file.js';
 export { hasSyntheticCheckpoint, writeSyntheticCheckpoint } from './synthetic-checkpoint.js';
+export { assertPipelineHasUNet2D, planUNetFiles, UNetFilePlanError, type UNetFilePlan } from './model-file-plan.js';

@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { assertPipelineHasUNet2D as checkModelIndex, UNetFilePlanError } from './model-file-plan.js';
 
 /** Where a diffusers UNet2DModel's files are. */
 export interface DiffusersUNetFolder {
@@ -57,15 +58,11 @@ export async function locateDiffusersUNet(path: string, options: { readonly vari
 }
 
 async function assertPipelineHasUNet2D(indexPath: string): Promise<void> {
-  const index = await readJsonObject(indexPath);
-  const components = Object.entries(index).filter(
-    (entry): entry is [string, [string, string]] => Array.isArray(entry[1]) && entry[1].length === 2 && entry[1].every((v) => typeof v === 'string'),
-  );
-  const unet = components.find(([name]) => name === 'unet');
-  const found = components.map(([name, [, cls]]) => `${name}: ${cls}`).join(', ') || 'none';
-  if (!unet) throw new DiffusersFolderError(indexPath, `the pipeline has no 'unet' component (components: ${found}); denoise runs UNet2DModel`);
-  if (unet[1][1] !== 'UNet2DModel') {
-    throw new DiffusersFolderError(indexPath, `the pipeline's unet is a ${unet[1][1]}; denoise runs UNet2DModel only (components: ${found})`);
+  try {
+    checkModelIndex(await readJsonObject(indexPath), indexPath);
+  } catch (error) {
+    if (error instanceof UNetFilePlanError) throw new DiffusersFolderError(indexPath, error.message.replace(`${indexPath}: `, ''));
+    throw error;
   }
 }
 

@@ -1,0 +1,134 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { downloadFile } from '@huggingface/hub';
+import type { HubRepoCache } from './hub-cache.js';
+import type { HubEnvironment } from './hub-environment.js';
+
+/** What the hub says a file is: its size and, for verification, its sha256 (LFS) or git blob id. */
+export interface RemoteFile {
+  readonly path: string;
+  readonly size: number;
+  /** sha256 (hex) of an LFS file; the blob's name in the cache. */
+  readonly sha256?: string;
+  /** git blob id (sha1 of 'blob <size>\0' + content) of a regular file; the blob's name when there is no sha256. */
+  readonly gitOid: string;
+}
+
+export interface DownloadProgress {
+  readonly path: string;
+  readonly receivedBytes: number;
+  readonly totalBytes: number;
+  /** Bytes already on disk from an interrupted download when this one started. */
+  readonly resumedFromBytes: number;
+  readonly done: boolean;
+}
+
+export function blobName(file: RemoteFile): string {
+  return file.sha256 ?? file.gitOid;
+}
+
+/**
+ * Puts `file` of `commit` into the cache as blobs/<etag>, verified: a download appends to
+ * blobs/<etag>.incomplete (resuming one left by an interrupted run, ours or Python's), is checked against the
+ * hub's size and sha256 (or git blob id), and only then renamed into place, so no partial or corrupt file is
+ * ever taken as complete. A cached blob of the wrong size is a corrupt blob: it is removed and fetched again.
+ */
+export async function ensureBlob(
+  cache: HubRepoCache,
+  file: RemoteFile,
+  commit: string,
+  env: HubEnvironment,
+  onProgress?: (progress: DownloadProgress) => void,
+): Promise<{ readonly downloaded: boolean; readonly repairedBlob: boolean }> {
+  const blob = cache.blobPath(blobName(file));
+  const existing = await sizeOf(blob);
+  let repairedBlob = false;
+  if (existing === file.size) return { downloaded: false, repairedBlob };
+  if (existing !== undefined) {
+    await rm(blob, { force: true });
+    repairedBlob = true;
+  }
+  const incomplete = cache.incompletePath(blobName(file));
+  let offset = (await sizeOf(incomplete)) ?? 0;
+  if (offset > file.size) {
+    await rm(incomplete, { force: true });
+    offset = 0;
+  }
+  const hash = file.sha256 ? createHash('sha256') : gitBlobHash(file.size);
+  if (offset > 0) for await (const chunk of createReadStream(incomplete)) hash.update(chunk as Buffer);
+
+  await mkdir(dirname(incomplete), { recursive: true });
+  await (await open(incomplete, 'a')).close();
+  const handle = await open(incomplete, 'r+');
+  try {
+    let received = offset;
+    const report = (done: boolean) => onProgress?.({ path: file.path, receivedBytes: received, totalBytes: file.size, resumedFromBytes: offset, done });
+    report(false);
+    if (offset < file.size) {
+      const remote = await downloadFile({
+        repo: { type: 'model', name: cache.repo },
+        path: file.path,
+        revision: commit,
+        hubUrl: env.endpoint,
+        xet: false,
+        ...(env.token ? { accessToken: env.token } : {}),
+      });
+      if (!remote) throw new Error(`${file.path} is not in ${cache.repo} at ${commit}`);
+      const reader = remote.slice(offset).stream().getReader();
+      let lastReport = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        await handle.write(value, 0, value.byteLength, received);
+        hash.update(value);
+        received += value.byteLength;
+        if (received > file.size) break;
+        const now = performance.now();
+        if (now - lastReport > 200) {
+          report(false);
+          lastReport = now;
+        }
+      }
+    }
+    report(true);
+    if (received !== file.size) {
+      throw new BlobMismatchError(file, `received ${received} bytes, the hub lists ${file.size}`);
+    }
+  } finally {
+    await handle.close();
+  }
+  const digest = hash.digest('hex');
+  const expected = file.sha256 ?? file.gitOid;
+  if (digest !== expected) {
+    await rm(incomplete, { force: true });
+    throw new BlobMismatchError(file, `its ${file.sha256 ? 'sha256' : 'git blob id'} is ${digest}, the hub lists ${expected}: the download is corrupt and was discarded`);
+  }
+  await rename(incomplete, blob);
+  return { downloaded: true, repairedBlob };
+}
+
+/** A downloaded file that does not match what the hub lists for it. */
+export class BlobMismatchError extends Error {
+  override readonly name = 'BlobMismatchError';
+  constructor(
+    readonly file: RemoteFile,
+    reason: string,
+  ) {
+    super(`${file.path}: ${reason}`);
+  }
+}
+
+/** git's blob id: sha1 over 'blob <size>\0' then the content. */
+function gitBlobHash(size: number): Hash {
+  return createHash('sha1').update(`blob ${size}\0`);
+}
+
+async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}

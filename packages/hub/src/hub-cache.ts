@@ -1,0 +1,135 @@
+import { lstat, mkdir, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+
+/** A 40-hex-digit git commit hash. */
+export const COMMIT_HASH = /^[0-9a-f]{40}$/;
+
+/**
+ * One repository's folder in Python huggingface_hub's cache, laid out as it lays it out:
+ * `models--OWNER--NAME/blobs/<etag>` (the sha256 of an LFS file, the git blob id of another),
+ * `snapshots/<commit>/<path>` (relative symlinks to the blobs) and `refs/<revision>` (the commit a branch
+ * or tag resolved to). Downloads in progress are `blobs/<etag>.incomplete`, as Python names them, so either
+ * tool resumes the other's.
+ */
+export class HubRepoCache {
+  readonly repoDir: string;
+
+  constructor(
+    readonly cacheDir: string,
+    readonly repo: string,
+  ) {
+    this.repoDir = join(cacheDir, `models--${repo.split('/').join('--')}`);
+  }
+
+  blobPath(etag: string): string {
+    return join(this.repoDir, 'blobs', etag);
+  }
+
+  incompletePath(etag: string): string {
+    return `${this.blobPath(etag)}.incomplete`;
+  }
+
+  snapshotDir(commit: string): string {
+    return join(this.repoDir, 'snapshots', commit);
+  }
+
+  /** The commit `revision` (a branch or tag) resolved to when it was last fetched, if it ever was. */
+  async readRef(revision: string): Promise<string | undefined> {
+    try {
+      const commit = (await readFile(join(this.repoDir, 'refs', revision), 'utf8')).trim();
+      return COMMIT_HASH.test(commit) ? commit : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeRef(revision: string, commit: string): Promise<void> {
+    const path = join(this.repoDir, 'refs', revision);
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${process.pid}.tmp`;
+    await writeFile(temporary, commit);
+    await rename(temporary, path);
+  }
+
+  /** Points snapshots/<commit>/<path> at the blob with a relative symlink, replacing whatever was there. */
+  async linkSnapshotFile(commit: string, path: string, etag: string): Promise<string> {
+    const pointer = join(this.snapshotDir(commit), ...path.split('/'));
+    await mkdir(dirname(pointer), { recursive: true });
+    const target = relative(dirname(pointer), this.blobPath(etag));
+    const temporary = `${pointer}.${process.pid}.tmp`;
+    await rm(temporary, { force: true });
+    await symlink(target, temporary);
+    await rename(temporary, pointer);
+    return pointer;
+  }
+
+  /** Every file path of a cached snapshot ('/'-separated), empty when the snapshot is not cached. */
+  async snapshotFiles(commit: string): Promise<string[]> {
+    const root = this.snapshotDir(commit);
+    const files: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else files.push(relative(root, full).split('\\').join('/'));
+      }
+    };
+    await walk(root);
+    return files.sort();
+  }
+
+  /** What is cached for this repo, for error messages: 'main → 1a2b3c4, <commit> (3 files)'. */
+  async describe(): Promise<string> {
+    let commits: string[];
+    try {
+      commits = (await readdir(join(this.repoDir, 'snapshots'))).filter((c) => COMMIT_HASH.test(c));
+    } catch {
+      return 'nothing';
+    }
+    if (commits.length === 0) return 'nothing';
+    const refs = await this.refNames();
+    const parts = await Promise.all(
+      commits.map(async (commit) => {
+        const names = refs.filter(([, c]) => c === commit).map(([name]) => `${name} → `);
+        return `${names.join('')}${commit.slice(0, 12)} (${(await this.snapshotFiles(commit)).length} files)`;
+      }),
+    );
+    return parts.join('; ');
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await lstat(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async refNames(): Promise<[string, string][]> {
+    const out: [string, string][] = [];
+    const walk = async (dir: string, prefix: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        if (entry.isDirectory()) await walk(join(dir, entry.name), `${prefix}${entry.name}/`);
+        else {
+          const commit = await this.readRef(`${prefix}${entry.name}`);
+          if (commit) out.push([`${prefix}${entry.name}`, commit]);
+        }
+      }
+    };
+    await walk(join(this.repoDir, 'refs'), '');
+    return out;
+  }
+}

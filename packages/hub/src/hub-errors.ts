@@ -1,0 +1,12 @@
+/** A model reference the Hub (or the cache) cannot satisfy; the message says what to do about it. */
+export class HubError extends Error {
+  override readonly name = 'HubError';
+  constructor(
+    readonly reference: string,
+    readonly reason: string,
+    readonly kind: 'not-found' | 'no-access' | 'not-a-unet' | 'offline' | 'unreachable' | 'corrupt',
+    options?: ErrorOptions,
+  ) {
+    super(`${reference}: ${reason}`, options);
+  }
+}

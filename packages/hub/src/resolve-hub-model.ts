@@ -1,0 +1,229 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HubApiError, modelInfo, pathsInfo } from '@huggingface/hub';
+import { planUNetFiles, UNetFilePlanError, type UNetFilePlan } from '@denoise/diffusers';
+import { BlobMismatchError, blobName, ensureBlob, type DownloadProgress, type RemoteFile } from './blob-download.js';
+import { COMMIT_HASH, HubRepoCache } from './hub-cache.js';
+import { readHubEnvironment, type HubEnvironment } from './hub-environment.js';
+import { HubError } from './hub-errors.js';
+import { formatHubReference, parseHubReference, type HubReference } from './hub-reference.js';
+
+export interface ResolveHubOptions {
+  /** diffusers weights variant (e.g. 'fp16'). */
+  readonly variant?: string;
+  /** Default: read from process.env as huggingface_hub does. */
+  readonly environment?: HubEnvironment;
+  readonly onProgress?: (progress: DownloadProgress) => void;
+  readonly log?: (line: string) => void;
+}
+
+export interface ResolvedHubModel {
+  /** The model folder inside the cached snapshot (what loadModel then reads). */
+  readonly localPath: string;
+  readonly reference: HubReference;
+  /** The revision asked for, or 'main'. */
+  readonly revision: string;
+  /** The commit it resolved to: what provenance records. */
+  readonly commit: string;
+  /** Repo paths of the files the model uses. */
+  readonly files: readonly string[];
+  /** Files fetched by this call (empty when everything was cached). */
+  readonly downloaded: readonly string[];
+  readonly offline: boolean;
+}
+
+/**
+ * Resolves `hf:OWNER/NAME[@REVISION][/SUBFOLDER]` to a local folder in Python huggingface_hub's cache,
+ * fetching only the files the UNet2DModel needs (model_index.json, config.json, scheduler_config.json and one
+ * weights file) with the official @huggingface/hub client. With HF_HUB_OFFLINE=1 nothing is requested: the
+ * revision resolves through refs/ and the files must all be cached.
+ */
+export async function resolveHubModel(reference: string, options: ResolveHubOptions = {}): Promise<ResolvedHubModel> {
+  const ref = parseHubReference(reference);
+  const env = options.environment ?? readHubEnvironment();
+  const cache = new HubRepoCache(env.cacheDir, ref.repo);
+  const revision = ref.revision ?? 'main';
+  if (env.offline) return resolveFromCache(reference, ref, revision, cache, options, 'HF_HUB_OFFLINE is set');
+  if (COMMIT_HASH.test(revision)) {
+    // A commit never changes: when its snapshot holds everything, nothing needs asking (as huggingface_hub).
+    const cached = await resolveFromCache(reference, ref, revision, cache, options, 'not cached').catch(() => undefined);
+    if (cached) return { ...cached, offline: false };
+  }
+
+  let commit: string;
+  let files: string[];
+  try {
+    const info = await modelInfo({
+      name: ref.repo,
+      revision,
+      hubUrl: env.endpoint,
+      additionalFields: ['sha', 'filePaths'],
+      ...(env.token ? { accessToken: env.token } : {}),
+    });
+    commit = String(info.sha ?? '');
+    files = info.filePaths ?? [];
+    if (!COMMIT_HASH.test(commit)) throw new HubError(reference, `the hub at ${env.endpoint} returned no commit for revision '${revision}'`, 'not-found');
+  } catch (error) {
+    if (isNetworkError(error)) {
+      const cachedCommit = await cachedCommitOf(cache, revision);
+      if (cachedCommit && (await cache.snapshotFiles(cachedCommit)).length > 0) {
+        options.log?.(`${reference}: ${env.endpoint} is unreachable; using the cached snapshot ${cachedCommit.slice(0, 12)}`);
+        return resolveFromCache(reference, ref, revision, cache, options, `${env.endpoint} is unreachable`);
+      }
+      throw new HubError(
+        reference,
+        `cannot reach ${env.endpoint} (${(error as Error).message}); set HF_HUB_OFFLINE=1 to use the cache, which holds: ${await cache.describe()}`,
+        'unreachable',
+        { cause: error },
+      );
+    }
+    throw explainApiError(reference, error, env, revision);
+  }
+
+  const plan = await planFiles(reference, files, ref, options.variant, async (path) => {
+    const info = await describeFiles(reference, cache, env, commit, [path]);
+    await ensureBlob(cache, info[0]!, commit, env);
+    await cache.linkSnapshotFile(commit, path, blobName(info[0]!));
+    return JSON.parse(await readFile(join(cache.snapshotDir(commit), path), 'utf8')) as unknown;
+  });
+  const needed = planPaths(plan);
+  const remote = await describeFiles(reference, cache, env, commit, needed);
+  const downloaded: string[] = [];
+  for (const file of remote) {
+    try {
+      const result = await ensureBlob(cache, file, commit, env, options.onProgress);
+      if (result.repairedBlob) options.log?.(`${reference}: the cached ${file.path} had the wrong size; fetched it again`);
+      if (result.downloaded) downloaded.push(file.path);
+    } catch (error) {
+      if (error instanceof BlobMismatchError) throw new HubError(reference, error.message, 'corrupt', { cause: error });
+      if (isNetworkError(error)) {
+        throw new HubError(reference, `the download of ${file.path} was interrupted (${(error as Error).message}); run again to resume it`, 'unreachable', {
+          cause: error,
+        });
+      }
+      throw explainApiError(reference, error, env, revision);
+    }
+    await cache.linkSnapshotFile(commit, file.path, blobName(file));
+  }
+  if (!COMMIT_HASH.test(revision)) await cache.writeRef(revision, commit);
+  return {
+    localPath: join(cache.snapshotDir(commit), ...(ref.subfolder ? ref.subfolder.split('/') : [])),
+    reference: ref,
+    revision,
+    commit,
+    files: needed,
+    downloaded,
+    offline: false,
+  };
+}
+
+async function resolveFromCache(
+  reference: string,
+  ref: HubReference,
+  revision: string,
+  cache: HubRepoCache,
+  options: ResolveHubOptions,
+  why: string,
+): Promise<ResolvedHubModel> {
+  const commit = await cachedCommitOf(cache, revision);
+  if (!commit) {
+    throw new HubError(reference, `${why} and revision '${revision}' of ${ref.repo} is not in the cache (${cache.repoDir}); cached: ${await cache.describe()}`, 'offline');
+  }
+  const files = await cache.snapshotFiles(commit);
+  const snapshot = cache.snapshotDir(commit);
+  let plan: UNetFilePlan;
+  try {
+    plan = await planUNetFiles(files, {
+      ...(ref.subfolder ? { subfolder: ref.subfolder } : {}),
+      ...(options.variant ? { variant: options.variant } : {}),
+      readModelIndex: async (path) => JSON.parse(await readFile(join(snapshot, path), 'utf8')) as unknown,
+    });
+  } catch (error) {
+    if (error instanceof UNetFilePlanError) {
+      throw new HubError(reference, `${why}, and the cached snapshot ${commit.slice(0, 12)} is incomplete: ${error.message}`, 'offline', { cause: error });
+    }
+    throw error;
+  }
+  // A snapshot link whose blob is gone (a cleaned cache) is a missing file too.
+  for (const path of planPaths(plan)) {
+    try {
+      await readFile(join(snapshot, path), { flag: 'r' }).then(() => undefined);
+    } catch {
+      throw new HubError(reference, `${why}, and ${path} of snapshot ${commit.slice(0, 12)} is not in the cache (${snapshot})`, 'offline');
+    }
+  }
+  return {
+    localPath: join(snapshot, ...(ref.subfolder ? ref.subfolder.split('/') : [])),
+    reference: ref,
+    revision,
+    commit,
+    files: planPaths(plan),
+    downloaded: [],
+    offline: true,
+  };
+}
+
+async function planFiles(
+  reference: string,
+  files: readonly string[],
+  ref: HubReference,
+  variant: string | undefined,
+  readModelIndex: (path: string) => Promise<unknown>,
+): Promise<UNetFilePlan> {
+  try {
+    return await planUNetFiles(files, { ...(ref.subfolder ? { subfolder: ref.subfolder } : {}), ...(variant ? { variant } : {}), readModelIndex });
+  } catch (error) {
+    if (error instanceof UNetFilePlanError) throw new HubError(reference, error.message, 'not-a-unet', { cause: error });
+    throw error;
+  }
+}
+
+function planPaths(plan: UNetFilePlan): string[] {
+  return [plan.modelIndex, plan.config, plan.schedulerConfig, plan.weights].filter((p): p is string => p !== undefined);
+}
+
+async function describeFiles(reference: string, cache: HubRepoCache, env: HubEnvironment, commit: string, paths: readonly string[]): Promise<RemoteFile[]> {
+  const infos = await pathsInfo({
+    repo: { type: 'model', name: cache.repo },
+    paths: [...paths],
+    revision: commit,
+    expand: true,
+    hubUrl: env.endpoint,
+    ...(env.token ? { accessToken: env.token } : {}),
+  });
+  return paths.map((path) => {
+    const info = infos.find((i) => i.path === path);
+    if (!info || info.oid === undefined) throw new HubError(reference, `the hub lists no ${path} at ${commit}`, 'not-found');
+    return { path, size: info.lfs?.size ?? info.size, gitOid: info.oid, ...(info.lfs ? { sha256: info.lfs.oid } : {}) };
+  });
+}
+
+async function cachedCommitOf(cache: HubRepoCache, revision: string): Promise<string | undefined> {
+  return COMMIT_HASH.test(revision) ? revision : cache.readRef(revision);
+}
+
+function explainApiError(reference: string, error: unknown, env: HubEnvironment, revision: string): Error {
+  if (error instanceof HubError) return error;
+  if (error instanceof HubApiError) {
+    if (error.statusCode === 401 || error.statusCode === 403) {
+      const token = env.token ? 'the token in HF_TOKEN was refused' : 'no token was sent';
+      return new HubError(reference, `no access (HTTP ${error.statusCode}): the repo is gated or private and ${token}; set HF_TOKEN to a token with access`, 'no-access', {
+        cause: error,
+      });
+    }
+    if (error.statusCode === 404) {
+      return new HubError(reference, `no model repo ${parseHubReference(reference).repo} with revision '${revision}' at ${env.endpoint} (HTTP 404)`, 'not-found', { cause: error });
+    }
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** fetch() failing to connect (ECONNREFUSED, DNS, reset), as opposed to an HTTP answer. */
+function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return typeof error === 'string' && /terminated|socket|ECONN|fetch failed/i.test(error);
+  if (error instanceof HubApiError || error instanceof HubError) return false;
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return error.name === 'TypeError' && /fetch failed/i.test(error.message) || /terminated|ECONN|socket|other side closed/i.test(`${error.message} ${cause?.code ?? ''}`);
+}
+
+export { formatHubReference };
