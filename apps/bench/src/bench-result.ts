@@ -90,6 +90,8 @@ export interface BenchResult {
   readonly settings: {
     readonly model: string;
     readonly modelSha256: string;
+    /** For an `hf:` model: the commit its revision resolved to. */
+    readonly modelRevision?: string;
     readonly executionProvider: string;
     readonly threads: number | null;
     readonly batch: number;

@@ -63,6 +63,9 @@ export async function runBench(settings: BenchSettings, log: BenchLog): Promise<
     ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
     ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
     log,
+    onDownload: (p) => {
+      if (p.done) log(`downloaded ${p.path} (${(p.totalBytes / 2 ** 20).toFixed(1)} MiB${p.resumedFromBytes > 0 ? `, resumed at ${(p.resumedFromBytes / 2 ** 20).toFixed(1)} MiB` : ''})`);
+    },
   });
   try {
     if (model.built) {
@@ -122,6 +125,7 @@ async function benchModel(model: LoadedModel, settings: BenchSettings, log: Benc
       settings: {
         model: settings.model,
         modelSha256: model.sha256,
+        ...(model.hub ? { modelRevision: model.hub.commit } : {}),
         executionProvider: model.executionProvider,
         threads: settings.threads ?? null,
         batch: settings.batch,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PNG_TEXT_KEYS, makeGrid, readNpy, toPixels, writeNpy, writePng, type ImageBatch, type NpyArray } from '@denoise/image';
 import { denoiseVersion, loadModel, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
 import { createScheduler, sample, type SampleResult, type TraceRecord } from '@denoise/sampler';
+import { createDownloadProgress } from './download-progress.js';
 import { createProgress } from './progress.js';
 import type { SampleCommand } from './sample-command.js';
 
@@ -15,6 +16,8 @@ export class UsageError extends Error {
 export interface SampleSummary {
   readonly model: string;
   readonly modelSha256: string;
+  /** The commit an hf: reference resolved to. */
+  readonly modelRevision?: string;
   readonly executionProvider: string;
   readonly sampler: string;
   readonly steps: number;
@@ -44,8 +47,13 @@ export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStre
     ...(command.variant !== undefined ? { variant: command.variant } : {}),
     sampleShape: sampleShapeOf(command, noise),
     log: (line) => stderr.write(`${line}\n`),
+    onDownload: createDownloadProgress(stderr),
   });
   try {
+    if (model.hub) {
+      const fetched = model.hub.downloaded.length > 0 ? `downloaded ${model.hub.downloaded.join(', ')}` : 'all files cached';
+      stderr.write(`${command.model}: revision ${model.hub.revision} = commit ${model.hub.commit} (${fetched}); ${model.modelPath}\n`);
+    }
     if (model.built) {
       stderr.write(
         `built ${model.modelPath} (${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, ${model.built.weightsFormat}) ` +
@@ -117,6 +125,7 @@ async function sampleWith(
   const text: Record<string, string> = {
     [PNG_TEXT_KEYS.model]: command.model,
     [PNG_TEXT_KEYS.modelSha256]: model.sha256,
+    ...(model.hub ? { [PNG_TEXT_KEYS.modelRevision]: model.hub.commit } : {}),
     [PNG_TEXT_KEYS.sampler]: command.sampler,
     [PNG_TEXT_KEYS.steps]: String(command.steps),
     [PNG_TEXT_KEYS.eta]: String(command.sampler === 'ddim' ? command.eta : 0),
@@ -151,6 +160,7 @@ async function sampleWith(
   return {
     model: command.model,
     modelSha256: model.sha256,
+    ...(model.hub ? { modelRevision: model.hub.commit } : {}),
     executionProvider: model.executionProvider,
     sampler: command.sampler,
     steps,

@@ -16,9 +16,13 @@ export interface CliRun {
 }
 
 /** Runs the built CLI as a user would; `onStderr` sees the progress lines as they come. */
-export function runCli(args: readonly string[], onStderr?: (text: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  onStderr?: (text: string, kill: (signal: NodeJS.Signals) => void) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -40,6 +40,7 @@ export function goldenPngText(goldenCase: GoldenCase, run: GoldenRun): Record<st
   return {
     [PNG_TEXT_KEYS.model]: goldenCase.model,
     [PNG_TEXT_KEYS.modelSha256]: run.modelSha256,
+    ...(run.modelRevision ? { [PNG_TEXT_KEYS.modelRevision]: run.modelRevision } : {}),
     [PNG_TEXT_KEYS.sampler]: goldenCase.sampler,
     [PNG_TEXT_KEYS.steps]: String(goldenCase.steps),
     [PNG_TEXT_KEYS.eta]: String(goldenCase.eta),

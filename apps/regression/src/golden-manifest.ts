@@ -27,6 +27,8 @@ export interface GoldenRuntime {
 /** What a golden PNG was made with, written by `--update`. */
 export interface GoldenProvenance {
   readonly modelSha256: string;
+  /** For an `hf:` model: the commit its revision resolved to when the golden was made. */
+  readonly modelRevision?: string;
   readonly onnxruntime: string;
   /** cpuFingerprint() of the machine: with the same onnxruntime and threads, the run must be bit-identical. */
   readonly cpu: string;
@@ -73,7 +75,7 @@ const CASE_KEYS = [
   'name', 'model', 'sampler', 'steps', 'eta', 'timestepSpacing', 'schedulerOverrides', 'seed', 'generator',
   'noise', 'classLabels', 'batch', 'ssimThreshold', 'psnrFloorDb', 'golden',
 ] as const;
-const GOLDEN_KEYS = ['modelSha256', 'onnxruntime', 'cpu', 'threads', 'floatSha256'] as const;
+const GOLDEN_KEYS = ['modelSha256', 'modelRevision', 'onnxruntime', 'cpu', 'threads', 'floatSha256'] as const;
 const SPACINGS: readonly TimestepSpacing[] = ['leading', 'trailing', 'linspace'];
 const CASE_NAME = /^[a-z0-9][a-z0-9.-]*$/;
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -209,8 +211,13 @@ function parseProvenance(input: unknown, at: string): GoldenProvenance {
   for (const key of ['modelSha256', 'floatSha256'] as const) {
     if (typeof raw[key] !== 'string' || !SHA256.test(raw[key])) throw new ConfigError(`${at}.${key}`, raw[key], '64 lower-case hex digits');
   }
+  const revision = raw['modelRevision'];
+  if (revision !== undefined && (typeof revision !== 'string' || !/^[0-9a-f]{40}$/.test(revision))) {
+    throw new ConfigError(`${at}.modelRevision`, revision, 'a 40-hex-digit commit');
+  }
   return {
     modelSha256: raw['modelSha256'] as string,
+    ...(revision !== undefined ? { modelRevision: revision as string } : {}),
     onnxruntime: readString(raw['onnxruntime'], `${at}.onnxruntime`),
     cpu: readString(raw['cpu'], `${at}.cpu`),
     threads: readInteger(raw['threads'], `${at}.threads`, 1),

@@ -19,6 +19,8 @@ export interface GoldenRun {
   readonly floatSha256: string;
   readonly modelPath: string;
   readonly modelSha256: string;
+  /** The commit an `hf:` model resolved to. */
+  readonly modelRevision?: string;
   readonly onnxruntime: string;
   /** Where it ran: cpuFingerprint() and onnxruntime's intra-op threads. */
   readonly cpu: string;
@@ -69,6 +71,7 @@ export class GoldenRunner {
       floatSha256: floatSha256(result.samples),
       modelPath: model.modelPath,
       modelSha256: model.sha256,
+      ...(model.hub ? { modelRevision: model.hub.commit } : {}),
       onnxruntime: onnxruntimeVersion(),
       cpu: cpuFingerprint(),
       threads: this.#runtime.threads,
@@ -83,7 +86,8 @@ export class GoldenRunner {
   }
 
   #model(path: string): Promise<LoadedModel> {
-    const absolute = this.#resolve(path);
+    // A model reference (hf:…, synthetic:…) is not a path under the repository.
+    const absolute = /^[a-z]+:/.test(path) ? path : this.#resolve(path);
     let model = this.#models.get(absolute);
     if (model === undefined) {
       model = loadModel(absolute, { executionProvider: this.#runtime.executionProvider, threads: this.#runtime.threads });

@@ -46,6 +46,7 @@ export async function updateGoldens(options: UpdateGoldensOptions): Promise<Gold
       options.onCase?.(run, index, manifest.cases.length);
       const golden: GoldenProvenance = {
         modelSha256: run.modelSha256,
+        ...(run.modelRevision ? { modelRevision: run.modelRevision } : {}),
         onnxruntime: run.onnxruntime,
         cpu: run.cpu,
         threads: run.threads,

@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { encodeAttributes, onnxDtype, type GraphBuilder, type GraphInitializer, type GraphValueInfo } from './onnx-graph.js';
 import { encodeModelProto } from './onnx-proto.js';
@@ -27,7 +28,10 @@ export async function encodeOnnxModel(
   weights: WeightsFile,
   options: { readonly storage: WeightStorage; readonly producerVersion: string; readonly docString?: string },
 ): Promise<EncodedModel> {
-  const initializers = await Promise.all(graph.initializers.map((init) => encodeInitializer(init, weights, options.storage)));
+  // onnxruntime resolves symlinks and refuses external data outside the folder it is given, so name the real
+  // file: in a huggingface_hub cache the weights are a snapshot link to blobs/<sha256>.
+  const weightsFile = options.storage === 'external' ? await realpath(weights.path) : weights.path;
+  const initializers = await Promise.all(graph.initializers.map((init) => encodeInitializer(init, weights, weightsFile, options.storage)));
   const bytes = encodeModelProto({
     irVersion: IR_VERSION,
     producerName: 'denoise',
@@ -49,10 +53,10 @@ export async function encodeOnnxModel(
       output: graph.outputs.map(valueInfo),
     },
   });
-  return options.storage === 'external' ? { bytes, externalDataFolder: dirname(weights.path) } : { bytes };
+  return options.storage === 'external' ? { bytes, externalDataFolder: dirname(weightsFile) } : { bytes };
 }
 
-async function encodeInitializer(init: GraphInitializer, weights: WeightsFile, storage: WeightStorage): Promise<Record<string, unknown>> {
+async function encodeInitializer(init: GraphInitializer, weights: WeightsFile, weightsFile: string, storage: WeightStorage): Promise<Record<string, unknown>> {
   const head = { name: init.name, dims: init.dims, dataType: onnxDtype(init.dtype) };
   if (init.data.kind === 'inline') return { ...head, rawData: init.data.bytes };
   const tensor = weights.tensors.get(init.data.tensorName);
@@ -62,7 +66,7 @@ async function encodeInitializer(init: GraphInitializer, weights: WeightsFile, s
       ...head,
       dataLocation: 1,
       externalData: [
-        { key: 'location', value: basename(weights.path) },
+        { key: 'location', value: basename(weightsFile) },
         { key: 'offset', value: String(tensor.source.offset) },
         { key: 'length', value: String(tensor.source.byteLength) },
       ],

@@ -12,6 +12,8 @@ import { PngFormatError, packPngChunk, type PngChunk } from './png-chunks.js';
 export const PNG_TEXT_KEYS = {
   /** sha256 (hex) of the .onnx file that produced the image; for a diffusers folder, of config.json's bytes then the weights'. */
   modelSha256: 'denoise:model-sha256',
+  /** The git commit an `hf:` model reference resolved to (the revision as pinned, not just its name). */
+  modelRevision: 'denoise:model-revision',
   /** The model's name or path as given on the command line. */
   model: 'denoise:model',
   /** sha256 (hex) of the scheduler_config.json used. */

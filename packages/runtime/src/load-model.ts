@@ -16,7 +16,8 @@ import {
 import { ModelLoadError } from './model-errors.js';
 import { assertLooksLikeOnnx, locateModelFiles, readSchedulerConfig, sha256File, type ModelFiles } from './model-files.js';
 import { readModelSignature, type ModelSignature, type SampleShapeRequest } from './model-signature.js';
-import { resolveModelReference } from './model-reference.js';
+import type { DownloadProgress } from '@denoise/hub';
+import { resolveModelReference, type ResolvedModelReference } from './model-reference.js';
 import { OnnxDenoiser } from './onnx-denoiser.js';
 
 /**
@@ -38,8 +39,10 @@ export interface LoadModelOptions {
   readonly sampleShape?: Pick<SampleShapeRequest, 'channels' | 'height' | 'width'>;
   /** diffusers weights variant, e.g. 'fp16' picks diffusion_pytorch_model.fp16.safetensors. */
   readonly variant?: string;
-  /** Progress lines of slow preparation (writing a synthetic checkpoint). */
+  /** Progress lines of slow preparation (writing a synthetic checkpoint, falling back to the Hub cache). */
   readonly log?: (line: string) => void;
+  /** Byte progress of Hub downloads, for a progress bar. */
+  readonly onDownload?: (progress: DownloadProgress) => void;
 }
 
 /** What a diffusers folder was built into, for reports. */
@@ -69,6 +72,8 @@ export interface LoadedModel {
   readonly executionProvider: ExecutionProvider;
   readonly signature: ModelSignature;
   readonly denoiser: OnnxDenoiser;
+  /** Set for an `hf:` reference: the repo, the revision asked for and the commit it resolved to. */
+  readonly hub?: ResolvedModelReference['hub'];
   /** Set for a diffusers folder: the graph denoise built from it. */
   readonly built?: BuiltModelInfo;
   /** The session's creation time (parsing, optimization, weight loading). */
@@ -88,8 +93,12 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
     throw new RangeError(`threads must be an integer ≥ 1, got ${threads}`);
   }
-  const localPath = await resolveModelReference(path, options.log);
-  const files = await locateModelFiles(localPath, options.variant !== undefined ? { variant: options.variant } : {});
+  const reference = await resolveModelReference(path, {
+    ...(options.variant !== undefined ? { variant: options.variant } : {}),
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.onDownload ? { onDownload: options.onDownload } : {}),
+  });
+  const files = await locateModelFiles(reference.localPath, options.variant !== undefined ? { variant: options.variant } : {});
   if (files.kind === 'onnx') await assertLooksLikeOnnx(files.modelPath);
   const executionProvider = await resolveExecutionProvider(options.executionProvider ?? 'cpu');
   const source = files.kind === 'onnx' ? undefined : await buildFromFolder(files);
@@ -135,6 +144,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
       signature: denoiser.signature,
       denoiser,
       ...(source ? { built: source.info } : {}),
+      ...(reference.hub ? { hub: reference.hub } : {}),
       sessionMs,
       session,
       dispose: () => denoiser.dispose(),

@@ -1,0 +1,66 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPng } from '@denoise/image';
+import { filesOf, startStandInHub, type StandInHub } from '@denoise/hub/testing';
+import { fixture, runCli, tempDir } from './run-cli.js';
+
+let hub: StandInHub;
+const TOKEN = 'hf_cli_test_token';
+beforeAll(async () => {
+  const files = filesOf(fixture('diffusers-unet/ddpm-cifar10-32-tiny'));
+  for (const path of [...files.keys()]) if (path.startsWith('cases') || path.endsWith('MANIFEST.json')) files.delete(path);
+  hub = await startStandInHub([
+    { id: 'google/ddpm-tiny', files },
+    { id: 'acme/gated', files, token: TOKEN },
+  ]);
+});
+afterAll(async () => {
+  await hub?.close();
+});
+
+/** The environment of a user whose huggingface_hub cache is `cache` and whose hub is the stand-in. */
+function hubEnv(cache: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, HF_HUB_CACHE: cache, HF_ENDPOINT: hub.url, HF_HOME: join(cache, 'home'), ...extra };
+  for (const key of ['HF_TOKEN', 'HF_HUB_OFFLINE', 'HUGGING_FACE_HUB_TOKEN']) if (!(key in extra)) delete env[key];
+  return env;
+}
+
+describe('pnpm sample -- --model hf:OWNER/NAME', { timeout: 60_000 }, () => {
+  it('downloads into the huggingface_hub cache and writes images whose metadata names the commit; then runs offline', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'denoise-hf-cache-'));
+    const out = join(tempDir(), 'o');
+    const run = await runCli(['--model', 'hf:google/ddpm-tiny', '--steps', '3', '--batch', '1', '--out', out], undefined, hubEnv(cache));
+    expect(run.stderr).toMatch(/downloaded diffusion_pytorch_model\.safetensors: 0\.\d MiB/);
+    expect(run.stderr).toMatch(new RegExp(`revision main = commit ${hub.commitOf('google/ddpm-tiny')}`));
+    expect(run.code).toBe(0);
+    const png = await readPng(join(out, 'sample-000.png'));
+    expect(png.text['denoise:model']).toBe('hf:google/ddpm-tiny');
+    expect(png.text['denoise:model-revision']).toBe(hub.commitOf('google/ddpm-tiny'));
+
+    const requests = hub.requests.length;
+    const offline = await runCli(['--model', 'hf:google/ddpm-tiny', '--steps', '3', '--batch', '1', '--out', join(tempDir(), 'o')], undefined, hubEnv(cache, { HF_HUB_OFFLINE: '1' }));
+    expect(offline.code).toBe(0);
+    expect(offline.stderr).toMatch(/all files cached/);
+    expect(hub.requests.length).toBe(requests);
+  });
+
+  it('a gated repo: exit 2 saying to set HF_TOKEN, nothing written; with HF_TOKEN it runs', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'denoise-hf-cache-'));
+    const out = join(tempDir(), 'o');
+    const refused = await runCli(['--model', 'hf:acme/gated', '--steps', '2', '--out', out], undefined, hubEnv(cache));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/hf:acme\/gated: no access \(HTTP 401\).*set HF_TOKEN/);
+    expect(existsSync(out)).toBe(false);
+    const allowed = await runCli(['--model', 'hf:acme/gated', '--steps', '2', '--out', out], undefined, hubEnv(cache, { HF_TOKEN: TOKEN }));
+    expect(allowed.code).toBe(0);
+  });
+
+  it('offline with an empty cache: exit 2 naming the missing revision', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'denoise-hf-cache-'));
+    const run = await runCli(['--model', 'hf:google/ddpm-tiny', '--steps', '2', '--out', join(tempDir(), 'o')], undefined, hubEnv(cache, { HF_HUB_OFFLINE: '1' }));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/HF_HUB_OFFLINE is set and revision 'main' of google\/ddpm-tiny is not in the cache/);
+  });
+});
