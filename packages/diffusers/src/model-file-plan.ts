@@ -53,7 +53,7 @@ export async function planUNetFiles(
     const hint = sharded
       ? `; ${sharded} is a sharded checkpoint, which denoise does not read yet`
       : present.length > 0
-        ? `; weights files there: ${present.join(', ')}${options.variant ? '' : ' (pass --variant for a variant such as fp16)'}`
+        ? `; weights files here: ${present.join(', ')}${options.variant ? '' : ' (pass --variant for a variant such as fp16)'}`
         : '';
     throw new UNetFilePlanError(`no ${unetDir}${stem}.safetensors or ${unetDir}${stem}.bin${hint}`);
   }

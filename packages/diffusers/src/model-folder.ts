@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { assertPipelineHasUNet2D as checkModelIndex, UNetFilePlanError } from './model-file-plan.js';
+import { planUNetFiles, UNetFilePlanError, type UNetFilePlan } from './model-file-plan.js';
 
 /** Where a diffusers UNet2DModel's files are. */
 export interface DiffusersUNetFolder {
@@ -25,7 +25,6 @@ export class DiffusersFolderError extends Error {
   }
 }
 
-const WEIGHTS_STEM = 'diffusion_pytorch_model';
 
 /** Whether `path` is a folder diffusers would load a UNet2DModel (or a pipeline holding one) from. */
 export async function isDiffusersFolder(path: string): Promise<boolean> {
@@ -35,56 +34,53 @@ export async function isDiffusersFolder(path: string): Promise<boolean> {
 /**
  * Finds config.json, the weights and scheduler_config.json of a UNet folder or a pipeline folder, as
  * diffusers' from_pretrained does: safetensors before `.bin`, and with `variant` (e.g. 'fp16') the
- * `diffusion_pytorch_model.<variant>.*` file.
+ * `diffusion_pytorch_model.<variant>.*` file. The choice is planUNetFiles', the same one a Hub repo gets.
  */
 export async function locateDiffusersUNet(path: string, options: { readonly variant?: string } = {}): Promise<DiffusersUNetFolder> {
   const root = resolve(path);
-  const indexPath = join(root, 'model_index.json');
-  if (await isFile(indexPath)) {
-    await assertPipelineHasUNet2D(indexPath);
-    const nested = join(root, 'unet');
-    const unetDir = (await isFile(join(nested, 'config.json'))) ? nested : root;
-    if (!(await isFile(join(unetDir, 'config.json')))) {
-      throw new DiffusersFolderError(root, 'model_index.json names a unet, but neither unet/config.json nor config.json exists');
-    }
-    const schedulerConfigPath = (await firstFile([join(root, 'scheduler', 'scheduler_config.json'), join(root, 'scheduler_config.json')])) ?? undefined;
-    return { ...(await locateWeights(unetDir, options.variant)), ...(schedulerConfigPath ? { schedulerConfigPath } : {}), layout: 'pipeline' };
-  }
-  if (!(await isFile(join(root, 'config.json')))) {
+  if (!(await isDiffusersFolder(root))) {
     throw new DiffusersFolderError(root, 'not a diffusers model folder: it has neither model_index.json nor config.json');
   }
-  const schedulerConfigPath = await firstFile([join(root, 'scheduler_config.json'), join(root, '..', 'scheduler', 'scheduler_config.json')]);
-  return { ...(await locateWeights(root, options.variant)), ...(schedulerConfigPath ? { schedulerConfigPath } : {}), layout: 'unet' };
-}
-
-async function assertPipelineHasUNet2D(indexPath: string): Promise<void> {
+  let plan: UNetFilePlan;
   try {
-    checkModelIndex(await readJsonObject(indexPath), indexPath);
+    plan = await planUNetFiles(await listModelFiles(root), {
+      ...(options.variant ? { variant: options.variant } : {}),
+      readModelIndex: (file) => readJsonObject(join(root, file)),
+    });
   } catch (error) {
-    if (error instanceof UNetFilePlanError) throw new DiffusersFolderError(indexPath, error.message.replace(`${indexPath}: `, ''));
+    if (error instanceof UNetFilePlanError) throw new DiffusersFolderError(root, error.message);
     throw error;
   }
+  const schedulerConfigPath = plan.schedulerConfig
+    ? join(root, plan.schedulerConfig)
+    : plan.modelIndex
+      ? undefined
+      : await firstFile([join(root, '..', 'scheduler', 'scheduler_config.json')]); // a unet/ folder given inside its pipeline
+  return {
+    unetDir: resolve(root, plan.unetDir),
+    configPath: join(root, plan.config),
+    weightsPath: join(root, plan.weights),
+    weightsFormat: plan.weights.endsWith('.bin') ? 'torch-bin' : 'safetensors',
+    ...(schedulerConfigPath ? { schedulerConfigPath } : {}),
+    layout: plan.modelIndex ? 'pipeline' : 'unet',
+  };
 }
 
-async function locateWeights(unetDir: string, variant: string | undefined): Promise<Pick<DiffusersUNetFolder, 'unetDir' | 'configPath' | 'weightsPath' | 'weightsFormat'>> {
-  const configPath = join(unetDir, 'config.json');
-  const stem = variant ? `${WEIGHTS_STEM}.${variant}` : WEIGHTS_STEM;
-  const candidates: [string, DiffusersUNetFolder['weightsFormat']][] = [
-    [`${stem}.safetensors`, 'safetensors'],
-    [`${stem}.bin`, 'torch-bin'],
-  ];
-  for (const [name, weightsFormat] of candidates) {
-    const weightsPath = join(unetDir, name);
-    if (await isFile(weightsPath)) return { unetDir, configPath, weightsPath, weightsFormat };
+/** The files a plan can name: the folder's own, and those of its unet/ and scheduler/ subfolders. */
+async function listModelFiles(root: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const sub of ['', 'unet/', 'scheduler/']) {
+    let entries;
+    try {
+      entries = await readdir(join(root, sub), { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (entry.isFile() || (entry.isSymbolicLink() && (await isFile(join(root, sub, entry.name))))) files.push(`${sub}${entry.name}`);
+    }
   }
-  const present = (await readdir(unetDir)).filter((f) => f.startsWith(WEIGHTS_STEM));
-  const sharded = present.find((f) => f.endsWith('.index.json'));
-  const hint = sharded
-    ? `; ${sharded} is a sharded checkpoint, which denoise does not read yet`
-    : present.length > 0
-      ? `; weights files here: ${present.join(', ')}${variant ? '' : ' (pass --variant for a variant such as fp16)'}`
-      : '';
-  throw new DiffusersFolderError(unetDir, `no ${stem}.safetensors or ${stem}.bin${hint}`);
+  return files;
 }
 
 /** Reads a JSON file that must hold an object; errors name the file. */
