@@ -65,23 +65,7 @@ export class HubRepoCache {
 
   /** Every file path of a cached snapshot ('/'-separated), empty when the snapshot is not cached. */
   async snapshotFiles(commit: string): Promise<string[]> {
-    const root = this.snapshotDir(commit);
-    const files: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        const full = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else files.push(relative(root, full).split('\\').join('/'));
-      }
-    };
-    await walk(root);
-    return files.sort();
+    return (await filesUnder(this.snapshotDir(commit))).sort();
   }
 
   /** What is cached for this repo, for error messages: 'main → 1a2b3c4, <commit> (3 files)'. */
@@ -114,22 +98,30 @@ export class HubRepoCache {
 
   private async refNames(): Promise<[string, string][]> {
     const out: [string, string][] = [];
-    const walk = async (dir: string, prefix: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        if (entry.isDirectory()) await walk(join(dir, entry.name), `${prefix}${entry.name}/`);
-        else {
-          const commit = await this.readRef(`${prefix}${entry.name}`);
-          if (commit) out.push([`${prefix}${entry.name}`, commit]);
-        }
-      }
-    };
-    await walk(join(this.repoDir, 'refs'), '');
+    for (const name of await filesUnder(join(this.repoDir, 'refs'))) {
+      const commit = await this.readRef(name);
+      if (commit) out.push([name, commit]);
+    }
     return out;
   }
+}
+
+/** Every file below `root` (symlinks included), as '/'-separated paths relative to it; empty when `root` is missing. */
+async function filesUnder(root: string): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else files.push(relative(root, full).split('\\').join('/'));
+    }
+  };
+  await walk(root);
+  return files;
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HubApiError, modelInfo, pathsInfo } from '@huggingface/hub';
 import { planUNetFiles, UNetFilePlanError, type UNetFilePlan } from '@denoise/diffusers';
@@ -147,7 +147,7 @@ async function resolveFromCache(
   // A snapshot link whose blob is gone (a cleaned cache) is a missing file too.
   for (const path of planPaths(plan)) {
     try {
-      await readFile(join(snapshot, path), { flag: 'r' }).then(() => undefined);
+      await stat(join(snapshot, path)); // follows the link: a blob removed by a cache clean-up fails here
     } catch {
       throw new HubError(reference, `${why}, and ${path} of snapshot ${commit.slice(0, 12)} is not in the cache (${snapshot})`, 'offline');
     }

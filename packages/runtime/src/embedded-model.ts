@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, from this file's place in the workspace (packages/runtime/{src,dist/src}/). */
-function workspaceRoot(): URL {
+export function workspaceRoot(): URL {
   return new URL(import.meta.url.includes('/dist/') ? '../../../../' : '../../../', import.meta.url);
 }
 

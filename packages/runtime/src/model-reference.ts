@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasSyntheticCheckpoint, readJsonObject, writeSyntheticCheckpoint } from '@denoise/diffusers';
 import { HubError, isHubReference, resolveHubModel, type DownloadProgress } from '@denoise/hub';
+import { workspaceRoot } from './embedded-model.js';
 import { ModelLoadError } from './model-errors.js';
 
 /** Where a model reference led: the local path, and for a Hub model the commit it resolved to. */
@@ -21,8 +22,7 @@ const SYNTHETIC_PREFIX = 'synthetic:';
 
 /** fixtures/diffusers-unet/published: the config.json of published hub checkpoints (no weights). */
 export function publishedConfigsPath(): string {
-  const root = new URL(import.meta.url.includes('/dist/') ? '../../../../' : '../../../', import.meta.url);
-  return fileURLToPath(new URL('fixtures/diffusers-unet/published', root));
+  return fileURLToPath(new URL('fixtures/diffusers-unet/published', workspaceRoot()));
 }
 
 /** denoise's cache: $DENOISE_CACHE, else ~/.cache/denoise. */
