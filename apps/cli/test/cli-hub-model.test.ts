@@ -22,7 +22,7 @@ afterAll(async () => {
 
 /** The environment of a user whose huggingface_hub cache is `cache` and whose hub is the stand-in. */
 function hubEnv(cache: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, HF_HUB_CACHE: cache, HF_ENDPOINT: hub.url, HF_HOME: join(cache, 'home'), ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, HF_HUB_CACHE: cache, HF_ENDPOINT: hub.url, HF_HOME: join(cache, 'home'), ...extra };
   for (const key of ['HF_TOKEN', 'HF_HUB_OFFLINE', 'HUGGING_FACE_HUB_TOKEN']) if (!(key in extra)) delete env[key];
   return env;
 }
