@@ -103,7 +103,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
     const t1 = performance.now();
     assertFinite(rawOutput, index, timestep, 'model output');
     const modelOutput = epsOnly ? firstHalfOfChannels(rawOutput, epsOnly, run.batchSize) : rawOutput;
-    const noise = scheduler.noiseDrawnAt(timestep, run.eta) ? rng.randn(shape) : undefined;
+    const noise = scheduler.noiseDrawnAt(timestep, { eta: run.eta }) ? rng.randn(shape) : undefined;
     scheduler.step(modelOutput, timestep, current, {
       ...stepOptions,
       ...(noise ? { noise } : {}),

@@ -36,6 +36,13 @@ function cosineAlphaBar(t: number): number {
   return Math.cos(((t + 0.008) / 1.008) * Math.PI / 2) ** 2;
 }
 
+/** β_i = min(1 − ᾱ((i+1)/N) / ᾱ(i/N), 0.999), computed in float64 as diffusers does in Python. */
+function betasForAlphaBar(alphaBar: (t: number) => number, n: number): Float32Array {
+  const betas = new Float32Array(n);
+  for (let i = 0; i < n; i++) betas[i] = Math.min(1 - alphaBar((i + 1) / n) / alphaBar(i / n), 0.999);
+  return betas;
+}
+
 /**
  * The training betas β_0 … β_{N−1} that a config describes, as float32 (what diffusers stores):
  * `trained_betas` if given, else `beta_schedule`, then `rescale_betas_zero_snr` if set.
@@ -57,11 +64,11 @@ export function betasFor(config: SchedulerConfig): Float32Array {
         break;
       }
       case 'squaredcos_cap_v2':
-        // β_i = min(1 − ᾱ((i+1)/N) / ᾱ(i/N), 0.999), computed in float64 as diffusers does in Python.
-        betas = new Float32Array(n);
-        for (let i = 0; i < n; i++) {
-          betas[i] = Math.min(1 - cosineAlphaBar((i + 1) / n) / cosineAlphaBar(i / n), 0.999);
-        }
+        betas = betasForAlphaBar(cosineAlphaBar, n);
+        break;
+      case 'exp':
+        // Heun's 'exp' schedule: ᾱ(t) = e^(−12t).
+        betas = betasForAlphaBar((t) => Math.exp(t * -12), n);
         break;
       case 'sigmoid': {
         const xs = linspaceF32(-6, 6, n);

@@ -1,6 +1,6 @@
 import { dynamicThresholdInPlace } from './sample-clipping.js';
 import { checkEta, checkFinite, DiscreteScheduler, predOriginalCoefficients } from './discrete-scheduler.js';
-import type { StepOptions, StepOutput } from './step-types.js';
+import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 
 /**
  * Denoising Diffusion Implicit Models (Song, Meng & Ermon 2020), step for step as diffusers'
@@ -41,8 +41,8 @@ export class DDIMScheduler extends DiscreteScheduler {
   }
 
   /** diffusers' DDIM pipeline draws variance noise exactly when η > 0. */
-  noiseDrawnAt(_timestep: number, eta: number = this.config.eta): boolean {
-    return checkEta(eta) > 0;
+  noiseDrawnAt(_timestep: number, options: NoiseOptions = {}): boolean {
+    return checkEta(options.eta ?? this.config.eta) > 0;
   }
 
   /**

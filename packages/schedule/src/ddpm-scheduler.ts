@@ -1,6 +1,6 @@
 import { dynamicThresholdInPlace } from './sample-clipping.js';
 import { checkFinite, DiscreteScheduler, predOriginalCoefficients } from './discrete-scheduler.js';
-import type { StepOptions, StepOutput } from './step-types.js';
+import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 import { checkCustomTimesteps } from './timestep-plan.js';
 
 /**
@@ -56,7 +56,7 @@ export class DDPMScheduler extends DiscreteScheduler {
   }
 
   /** diffusers' DDPM step draws variance noise exactly when t > 0. */
-  noiseDrawnAt(timestep: number, _eta?: number): boolean {
+  noiseDrawnAt(timestep: number, _options?: NoiseOptions): boolean {
     return timestep > 0;
   }
 

@@ -7,18 +7,22 @@ import {
   type SchedulerClassName,
   type SchedulerConfig,
 } from './scheduler-config.js';
-import type { StepOptions, StepOutput } from './step-types.js';
+import type { Scheduler } from './scheduler.js';
+import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 import { timestepPlan } from './timestep-plan.js';
 
 /**
  * What DDIM and DDPM share: the config, β and ᾱ over the N training timesteps, the inference plan,
  * the forward process, and the checks on `step`'s arguments. Each subclass implements one `step`.
  */
-export abstract class DiscreteScheduler {
+export abstract class DiscreteScheduler implements Scheduler {
   readonly config: SchedulerConfig;
   readonly ignoredKeys: readonly string[];
   readonly betas: Float32Array;
   readonly alphasCumprod: Float32Array;
+  readonly order = 1;
+  /** x_T is unit-variance for DDPM and DDIM. */
+  readonly initNoiseSigma = 1;
   protected plan: Int32Array;
   protected inferenceSteps: number | null = null;
 
@@ -52,10 +56,17 @@ export abstract class DiscreteScheduler {
     this.inferenceSteps = steps;
   }
 
+  /** DDPM and DDIM take the sample unscaled: `sample` itself (copied into `out` when given). */
+  scaleModelInput(sample: Float32Array, _timestep: number, out?: Float32Array): Float32Array {
+    if (out === undefined || out === sample) return sample;
+    out.set(sample);
+    return out;
+  }
+
   abstract step(modelOutput: Float32Array, timestep: number, sample: Float32Array, options?: StepOptions): StepOutput;
 
   /** Whether diffusers' pipeline draws variance noise from its generator for this step. */
-  abstract noiseDrawnAt(timestep: number, eta?: number): boolean;
+  abstract noiseDrawnAt(timestep: number, options?: NoiseOptions): boolean;
 
   /** x_t = √ᾱ_t·x0 + √(1−ᾱ_t)·ε (Ho et al. eq. 4); one timestep, or one per batch item. */
   addNoise(original: Float32Array, noise: Float32Array, timestep: number | Int32Array): Float32Array {

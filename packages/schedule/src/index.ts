@@ -1,9 +1,17 @@
 export { ConfigError } from './config-error.js';
 export {
+  CLASS_DEFAULTS,
   DEFAULT_SCHEDULER_CONFIG,
+  defaultConfigOf,
+  isSchedulerClassName,
   parseSchedulerConfig,
+  SCHEDULER_CLASS_NAMES,
   schedulerConfigToJson,
   type BetaSchedule,
+  type DpmAlgorithmType,
+  type FinalSigmasType,
+  type InterpolationType,
+  type SolverType,
   type ParsedSchedulerConfig,
   type ParseSchedulerConfigOptions,
   type PredictionType,
@@ -16,13 +24,12 @@ export {
 export { alphasCumprodFor, betasFor, rescaleZeroTerminalSnr } from './beta-schedule.js';
 export { checkCustomTimesteps, roundHalfEven, timestepPlan } from './timestep-plan.js';
 export { dynamicThresholdInPlace, quantileLinear } from './sample-clipping.js';
-export type { StepOptions, StepOutput } from './step-types.js';
+export type { EulerChurn, NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 export { DDIMScheduler } from './ddim-scheduler.js';
 export { DDPMScheduler } from './ddpm-scheduler.js';
 export { type GaussianGenerator } from './gaussian-generator.js';
 export { TorchGenerator, torchRandn } from './torch-generator.js';
 export { PhiloxGenerator, philox4x32 } from './philox-generator.js';
 
-import type { DDIMScheduler } from './ddim-scheduler.js';
-import type { DDPMScheduler } from './ddpm-scheduler.js';
-export type Scheduler = DDIMScheduler | DDPMScheduler;
+export type { Scheduler } from './scheduler.js';
+export { exponentialSigmas, interpAtIndex, karrasSigmas, linspace64, sigmaToT, trainingSigmas } from './sigma-schedule.js';

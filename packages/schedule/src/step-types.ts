@@ -4,12 +4,32 @@ export interface StepOutput {
   readonly predOriginalSample: Float32Array;
 }
 
-export interface StepOptions {
-  /** DDIM: η of Song et al. eq. 16 (0 = deterministic); defaults to the config's `eta`. DDPM ignores it. */
+/**
+ * Euler's stochastic "churn" (Karras et al. 2022, Algorithm 2): diffusers' `EulerDiscreteScheduler.step`
+ * arguments s_churn, s_tmin, s_tmax, s_noise. γ = min(sChurn/(len(σ)−1), √2−1) where sTmin ≤ σ ≤ sTmax.
+ */
+export interface EulerChurn {
+  readonly sChurn: number;
+  /** Default 0. */
+  readonly sTmin?: number;
+  /** Default +∞. */
+  readonly sTmax?: number;
+  /** Default 1. */
+  readonly sNoise?: number;
+}
+
+/** The step arguments that decide whether a step draws noise. */
+export interface NoiseOptions {
+  /** DDIM: η of Song et al. eq. 16 (0 = deterministic); defaults to the config's `eta`. Others take none. */
   readonly eta?: number;
+  /** Euler only; no churn (deterministic) when absent. */
+  readonly churn?: EulerChurn;
+}
+
+export interface StepOptions extends NoiseOptions {
   /**
-   * Standard-normal variance noise, the length of `sample`. Required whenever `noiseDrawnAt(t, eta)` is
-   * true (DDPM: t > 0; DDIM: η > 0); ignored otherwise.
+   * Standard-normal variance noise, the length of `sample`. Required whenever `noiseDrawnAt(t, options)` is
+   * true (DDPM: t > 0; DDIM: η > 0; DPM-Solver SDE and Euler ancestral: every step); ignored otherwise.
    */
   readonly noise?: Float32Array;
   /** DDIM: recompute ε from the clipped x0 before the direction term (diffusers' `use_clipped_model_output`). */

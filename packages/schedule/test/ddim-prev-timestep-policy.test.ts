@@ -76,7 +76,7 @@ describe("DDIM prev-timestep policy", () => {
     const s = DDIMScheduler.fromConfig({ eta: 1 });
     s.setTimesteps(10);
     expect(s.noiseDrawnAt(500)).toBe(true);
-    expect(s.noiseDrawnAt(500, 0)).toBe(false);
+    expect(s.noiseDrawnAt(500, { eta: 0 })).toBe(false);
     expect(s.step(modelOutput, 500, sample, { noise })).toEqual(s.step(modelOutput, 500, sample, { noise, eta: 1 }));
     expect(() => s.step(modelOutput, 500, sample, { noise, eta: -0.1 })).toThrow(ConfigError);
   });

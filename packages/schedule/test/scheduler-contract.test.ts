@@ -187,7 +187,7 @@ for (const subject of subjects) {
       for (const t of s.timesteps) {
         for (const eta of [0, 1]) {
           const run = () => s.step(modelOutput, t, sample, { eta });
-          if (s.noiseDrawnAt(t, eta)) expect(run).toThrow(/noise is required/);
+          if (s.noiseDrawnAt(t, { eta })) expect(run).toThrow(/noise is required/);
           else expect(run).not.toThrow();
         }
       }
