@@ -1,6 +1,9 @@
 import type { BenchEnvironment } from './environment.js';
 
-export const BENCH_RESULT_SCHEMA = 'denoise-bench/1';
+import { SAMPLER_KINDS, type SamplerKind } from '@denoise/sampler';
+
+/** 2: speed per model call (Heun and PNDM call the model more than once per step); 1 had per-step names. */
+export const BENCH_RESULT_SCHEMA = 'denoise-bench/2';
 
 /** tinybench latency statistics of one configuration, in ms per batch. */
 export interface WallTime {
@@ -34,19 +37,22 @@ export type Quality =
 
 export interface ConfigurationResult {
   readonly name: string;
-  readonly kind: 'ddim' | 'ddpm';
+  readonly kind: SamplerKind;
+  /** Inference steps S. */
   readonly steps: number;
+  /** Model evaluations per image batch: the unit of cost (Heun-10 makes 19, PNDM-50 59). */
+  readonly modelCalls: number;
   readonly eta: number;
   readonly spacing: string;
   readonly stochastic: boolean;
   readonly wall: WallTime;
-  readonly stepsPerSec: number;
+  readonly callsPerSec: number;
   readonly imagesPerSec: number;
-  /** Averages over every timed run, from the sampler's own per-step timings. */
-  readonly modelMsPerStep: number;
-  readonly loopMsPerStep: number;
+  /** Averages over every timed run, from the sampler's own per-call timings. */
+  readonly modelMsPerCall: number;
+  readonly loopMsPerCall: number;
   /**
-   * steps × the mean time of a bare session.run on the same inputs, measured with min(steps, 100) calls right
+   * modelCalls × the mean time of a bare session.run on the same inputs, measured with min(steps, 100) calls right
    * after the configuration: the physical limit for this model here.
    */
   readonly ceilingMs: number;
@@ -147,6 +153,20 @@ const quality: Check = (v, p) => {
   }
 };
 
+/**
+ * A schema-1 result (DDPM and DDIM only, where a step is one model call) in schema 2's names; other values
+ * are returned as they are.
+ */
+export function upgradeBenchResult(value: unknown): unknown {
+  const v = value as { schema?: unknown; configurations?: unknown } | null;
+  if (v?.schema !== 'denoise-bench/1' || !Array.isArray(v.configurations)) return value;
+  const configurations = v.configurations.map((c: Record<string, unknown>) => {
+    const { stepsPerSec, modelMsPerStep, loopMsPerStep, ...rest } = c;
+    return { ...rest, modelCalls: c['steps'], callsPerSec: stepsPerSec, modelMsPerCall: modelMsPerStep, loopMsPerCall: loopMsPerStep };
+  });
+  return { ...v, schema: BENCH_RESULT_SCHEMA, configurations };
+}
+
 /** The schema of a bench result, checked field by field: what `--compare` and the CI smoke test rely on. */
 export const checkBenchResult: (value: unknown) => asserts value is BenchResult = (value) =>
   object({
@@ -169,16 +189,17 @@ export const checkBenchResult: (value: unknown) => asserts value is BenchResult 
     configurations: array(
       object({
         name: str,
-        kind: oneOf('ddim', 'ddpm'),
+        kind: oneOf(...SAMPLER_KINDS),
         steps: num,
+        modelCalls: num,
         eta: num,
         spacing: str,
         stochastic: bool,
         wall: wallTime,
-        stepsPerSec: num,
+        callsPerSec: num,
         imagesPerSec: num,
-        modelMsPerStep: num,
-        loopMsPerStep: num,
+        modelMsPerCall: num,
+        loopMsPerCall: num,
         ceilingMs: num,
         overheadPct: num,
         peakRssMiB: num,

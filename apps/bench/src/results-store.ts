@@ -37,7 +37,7 @@ export async function saveRun(outDir: string, run: BenchRun): Promise<string> {
 export async function loadRun(jsonPath: string): Promise<ReportRun> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(jsonPath, 'utf8'));
+    parsed = upgradeBenchResult(JSON.parse(await readFile(jsonPath, 'utf8')));
   } catch (error) {
     throw new Error(`${jsonPath}: cannot read a bench result (${(error as Error).message})`, { cause: error });
   }

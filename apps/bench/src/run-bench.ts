@@ -7,7 +7,7 @@ import { describeEnvironment } from './environment.js';
 import { distributionQuality, loadReferenceStatistics, type ReferenceStatistics } from './distribution-quality.js';
 import { loadFinished, saveFinished, type FinishedConfiguration } from './fid-work.js';
 import { compareWithReference } from './quality.js';
-import { formatSamplerSpec, isStochastic, type SamplerSpec } from './sampler-spec.js';
+import { formatSamplerSpec, isStochastic, samplerSpecOverrides, type SamplerSpec } from './sampler-spec.js';
 import { timeIterations } from './wall-time.js';
 
 export interface BenchSettings {
@@ -180,7 +180,7 @@ async function measureConfiguration(
   // batch k starts from torchRandn(seed + k) and draws its step noise from seed + k.
   const batches = fid && !isReference ? Math.ceil(fid.settings.samples / settings.batch) : undefined;
   const iterations =
-    batches ?? (settings.iterations === 'auto' ? autoIterations(spec, bareCall.meanMs, settings.autoBudgetMs) : settings.iterations);
+    batches ?? (settings.iterations === 'auto' ? autoIterations(plannedModelCalls(model, spec), bareCall.meanMs, settings.autoBudgetMs) : settings.iterations);
   const collected: Float32Array[] = [];
   const run = await timeConfiguration(model, spec, settings.batch, iterations, settings.seed, label, log, batches ? (images) => collected.push(images.slice()) : undefined);
   const firstBatch: ImageBatch = { data: (collected[0] ?? run.last.samples).slice(), shape: run.last.shape };
@@ -189,10 +189,10 @@ async function measureConfiguration(
   else if (isStochastic(spec)) quality = { kind: 'stochastic' };
   else if (!reference) quality = { kind: 'unmeasured' };
   else quality = compareWithReference(firstBatch, reference);
-  const steps = run.last.timesteps.length;
+  const modelCalls = run.last.timesteps.length;
   // The ceiling is measured right after the configuration, so that both see the same machine state.
-  const bareAfter = await timeIterations(`${label} bare`, Math.min(steps, 100), bareRun);
-  const ceilingMs = steps * bareAfter.meanMs;
+  const bareAfter = await timeIterations(`${label} bare`, Math.min(modelCalls, 100), bareRun);
+  const ceilingMs = modelCalls * bareAfter.meanMs;
   let distribution: ConfigurationResult['distribution'];
   if (fid && batches) {
     const perImage = firstBatch.data.length / settings.batch;
@@ -212,15 +212,16 @@ async function measureConfiguration(
   const configuration: ConfigurationResult = {
     name,
     kind: spec.kind,
-    steps,
+    steps: spec.steps,
+    modelCalls,
     eta: spec.eta,
     spacing: run.spacing,
     stochastic: isStochastic(spec),
     wall: run.wall,
-    stepsPerSec: steps / (run.wall.meanMs / 1000),
+    callsPerSec: modelCalls / (run.wall.meanMs / 1000),
     imagesPerSec: settings.batch / (run.wall.meanMs / 1000),
-    modelMsPerStep: run.modelMs / (steps * run.runs),
-    loopMsPerStep: run.loopMs / (steps * run.runs),
+    modelMsPerCall: run.modelMs / (modelCalls * run.runs),
+    loopMsPerCall: run.loopMs / (modelCalls * run.runs),
     ceilingMs,
     overheadPct: ((run.wall.meanMs - ceilingMs) / run.wall.meanMs) * 100,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
@@ -239,8 +240,15 @@ function rank(asked: readonly string[], name: string): number {
 }
 
 /** As many runs as fit in the budget at the bare model speed, at least 1 and at most 20. */
-function autoIterations(spec: SamplerSpec, perCallMs: number, budgetMs: number): number {
-  return Math.max(1, Math.min(20, Math.floor(budgetMs / (spec.steps * perCallMs))));
+function autoIterations(modelCalls: number, perCallMs: number, budgetMs: number): number {
+  return Math.max(1, Math.min(20, Math.floor(budgetMs / (modelCalls * perCallMs))));
+}
+
+/** The model calls one run of a configuration makes (Heun: 2S − 1; PNDM: S + 1 or S + 9). */
+function plannedModelCalls(model: LoadedModel, spec: SamplerSpec): number {
+  const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
+  scheduler.setTimesteps(spec.steps);
+  return scheduler.timesteps.length;
 }
 
 interface TimedConfiguration {
@@ -262,12 +270,11 @@ async function timeConfiguration(
   log: BenchLog,
   onImages?: (images: Float32Array) => void,
 ): Promise<TimedConfiguration> {
-  const scheduler = createScheduler(spec.kind, model.schedulerConfig, spec.spacing ? { timestep_spacing: spec.spacing } : {});
+  const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
   let last: SampleResult | undefined;
   let runs = 0;
   let modelMs = 0;
   let loopMs = 0;
-  const reportEvery = Math.max(1, Math.ceil(spec.steps / 4));
   const wall = await timeIterations(label, iterations, async () => {
     runs++;
     const run = runs;
@@ -287,9 +294,9 @@ async function timeConfiguration(
       ...(spec.steps >= 200
         ? {
             onStep: (e) => {
-              if ((e.index + 1) % reportEvery === 0 && e.index + 1 < e.total) {
+              if ((e.index + 1) % Math.ceil(e.total / 4) === 0 && e.index + 1 < e.total) {
                 const eta = ((e.total - e.index - 1) * e.elapsedMs) / (e.index + 1) / 1000;
-                log(`${label} run ${run}/${iterations}: ${e.index + 1}/${e.total} steps, ETA ${eta.toFixed(0)} s`);
+                log(`${label} run ${run}/${iterations}: ${e.index + 1}/${e.total} model calls, ETA ${eta.toFixed(0)} s`);
               }
             },
           }

@@ -1,31 +1,58 @@
-import type { SamplerKind } from '@denoise/sampler';
+import { SAMPLER_KINDS, type SamplerKind } from '@denoise/sampler';
 
 export type Spacing = 'leading' | 'trailing' | 'linspace';
 
-/** One configuration of the table: a sampler, its steps, η and (optionally) the timestep spacing. */
+/**
+ * One configuration of the table: a sampler, its steps and options. Each option is a change to the
+ * scheduler config (see `samplerSpecOverrides`), so a configuration means the same thing in the bench,
+ * the FID table and golden manifests.
+ */
 export interface SamplerSpec {
   readonly kind: SamplerKind;
   readonly steps: number;
+  /** DDIM's η (0 for the other samplers). */
   readonly eta: number;
   /** Overrides the scheduler config's timestep_spacing when set. */
   readonly spacing?: Spacing;
+  /** Karras σ spacing (use_karras_sigmas): dpm-solver, unipc, euler, heun. */
+  readonly karras?: true;
+  /** DPM-Solver's SDE form (algorithm_type sde-dpmsolver++). */
+  readonly sde?: true;
 }
 
-export const SAMPLER_SPEC_GRAMMAR =
-  'ddpm-<steps> | ddim-<steps>[-eta<x>][-leading|-trailing|-linspace]   e.g. ddpm-1000, ddim-50, ddim-50-eta0.5, ddim-20-trailing';
+const KARRAS_SAMPLERS: readonly SamplerKind[] = ['dpm-solver', 'unipc', 'euler', 'heun'];
 
-const PATTERN = /^(ddpm|ddim)-(\d+)(?:-eta(\d+(?:\.\d+)?))?(?:-(leading|trailing|linspace))?$/;
+export const SAMPLER_SPEC_GRAMMAR =
+  '<sampler>-<steps>[-eta<x>][-karras][-sde][-leading|-trailing|-linspace] with sampler one of ' +
+  `${SAMPLER_KINDS.join(', ')}; -eta for ddim, -karras for ${KARRAS_SAMPLERS.join('/')}, -sde for dpm-solver   ` +
+  'e.g. ddpm-1000, ddim-50-eta0.5, dpm-solver-20, dpm-solver-10-karras, dpm-solver-20-sde, unipc-10, euler-a-25, heun-10, pndm-50';
+
+const KIND_PATTERN = [...SAMPLER_KINDS].sort((a, b) => b.length - a.length).join('|');
+const PATTERN = new RegExp(
+  `^(${KIND_PATTERN})-(\\d+)(?:-eta(\\d+(?:\\.\\d+)?))?(-karras)?(-sde)?(?:-(leading|trailing|linspace))?$`,
+);
 
 /** Parses one configuration name of the grammar above; the name written back by `formatSamplerSpec` is canonical. */
 export function parseSamplerSpec(text: string): SamplerSpec {
   const match = PATTERN.exec(text.trim());
   if (!match) throw new RangeError(`bad sampler configuration '${text}'; the grammar is: ${SAMPLER_SPEC_GRAMMAR}`);
-  const [, kind, stepsText, etaText, spacing] = match;
+  const [, kindText, stepsText, etaText, karras, sde, spacing] = match;
+  const kind = kindText as SamplerKind;
   const steps = Number(stepsText);
   const eta = etaText === undefined ? 0 : Number(etaText);
-  if (steps < 1) throw new RangeError(`bad sampler configuration '${text}': steps must be ≥ 1`);
-  if (kind === 'ddpm' && etaText !== undefined) throw new RangeError(`bad sampler configuration '${text}': η applies to ddim only`);
-  return { kind: kind as SamplerKind, steps, eta, ...(spacing ? { spacing: spacing as Spacing } : {}) };
+  const bad = (why: string) => new RangeError(`bad sampler configuration '${text}': ${why}`);
+  if (steps < 1) throw bad('steps must be ≥ 1');
+  if (kind !== 'ddim' && etaText !== undefined) throw bad('η applies to ddim only');
+  if (karras && !KARRAS_SAMPLERS.includes(kind)) throw bad(`-karras applies to ${KARRAS_SAMPLERS.join(', ')} only`);
+  if (sde && kind !== 'dpm-solver') throw bad('-sde applies to dpm-solver only');
+  return {
+    kind,
+    steps,
+    eta,
+    ...(spacing ? { spacing: spacing as Spacing } : {}),
+    ...(karras ? { karras: true } : {}),
+    ...(sde ? { sde: true } : {}),
+  };
 }
 
 export function parseSamplerSpecs(list: string): SamplerSpec[] {
@@ -38,10 +65,25 @@ export function parseSamplerSpecs(list: string): SamplerSpec[] {
 }
 
 export function formatSamplerSpec(spec: SamplerSpec): string {
-  return `${spec.kind}-${spec.steps}${spec.eta !== 0 ? `-eta${spec.eta}` : ''}${spec.spacing ? `-${spec.spacing}` : ''}`;
+  return (
+    `${spec.kind}-${spec.steps}${spec.eta !== 0 ? `-eta${spec.eta}` : ''}${spec.karras ? '-karras' : ''}` +
+    `${spec.sde ? '-sde' : ''}${spec.spacing ? `-${spec.spacing}` : ''}`
+  );
 }
 
-/** DDPM and DDIM with η > 0 draw fresh noise at every step: their images are not a function of x_T alone. */
+/** The scheduler-config keys a configuration sets over the model's scheduler_config.json. */
+export function samplerSpecOverrides(spec: SamplerSpec): Record<string, unknown> {
+  return {
+    ...(spec.spacing ? { timestep_spacing: spec.spacing } : {}),
+    ...(spec.karras ? { use_karras_sigmas: true } : {}),
+    ...(spec.sde ? { algorithm_type: 'sde-dpmsolver++' } : {}),
+  };
+}
+
+/**
+ * Samplers that draw fresh noise at every step (DDPM, DDIM with η > 0, Euler ancestral, DPM-Solver SDE):
+ * their images are not a function of x_T alone, so per-image similarity to a reference does not apply.
+ */
 export function isStochastic(spec: SamplerSpec): boolean {
-  return spec.kind === 'ddpm' || spec.eta > 0;
+  return spec.kind === 'ddpm' || spec.kind === 'euler-a' || spec.sde === true || spec.eta > 0;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSamplerSpec, isStochastic, parseSamplerSpec, parseSamplerSpecs } from '../src/sampler-spec.js';
+import { formatSamplerSpec, isStochastic, parseSamplerSpec, parseSamplerSpecs, samplerSpecOverrides } from '../src/sampler-spec.js';
 
 describe('sampler configuration grammar', () => {
   it('parses the documented forms and writes them back canonically', () => {
@@ -13,15 +13,33 @@ describe('sampler configuration grammar', () => {
     expect(formatSamplerSpec(parseSamplerSpec('ddim-50-eta0'))).toBe('ddim-50');
   });
 
+  it('takes the fast samplers by their CLI names, with -karras and -sde', () => {
+    expect(parseSamplerSpec('dpm-solver-20')).toEqual({ kind: 'dpm-solver', steps: 20, eta: 0 });
+    expect(parseSamplerSpec('dpm-solver-10-karras')).toEqual({ kind: 'dpm-solver', steps: 10, eta: 0, karras: true });
+    expect(parseSamplerSpec('dpm-solver-20-sde')).toEqual({ kind: 'dpm-solver', steps: 20, eta: 0, sde: true });
+    expect(parseSamplerSpec('euler-a-25')).toEqual({ kind: 'euler-a', steps: 25, eta: 0 });
+    expect(parseSamplerSpec('euler-25-karras-trailing')).toEqual({ kind: 'euler', steps: 25, eta: 0, karras: true, spacing: 'trailing' });
+    for (const name of ['dpm-solver-10-karras-sde', 'unipc-10', 'euler-25', 'euler-a-25', 'heun-10-karras', 'pndm-50-linspace']) {
+      expect(formatSamplerSpec(parseSamplerSpec(name))).toBe(name);
+    }
+    expect(samplerSpecOverrides(parseSamplerSpec('dpm-solver-10-karras-sde-trailing'))).toEqual({
+      timestep_spacing: 'trailing',
+      use_karras_sigmas: true,
+      algorithm_type: 'sde-dpmsolver++',
+    });
+  });
+
   it('rejects malformed names, naming the grammar', () => {
-    for (const bad of ['ddim', 'ddim-0', 'euler-50', 'ddim-50-eta', 'ddim-50-spiral', 'ddpm-50-eta0.5', 'ddim--50']) {
-      expect(() => parseSamplerSpec(bad)).toThrow(/bad sampler configuration .*(grammar is: ddpm-<steps>|steps must be|η applies)/);
+    for (const bad of ['ddim', 'ddim-0', 'lms-50', 'ddim-50-eta', 'ddim-50-spiral', 'ddpm-50-eta0.5', 'ddim--50', 'euler-20-eta1', 'pndm-20-karras', 'euler-20-sde', 'dpm-solver-20-sde-karras']) {
+      expect(() => parseSamplerSpec(bad)).toThrow(/bad sampler configuration .*(grammar is: <sampler>-<steps>|steps must be|η applies|-karras applies|-sde applies)/);
     }
     expect(() => parseSamplerSpecs('ddim-50,ddim-50-eta0')).toThrow(/lists 'ddim-50' twice/);
     expect(() => parseSamplerSpecs(' , ')).toThrow(/--samplers is empty/);
   });
 
-  it('marks DDPM and η > 0 as stochastic', () => {
-    expect(parseSamplerSpecs('ddpm-10,ddim-10,ddim-10-eta0.2').map(isStochastic)).toEqual([true, false, true]);
+  it('marks DDPM, η > 0, Euler ancestral and DPM-Solver SDE as stochastic', () => {
+    expect(parseSamplerSpecs('ddpm-10,ddim-10,ddim-10-eta0.2,euler-a-10,dpm-solver-10-sde,dpm-solver-10,heun-10').map(isStochastic)).toEqual([
+      true, false, true, true, true, false, false,
+    ]);
   });
 });

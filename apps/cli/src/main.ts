@@ -38,7 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(
         `wrote ${summary.files.length} image(s) to ${command.out}${summary.grid ? ` and ${summary.grid}` : ''}` +
           `${summary.npy ? ` and ${summary.npy}` : ''}: ${summary.sampler}-${summary.steps}, ` +
-          `${(summary.totalMs / 1000).toFixed(2)} s, ${summary.stepsPerSec.toFixed(1)} steps/s on ${summary.executionProvider}\n`,
+          `${(summary.totalMs / 1000).toFixed(2)} s, ${summary.modelCalls} model calls (${summary.modelCallsPerSec.toFixed(1)}/s) on ${summary.executionProvider}\n`,
       );
     }
     return EXIT_OK;

@@ -3,7 +3,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PNG_TEXT_KEYS, makeGrid, readNpy, toPixels, writeNpy, writePng, type ImageBatch, type NpyArray } from '@denoise/image';
 import { denoiseVersion, loadModel, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
-import { createScheduler, sample, type SampleResult, type TraceRecord } from '@denoise/sampler';
+import { createScheduler, DEFAULT_STEPS, defaultSamplerFor, sample, type SampleResult, type SamplerKind, type TraceRecord } from '@denoise/sampler';
+import { parsePythonJson } from '@denoise/schedule';
 import { createDownloadProgress } from './download-progress.js';
 import { createProgress } from './progress.js';
 import type { SampleCommand } from './sample-command.js';
@@ -20,7 +21,12 @@ export interface SampleSummary {
   readonly modelRevision?: string;
   readonly executionProvider: string;
   readonly sampler: string;
+  /** diffusers' scheduler class that ran. */
+  readonly schedulerClass: string;
+  /** Inference steps S. */
   readonly steps: number;
+  /** Model evaluations: S, except Heun (2S − 1) and PNDM (S + 1, or S + 9 with the Runge–Kutta warm-up). */
+  readonly modelCalls: number;
   readonly eta: number;
   readonly timestepSpacing: string;
   readonly seed: number;
@@ -34,8 +40,11 @@ export interface SampleSummary {
   readonly ignoredConfigKeys: readonly string[];
   readonly totalMs: number;
   readonly stepsPerSec: number;
-  readonly modelMsPerStep: number;
-  readonly loopMsPerStep: number;
+  readonly modelCallsPerSec: number;
+  /** Mean time in the model per call. */
+  readonly modelMsPerCall: number;
+  /** Mean time in the loop (input scaling, noise, scheduler step) per model call. */
+  readonly loopMsPerCall: number;
 }
 
 export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStream, signal: AbortSignal): Promise<SampleSummary> {
@@ -84,15 +93,23 @@ async function sampleWith(
   stderr: NodeJS.WriteStream,
   signal: AbortSignal,
 ): Promise<SampleSummary> {
-  const scheduler = createScheduler(command.sampler, await schedulerConfigFor(model, command), {
+  const config = await schedulerConfigFor(model, command);
+  const sampler = command.sampler ?? defaultSamplerFor(config);
+  const steps = command.steps ?? DEFAULT_STEPS[sampler];
+  checkSamplerOptions(command, sampler);
+  const scheduler = createScheduler(sampler, config, {
     ...(command.spacing ? { timestep_spacing: command.spacing } : {}),
     ...(command.prevTimestep ? { prev_timestep: command.prevTimestep } : {}),
   });
+  scheduler.setTimesteps(steps);
+  if (command.sampler === undefined && sampler !== 'ddim') {
+    stderr.write(`note: sampler ${sampler} chosen by the scheduler config's _class_name (${scheduler.className}); --sampler overrides it\n`);
+  }
   if (model.schedulerConfigIsDefault && !command.schedulerConfig) {
     stderr.write(`note: no scheduler_config.json with ${model.modelPath}; using diffusers' DDPMScheduler defaults (1000 steps, linear β 1e-4 … 0.02)\n`);
   }
   if (scheduler.ignoredKeys.length > 0) {
-    stderr.write(`note: scheduler config keys not used by ${command.sampler}: ${scheduler.ignoredKeys.join(', ')}\n`);
+    stderr.write(`note: scheduler config keys not used by ${scheduler.className}: ${scheduler.ignoredKeys.join(', ')}\n`);
   }
   const batch = noise ? noise.length / (model.signature.channels * model.signature.height * model.signature.width) : command.batch;
   const fixedBatch = model.signature.fixedBatchSize;
@@ -103,14 +120,14 @@ async function sampleWith(
   await denoiser.warmup(batch);
   if (command.ep === 'auto') stderr.write(`execution provider: ${model.executionProvider} (auto)\n`);
 
-  const progress = createProgress(stderr, `${command.sampler}-${command.steps}`);
+  const progress = createProgress(stderr, `${sampler}-${steps}`);
   let result: SampleResult;
   try {
     result = await sample({
       scheduler,
       denoiser,
-      steps: command.steps,
-      ...(command.sampler === 'ddim' ? { eta: command.eta } : {}),
+      steps,
+      ...(command.eta !== undefined ? { eta: command.eta } : {}),
       ...(noise ? { noise } : { batchSize: batch }),
       seed: command.seed,
       generator: command.generator,
@@ -122,13 +139,14 @@ async function sampleWith(
     progress.stop();
   }
 
+  const eta = sampler === 'ddim' ? (command.eta ?? scheduler.config.eta) : 0;
   const text: Record<string, string> = {
     [PNG_TEXT_KEYS.model]: command.model,
     [PNG_TEXT_KEYS.modelSha256]: model.sha256,
     ...(model.hub ? { [PNG_TEXT_KEYS.modelRevision]: model.hub.commit } : {}),
-    [PNG_TEXT_KEYS.sampler]: command.sampler,
-    [PNG_TEXT_KEYS.steps]: String(command.steps),
-    [PNG_TEXT_KEYS.eta]: String(command.sampler === 'ddim' ? command.eta : 0),
+    [PNG_TEXT_KEYS.sampler]: sampler,
+    [PNG_TEXT_KEYS.steps]: String(steps),
+    [PNG_TEXT_KEYS.eta]: String(eta),
     [PNG_TEXT_KEYS.timestepSpacing]: scheduler.config.timestepSpacing,
     [PNG_TEXT_KEYS.generator]: command.generator,
     [PNG_TEXT_KEYS.seed]: String(command.seed),
@@ -155,16 +173,19 @@ async function sampleWith(
   if (command.outNpy) {
     await writeNpy(command.outNpy, { dtype: 'float32', shape: [...result.shape], data: result.samples });
   }
-  const steps = result.timesteps.length;
+  const modelCalls = result.timesteps.length;
+  const seconds = result.timings.totalMs / 1000;
   const sum = (values: Float64Array) => values.reduce((a, b) => a + b, 0);
   return {
     model: command.model,
     modelSha256: model.sha256,
     ...(model.hub ? { modelRevision: model.hub.commit } : {}),
     executionProvider: model.executionProvider,
-    sampler: command.sampler,
+    sampler,
+    schedulerClass: scheduler.className,
     steps,
-    eta: command.sampler === 'ddim' ? command.eta : 0,
+    modelCalls,
+    eta,
     timestepSpacing: scheduler.config.timestepSpacing,
     seed: command.seed,
     ...(command.noise ? { noise: command.noise } : {}),
@@ -176,9 +197,10 @@ async function sampleWith(
     ...(command.outNpy ? { npy: command.outNpy } : {}),
     ignoredConfigKeys: scheduler.ignoredKeys,
     totalMs: result.timings.totalMs,
-    stepsPerSec: steps / (result.timings.totalMs / 1000),
-    modelMsPerStep: sum(result.timings.modelMs) / steps,
-    loopMsPerStep: sum(result.timings.loopMs) / steps,
+    stepsPerSec: steps / seconds,
+    modelCallsPerSec: modelCalls / seconds,
+    modelMsPerCall: sum(result.timings.modelMs) / modelCalls,
+    loopMsPerCall: sum(result.timings.loopMs) / modelCalls,
   };
 }
 
@@ -191,7 +213,7 @@ async function schedulerConfigFor(model: LoadedModel, command: SampleCommand): P
       throw new UsageError(`--scheduler-config ${command.schedulerConfig}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
     }
     try {
-      return JSON.parse(text) as unknown;
+      return parsePythonJson(text);
     } catch (error) {
       throw new UsageError(`--scheduler-config ${command.schedulerConfig}: not valid JSON (${(error as Error).message})`, { cause: error });
     }
@@ -200,6 +222,16 @@ async function schedulerConfigFor(model: LoadedModel, command: SampleCommand): P
     throw new UsageError(`no scheduler_config.json found with ${model.modelPath}; pass --scheduler-config FILE`);
   }
   return model.schedulerConfig;
+}
+
+/** Options that belong to one sampler are refused with the others, rather than ignored. */
+function checkSamplerOptions(command: SampleCommand, sampler: SamplerKind): void {
+  if (command.eta !== undefined && sampler !== 'ddim') {
+    throw new UsageError(`--eta applies to the ddim sampler only (η of DDIM); ${sampler} takes none`);
+  }
+  if (command.prevTimestep !== undefined && sampler !== 'ddim' && sampler !== 'pndm') {
+    throw new UsageError(`--prev-timestep applies to the ddim and pndm samplers only; ${sampler} steps along its own schedule`);
+  }
 }
 
 /** The model conditioned on --class-label, checked against the batch before any work. */

@@ -1,13 +1,16 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { GENERATOR_KINDS, SAMPLER_KINDS, type GeneratorKind, type SamplerKind } from '@denoise/sampler';
+import { DEFAULT_STEPS, GENERATOR_KINDS, SAMPLER_CLASSES, SAMPLER_KINDS, type GeneratorKind, type SamplerKind } from '@denoise/sampler';
 import { EXECUTION_PROVIDER_CHOICES, embeddedModelPath, parseClassLabelList, type ExecutionProviderChoice } from '@denoise/runtime';
 
 export interface SampleCommand {
   readonly model: string;
   readonly schedulerConfig?: string;
-  readonly sampler: SamplerKind;
-  readonly steps: number;
-  readonly eta: number;
+  /** Absent: the config's `_class_name` when it names a fast sampler, else ddim (see defaultSamplerFor). */
+  readonly sampler?: SamplerKind;
+  /** Absent: DEFAULT_STEPS of the sampler. */
+  readonly steps?: number;
+  /** Absent: the config's `eta` (DDIM only). */
+  readonly eta?: number;
   readonly spacing?: 'leading' | 'trailing' | 'linspace';
   readonly prevTimestep?: 'diffusers' | 'schedule';
   readonly seed: number;
@@ -51,6 +54,11 @@ const classLabelList = (value: string): number[] => {
   }
 };
 
+const samplerList = (): string =>
+  SAMPLER_KINDS.map((kind) => `${kind} (${SAMPLER_CLASSES[kind]})`).join(', ');
+const defaultStepsList = (): string =>
+  SAMPLER_KINDS.map((kind) => `${DEFAULT_STEPS[kind]} for ${kind}`).join(', ');
+
 export function buildSampleProgram(): Command {
   return new Command('denoise sample')
     .description(
@@ -59,11 +67,11 @@ export function buildSampleProgram(): Command {
     )
     .addOption(new Option('--model <dir|file>', 'a diffusers UNet2DModel folder (config.json + safetensors/.bin) or pipeline folder (model_index.json + unet/ + scheduler/), a folder with model.onnx (+ scheduler_config.json), or an .onnx file').default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'))
     .option('--scheduler-config <file>', 'scheduler_config.json to use instead of the one found with the model')
-    .addOption(new Option('--sampler <kind>', 'sampling algorithm').choices(SAMPLER_KINDS).default('ddim'))
-    .addOption(new Option('--steps <n>', 'inference steps (default: 50 for ddim, 1000 for ddpm)').argParser(integerAtLeast(1)))
-    .addOption(new Option('--eta <x>', 'DDIM η: 0 is deterministic, 1 is DDPM-like').argParser(nonNegativeNumber).default(0))
+    .addOption(new Option('--sampler <kind>', `sampling algorithm, one per diffusers scheduler class: ${samplerList()} (default: the scheduler config's _class_name when it is one of the fast samplers, else ddim)`).choices(SAMPLER_KINDS))
+    .addOption(new Option('--steps <n>', `inference steps (default: ${defaultStepsList()}); Heun calls the model 2·n − 1 times, PNDM n + 9 (n + 1 with skip_prk_steps)`).argParser(integerAtLeast(1)))
+    .addOption(new Option('--eta <x>', "DDIM η: 0 is deterministic, 1 is DDPM-like (default: the config's eta, else 0)").argParser(nonNegativeNumber))
     .addOption(new Option('--spacing <s>', "timestep spacing (overrides the config's timestep_spacing)").choices(['leading', 'trailing', 'linspace']))
-    .addOption(new Option('--prev-timestep <policy>', "DDIM's previous timestep: 'diffusers' (t − N/S, as diffusers) or 'schedule' (the next planned t)").choices(['diffusers', 'schedule']))
+    .addOption(new Option('--prev-timestep <policy>', "DDIM's and PNDM's previous timestep: 'diffusers' (t − N/S, as diffusers) or 'schedule' (the next planned t)").choices(['diffusers', 'schedule']))
     .addOption(new Option('--seed <n>', 'seed of the noise generator: x_T, then the per-step noise of DDPM and η > 0 (with --noise, the step noise starts at this seed: do not reuse the seed that made the file)').argParser(integerAtLeast(0)).default(0))
     .option('--noise <file.npy>', 'x_T exactly, float32 NCHW .npy (its shape sets the batch and image size)')
     .addOption(new Option('--height <px>', "image height, for models whose size is not fixed (default: the config's sample_size)").argParser(integerAtLeast(1)))
@@ -83,7 +91,7 @@ export function buildSampleProgram(): Command {
     .addHelpText(
       'after',
       '\nExit codes: 0 ok, 1 failure while sampling or writing, 2 bad usage or unusable input.\n' +
-        'Examples:\n  pnpm sample -- --steps 20 --grid\n  pnpm sample -- --sampler ddpm --batch 4 --seed 7 --out out/ddpm\n' +
+        'Examples:\n  pnpm sample -- --steps 20 --grid\n  pnpm sample -- --sampler dpm-solver --steps 20 --grid\n  pnpm sample -- --sampler ddpm --batch 4 --seed 7 --out out/ddpm\n' +
           '  pnpm sample -- --model path/to/ddpm-cifar10-32 --steps 10 --seed 0 --grid\n',
     )
     .exitOverride()
@@ -92,13 +100,12 @@ export function buildSampleProgram(): Command {
 
 export function readSampleCommand(program: Command): SampleCommand {
   const o = program.opts<Record<string, unknown>>();
-  const sampler = o['sampler'] as SamplerKind;
   return {
     model: o['model'] as string,
     ...(o['schedulerConfig'] !== undefined ? { schedulerConfig: o['schedulerConfig'] as string } : {}),
-    sampler,
-    steps: (o['steps'] as number | undefined) ?? (sampler === 'ddpm' ? 1000 : 50),
-    eta: o['eta'] as number,
+    ...(o['sampler'] !== undefined ? { sampler: o['sampler'] as SamplerKind } : {}),
+    ...(o['steps'] !== undefined ? { steps: o['steps'] as number } : {}),
+    ...(o['eta'] !== undefined ? { eta: o['eta'] as number } : {}),
     ...(o['spacing'] !== undefined ? { spacing: o['spacing'] as 'leading' | 'trailing' | 'linspace' } : {}),
     ...(o['prevTimestep'] !== undefined ? { prevTimestep: o['prevTimestep'] as 'diffusers' | 'schedule' } : {}),
     seed: o['seed'] as number,

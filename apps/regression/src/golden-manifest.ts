@@ -156,7 +156,7 @@ function parseCase(input: unknown, at: string): GoldenCase {
   const sampler = raw['sampler'];
   if (!SAMPLER_KINDS.includes(sampler as SamplerKind)) throw new ConfigError(`${at}.sampler`, sampler, SAMPLER_KINDS.join(', '));
   const eta = raw['eta'] === undefined ? GOLDEN_DEFAULTS.eta : readNumber(raw['eta'], `${at}.eta`, 0, Infinity);
-  if (sampler === 'ddpm' && eta !== 0) throw new ConfigError(`${at}.eta`, eta, '0 (DDPM takes no η)');
+  if (sampler !== 'ddim' && eta !== 0) throw new ConfigError(`${at}.eta`, eta, `0 (only ddim takes η; ${String(sampler)} takes none)`);
   const spacing = raw['timestepSpacing'];
   if (!SPACINGS.includes(spacing as TimestepSpacing)) throw new ConfigError(`${at}.timestepSpacing`, spacing, SPACINGS.join(', '));
   const generator = raw['generator'];

@@ -28,7 +28,7 @@ describe('parseGoldenManifest', () => {
     ['steps 0', manifest([{ ...BASE_CASE, steps: 0 }]), 'invalid cases[0].steps: got 0; allowed: an integer ≥ 1'],
     ['a fractional seed', manifest([{ ...BASE_CASE, seed: 1.5 }]), 'invalid cases[0].seed: got 1.5'],
     ['an unknown sampler', manifest([{ ...BASE_CASE, sampler: 'euler' }]), 'invalid cases[0].sampler: got "euler"; allowed: ddim, ddpm'],
-    ['η for DDPM', manifest([{ ...BASE_CASE, sampler: 'ddpm', eta: 0.5 }]), 'invalid cases[0].eta: got 0.5; allowed: 0 (DDPM takes no η)'],
+    ['η for DDPM', manifest([{ ...BASE_CASE, sampler: 'ddpm', eta: 0.5 }]), 'invalid cases[0].eta: got 0.5; allowed: 0 (only ddim takes η; ddpm takes none)'],
     ['an unknown spacing', manifest([{ ...BASE_CASE, timestepSpacing: 'even' }]), 'invalid cases[0].timestepSpacing: got "even"'],
     ['an unknown generator', manifest([{ ...BASE_CASE, generator: 'mt' }]), 'invalid cases[0].generator: got "mt"; allowed: torch, philox'],
     ['SSIM threshold above 1', manifest([{ ...BASE_CASE, ssimThreshold: 1.5 }]), 'invalid cases[0].ssimThreshold: got 1.5'],

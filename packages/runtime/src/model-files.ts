@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat, open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DiffusersFolderError, isDiffusersFolder, locateDiffusersUNet, type DiffusersUNetFolder } from '@denoise/diffusers';
+import { parsePythonJson } from '@denoise/schedule';
 import { ModelLoadError } from './model-errors.js';
 
 /** An exported ONNX model, or a diffusers UNet2DModel folder whose graph is built at load. */
@@ -95,7 +96,7 @@ export async function sha256File(...paths: readonly string[]): Promise<string> {
 export async function readSchedulerConfig(path: string): Promise<unknown> {
   const text = await readFile(path, 'utf8');
   try {
-    return JSON.parse(text) as unknown;
+    return parsePythonJson(text);
   } catch (error) {
     throw new ModelLoadError(path, `not valid JSON: ${(error as Error).message}`, { cause: error });
   }

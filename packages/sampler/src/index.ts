@@ -9,5 +9,13 @@ export {
   type StepEvent,
   type TraceRecord,
 } from './sample.js';
-export { createScheduler, SAMPLER_KINDS, type SamplerKind } from './create-scheduler.js';
+export {
+  createScheduler,
+  DEFAULT_STEPS,
+  defaultSamplerFor,
+  SAMPLER_CLASSES,
+  SAMPLER_KINDS,
+  samplerOfClass,
+  type SamplerKind,
+} from './create-scheduler.js';
 export { AffineDenoiser } from './affine-denoiser.js';

@@ -1,10 +1,10 @@
-import { DDIMScheduler, type Scheduler } from '@denoise/schedule';
+import type { Scheduler } from '@denoise/schedule';
 import { elementsPerImage, type Denoiser } from './denoiser.js';
 import { createGenerator, GENERATOR_KINDS, type GeneratorKind } from './noise-generator.js';
 import { NonFiniteError, SamplingAbortedError } from './sampling-errors.js';
 
 export interface StepEvent {
-  /** 0-based index of the step just finished. */
+  /** 0-based index of the model call just finished (Heun makes two per step, PNDM's PRK warm-up four). */
   readonly index: number;
   readonly total: number;
   readonly timestep: number;
@@ -26,10 +26,14 @@ export interface TraceRecord {
 export interface SampleOptions {
   readonly scheduler: Scheduler;
   readonly denoiser: Denoiser;
+  /** Inference steps S, as diffusers' `num_inference_steps`; the model is called `scheduler.timesteps.length` times. */
   readonly steps: number;
   /** DDIM's η (0 = deterministic). Defaults to the scheduler config's eta (0). DDPM takes no η. */
   readonly eta?: number;
-  /** x_T exactly, NCHW; its length sets the batch size. Otherwise x_T is drawn from the seeded generator. */
+  /**
+   * Unit-variance x_T, NCHW; its length sets the batch size. Otherwise it is drawn from the seeded generator.
+   * Either way the loop multiplies it by the scheduler's `initNoiseSigma`, as diffusers' pipelines do.
+   */
   readonly noise?: Float32Array;
   /** Images per batch when x_T is drawn (default 1). */
   readonly batchSize?: number;
@@ -43,9 +47,9 @@ export interface SampleOptions {
 }
 
 export interface SampleTimings {
-  /** Per step: time inside Denoiser.predict. */
+  /** Per model call: time inside Denoiser.predict. */
   readonly modelMs: Float64Array;
-  /** Per step: everything else the loop does (noise draw, scheduler step, finite checks). */
+  /** Per model call: everything else the loop does (input scaling, noise draw, scheduler step, finite checks). */
   readonly loopMs: Float64Array;
   readonly totalMs: number;
 }
@@ -54,7 +58,8 @@ export interface SampleResult {
   /** x_0, NCHW float32. */
   readonly samples: Float32Array;
   readonly shape: readonly [number, number, number, number];
-  readonly timesteps: Int32Array;
+  /** The timestep of every model call (its length is the model-call count). */
+  readonly timesteps: Int32Array | Float32Array;
   readonly timings: SampleTimings;
 }
 
@@ -64,15 +69,26 @@ interface ResolvedRun {
   readonly seed: number;
   readonly generator: GeneratorKind;
   readonly epsChannelsOnly: boolean;
+  readonly isDdim: boolean;
+}
+
+/** x ← f32(x · factor), as torch multiplies x_T by init_noise_sigma; nothing to do for factor 1. */
+function scaleInPlace(x: Float32Array, factor: number): void {
+  if (factor === 1) return;
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! * factor;
 }
 
 /**
- * The one sampling loop: x_T → for each planned t: ε = model(x_t, t); x_{t−1} = scheduler.step(ε, t, x_t) → x_0.
+ * The one sampling loop, for every scheduler (diffusers' pipeline loop):
+ *   x = x_T · initNoiseSigma; for each t of scheduler.timesteps:
+ *     ε = model(scaleModelInput(x, t), t); x = scheduler.step(ε, t, x, { noise }) → x_0.
+ * `timesteps` has one entry per model call, so Heun's two evaluations per step and PNDM's Runge–Kutta warm-up
+ * are ordinary iterations; multistep state lives in the scheduler.
  *
  * Random draws, in this order, from one generator seeded with `seed`: x_T (unless `noise` is given), then one
- * draw of the sample's shape at every step where the scheduler draws variance noise (DDPM: t > 0; DDIM: η > 0).
- * With `generator: 'torch'` this is the stream diffusers' DDPMPipeline/DDIMPipeline draw from a seeded
- * CPU torch.Generator. With `noise` given, the step noise starts the stream at `seed`: if the noise was made
+ * draw of the sample's shape at every call where the scheduler draws noise (DDPM: t > 0; DDIM: η > 0;
+ * DPM-Solver SDE, Euler ancestral: every call). With `generator: 'torch'` this is the stream diffusers'
+ * pipelines draw from a seeded CPU torch.Generator. With `noise` given, the step noise starts the stream at `seed`: if the noise was made
  * as torchRandn(seed), the first step would draw it again, so let the loop draw x_T instead.
  */
 export async function sample(options: SampleOptions): Promise<SampleResult> {
@@ -89,30 +105,35 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   const loopMs = new Float64Array(timesteps.length);
 
   let current: Float32Array = options.noise ? Float32Array.from(options.noise) : rng.randn(shape);
+  scaleInPlace(current, scheduler.initNoiseSigma);
   let next: Float32Array = new Float32Array(size);
+  const modelInput = new Float32Array(size);
   const predOriginalSample = new Float32Array(size);
   const epsOnly = run.epsChannelsOnly ? new Float32Array(size) : undefined;
-  const stepOptions = { eta: run.eta, batchSize: run.batchSize };
+  const noiseOptions = run.isDdim ? { eta: run.eta } : {};
+  const stepOptions = { ...noiseOptions, batchSize: run.batchSize };
   const started = performance.now();
 
   for (let index = 0; index < timesteps.length; index++) {
     if (signal?.aborted) throw new SamplingAbortedError(index, signal.reason);
     const timestep = timesteps[index]!;
     const t0 = performance.now();
-    const rawOutput = await denoiser.predict(current, timestep);
+    const input = scheduler.scaleModelInput(current, timestep, modelInput);
     const t1 = performance.now();
+    const rawOutput = await denoiser.predict(input, timestep);
+    const t2 = performance.now();
     assertFinite(rawOutput, index, timestep, 'model output');
     const modelOutput = epsOnly ? firstHalfOfChannels(rawOutput, epsOnly, run.batchSize) : rawOutput;
-    const noise = scheduler.noiseDrawnAt(timestep, { eta: run.eta }) ? rng.randn(shape) : undefined;
+    const noise = scheduler.noiseDrawnAt(timestep, noiseOptions) ? rng.randn(shape) : undefined;
     scheduler.step(modelOutput, timestep, current, {
       ...stepOptions,
       ...(noise ? { noise } : {}),
       out: { prevSample: next, predOriginalSample },
     });
     assertFinite(next, index, timestep, 'prev sample');
-    const t2 = performance.now();
-    modelMs[index] = t1 - t0;
-    loopMs[index] = t2 - t1;
+    const t3 = performance.now();
+    modelMs[index] = t2 - t1;
+    loopMs[index] = t1 - t0 + (t3 - t2);
     if (trace) {
       await trace({ index, timestep, sample: current.slice(), predOriginalSample: predOriginalSample.slice(), shape });
     }
@@ -129,7 +150,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   return {
     samples: current,
     shape,
-    timesteps: Int32Array.from(timesteps),
+    timesteps: timesteps.slice(),
     timings: { modelMs, loopMs, totalMs: performance.now() - started },
   };
 }
@@ -159,27 +180,30 @@ function resolveRun(options: SampleOptions): ResolvedRun {
   if (spec.fixedBatchSize !== undefined && spec.fixedBatchSize !== batchSize) {
     throw new RangeError(`the model is fixed to batch ${spec.fixedBatchSize}, but batch ${batchSize} was asked for`);
   }
-  const isDdim = scheduler instanceof DDIMScheduler;
+  const isDdim = scheduler.className === 'DDIMScheduler';
   const eta = options.eta ?? (isDdim ? scheduler.config.eta : 0);
   if (!Number.isFinite(eta) || eta < 0) throw new RangeError(`eta must be a finite number ≥ 0, got ${eta}`);
-  if (!isDdim && eta !== 0) throw new RangeError(`eta applies to DDIM only; the DDPM scheduler takes none (got ${eta})`);
+  if (!isDdim && eta !== 0) throw new RangeError(`eta applies to DDIM only; ${scheduler.className} takes none (got ${eta})`);
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be an integer ≥ 0, got ${seed}`);
   const generator = options.generator ?? 'torch';
   if (!GENERATOR_KINDS.includes(generator)) {
     throw new RangeError(`generator must be one of ${GENERATOR_KINDS.join(', ')}, got ${String(generator)}`);
   }
-  return { batchSize, eta, seed, generator, epsChannelsOnly: learnedVarianceForDdim(options) };
+  return { batchSize, eta, seed, generator, epsChannelsOnly: epsHalfOnly(options), isDdim };
 }
 
-/** A 2C-channel (learned-variance) output: DDPM splits it itself; DDIM uses only the ε half. */
-function learnedVarianceForDdim({ denoiser, scheduler }: SampleOptions): boolean {
+/**
+ * A 2C-channel (learned-variance) output: DDPM splits it itself; every other scheduler gets only the ε half,
+ * as diffusers' pipelines split it before `step`.
+ */
+function epsHalfOnly({ denoiser, scheduler }: SampleOptions): boolean {
   const { channels, outputChannels } = denoiser.spec;
   if (outputChannels === channels) return false;
   if (outputChannels !== 2 * channels) {
     throw new RangeError(`the model returns ${outputChannels} channels for a ${channels}-channel sample; expected ${channels} or ${2 * channels}`);
   }
-  if (scheduler instanceof DDIMScheduler) return true;
+  if (scheduler.className !== 'DDPMScheduler') return true;
   const varianceType = scheduler.config.varianceType;
   if (varianceType !== 'learned' && varianceType !== 'learned_range') {
     throw new RangeError(

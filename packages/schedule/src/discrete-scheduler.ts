@@ -56,11 +56,9 @@ export abstract class DiscreteScheduler implements Scheduler {
     this.inferenceSteps = steps;
   }
 
-  /** DDPM and DDIM take the sample unscaled: `sample` itself (copied into `out` when given). */
-  scaleModelInput(sample: Float32Array, _timestep: number, out?: Float32Array): Float32Array {
-    if (out === undefined || out === sample) return sample;
-    out.set(sample);
-    return out;
+  /** DDPM and DDIM take the sample unscaled: `sample` itself. */
+  scaleModelInput(sample: Float32Array, _timestep: number, _out?: Float32Array): Float32Array {
+    return sample;
   }
 
   abstract step(modelOutput: Float32Array, timestep: number, sample: Float32Array, options?: StepOptions): StepOutput;

@@ -33,8 +33,9 @@ export interface Scheduler {
   /** The standard deviation of x_T: the loop multiplies unit-variance noise by it (1 for DDPM/DDIM/PNDM). */
   readonly initNoiseSigma: number;
   /**
-   * The model's input at t: the sample itself (returned as is) or the sample divided by √(σ²+1) (Euler family,
-   * Heun), written into `out` when given.
+   * The model's input at t: the sample divided by √(σ²+1) (Euler family, Heun), written into `out` when given;
+   * schedulers that do not scale (DDPM, DDIM, DPM-Solver, UniPC, PNDM) return `sample` itself and leave `out`
+   * untouched, so the loop pays nothing for them.
    */
   scaleModelInput(sample: Float32Array, timestep: number, out?: Float32Array): Float32Array;
   /** Whether `step` at t needs fresh standard-normal noise (diffusers draws it from the pipeline's generator). */
