@@ -231,9 +231,15 @@ function createTimestepTensor(dtype: ModelSignature['timestepDtype'], count: num
   }
 }
 
+/**
+ * Writes t in the model's timestep dtype. The Euler family and Heun step at fractional timesteps; an
+ * integer timestep input takes them truncated toward zero, as numpy's `astype` does in the ONNX pipelines
+ * (a float timestep input, like the graphs built from diffusers folders, takes them exactly).
+ */
 function fillTimestep(tensor: ort.Tensor, timestep: number): void {
   const data = tensor.data;
-  if (data instanceof BigInt64Array) data.fill(BigInt(timestep));
+  if (data instanceof BigInt64Array) data.fill(BigInt(Math.trunc(timestep)));
+  else if (data instanceof Int32Array) data.fill(Math.trunc(timestep));
   else if (tensor.type === 'float16') (data as Uint16Array).fill(toFloat16Bits(timestep));
   else (data as Int32Array | Float32Array).fill(timestep);
 }
