@@ -8,6 +8,8 @@ const model = fixture('models/test/closed-form');
 describe('denoise sample rejects bad input with exit code 2, a message naming it, and nothing written', () => {
   const badConfig = join(tempDir(), 'bad-config.json');
   writeFileSync(badConfig, JSON.stringify({ beta_start: 0.02, beta_end: 0.0001, beta_schedule: 'linear' }));
+  const dpmBadOrder = join(tempDir(), 'dpm-config.json');
+  writeFileSync(dpmBadOrder, JSON.stringify({ _class_name: 'DPMSolverMultistepScheduler', solver_order: 5 }));
   const cases: [string, string[], RegExp][] = [
     ['a missing model', ['--model', fixture('models/test/nope')], /nope: no such file or folder/],
     ['a text file as model', ['--model', fixture('models/test/bad/not-onnx.onnx')], /not-onnx\.onnx: not an ONNX file/],
@@ -20,7 +22,10 @@ describe('denoise sample rejects bad input with exit code 2, a message naming it
     ['a missing noise file', ['--model', model, '--noise', fixture('npy/nope.npy')], /--noise .*nope\.npy: cannot read \(ENOENT\)/],
     ['zero steps', ['--model', model, '--steps', '0'], /--steps.*expected an integer ≥ 1, got '0'/],
     ['more steps than training timesteps', ['--model', model, '--steps', '1001'], /1001/],
-    ['an unknown sampler', ['--model', model, '--sampler', 'euler'], /Allowed choices are ddim, ddpm/],
+    ['an unknown sampler', ['--model', model, '--sampler', 'lms'], /Allowed choices are ddpm, ddim, dpm-solver, unipc, euler, euler-a, heun, pndm/],
+    ['--eta with a sampler other than ddim', ['--model', model, '--sampler', 'dpm-solver', '--eta', '0.5'], /--eta applies to the ddim sampler only/],
+    ['--prev-timestep with euler', ['--model', model, '--sampler', 'euler', '--prev-timestep', 'schedule'], /--prev-timestep applies to the ddim and pndm samplers only/],
+    ['a config option the sampler refuses', ['--model', model, '--sampler', 'dpm-solver', '--scheduler-config', dpmBadOrder], /solver_order: got 5; allowed: an integer in \[1, 3\]/],
     ['a negative eta', ['--model', model, '--eta=-1'], /expected a number ≥ 0, got '-1'/],
     ['an unusable execution provider', ['--model', model, '--ep', 'cuda'], /'cuda' is not usable here/],
     ['a static-batch model asked for another batch', ['--model', fixture('models/test/static-batch-2.onnx'), '--scheduler-config', join(model, 'scheduler_config.json'), '--batch', '3'], /fixed to batch 2/],
