@@ -1,0 +1,374 @@
+import { ConfigError } from './config-error.js';
+import {
+  alphaSigmaOf,
+  convertModelOutput,
+  indexForTimestep,
+  lambdaOf,
+  multistepAlphasCumprod,
+  multistepSchedule,
+  type SolverTarget,
+} from './multistep-schedule.js';
+import {
+  parseSchedulerConfig,
+  schedulerConfigToJson,
+  type DpmAlgorithmType,
+  type SchedulerConfig,
+} from './scheduler-config.js';
+import type { Scheduler } from './scheduler.js';
+import { trainingSigmas } from './sigma-schedule.js';
+import type { StepOptions, StepOutput } from './step-types.js';
+
+const f32 = Math.fround;
+
+/** The update's coefficients: prev = cx·x + c0·m0 + c1·m1 + c2·m2 + cn·z (m0 the newest converted output). */
+interface Coefficients {
+  readonly cx: number;
+  readonly c0: number;
+  readonly c1: number;
+  readonly c2: number;
+  readonly cn: number;
+}
+
+/**
+ * The multistep DPM-Solver (Lu et al. 2022, "DPM-Solver", arXiv:2206.00927, §3–4) and DPM-Solver++
+ * (Lu et al. 2022, arXiv:2211.01095, Algorithms 1–2 and the SDE variant of §5), step for step as diffusers'
+ * `DPMSolverMultistepScheduler`.
+ *
+ * The solvers integrate the diffusion ODE (SDE) exactly in its linear part, in λ = log(α_t/σ_t), with the
+ * model's x0 (`dpmsolver++`, `sde-dpmsolver++`) or ε (`dpmsolver`, `sde-dpmsolver`) approximated by a
+ * polynomial through the last 1–3 converted model outputs. With h = λ_t − λ_s0, h_i = λ_si − λ_s(i+1),
+ * r_i = h_i/h, D0 = m0, D1 = (m0 − m1)/r0 (order 2) or the divided differences of order 3:
+ *   dpmsolver++:     x_t = (σ_t/σ_s)·x − α_t(e^−h − 1)·D0 + …           (DPM-Solver++ eq. 9 and its order-3 form)
+ *   dpmsolver:       x_t = (α_t/α_s)·x − σ_t(e^h − 1)·D0 − …            (DPM-Solver eq. 3.7 ff.)
+ *   sde-dpmsolver++: x_t = (σ_t/σ_s)e^−h·x + α_t(1 − e^−2h)·D0 + … + σ_t√(1 − e^−2h)·z
+ *   sde-dpmsolver:   x_t = (α_t/α_s)·x − 2σ_t(e^h − 1)·D0 − … + σ_t√(e^2h − 1)·z
+ * (σ, α here are the VP α_t = 1/√(σ²+1), σ_t = σ·α_t of the schedule's σ = √((1−ᾱ)/ᾱ).) The coefficients are
+ * computed once per step in float64 from the float32 σ table, then folded onto (x, m0, m1, m2, z), so the
+ * per-element work is a few multiply-adds.
+ *
+ * Order per step, as diffusers: 1 when solver_order is 1, at the first step, or at the last step when
+ * `euler_at_final`, `final_sigmas_type: 'zero'`, or `lower_order_final` with fewer than 15 steps; at most 2 at
+ * the second step, and at the second-to-last with `lower_order_final` and fewer than 15 steps.
+ *
+ * State (the last `solver_order` converted outputs, how many steps have run, the step index) lives here and
+ * is reset by `setTimesteps`. The step index is set on the first `step`: from `setBeginIndex` if called
+ * (img2img pipelines do), else from the timestep (its second occurrence when repeated; the last index when
+ * it is not in the schedule).
+ */
+export class DPMSolverMultistepScheduler implements Scheduler {
+  readonly className = 'DPMSolverMultistepScheduler' as const;
+  readonly config: SchedulerConfig;
+  readonly ignoredKeys: readonly string[];
+  readonly betas: Float32Array;
+  /** ᾱ_t (with rescale_betas_zero_snr, the last one is 2⁻²⁴ as in diffusers). */
+  readonly alphasCumprod: Float32Array;
+  /** Model calls per step: 1 (a multistep solver reuses earlier outputs instead). */
+  readonly order = 1;
+  readonly initNoiseSigma = 1;
+
+  private plan: Int32Array;
+  private sigmaTable: Float32Array;
+  private inferenceSteps: number | null = null;
+  private stepIndexValue: number | null = null;
+  private beginIndexValue: number | null = null;
+  private lowerOrderNums = 0;
+  /** Converted model outputs, oldest first, newest last (diffusers' `model_outputs`); null until filled. */
+  private readonly outputs: (Float32Array | null)[];
+  private readonly target: SolverTarget;
+
+  private constructor(input: unknown) {
+    const parsed = parseSchedulerConfig(input, { scheduler: 'DPMSolverMultistepScheduler' });
+    const given = parsed.config;
+    // diffusers checks the final σ against the algorithm as given, before rewriting `deis`.
+    if (given.finalSigmasType === 'zero' && given.algorithmType !== 'dpmsolver++' && given.algorithmType !== 'sde-dpmsolver++') {
+      throw new ConfigError(
+        'final_sigmas_type',
+        given.finalSigmasType,
+        `'sigma_min' with algorithm_type '${given.algorithmType}' (a zero final σ needs 'dpmsolver++' or 'sde-dpmsolver++')`,
+      );
+    }
+    // diffusers rewrites these in the stored config: deis → dpmsolver++, logrho/bh1/bh2 → midpoint.
+    const algorithmType: DpmAlgorithmType = given.algorithmType === 'deis' ? 'dpmsolver++' : given.algorithmType;
+    const solverType = given.solverType === 'heun' ? 'heun' : 'midpoint';
+    this.config = Object.freeze({ ...given, algorithmType, solverType });
+    this.ignoredKeys = parsed.ignoredKeys;
+    const { betas, alphasCumprod } = multistepAlphasCumprod(this.config);
+    this.betas = betas;
+    this.alphasCumprod = alphasCumprod;
+    const n = this.config.numTrainTimesteps;
+    // Before setTimesteps, diffusers' timesteps are N−1 … 0 and its sigmas the training sigmas.
+    this.plan = Int32Array.from({ length: n }, (_, i) => n - 1 - i);
+    this.sigmaTable = trainingSigmas(alphasCumprod);
+    this.outputs = new Array<Float32Array | null>(this.config.solverOrder).fill(null);
+    this.target = algorithmType === 'dpmsolver++' || algorithmType === 'sde-dpmsolver++' ? 'x0' : 'epsilon';
+  }
+
+  /**
+   * Builds a scheduler from a diffusers `scheduler_config.json` object as is. Keys of other classes are
+   * ignored (listed in `ignoredKeys`); `algorithm_type: 'deis'` becomes 'dpmsolver++' and solver types
+   * 'logrho', 'bh1', 'bh2' become 'midpoint', as diffusers rewrites them.
+   */
+  static fromConfig(config: unknown): DPMSolverMultistepScheduler {
+    return new DPMSolverMultistepScheduler(config);
+  }
+
+  /** The inference timesteps, descending (N−1 … 0 until `setTimesteps`). Do not modify. */
+  get timesteps(): Int32Array {
+    return this.plan;
+  }
+
+  /** σ at each timestep plus the final σ (timesteps.length + 1 values; the training sigmas before setTimesteps). */
+  get sigmas(): Float32Array {
+    return this.sigmaTable;
+  }
+
+  /** The number of planned timesteps (diffusers' `num_inference_steps`), or null before setTimesteps. */
+  get numInferenceSteps(): number | null {
+    return this.inferenceSteps;
+  }
+
+  /** The index the next `step` uses, or null before the first step after setTimesteps. */
+  get stepIndex(): number | null {
+    return this.stepIndexValue;
+  }
+
+  /** The index set by `setBeginIndex`, or null. */
+  get beginIndex(): number | null {
+    return this.beginIndexValue;
+  }
+
+  /**
+   * Plans `steps` inference steps (see multistepSchedule) and resets the solver state and the begin index.
+   * With `lambda_min_clipped` and trailing spacing the plan can hold fewer than `steps` timesteps.
+   */
+  setTimesteps(steps: number): void {
+    const { timesteps, sigmas } = multistepSchedule(this.config, this.alphasCumprod, steps, { family: 'dpm' });
+    this.plan = timesteps;
+    this.sigmaTable = sigmas;
+    this.inferenceSteps = timesteps.length;
+    this.stepIndexValue = null;
+    this.beginIndexValue = null;
+    this.lowerOrderNums = 0;
+    this.outputs.fill(null);
+  }
+
+  /** diffusers' `set_begin_index`: the index of the first step (img2img). Call it after setTimesteps. */
+  setBeginIndex(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.plan.length) {
+      throw new RangeError(`begin index must be an integer in [0, ${this.plan.length - 1}], got ${index}`);
+    }
+    this.beginIndexValue = index;
+  }
+
+  /** DPM-Solver takes the sample unscaled: returns `sample` itself. */
+  scaleModelInput(sample: Float32Array, _timestep: number, _out?: Float32Array): Float32Array {
+    return sample;
+  }
+
+  /** The SDE variants draw fresh noise at every step (including the last); the ODE variants never. */
+  noiseDrawnAt(_timestep: number): boolean {
+    return this.config.algorithmType === 'sde-dpmsolver++' || this.config.algorithmType === 'sde-dpmsolver';
+  }
+
+  /**
+   * x_t = α_t·x0 + σ_t·noise at the σ of the timestep's index (diffusers' `add_noise`): the begin index when
+   * set (the step index once stepping started), else the timestep's index in the plan. One timestep, or
+   * one per batch item. Each operation rounded to float32 as torch does.
+   */
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number | Int32Array): Float32Array {
+    if (original.length !== noise.length) {
+      throw new RangeError(`original and noise must have the same length, got ${original.length} and ${noise.length}`);
+    }
+    const ts = typeof timestep === 'number' ? [timestep] : Array.from(timestep);
+    if (ts.length === 0 || original.length % ts.length !== 0) {
+      throw new RangeError(`${ts.length} timesteps do not split ${original.length} elements into equal batch items`);
+    }
+    const per = original.length / ts.length;
+    const out = new Float32Array(original.length);
+    for (let b = 0; b < ts.length; b++) {
+      const index =
+        this.beginIndexValue === null ? indexForTimestep(this.plan, ts[b]!) : (this.stepIndexValue ?? this.beginIndexValue);
+      const sigma = this.sigmaTable[index]!;
+      const alpha = f32(1 / f32(Math.sqrt(f32(f32(sigma * sigma) + 1))));
+      const sigmaT = f32(sigma * alpha);
+      for (let i = b * per; i < (b + 1) * per; i++) out[i] = f32(alpha * original[i]!) + f32(sigmaT * noise[i]!);
+    }
+    return out;
+  }
+
+  /**
+   * One multistep update from the sample at `timestep` to the next σ of the plan. `options.noise` is
+   * required for the SDE variants. `predOriginalSample` is the model's x0 estimate at this step (the
+   * converted output for dpmsolver++, (x − σ_t·ε)/α_t for dpmsolver).
+   */
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, options: StepOptions = {}): StepOutput {
+    if (this.inferenceSteps === null) {
+      throw new Error('DPMSolverMultistepScheduler.step needs setTimesteps(steps) first');
+    }
+    const { config } = this;
+    const n = sample.length;
+    const batchSize = options.batchSize ?? 1;
+    const stochastic = this.noiseDrawnAt(timestep);
+    const noise = stochastic ? options.noise : undefined;
+    if (stochastic) {
+      if (noise === undefined) throw new RangeError(`noise is required at every step of ${config.algorithmType}`);
+      if (noise.length !== n) throw new RangeError(`noise has ${noise.length} elements; expected ${n}`);
+    }
+    const out = options.out ?? { prevSample: new Float32Array(n), predOriginalSample: new Float32Array(n) };
+    if (out.prevSample.length !== n || out.predOriginalSample.length !== n) {
+      throw new RangeError(`out buffers must have ${n} elements each`);
+    }
+
+    if (this.stepIndexValue === null) this.stepIndexValue = this.beginIndexValue ?? indexForTimestep(this.plan, timestep);
+    const index = this.stepIndexValue;
+    const last = this.plan.length - 1;
+    if (index > last) {
+      throw new RangeError(`step called ${index + 1} times, but the plan has ${this.plan.length} timesteps`);
+    }
+
+    // The newest converted output goes last; the oldest buffer is reused for it.
+    const recycled = this.outputs.shift() ?? null;
+    const m0 = recycled !== null && recycled.length === n ? recycled : new Float32Array(n);
+    this.outputs.push(m0);
+    const pred = out.predOriginalSample;
+    convertModelOutput(config, this.target, this.sigmaTable[index]!, modelOutput, sample, m0, {
+      batchSize,
+      ...(this.target === 'epsilon' ? { x0Out: pred } : {}),
+    });
+    if (this.target === 'x0') pred.set(m0);
+
+    const fewSteps = config.lowerOrderFinal && this.plan.length < 15;
+    const firstOrderHere =
+      index === last && (config.eulerAtFinal || fewSteps || config.finalSigmasType === 'zero');
+    const atMostSecondHere = index === last - 1 && fewSteps;
+    let order: 1 | 2 | 3;
+    if (config.solverOrder === 1 || this.lowerOrderNums < 1 || firstOrderHere) order = 1;
+    else if (config.solverOrder === 2 || this.lowerOrderNums < 2 || atMostSecondHere) order = 2;
+    else order = 3;
+    if (order === 3 && config.algorithmType === 'sde-dpmsolver') {
+      throw new Error("diffusers' DPMSolverMultistepScheduler has no third-order update for algorithm_type 'sde-dpmsolver'");
+    }
+
+    const { cx, c0, c1, c2, cn } = this.coefficients(order, index);
+    const prev = out.prevSample;
+    const m1 = order >= 2 ? this.outputs[this.outputs.length - 2]! : m0;
+    const m2 = order === 3 ? this.outputs[this.outputs.length - 3]! : m0;
+    // prevSample may alias sample: each element is read before it is written.
+    if (order === 1) {
+      if (noise === undefined) for (let i = 0; i < n; i++) prev[i] = cx * sample[i]! + c0 * m0[i]!;
+      else for (let i = 0; i < n; i++) prev[i] = cx * sample[i]! + c0 * m0[i]! + cn * noise[i]!;
+    } else if (order === 2) {
+      if (noise === undefined) for (let i = 0; i < n; i++) prev[i] = cx * sample[i]! + c0 * m0[i]! + c1 * m1[i]!;
+      else for (let i = 0; i < n; i++) prev[i] = cx * sample[i]! + c0 * m0[i]! + c1 * m1[i]! + cn * noise[i]!;
+    } else if (noise === undefined) {
+      for (let i = 0; i < n; i++) prev[i] = cx * sample[i]! + c0 * m0[i]! + c1 * m1[i]! + c2 * m2[i]!;
+    } else {
+      for (let i = 0; i < n; i++) prev[i] = cx * sample[i]! + c0 * m0[i]! + c1 * m1[i]! + c2 * m2[i]! + cn * noise[i]!;
+    }
+
+    if (this.lowerOrderNums < config.solverOrder) this.lowerOrderNums++;
+    this.stepIndexValue = index + 1;
+    return out;
+  }
+
+  /** The config as diffusers JSON with `_class_name` (deis and the bh/logrho solver types already rewritten). */
+  toConfig(): Record<string, unknown> {
+    return schedulerConfigToJson(this.config, this.className);
+  }
+
+  /** σ at a plan index, with Python's negative indexing (diffusers reads sigmas[step_index − k]). */
+  private sigmaAt(index: number): number {
+    return this.sigmaTable[index < 0 ? index + this.sigmaTable.length : index]!;
+  }
+
+  /**
+   * The update at `index` of the given order, folded onto (x, m0, m1, m2, z). Degenerate steps give what
+   * diffusers gives: h = 0 (Karras with a σ_min final σ repeats the last σ) makes the order-3 and the
+   * order-2 heun coefficients NaN, and the order-1/2 midpoint step the identity.
+   */
+  private coefficients(order: 1 | 2 | 3, index: number): Coefficients {
+    const { algorithmType, solverType } = this.config;
+    const sigmaNext = this.sigmaAt(index + 1);
+    const sigmaNow = this.sigmaAt(index);
+    const { alpha: alphaT, sigma: sigmaT } = alphaSigmaOf(sigmaNext);
+    const { alpha: alphaS, sigma: sigmaS } = alphaSigmaOf(sigmaNow);
+    const lambdaT = lambdaOf(sigmaNext);
+    const lambdaS0 = lambdaOf(sigmaNow);
+    const h = lambdaT - lambdaS0;
+
+    // Coefficients on x, D0, D1, D2 and z.
+    let cx: number;
+    let k0: number;
+    let k1 = 0;
+    let k2 = 0;
+    let cn = 0;
+    switch (algorithmType) {
+      case 'dpmsolver++': {
+        const em1 = Math.exp(-h) - 1; // e^−h − 1
+        cx = sigmaT / sigmaS;
+        k0 = -alphaT * em1;
+        if (order === 2) k1 = solverType === 'midpoint' ? -0.5 * alphaT * em1 : alphaT * (em1 / h + 1);
+        if (order === 3) {
+          k1 = alphaT * (em1 / h + 1);
+          k2 = -alphaT * ((em1 + h) / (h * h) - 0.5);
+        }
+        break;
+      }
+      case 'dpmsolver': {
+        const ep1 = Math.exp(h) - 1; // e^h − 1
+        cx = alphaT / alphaS;
+        k0 = -sigmaT * ep1;
+        if (order === 2) k1 = solverType === 'midpoint' ? -0.5 * sigmaT * ep1 : -sigmaT * (ep1 / h - 1);
+        if (order === 3) {
+          k1 = -sigmaT * (ep1 / h - 1);
+          k2 = -sigmaT * ((ep1 - h) / (h * h) - 0.5);
+        }
+        break;
+      }
+      case 'sde-dpmsolver++': {
+        const decay = 1 - Math.exp(-2 * h); // 1 − e^−2h
+        cx = (sigmaT / sigmaS) * Math.exp(-h);
+        k0 = alphaT * decay;
+        if (order === 2) k1 = solverType === 'midpoint' ? 0.5 * alphaT * decay : alphaT * (decay / (-2 * h) + 1);
+        if (order === 3) {
+          k1 = alphaT * (decay / (-2 * h) + 1);
+          k2 = alphaT * ((decay - 2 * h) / (2 * h) ** 2 - 0.5);
+        }
+        cn = sigmaT * Math.sqrt(decay);
+        break;
+      }
+      case 'sde-dpmsolver': {
+        const ep1 = Math.exp(h) - 1;
+        cx = alphaT / alphaS;
+        k0 = -2 * sigmaT * ep1;
+        if (order === 2) k1 = solverType === 'midpoint' ? -sigmaT * ep1 : -2 * sigmaT * (ep1 / h - 1);
+        cn = sigmaT * Math.sqrt(Math.exp(2 * h) - 1);
+        break;
+      }
+      case 'deis':
+        throw new Error('internal: deis is rewritten to dpmsolver++ at construction');
+    }
+
+    if (order === 1) return { cx, c0: k0, c1: 0, c2: 0, cn };
+    const lambdaS1 = lambdaOf(this.sigmaAt(index - 1));
+    const r0 = (lambdaS0 - lambdaS1) / h;
+    const a0 = 1 / r0;
+    if (order === 2) {
+      // D1 = a0·(m0 − m1).
+      return { cx, c0: k0 + k1 * a0, c1: -k1 * a0, c2: 0, cn };
+    }
+    const lambdaS2 = lambdaOf(this.sigmaAt(index - 2));
+    const r1 = (lambdaS1 - lambdaS2) / h;
+    const a1 = 1 / r1;
+    const b = r0 / (r0 + r1);
+    const g = 1 / (r0 + r1);
+    // D1 = (1+b)·a0·(m0 − m1) − b·a1·(m1 − m2);  D2 = g·a0·(m0 − m1) − g·a1·(m1 − m2).
+    return {
+      cx,
+      c0: k0 + k1 * (1 + b) * a0 + k2 * g * a0,
+      c1: -k1 * ((1 + b) * a0 + b * a1) - k2 * g * (a0 + a1),
+      c2: k1 * b * a1 + k2 * g * a1,
+      cn,
+    };
+  }
+}
