@@ -29,7 +29,9 @@ const PRK_CALLS = 3 * PRK_ORDER;
  * diffusers moves every PLMS step from t to t − N // S (and PRK's first half-step to t − N // S // 2), not
  * to the next planned timestep: for linspace with 20 steps 999 → 949 while the next call is at 946. That is
  * the default (`prev_timestep: 'diffusers'`); `prev_timestep: 'schedule'` steps to where the next call is
- * evaluated. The two agree for leading spacing (PRK: when N // S is even).
+ * evaluated (PLMS: the planned timestep after t, so t must be in the plan; PRK: the next PRK call's timestep,
+ * so the 12 PRK calls must come first and in order). The two agree for leading spacing (PRK: when N // S is
+ * even).
  */
 export class PNDMScheduler extends DiscreteScheduler {
   readonly className = 'PNDMScheduler' as const;
@@ -145,14 +147,16 @@ export class PNDMScheduler extends DiscreteScheduler {
     const { out } = this.prepareStep(modelOutput, sample, options, 1, false);
     this.prepareState(sample.length);
     const schedule = this.config.prevTimestep === 'schedule';
-    if (schedule && this.calls[this.callCount] !== timestep) {
+    const inPrk = this.callCount < this.prk.length;
+    if (schedule && inPrk && this.prk[this.callCount] !== timestep) {
+      // PRK is driven by the counter alone (diffusers steps from prk_timesteps whatever t is passed).
       throw new RangeError(
-        `prev_timestep 'schedule' needs the planned calls in order: call ${this.callCount} is at ` +
-          `${this.calls[this.callCount] ?? '(past the plan)'}, got ${timestep}`,
+        `prev_timestep 'schedule': PRK call ${this.callCount} is at ${this.prk[this.callCount]}, got ${timestep} ` +
+          '(PRK runs over the highest timesteps first; start part-way only with skip_prk_steps)',
       );
     }
     const { px, pm } = predOriginalCoefficients(this.config.predictionType, this.alphaCumprodAt(timestep));
-    if (this.callCount < this.prk.length) this.stepPrk(modelOutput, timestep, sample, out, px, pm, schedule);
+    if (inPrk) this.stepPrk(modelOutput, timestep, sample, out, px, pm, schedule);
     else this.stepPlms(modelOutput, timestep, sample, out, px, pm, schedule, steps);
     this.callCount++;
     return out;

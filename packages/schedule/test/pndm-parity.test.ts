@@ -201,10 +201,31 @@ describe("PNDMScheduler: prev_timestep 'schedule' (diffusers steps to t − N //
     }
   });
 
-  it('schedule refuses calls out of plan order', () => {
+  it('schedule refuses PRK calls out of order and PLMS timesteps off the plan', () => {
     const s = make({ prev_timestep: 'schedule' });
     s.setTimesteps(10);
     expect(() => s.step(eps, 850, sample)).toThrow(RangeError);
+    const p = make({ prev_timestep: 'schedule', skip_prk_steps: true });
+    p.setTimesteps(10);
+    expect(() => p.step(eps, 850, sample)).toThrow(RangeError);
+  });
+
+  it('schedule starts part-way (img2img, skip_prk_steps) as diffusers does on a leading plan', () => {
+    for (const traj of ref.trajectories.filter((t) => t.start !== null)) {
+      const d = make(traj.full_config);
+      const s = make({ ...traj.full_config, prev_timestep: 'schedule' });
+      d.setTimesteps(traj.num_inference_steps);
+      s.setTimesteps(traj.num_inference_steps);
+      let x = Float32Array.from(traj.sample_init.map(num));
+      let y = Float32Array.from(x);
+      for (const t of d.timesteps.subarray(traj.t_start_index)) {
+        x = Float32Array.from(d.step(standInModel(x, t), t, x).prevSample);
+        y = Float32Array.from(s.step(standInModel(y, t), t, y).prevSample);
+      }
+      expect(relativeError(x, traj.steps.at(-1)!.prev_sample).worst).toBeLessThanOrEqual(traj.tolerance.free_running!);
+      // Leading with 20 steps: t − 50 is the plan; trailing with 10 steps: t − 100 is the plan too.
+      expect(y).toEqual(x);
+    }
   });
 });
 
