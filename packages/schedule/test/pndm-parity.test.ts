@@ -100,6 +100,11 @@ describe('PNDMScheduler: errors diffusers raises after construction', () => {
         expect(() => make(e.config)).toThrow(ConfigError);
       });
     }
+    if (e.rule === 'unknown_timestep_spacing') {
+      it(`${e.id}: ${e.description} is refused when the config is read (diffusers: at set_timesteps)`, () => {
+        expect(() => make(e.config)).toThrow(ConfigError);
+      });
+    }
     if (e.rule === 'step_before_set_timesteps') {
       it(`${e.id}: ${e.description}`, () => {
         const s = make(e.config);
