@@ -71,7 +71,8 @@ export class DPMSolverMultistepScheduler implements Scheduler {
   private inferenceSteps: number | null = null;
   private stepIndexValue: number | null = null;
   private beginIndexValue: number | null = null;
-  private lowerOrderNums = 0;
+  private lowerOrderCount = 0;
+  private orderUsed: 1 | 2 | 3 | null = null;
   /** Converted model outputs, oldest first, newest last (diffusers' `model_outputs`); null until filled. */
   private readonly outputs: (Float32Array | null)[];
   private readonly target: SolverTarget;
@@ -132,6 +133,16 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     return this.stepIndexValue;
   }
 
+  /** Steps run since setTimesteps, saturating at solver_order (diffusers' `lower_order_nums`). */
+  get lowerOrderNums(): number {
+    return this.lowerOrderCount;
+  }
+
+  /** The solver order the most recent step used (1–3), or null before the first step after setTimesteps. */
+  get lastSolverOrder(): 1 | 2 | 3 | null {
+    return this.orderUsed;
+  }
+
   /** The index set by `setBeginIndex`, or null. */
   get beginIndex(): number | null {
     return this.beginIndexValue;
@@ -148,7 +159,8 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     this.inferenceSteps = timesteps.length;
     this.stepIndexValue = null;
     this.beginIndexValue = null;
-    this.lowerOrderNums = 0;
+    this.lowerOrderCount = 0;
+    this.orderUsed = null;
     this.outputs.fill(null);
   }
 
@@ -214,6 +226,15 @@ export class DPMSolverMultistepScheduler implements Scheduler {
       if (noise === undefined) throw new RangeError(`noise is required at every step of ${config.algorithmType}`);
       if (noise.length !== n) throw new RangeError(`noise has ${noise.length} elements; expected ${n}`);
     }
+    const learned = config.varianceType === 'learned' || config.varianceType === 'learned_range';
+    if (modelOutput.length !== (learned ? 2 * n : n)) {
+      throw new RangeError(
+        `modelOutput has ${modelOutput.length} elements; expected ${learned ? `${2 * n} (2 × sample: learned variance)` : n}`,
+      );
+    }
+    if (!Number.isInteger(batchSize) || batchSize < 1 || n % batchSize !== 0) {
+      throw new RangeError(`batchSize must be a positive integer dividing sample.length (${n}), got ${batchSize}`);
+    }
     const out = options.out ?? { prevSample: new Float32Array(n), predOriginalSample: new Float32Array(n) };
     if (out.prevSample.length !== n || out.predOriginalSample.length !== n) {
       throw new RangeError(`out buffers must have ${n} elements each`);
@@ -242,8 +263,8 @@ export class DPMSolverMultistepScheduler implements Scheduler {
       index === last && (config.eulerAtFinal || fewSteps || config.finalSigmasType === 'zero');
     const atMostSecondHere = index === last - 1 && fewSteps;
     let order: 1 | 2 | 3;
-    if (config.solverOrder === 1 || this.lowerOrderNums < 1 || firstOrderHere) order = 1;
-    else if (config.solverOrder === 2 || this.lowerOrderNums < 2 || atMostSecondHere) order = 2;
+    if (config.solverOrder === 1 || this.lowerOrderCount < 1 || firstOrderHere) order = 1;
+    else if (config.solverOrder === 2 || this.lowerOrderCount < 2 || atMostSecondHere) order = 2;
     else order = 3;
     if (order === 3 && config.algorithmType === 'sde-dpmsolver') {
       throw new Error("diffusers' DPMSolverMultistepScheduler has no third-order update for algorithm_type 'sde-dpmsolver'");
@@ -266,7 +287,8 @@ export class DPMSolverMultistepScheduler implements Scheduler {
       for (let i = 0; i < n; i++) prev[i] = cx * sample[i]! + c0 * m0[i]! + c1 * m1[i]! + c2 * m2[i]! + cn * noise[i]!;
     }
 
-    if (this.lowerOrderNums < config.solverOrder) this.lowerOrderNums++;
+    if (this.lowerOrderCount < config.solverOrder) this.lowerOrderCount++;
+    this.orderUsed = order;
     this.stepIndexValue = index + 1;
     return out;
   }
