@@ -90,23 +90,25 @@ export class HeunDiscreteScheduler extends SigmaDiscreteScheduler {
         this.savedSample = new Float32Array(n);
       }
       const deriv = this.derivative;
-      const saved = this.savedSample;
-      for (let i = 0; i < n; i++) {
-        const x = sample[i]!;
-        const m = modelOutput[i]!;
-        const x0 = px * x + pm * m;
-        let d: number;
-        if (clip) {
-          const c = Math.min(hi, Math.max(lo, x0));
-          pred[i] = c;
-          d = (x - c) / sigma;
-        } else {
+      this.savedSample.set(sample); // before the loop: prevSample may be sample itself
+      if (clip) {
+        for (let i = 0; i < n; i++) {
+          const x = sample[i]!;
+          const x0 = Math.min(hi, Math.max(lo, px * x + pm * modelOutput[i]!));
+          const d = (x - x0) / sigma;
           pred[i] = x0;
-          d = dx * x + dm * m;
+          deriv[i] = d;
+          prev[i] = x + dt * d;
         }
-        deriv[i] = d;
-        saved[i] = x;
-        prev[i] = x + dt * d;
+      } else {
+        for (let i = 0; i < n; i++) {
+          const x = sample[i]!;
+          const m = modelOutput[i]!;
+          const d = dx * x + dm * m;
+          pred[i] = px * x + pm * m;
+          deriv[i] = d;
+          prev[i] = x + dt * d;
+        }
       }
       this.savedDt = dt;
     } else {
@@ -116,20 +118,20 @@ export class HeunDiscreteScheduler extends SigmaDiscreteScheduler {
       }
       const deriv = this.derivative;
       const saved = this.savedSample;
-      for (let i = 0; i < n; i++) {
-        const x = sample[i]!;
-        const m = modelOutput[i]!;
-        const x0 = px * x + pm * m;
-        let d: number;
-        if (clip) {
-          const c = Math.min(hi, Math.max(lo, x0));
-          pred[i] = c;
-          d = (x - c) / sigma;
-        } else {
+      if (clip) {
+        for (let i = 0; i < n; i++) {
+          const x = sample[i]!;
+          const x0 = Math.min(hi, Math.max(lo, px * x + pm * modelOutput[i]!));
           pred[i] = x0;
-          d = dx * x + dm * m;
+          prev[i] = saved[i]! + half * (deriv[i]! + (x - x0) / sigma);
         }
-        prev[i] = saved[i]! + half * (deriv[i]! + d);
+      } else {
+        for (let i = 0; i < n; i++) {
+          const x = sample[i]!;
+          const m = modelOutput[i]!;
+          pred[i] = px * x + pm * m;
+          prev[i] = saved[i]! + half * (deriv[i]! + dx * x + dm * m);
+        }
       }
       this.savedDt = null;
     }
