@@ -306,7 +306,8 @@ export class DPMSolverMultistepScheduler implements Scheduler {
   /**
    * The update at `index` of the given order, folded onto (x, m0, m1, m2, z). Degenerate steps give what
    * diffusers gives: h = 0 (Karras with a σ_min final σ repeats the last σ) makes the order-3 and the
-   * order-2 heun coefficients NaN, and the order-1/2 midpoint step the identity.
+   * order-2 heun coefficients NaN, and the order-1/2 midpoint step the identity; with the denoise extension
+   * `equal_sigma_step: 'identity'` every h = 0 step is the identity.
    */
   private coefficients(order: 1 | 2 | 3, index: number): Coefficients {
     const { algorithmType, solverType } = this.config;
@@ -317,6 +318,7 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     const lambdaT = lambdaOf(sigmaNext);
     const lambdaS0 = lambdaOf(sigmaNow);
     const h = lambdaT - lambdaS0;
+    if (h === 0 && this.config.equalSigmaStep === 'identity') return { cx: 1, c0: 0, c1: 0, c2: 0, cn: 0 };
 
     // Coefficients on x, D0, D1, D2 and z.
     let cx: number;

@@ -20,6 +20,14 @@ export type VarianceType =
  * PNDM has the same flaw as DDIM and takes the same option.
  */
 export type PrevTimestepPolicy = 'diffusers' | 'schedule';
+/**
+ * What a DPM-Solver step between two equal σ (h = 0) does: the last step of Karras sigmas with
+ * final_sigmas_type 'sigma_min', whose last two σ are both σ_min. A denoise extension (JSON key `equal_sigma_step`).
+ * - `'diffusers'` (default): diffusers' formulas, which give the sample back at order 1 and for the order-2
+ *   midpoint update, but NaN (0/0) at order 3 and for the order-2 heun update.
+ * - `'identity'`: the sample unchanged at every order, the exact solution of a zero-length step.
+ */
+export type EqualSigmaStep = 'diffusers' | 'identity';
 /** DPM-Solver's algorithm (`deis` is accepted and rewritten to dpmsolver++, as diffusers does). */
 export type DpmAlgorithmType = 'dpmsolver++' | 'sde-dpmsolver++' | 'dpmsolver' | 'sde-dpmsolver' | 'deis';
 /** DPM-Solver: midpoint | heun (logrho, bh1, bh2 become midpoint); UniPC: bh1 | bh2 (midpoint, heun, logrho become bh2). */
@@ -72,6 +80,8 @@ export interface SchedulerConfig {
   readonly eta: number;
   /** DDIM and PNDM, a denoise extension (JSON key `prev_timestep`). */
   readonly prevTimestep: PrevTimestepPolicy;
+  /** DPM-Solver, a denoise extension (JSON key `equal_sigma_step`). */
+  readonly equalSigmaStep: EqualSigmaStep;
   /** DPM-Solver, UniPC. */
   readonly solverOrder: number;
   readonly solverType: SolverType;
@@ -119,6 +129,7 @@ export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = Object.freeze({
   rescaleBetasZeroSnr: false,
   eta: 0,
   prevTimestep: 'diffusers',
+  equalSigmaStep: 'diffusers',
   solverOrder: 2,
   solverType: 'midpoint',
   lowerOrderFinal: true,
@@ -168,7 +179,7 @@ export const CLASS_DEFAULTS: Readonly<Record<SchedulerClassName, Readonly<Record
     solver_type: 'midpoint', lower_order_final: true, euler_at_final: false, ...SIGMA_KINDS, use_lu_lambdas: false,
     use_flow_sigmas: false, flow_shift: 1.0, final_sigmas_type: 'zero', lambda_min_clipped: -Infinity,
     variance_type: null, timestep_spacing: 'linspace', steps_offset: 0, rescale_betas_zero_snr: false,
-    use_dynamic_shifting: false, time_shift_type: 'exponential',
+    use_dynamic_shifting: false, time_shift_type: 'exponential', equal_sigma_step: 'diffusers',
   },
   UniPCMultistepScheduler: {
     ...COMMON, solver_order: 2, prediction_type: 'epsilon', ...THRESHOLDING, predict_x0: true, solver_type: 'bh2',
@@ -224,6 +235,7 @@ const VARIANCE_TYPES: readonly VarianceType[] = [
   'learned_range',
 ];
 const PREV_TIMESTEP_POLICIES: readonly PrevTimestepPolicy[] = ['diffusers', 'schedule'];
+const EQUAL_SIGMA_STEPS: readonly EqualSigmaStep[] = ['diffusers', 'identity'];
 const ALGORITHM_TYPES: readonly DpmAlgorithmType[] = ['dpmsolver++', 'sde-dpmsolver++', 'dpmsolver', 'sde-dpmsolver', 'deis'];
 const SOLVER_TYPES: readonly SolverType[] = ['midpoint', 'heun', 'logrho', 'bh1', 'bh2'];
 const FINAL_SIGMAS_TYPES: readonly FinalSigmasType[] = ['zero', 'sigma_min'];
@@ -340,6 +352,7 @@ const KEY_SPECS: Readonly<Record<string, KeySpec<keyof SchedulerConfig>>> = {
   rescale_betas_zero_snr: spec('rescaleBetasZeroSnr', readBoolean),
   eta: spec('eta', (k, v) => readNumber(k, v, 'a finite number >= 0', (x) => x >= 0), true),
   prev_timestep: spec('prevTimestep', readLiteral(PREV_TIMESTEP_POLICIES), true),
+  equal_sigma_step: spec('equalSigmaStep', readLiteral(EQUAL_SIGMA_STEPS), true),
   solver_order: spec('solverOrder', readInteger(1, 3)),
   solver_type: spec('solverType', readLiteral(SOLVER_TYPES)),
   lower_order_final: spec('lowerOrderFinal', readBoolean),

@@ -270,3 +270,41 @@ describe("multistepSchedule (shared with UniPC) reproduces UniPC's set_timesteps
     }
   });
 });
+
+describe("denoise extension equal_sigma_step: 'identity' (diffusers' NaN at h = 0)", () => {
+  const degenerate = ref.trajectories.filter((t) => t.has_nonfinite);
+
+  it('the reference cases with NaN are exactly the Karras + sigma_min + order-3 last steps', () => {
+    expect(degenerate.map((t) => t.id).sort()).toEqual(['dpm-grid-023', 'dpm-grid-047', 'dpm-pred-001']);
+  });
+
+  for (const traj of degenerate) {
+    it(`${traj.id}: every step as diffusers except the last, which returns its input`, () => {
+      const s = make({ ...traj.full_config, equal_sigma_step: 'identity' });
+      expect(s.toConfig().equal_sigma_step).toBe('identity');
+      s.setTimesteps(traj.num_inference_steps);
+      const sigmas = s.sigmas;
+      expect(sigmas[sigmas.length - 1]).toBe(sigmas[sigmas.length - 2]);
+      let input = f32Array(traj.sample_init);
+      for (const step of traj.steps) {
+        const out = s.step(f32Array(step.model_output), step.t, input, replayOptions(step));
+        if (step.k === traj.steps.length - 1) {
+          expect(step.prev_sample.map(num).every(Number.isNaN)).toBe(true);
+          expect(Array.from(out.prevSample)).toEqual(Array.from(input));
+        } else {
+          expect(relativeError(out.prevSample, step.prev_sample).worst).toBeLessThanOrEqual(traj.tolerance.replay);
+        }
+        input = f32Array(step.prev_sample);
+      }
+    });
+  }
+
+  it("heun order 2 gives NaN at h = 0 by default, the sample with 'identity'; the default is not written by toConfig", () => {
+    const config = { solver_type: 'heun', use_karras_sigmas: true, final_sigmas_type: 'sigma_min', lower_order_final: false };
+    expect('equal_sigma_step' in make(config).toConfig()).toBe(false);
+    expect(run(make(config), 6).every(Number.isNaN)).toBe(true);
+    const fixed = run(make({ ...config, equal_sigma_step: 'identity' }), 6);
+    expect(fixed.every(Number.isFinite)).toBe(true);
+    expect(() => make({ equal_sigma_step: 'skip' })).toThrow(/equal_sigma_step/);
+  });
+});
