@@ -21,13 +21,22 @@ export type VarianceType =
  */
 export type PrevTimestepPolicy = 'diffusers' | 'schedule';
 /**
- * What a DPM-Solver step between two equal σ (h = 0) does: the last step of Karras sigmas with
+ * What a DPM-Solver or UniPC step between two equal σ (h = 0) does: the last step of Karras sigmas with
  * final_sigmas_type 'sigma_min', whose last two σ are both σ_min. A denoise extension (JSON key `equal_sigma_step`).
  * - `'diffusers'` (default): diffusers' formulas, which give the sample back at order 1 and for the order-2
- *   midpoint update, but NaN (0/0) at order 3 and for the order-2 heun update.
+ *   midpoint update, but NaN (0/0) at order 3 and for the order-2 heun update (UniPC: NaN at order 3).
  * - `'identity'`: the sample unchanged at every order, the exact solution of a zero-length step.
  */
 export type EqualSigmaStep = 'diffusers' | 'identity';
+/**
+ * What a UniPC predictor step into σ = 0 (final_sigmas_type 'zero') does. A denoise extension (JSON key
+ * `zero_sigma_step`).
+ * - `'diffusers'` (default): diffusers' formulas, where λ = +∞: NaN with solver_type bh1 (B(h) = −∞ times 0)
+ *   and with predict_x0 false, ±∞/NaN at order 2 and a singular ρ system at order 3 (lower_order_final false).
+ * - `'limit'`: the σ_t → 0 limit of the first-order update at any order: the x0 estimate from the (corrected)
+ *   sample, as DPM-Solver's forced first-order final step gives.
+ */
+export type ZeroSigmaStep = 'diffusers' | 'limit';
 /** DPM-Solver's algorithm (`deis` is accepted and rewritten to dpmsolver++, as diffusers does). */
 export type DpmAlgorithmType = 'dpmsolver++' | 'sde-dpmsolver++' | 'dpmsolver' | 'sde-dpmsolver' | 'deis';
 /** DPM-Solver: midpoint | heun (logrho, bh1, bh2 become midpoint); UniPC: bh1 | bh2 (midpoint, heun, logrho become bh2). */
@@ -80,8 +89,10 @@ export interface SchedulerConfig {
   readonly eta: number;
   /** DDIM and PNDM, a denoise extension (JSON key `prev_timestep`). */
   readonly prevTimestep: PrevTimestepPolicy;
-  /** DPM-Solver, a denoise extension (JSON key `equal_sigma_step`). */
+  /** DPM-Solver, UniPC, a denoise extension (JSON key `equal_sigma_step`). */
   readonly equalSigmaStep: EqualSigmaStep;
+  /** UniPC, a denoise extension (JSON key `zero_sigma_step`). */
+  readonly zeroSigmaStep: ZeroSigmaStep;
   /** DPM-Solver, UniPC. */
   readonly solverOrder: number;
   readonly solverType: SolverType;
@@ -130,6 +141,7 @@ export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = Object.freeze({
   eta: 0,
   prevTimestep: 'diffusers',
   equalSigmaStep: 'diffusers',
+  zeroSigmaStep: 'diffusers',
   solverOrder: 2,
   solverType: 'midpoint',
   lowerOrderFinal: true,
@@ -186,7 +198,7 @@ export const CLASS_DEFAULTS: Readonly<Record<SchedulerClassName, Readonly<Record
     lower_order_final: true, disable_corrector: [], solver_p: null, ...SIGMA_KINDS, use_flow_sigmas: false,
     flow_shift: 1.0, timestep_spacing: 'linspace', steps_offset: 0, final_sigmas_type: 'zero',
     rescale_betas_zero_snr: false, use_dynamic_shifting: false, time_shift_type: 'exponential', sigma_min: null,
-    sigma_max: null, shift_terminal: null,
+    sigma_max: null, shift_terminal: null, equal_sigma_step: 'diffusers', zero_sigma_step: 'diffusers',
   },
   EulerDiscreteScheduler: {
     ...COMMON, prediction_type: 'epsilon', interpolation_type: 'linear', ...SIGMA_KINDS, sigma_min: null,
@@ -236,6 +248,7 @@ const VARIANCE_TYPES: readonly VarianceType[] = [
 ];
 const PREV_TIMESTEP_POLICIES: readonly PrevTimestepPolicy[] = ['diffusers', 'schedule'];
 const EQUAL_SIGMA_STEPS: readonly EqualSigmaStep[] = ['diffusers', 'identity'];
+const ZERO_SIGMA_STEPS: readonly ZeroSigmaStep[] = ['diffusers', 'limit'];
 const ALGORITHM_TYPES: readonly DpmAlgorithmType[] = ['dpmsolver++', 'sde-dpmsolver++', 'dpmsolver', 'sde-dpmsolver', 'deis'];
 const SOLVER_TYPES: readonly SolverType[] = ['midpoint', 'heun', 'logrho', 'bh1', 'bh2'];
 const FINAL_SIGMAS_TYPES: readonly FinalSigmasType[] = ['zero', 'sigma_min'];
@@ -353,6 +366,7 @@ const KEY_SPECS: Readonly<Record<string, KeySpec<keyof SchedulerConfig>>> = {
   eta: spec('eta', (k, v) => readNumber(k, v, 'a finite number >= 0', (x) => x >= 0), true),
   prev_timestep: spec('prevTimestep', readLiteral(PREV_TIMESTEP_POLICIES), true),
   equal_sigma_step: spec('equalSigmaStep', readLiteral(EQUAL_SIGMA_STEPS), true),
+  zero_sigma_step: spec('zeroSigmaStep', readLiteral(ZERO_SIGMA_STEPS), true),
   solver_order: spec('solverOrder', readInteger(1, 3)),
   solver_type: spec('solverType', readLiteral(SOLVER_TYPES)),
   lower_order_final: spec('lowerOrderFinal', readBoolean),

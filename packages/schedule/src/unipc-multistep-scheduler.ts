@@ -221,8 +221,10 @@ export class UniPCMultistepScheduler implements Scheduler {
    * One UniPC step at `timestep` (one model call): convert the model output to x0 (or ε), correct the
    * sample with it (UniC, from the second step on, unless disabled), then predict the next sample (UniP).
    * The order is min(solver_order, steps taken + 1), capped by the steps left with lower_order_final.
-   * Diffusers' failures are kept: a singular ρ system and running past the last timestep throw RangeError;
-   * degenerate last steps (final σ = 0 with bh1 or ε prediction, h = 0) give NaN as in diffusers.
+   * Diffusers' failures are kept by default: a singular ρ system and running past the last timestep throw
+   * RangeError; degenerate last steps (final σ = 0 with bh1, ε prediction or order > 1; h = 0 at order 3) give
+   * NaN as in diffusers. The extensions `zero_sigma_step: 'limit'` (a step into σ = 0 returns the x0
+   * estimate) and `equal_sigma_step: 'identity'` (a step between equal σ returns its sample) avoid them.
    */
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, options: StepOptions = {}): StepOutput {
     if (this.inferenceSteps === null) {
@@ -297,6 +299,13 @@ export class UniPCMultistepScheduler implements Scheduler {
     const sig = this.sigmaTable;
     const t = alphaSigmaOf(sig[to]!);
     const s0 = alphaSigmaOf(sig[from]!);
+    if (!corrector && sig[to] === sig[from] && config.equalSigmaStep === 'identity') {
+      return { a: 1, c: 0, e: 0, w: [], wt: 0 }; // a zero-length step
+    }
+    if (!corrector && sig[to] === 0 && config.zeroSigmaStep === 'limit') {
+      // σ_t → 0 of the first-order update: x0 itself, or (x − σ_s·ε)/α_s.
+      return config.predictX0 ? { a: 0, c: 1, e: 0, w: [], wt: 0 } : { a: 1 / s0.alpha, c: -s0.sigma / s0.alpha, e: 0, w: [], wt: 0 };
+    }
     const lambda0 = lambdaOf(sig[from]!);
     const h = lambdaOf(sig[to]!) - lambda0;
     const rks: number[] = [];

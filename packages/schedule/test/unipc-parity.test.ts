@@ -234,3 +234,75 @@ describe('UniPCMultistepScheduler buffers', () => {
     expect(s.initNoiseSigma).toBe(1);
   });
 });
+
+describe('UniPCMultistepScheduler extensions for diffusers’ degenerate last steps', () => {
+  const LIMIT = { zero_sigma_step: 'limit', equal_sigma_step: 'identity' } as const;
+  // diffusers ends in NaN/±∞ or a singular solve at the last step: σ = 0 (bh1, ε prediction, order > 1)
+  // or h = 0 (Karras with final σ_min, order 3). The index-lookup failures (cosine + Karras) are not these.
+  const degenerate = ref.trajectories.filter(
+    (t) => (t.has_nonfinite && t.raised === null) || t.raised?.error_type === '_LinAlgError',
+  );
+
+  it('the defaults are diffusers’ and are not written by toConfig', () => {
+    const s = make({});
+    expect(s.config.zeroSigmaStep).toBe('diffusers');
+    expect(s.config.equalSigmaStep).toBe('diffusers');
+    const t = make(LIMIT);
+    expect(t.toConfig()).toMatchObject(LIMIT);
+    expect(make(t.toConfig()).config).toEqual(t.config);
+    expect(() => make({ zero_sigma_step: 'x0' })).toThrow(ConfigError);
+  });
+
+  it.each(degenerate.map((t) => t.id))('%s: same steps as diffusers, then a finite last step', (id) => {
+    const traj = ref.trajectories.find((t) => t.id === id)!;
+    const s = make({ ...traj.full_config, ...LIMIT });
+    s.setTimesteps(traj.num_inference_steps);
+    if (traj.start?.mode === 'begin_index') s.setBeginIndex(traj.t_start_index);
+    const steps = traj.steps.map((st) => ({ t: st.t, model: f32Array(st.model_output), prev: st.prev_sample as Figure[] | null }));
+    if (traj.raised !== null) {
+      const x = f32Array(traj.steps.at(-1)!.prev_sample);
+      steps.push({ t: traj.raised.t, model: standInModel(x, traj.raised.t), prev: null });
+    }
+    let input = f32Array(traj.sample_init);
+    steps.forEach((st, k) => {
+      const last = k === steps.length - 1;
+      const out = s.step(st.model, st.t, input);
+      if (!last) {
+        expect(relativeError(out.prevSample, st.prev!).worst, `${id} step ${k}`).toBeLessThanOrEqual(traj.tolerance.replay);
+        input = f32Array(st.prev!);
+        return;
+      }
+      expect(out.prevSample.every(Number.isFinite), `${id} last step`).toBe(true);
+      const zero = s.sigmas.at(-1) === 0;
+      if (zero && s.config.predictX0) expect(out.prevSample).toEqual(out.predOriginalSample);
+      if (!zero) expect(s.sigmas.at(-1)).toBe(s.sigmas.at(-2)); // h = 0
+    });
+  });
+
+  it('zero_sigma_step limit: without the corrector, the step into σ = 0 returns the x0 estimate (ε prediction too)', () => {
+    for (const predictX0 of [true, false]) {
+      const s = make({ predict_x0: predictX0, solver_type: 'bh1', lower_order_final: false, disable_corrector: [8], ...LIMIT });
+      s.setTimesteps(10);
+      let x = xT();
+      for (const t of s.timesteps) {
+        const out = s.step(standInModel(x, t), t, x);
+        if (t === s.timesteps.at(-1)) {
+          expect(relativeError(out.prevSample, Array.from(out.predOriginalSample)).worst).toBeLessThan(1e-6);
+        }
+        x = Float32Array.from(out.prevSample);
+      }
+      expect(x.every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it('equal_sigma_step identity: the step between the two σ_min of Karras returns its (uncorrected) sample', () => {
+    const s = make({ use_karras_sigmas: true, final_sigmas_type: 'sigma_min', solver_order: 3, lower_order_final: false, disable_corrector: [8], ...LIMIT });
+    s.setTimesteps(10);
+    let x = xT();
+    for (const t of s.timesteps) {
+      const out = s.step(standInModel(x, t), t, x);
+      if (t === s.timesteps.at(-1)) expect(out.prevSample).toEqual(x);
+      x = Float32Array.from(out.prevSample);
+    }
+  });
+});
