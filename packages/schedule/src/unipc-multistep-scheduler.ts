@@ -11,7 +11,6 @@ import type { Scheduler } from './scheduler.js';
 import { trainingSigmas } from './sigma-schedule.js';
 import type { StepOptions, StepOutput } from './step-types.js';
 
-
 /**
  * Solves the small system R·ρ = b (p ≤ 3) by Gaussian elimination with partial pivoting in float64, as
  * LAPACK's getrf/getrs would. A zero pivot is the singular matrix torch.linalg.solve refuses.
@@ -71,10 +70,11 @@ interface BhUpdate {
  *
  * Each `step` at index i (after the first) runs the corrector UniC first: it re-estimates the sample at i
  * from the previous step's input with this step's model output (order: the previous predictor's), then the
- * predictor UniP moves that corrected sample to i+1. With h = λ_{i+1} − λ_i, r_k = (λ_{i−k} − λ_i)/h, the
- * ρ solve R·ρ = φ (R_jk = r_k^j, φ_j = hφ_{j+1}(h)·j!/B(h), Algorithm 2) is done in float64; order-2
- * prediction and order-1 correction use ρ = ½ as diffusers does. All per-step scalars are float64; the
- * per-element work is three fused passes (convert, correct, predict) over Float32Arrays.
+ * predictor UniP moves that corrected sample to i+1. With h = λ_{i+1} − λ_i and r_k = (λ_{i−k} − λ_i)/h
+ * (λ = log α_t − log σ_t), ρ solves R·ρ = b with R_jk = r_k^(j−1) (r_p = 1) and b_j = h·φ_{j+1}(h)·j!/B(h),
+ * j = 1 … p (Algorithm 2), by Gaussian elimination in float64; order-2 prediction and order-1 correction use
+ * ρ = ½ as diffusers does. All per-step scalars are float64; the per-element work is two passes over
+ * Float32Arrays: diffusers' convert_model_output (shared with DPM-Solver), then corrector and predictor fused.
  */
 export class UniPCMultistepScheduler implements Scheduler {
   readonly className = 'UniPCMultistepScheduler' as const;
@@ -152,6 +152,11 @@ export class UniPCMultistepScheduler implements Scheduler {
     return { predictor: this.thisOrder, corrector: this.correctorOrder };
   }
 
+  /**
+   * diffusers' set_timesteps (shared with DPM-Solver, UniPC's choices: Karras timesteps always rounded, a
+   * σ_min final σ is the ladder's last): plans the timesteps and σ, and clears the step index, begin index,
+   * model-output history and warm-up count. Throws ConfigError unless 1 ≤ steps ≤ num_train_timesteps.
+   */
   setTimesteps(steps: number): void {
     const planned = multistepSchedule(this.config, this.alphasCumprod, steps, { family: 'unipc' });
     this.plan = planned.timesteps;
