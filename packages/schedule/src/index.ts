@@ -9,6 +9,8 @@ export {
   schedulerConfigToJson,
   type BetaSchedule,
   type DpmAlgorithmType,
+  type EqualSigmaStep,
+  type ZeroSigmaStep,
   type FinalSigmasType,
   type InterpolationType,
   type SolverType,
@@ -27,6 +29,13 @@ export { dynamicThresholdInPlace, quantileLinear } from './sample-clipping.js';
 export type { EulerChurn, NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 export { DDIMScheduler } from './ddim-scheduler.js';
 export { DDPMScheduler } from './ddpm-scheduler.js';
+export { DPMSolverMultistepScheduler } from './dpm-solver-multistep-scheduler.js';
+export { UniPCMultistepScheduler } from './unipc-multistep-scheduler.js';
+export { EulerDiscreteScheduler } from './euler-discrete-scheduler.js';
+export { EulerAncestralDiscreteScheduler } from './euler-ancestral-discrete-scheduler.js';
+export { HeunDiscreteScheduler } from './heun-discrete-scheduler.js';
+export { PNDMScheduler } from './pndm-scheduler.js';
+export { schedulerFromConfig } from './scheduler-registry.js';
 export { type GaussianGenerator } from './gaussian-generator.js';
 export { TorchGenerator, torchRandn } from './torch-generator.js';
 export { PhiloxGenerator, philox4x32 } from './philox-generator.js';
