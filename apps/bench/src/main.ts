@@ -12,8 +12,8 @@ import { runBench, type BenchSettings } from './run-bench.js';
 import { parseSamplerSpec, parseSamplerSpecs, SAMPLER_SPEC_GRAMMAR } from './sampler-spec.js';
 import { runTorchBaseline } from './torch-baseline.js';
 
-const DEFAULT_SAMPLERS = 'ddpm-1000,ddim-10,ddim-20,ddim-50,ddim-100';
-const QUICK_SAMPLERS = 'ddim-10,ddim-20,ddim-10-eta0.5,ddpm-20';
+const DEFAULT_SAMPLERS = 'ddpm-1000,ddim-10,ddim-20,ddim-50,ddim-100,dpm-solver-10,dpm-solver-20,unipc-10,euler-25,euler-a-25,heun-10,pndm-50';
+const QUICK_SAMPLERS = 'ddim-10,ddim-20,ddim-10-eta0.5,ddpm-20,dpm-solver-10,heun-5';
 /** The DDIM paper's Table 1 grid: S ∈ {10, 20, 50, 100} × η ∈ {0, 0.2, 0.5, 1}, and DDPM-1000. */
 const FID_SAMPLERS = [
   'ddpm-1000',

@@ -7,7 +7,7 @@ import { readNpy, writeNpy, type ImageBatch } from '@denoise/image';
 import type { TorchBaseline, TorchBaselineRow } from './bench-result.js';
 import { compareWithReference } from './quality.js';
 import type { BenchLog, BenchRun, BenchSettings } from './run-bench.js';
-import { parseSamplerSpec } from './sampler-spec.js';
+import { parseSamplerSpec, type SamplerSpec } from './sampler-spec.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../../../tools/torch-baseline/baseline.py', import.meta.url));
@@ -29,8 +29,13 @@ export async function runTorchBaseline(settings: BenchSettings, run: BenchRun, l
   if (probe.status !== 0) return skipped('python3-torch is not installed (Debian: apt-get install python3-torch python3-numpy)');
   if (!existsSync(weights)) return skipped(`no PyTorch weights beside the model (${weights})`);
   if (!existsSync(SCRIPT)) return skipped(`${SCRIPT} is missing`);
-  // tools/torch-baseline has no linspace spacing; those configurations are left out, and said so.
-  const names = run.result.configurations.map((c) => c.name).filter((n) => parseSamplerSpec(n).spacing !== 'linspace');
+  // tools/torch-baseline has the textbook DDPM and DDIM loops only, without linspace spacing; other
+  // configurations are left out, and said so.
+  const all = run.result.configurations.map((c) => c.name);
+  const names = all.filter((n) => torchBaselineRuns(parseSamplerSpec(n)));
+  const left = all.filter((n) => !names.includes(n));
+  if (left.length > 0) log(`torch baseline: no PyTorch loop for ${left.join(', ')} (tools/torch-baseline has DDPM and DDIM, leading/trailing)`);
+  if (names.length === 0) return skipped('no configuration that tools/torch-baseline implements (DDPM, DDIM)');
   const threads = settings.threads ?? cpus().length;
   const work = mkdtempSync(join(tmpdir(), 'denoise-torch-baseline-'));
   try {
@@ -64,6 +69,11 @@ export async function runTorchBaseline(settings: BenchSettings, run: BenchRun, l
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The configurations tools/torch-baseline implements: DDPM and DDIM with leading or trailing spacing. */
+export function torchBaselineRuns(spec: SamplerSpec): boolean {
+  return (spec.kind === 'ddpm' || spec.kind === 'ddim') && spec.spacing !== 'linspace';
 }
 
 function runPython(args: readonly string[], log: BenchLog): Promise<string> {

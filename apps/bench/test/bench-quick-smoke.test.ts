@@ -29,7 +29,9 @@ beforeAll(() => {
 describe('pnpm bench --quick', () => {
   it('prints a JSON result that matches its schema, with every configuration', () => {
     expect(result.settings).toMatchObject({ batch: 2, quick: true, reference: 'ddim-100', executionProvider: 'cpu', threads: 1 });
-    expect(result.configurations.map((c) => c.name)).toEqual(['ddim-10', 'ddim-20', 'ddim-10-eta0.5', 'ddpm-20', 'ddim-100']);
+    expect(result.configurations.map((c) => c.name)).toEqual(['ddim-10', 'ddim-20', 'ddim-10-eta0.5', 'ddpm-20', 'dpm-solver-10', 'heun-5', 'ddim-100']);
+    // The unit of cost is the model call: Heun makes two per step but one at the last.
+    expect(result.configurations.map((c) => c.modelCalls)).toEqual([10, 20, 10, 20, 10, 9, 100]);
     const byName = new Map(result.configurations.map((c) => [c.name, c]));
     expect(byName.get('ddim-100')!.quality).toEqual({ kind: 'reference' });
     expect(byName.get('ddpm-20')!.quality).toEqual({ kind: 'stochastic' });
@@ -54,7 +56,8 @@ describe('pnpm bench --quick', () => {
       expect(stderr).toContain('torch baseline skipped:');
       return;
     }
-    expect(baseline.rows.map((r) => r.name)).toEqual(result.configurations.map((c) => c.name));
+    expect(baseline.rows.map((r) => r.name)).toEqual(result.configurations.filter((c) => c.kind === 'ddim' || c.kind === 'ddpm').map((c) => c.name));
+    expect(stderr).toContain('torch baseline: no PyTorch loop for dpm-solver-10, heun-5');
     for (const row of baseline.rows) {
       // Same weights, same x_T, same torch-compatible step noise: float32 differences only.
       expect(row.maxAbsDiff).toBeLessThan(1e-3);
@@ -67,7 +70,7 @@ describe('pnpm bench --quick', () => {
     expect(runs).toHaveLength(1);
     const dir = join(out, 'history', runs[0]!);
     expect(readdirSync(dir).sort()).toEqual(['grids', 'result.json', 'table.md']);
-    expect(readdirSync(join(dir, 'grids')).sort()).toEqual(['ddim-10-eta0.5.png', 'ddim-10.png', 'ddim-100.png', 'ddim-20.png', 'ddpm-20.png']);
+    expect(readdirSync(join(dir, 'grids')).sort()).toEqual(['ddim-10-eta0.5.png', 'ddim-10.png', 'ddim-100.png', 'ddim-20.png', 'ddpm-20.png', 'dpm-solver-10.png', 'heun-5.png']);
     expect(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'))).toEqual(result);
     expect(readFileSync(join(dir, 'table.md'), 'utf8')).toMatch(/\| ddim-20 \| .* \| n\/a|\| ddim-20 \|/);
     expect(stderr).toContain(`report: ${join(out, 'report', 'index.html')}`);
@@ -108,16 +111,16 @@ describe('pnpm bench --quick', () => {
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
       await page.goto(`file://${join(out, 'report', 'index.html')}`);
-      expect(await page.locator('table.results tbody tr').count()).toBe(5);
-      expect(await page.locator('svg.chart g.point').count()).toBe(5);
+      expect(await page.locator('table.results tbody tr').count()).toBe(7);
+      expect(await page.locator('svg.chart g.point').count()).toBe(7);
       const widths = await page.locator('.grids img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
-      expect(widths).toHaveLength(5);
+      expect(widths).toHaveLength(7);
       for (const w of widths) expect(w).toBeGreaterThan(32);
       await page.screenshot({ path: join(out, 'report', 'screenshot.png'), fullPage: true });
       // The comparison report shows both runs side by side.
       await page.goto(`file://${join(out, 'compare', 'report', 'index.html')}`);
       expect(await page.locator('section.run').count()).toBe(2);
-      expect(await page.locator('table.results tbody tr').count()).toBe(10);
+      expect(await page.locator('table.results tbody tr').count()).toBe(14);
     } finally {
       await browser.close();
     }
