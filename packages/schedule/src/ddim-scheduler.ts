@@ -1,5 +1,6 @@
 import { dynamicThresholdInPlace } from './sample-clipping.js';
 import { checkEta, checkFinite, DiscreteScheduler, predOriginalCoefficients } from './discrete-scheduler.js';
+import { checkStepArguments } from './step-arguments.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 
 /**
@@ -61,7 +62,7 @@ export class DDIMScheduler extends DiscreteScheduler {
     const ap = prevT >= 0 ? this.alphaCumprodAt(prevT) : this.finalAlphaCumprod;
     const b = 1 - a;
     const bp = 1 - ap;
-    const { batchSize, out, noise } = this.prepareStep(modelOutput, sample, options, 1, eta > 0);
+    const { batchSize, out, noise } = checkStepArguments(modelOutput, sample, options, 1, eta > 0);
 
     const { px, pm } = predOriginalCoefficients(config.predictionType, a);
     // ε = ex·x_t + em·model_output + e0·x0 (e0 ≠ 0 only with use_clipped_model_output).

@@ -1,5 +1,6 @@
 import { dynamicThresholdInPlace } from './sample-clipping.js';
 import { checkFinite, DiscreteScheduler, predOriginalCoefficients } from './discrete-scheduler.js';
+import { checkStepArguments } from './step-arguments.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 import { checkCustomTimesteps } from './timestep-plan.js';
 
@@ -77,7 +78,7 @@ export class DDPMScheduler extends DiscreteScheduler {
     const currentAlpha = a / ap;
     const currentBeta = 1 - currentAlpha;
     const drawNoise = this.noiseDrawnAt(timestep);
-    const { batchSize, out, noise } = this.prepareStep(modelOutput, sample, options, learned ? 2 : 1, drawNoise);
+    const { batchSize, out, noise } = checkStepArguments(modelOutput, sample, options, learned ? 2 : 1, drawNoise);
 
     const { px, pm } = predOriginalCoefficients(config.predictionType, a);
     const c0 = (Math.sqrt(ap) * currentBeta) / b;

@@ -13,7 +13,7 @@ import { timestepPlan } from './timestep-plan.js';
 
 /**
  * What DDIM and DDPM share: the config, β and ᾱ over the N training timesteps, the inference plan,
- * the forward process, and the checks on `step`'s arguments. Each subclass implements one `step`.
+ * and the forward process. Each subclass implements one `step` (checking its arguments with checkStepArguments).
  */
 export abstract class DiscreteScheduler implements Scheduler {
   readonly config: SchedulerConfig;
@@ -95,37 +95,6 @@ export abstract class DiscreteScheduler implements Scheduler {
     const index = this.plan.indexOf(t);
     if (index < 0) throw new RangeError(`timestep ${t} is not in the planned timesteps (${this.plan.length} steps)`);
     return index;
-  }
-
-  /** Checks lengths and options once per step; returns the batch size and the output buffers. */
-  protected prepareStep(
-    modelOutput: Float32Array,
-    sample: Float32Array,
-    options: StepOptions,
-    modelChannelsFactor: 1 | 2,
-    noiseNeeded: boolean,
-  ): { readonly batchSize: number; readonly out: StepOutput; readonly noise: Float32Array | undefined } {
-    const n = sample.length;
-    if (modelOutput.length !== n * modelChannelsFactor) {
-      throw new RangeError(
-        `modelOutput has ${modelOutput.length} elements; expected ${n * modelChannelsFactor} (${modelChannelsFactor} × sample)`,
-      );
-    }
-    const batchSize = options.batchSize ?? 1;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || n % batchSize !== 0) {
-      throw new RangeError(`batchSize must be a positive integer dividing sample.length (${n}), got ${batchSize}`);
-    }
-    let noise: Float32Array | undefined;
-    if (noiseNeeded) {
-      noise = options.noise;
-      if (noise === undefined) throw new RangeError('noise is required for this step (variance noise is drawn here)');
-      if (noise.length !== n) throw new RangeError(`noise has ${noise.length} elements; expected ${n}`);
-    }
-    const out = options.out ?? { prevSample: new Float32Array(n), predOriginalSample: new Float32Array(n) };
-    if (out.prevSample.length !== n || out.predOriginalSample.length !== n) {
-      throw new RangeError(`out buffers must have ${n} elements each`);
-    }
-    return { batchSize, out, noise };
   }
 }
 

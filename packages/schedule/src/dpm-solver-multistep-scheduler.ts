@@ -16,6 +16,7 @@ import {
 } from './scheduler-config.js';
 import type { Scheduler } from './scheduler.js';
 import { trainingSigmas } from './sigma-schedule.js';
+import { checkStepArguments } from './step-arguments.js';
 import type { StepOptions, StepOutput } from './step-types.js';
 
 const f32 = Math.fround;
@@ -219,26 +220,9 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     }
     const { config } = this;
     const n = sample.length;
-    const batchSize = options.batchSize ?? 1;
-    const stochastic = this.noiseDrawnAt(timestep);
-    const noise = stochastic ? options.noise : undefined;
-    if (stochastic) {
-      if (noise === undefined) throw new RangeError(`noise is required at every step of ${config.algorithmType}`);
-      if (noise.length !== n) throw new RangeError(`noise has ${noise.length} elements; expected ${n}`);
-    }
     const learned = config.varianceType === 'learned' || config.varianceType === 'learned_range';
-    if (modelOutput.length !== (learned ? 2 * n : n)) {
-      throw new RangeError(
-        `modelOutput has ${modelOutput.length} elements; expected ${learned ? `${2 * n} (2 × sample: learned variance)` : n}`,
-      );
-    }
-    if (!Number.isInteger(batchSize) || batchSize < 1 || n % batchSize !== 0) {
-      throw new RangeError(`batchSize must be a positive integer dividing sample.length (${n}), got ${batchSize}`);
-    }
-    const out = options.out ?? { prevSample: new Float32Array(n), predOriginalSample: new Float32Array(n) };
-    if (out.prevSample.length !== n || out.predOriginalSample.length !== n) {
-      throw new RangeError(`out buffers must have ${n} elements each`);
-    }
+    const stochastic = this.noiseDrawnAt(timestep);
+    const { batchSize, out, noise } = checkStepArguments(modelOutput, sample, options, learned ? 2 : 1, stochastic);
 
     if (this.stepIndexValue === null) this.stepIndexValue = this.beginIndexValue ?? indexForTimestep(this.plan, timestep);
     const index = this.stepIndexValue;

@@ -1,4 +1,5 @@
 import { SigmaDiscreteScheduler, sigmaPredCoefficients } from './sigma-discrete-scheduler.js';
+import { checkStepArguments } from './step-arguments.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 
 /**
@@ -38,7 +39,7 @@ export class EulerAncestralDiscreteScheduler extends SigmaDiscreteScheduler {
     const index = this.currentStepIndex(timestep);
     const sigma = this.plannedSigmas[index]!;
     const sigmaNext = this.plannedSigmas[index + 1]!;
-    const { out, noise } = this.prepareStep(modelOutput, sample, options, true);
+    const { out, noise } = checkStepArguments(modelOutput, sample, options, 1, true, false);
     const { px, pm } = sigmaPredCoefficients(this.config.predictionType, sigma);
     const sigmaUp = Math.sqrt(Math.max(0, (sigmaNext * sigmaNext * (sigma * sigma - sigmaNext * sigmaNext)) / (sigma * sigma)));
     const sigmaDown = (sigmaNext * sigmaNext) / sigma;

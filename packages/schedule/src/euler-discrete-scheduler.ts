@@ -1,5 +1,6 @@
 import { ConfigError } from './config-error.js';
 import { SigmaDiscreteScheduler, sigmaPredCoefficients } from './sigma-discrete-scheduler.js';
+import { checkStepArguments } from './step-arguments.js';
 import type { EulerChurn, NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 
 const f32 = Math.fround;
@@ -60,7 +61,7 @@ export class EulerDiscreteScheduler extends SigmaDiscreteScheduler {
     const sigmaNext = this.plannedSigmas[index + 1]!;
     const gamma = this.gammaAt(sigma, churn);
     const sigmaHat = f32(sigma * f32(gamma + 1));
-    const { out, noise } = this.prepareStep(modelOutput, sample, options, gamma > 0);
+    const { out, noise } = checkStepArguments(modelOutput, sample, options, 1, gamma > 0, false);
 
     const predictionType = this.config.predictionType;
     const { px, pm } = sigmaPredCoefficients(predictionType, predictionType === 'epsilon' ? sigmaHat : sigma);

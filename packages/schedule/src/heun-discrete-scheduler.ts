@@ -1,4 +1,5 @@
 import { SigmaDiscreteScheduler, sigmaPredCoefficients } from './sigma-discrete-scheduler.js';
+import { checkStepArguments } from './step-arguments.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 
 /**
@@ -68,7 +69,7 @@ export class HeunDiscreteScheduler extends SigmaDiscreteScheduler {
    */
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, options: StepOptions = {}): StepOutput {
     const index = this.currentStepIndex(timestep);
-    const { out } = this.prepareStep(modelOutput, sample, options, false);
+    const { out } = checkStepArguments(modelOutput, sample, options, 1, false, false);
     const firstOrder = this.savedDt === null;
     // Stage 1 starts from σ = sigmas[index]; stage 2 evaluates the model at its σ_next, which the interleaved
     // schedule also holds at sigmas[index].

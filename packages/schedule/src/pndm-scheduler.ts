@@ -1,5 +1,6 @@
 import { ConfigError } from './config-error.js';
 import { checkFinite, DiscreteScheduler, predOriginalCoefficients } from './discrete-scheduler.js';
+import { checkStepArguments } from './step-arguments.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 import { checkInferenceSteps } from './timestep-plan.js';
 
@@ -144,7 +145,7 @@ export class PNDMScheduler extends DiscreteScheduler {
     if (steps === null) {
       throw new Error('PNDMScheduler.step needs setTimesteps(steps) first (the step size is N // steps)');
     }
-    const { out } = this.prepareStep(modelOutput, sample, options, 1, false);
+    const { out } = checkStepArguments(modelOutput, sample, options, 1, false);
     this.prepareState(sample.length);
     const schedule = this.config.prevTimestep === 'schedule';
     const inPrk = this.callCount < this.prk.length;

@@ -16,6 +16,7 @@ import {
   sigmaToT,
   trainingSigmas,
 } from './sigma-schedule.js';
+import { checkBeginIndex } from './step-arguments.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 import { checkInferenceSteps, timestepPlan } from './timestep-plan.js';
 
@@ -182,10 +183,7 @@ export abstract class SigmaDiscreteScheduler implements Scheduler {
 
   /** diffusers' `set_begin_index`: the index of the first call (img2img starts part-way). Call after setTimesteps. */
   setBeginIndex(index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.plannedTimesteps.length) {
-      throw new RangeError(`begin index must be an integer in [0, ${this.plannedTimesteps.length - 1}], got ${index}`);
-    }
-    this.beginIndexValue = index;
+    this.beginIndexValue = checkBeginIndex(index, this.plannedTimesteps.length);
   }
 
   /**
@@ -263,25 +261,5 @@ export abstract class SigmaDiscreteScheduler implements Scheduler {
 
   toConfig(): Record<string, unknown> {
     return schedulerConfigToJson(this.config, this.className);
-  }
-
-  /** Checks lengths once per step; returns the output buffers (allocated when not given). */
-  protected prepareStep(modelOutput: Float32Array, sample: Float32Array, options: StepOptions, noiseNeeded: boolean): {
-    readonly out: StepOutput;
-    readonly noise: Float32Array | undefined;
-  } {
-    const n = sample.length;
-    if (modelOutput.length !== n) throw new RangeError(`modelOutput has ${modelOutput.length} elements; expected ${n}`);
-    let noise: Float32Array | undefined;
-    if (noiseNeeded) {
-      noise = options.noise;
-      if (noise === undefined) throw new RangeError('noise is required for this step (variance noise is drawn here)');
-      if (noise.length !== n) throw new RangeError(`noise has ${noise.length} elements; expected ${n}`);
-    }
-    const out = options.out ?? { prevSample: new Float32Array(n), predOriginalSample: new Float32Array(n) };
-    if (out.prevSample.length !== n || out.predOriginalSample.length !== n) {
-      throw new RangeError(`out buffers must have ${n} elements each`);
-    }
-    return { out, noise };
   }
 }

@@ -9,6 +9,7 @@ import {
 import { parseSchedulerConfig, schedulerConfigToJson, type SchedulerConfig } from './scheduler-config.js';
 import type { Scheduler } from './scheduler.js';
 import { trainingSigmas } from './sigma-schedule.js';
+import { checkStepArguments } from './step-arguments.js';
 import type { StepOptions, StepOutput } from './step-types.js';
 
 /**
@@ -236,17 +237,7 @@ export class UniPCMultistepScheduler implements Scheduler {
       throw new Error('UniPCMultistepScheduler.step needs setTimesteps(steps) first');
     }
     const n = sample.length;
-    if (modelOutput.length !== n) {
-      throw new RangeError(`modelOutput has ${modelOutput.length} elements; expected ${n}`);
-    }
-    const batchSize = options.batchSize ?? 1;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || n % batchSize !== 0) {
-      throw new RangeError(`batchSize must be a positive integer dividing sample.length (${n}), got ${batchSize}`);
-    }
-    const out = options.out ?? { prevSample: new Float32Array(n), predOriginalSample: new Float32Array(n) };
-    if (out.prevSample.length !== n || out.predOriginalSample.length !== n) {
-      throw new RangeError(`out buffers must have ${n} elements each`);
-    }
+    const { batchSize, out } = checkStepArguments(modelOutput, sample, options, 1, false);
     if (this.current === null) this.current = this.begin ?? this.indexForTimestep(timestep);
     const index = this.current;
     const { config } = this;
