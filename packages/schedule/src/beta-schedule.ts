@@ -127,3 +127,18 @@ export function alphasCumprodFor(betas: Float32Array): Float32Array {
   }
   return out;
 }
+
+/** ᾱ_{N−1} under zero terminal SNR where σ is read: diffusers clamps the exact 0 to 2⁻²⁴ so that σ_max = 4096 stays finite. */
+export const ZERO_SNR_LAST_ALPHA_CUMPROD = 2 ** -24;
+
+/**
+ * β and ᾱ as diffusers' σ-reading schedulers store them (Euler, Euler ancestral, Heun, DPM-Solver, UniPC):
+ * as DDPM/DDIM, except that with `rescale_betas_zero_snr` the last ᾱ is set to 2⁻²⁴ (instead of 0) so that
+ * σ_max = √((1−ᾱ)/ᾱ) stays finite (4096).
+ */
+export function finiteSigmaAlphasCumprod(config: SchedulerConfig): { betas: Float32Array; alphasCumprod: Float32Array } {
+  const betas = betasFor(config);
+  const alphasCumprod = alphasCumprodFor(betas);
+  if (config.rescaleBetasZeroSnr) alphasCumprod[alphasCumprod.length - 1] = ZERO_SNR_LAST_ALPHA_CUMPROD;
+  return { betas, alphasCumprod };
+}

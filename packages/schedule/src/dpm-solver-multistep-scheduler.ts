@@ -1,10 +1,10 @@
+import { finiteSigmaAlphasCumprod } from './beta-schedule.js';
 import { ConfigError } from './config-error.js';
 import {
   alphaSigmaOf,
   convertModelOutput,
   indexForTimestep,
   lambdaOf,
-  multistepAlphasCumprod,
   multistepSchedule,
   type SolverTarget,
 } from './multistep-schedule.js';
@@ -94,7 +94,7 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     const solverType = given.solverType === 'heun' ? 'heun' : 'midpoint';
     this.config = Object.freeze({ ...given, algorithmType, solverType });
     this.ignoredKeys = parsed.ignoredKeys;
-    const { betas, alphasCumprod } = multistepAlphasCumprod(this.config);
+    const { betas, alphasCumprod } = finiteSigmaAlphasCumprod(this.config);
     this.betas = betas;
     this.alphasCumprod = alphasCumprod;
     const n = this.config.numTrainTimesteps;

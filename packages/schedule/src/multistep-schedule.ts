@@ -2,15 +2,13 @@
 // 2022, arXiv:2206.00927 and 2211.01095) and UniPC (Zhao et al. 2023, arXiv:2302.04867). Both plan integer
 // timesteps, read σ from the float32 training sigmas, and integrate in λ = log(α/σ) (the half log-SNR).
 //
-// Stable API (the UniPC scheduler imports it; keep these signatures):
-//   multistepAlphasCumprod(config)                           → { betas, alphasCumprod }  (zero-SNR clamp)
+// Stable API (the multistep schedulers import it; keep these signatures):
 //   multistepSchedule(config, alphasCumprod, steps, options) → { timesteps: Int32Array, sigmas: Float32Array }
 //   alphaSigmaOf(σ) → { alpha, sigma }   α_t = 1/√(σ²+1), σ_t = σ·α_t
 //   lambdaOf(σ)     → log α_t − log σ_t  (+∞ at σ = 0)
 //   convertModelOutput(config, target, σ, modelOutput, sample, out, options) → out (x0 or ε, thresholded)
 //   indexForTimestep(timesteps, t) → diffusers' index_for_timestep (second occurrence; last index when absent)
 
-import { alphasCumprodFor, betasFor } from './beta-schedule.js';
 import { dynamicThresholdInPlace } from './sample-clipping.js';
 import type { SchedulerConfig } from './scheduler-config.js';
 import {
@@ -25,17 +23,6 @@ import {
 import { checkInferenceSteps, roundHalfEven } from './timestep-plan.js';
 
 const f32 = Math.fround;
-
-/**
- * β and ᾱ as diffusers' DPM-Solver and UniPC build them: like DDPM/DDIM, except that with
- * `rescale_betas_zero_snr` the last ᾱ is set to 2⁻²⁴ (instead of 0) so that σ_max stays finite (4096).
- */
-export function multistepAlphasCumprod(config: SchedulerConfig): { betas: Float32Array; alphasCumprod: Float32Array } {
-  const betas = betasFor(config);
-  const alphasCumprod = alphasCumprodFor(betas);
-  if (config.rescaleBetasZeroSnr) alphasCumprod[alphasCumprod.length - 1] = 2 ** -24;
-  return { betas, alphasCumprod };
-}
 
 /** Which class's `set_timesteps` to follow where DPM-Solver and UniPC differ. */
 export type MultistepFamily = 'dpm' | 'unipc';

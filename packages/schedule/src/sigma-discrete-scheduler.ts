@@ -1,4 +1,4 @@
-import { alphasCumprodFor, betasFor } from './beta-schedule.js';
+import { finiteSigmaAlphasCumprod } from './beta-schedule.js';
 import {
   parseSchedulerConfig,
   schedulerConfigToJson,
@@ -21,9 +21,6 @@ import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 import { checkInferenceSteps, timestepPlan } from './timestep-plan.js';
 
 const f32 = Math.fround;
-
-/** ᾱ_{N−1} under zero terminal SNR: diffusers clamps the exact 0 to 2^−24 so that σ_max = 4096 stays finite. */
-export const ZERO_SNR_LAST_ALPHA_CUMPROD = 2 ** -24;
 
 /** The σ ladder of one `setTimesteps` call, before any per-class rearrangement (Heun's interleaving). */
 export interface SigmaSchedule {
@@ -120,9 +117,9 @@ export abstract class SigmaDiscreteScheduler implements Scheduler {
     const parsed = parseSchedulerConfig(config, { scheduler: className });
     this.config = parsed.config;
     this.ignoredKeys = parsed.ignoredKeys;
-    this.betas = betasFor(this.config);
-    this.alphasCumprod = alphasCumprodFor(this.betas);
-    if (this.config.rescaleBetasZeroSnr) this.alphasCumprod[this.alphasCumprod.length - 1] = ZERO_SNR_LAST_ALPHA_CUMPROD;
+    const { betas, alphasCumprod } = finiteSigmaAlphasCumprod(this.config);
+    this.betas = betas;
+    this.alphasCumprod = alphasCumprod;
     this.trainSigmas = trainingSigmas(this.alphasCumprod);
     // Before setTimesteps diffusers holds every training timestep N−1 … 0 and their sigmas, then 0.
     const n = this.config.numTrainTimesteps;

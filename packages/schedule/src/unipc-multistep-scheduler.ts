@@ -1,9 +1,9 @@
+import { finiteSigmaAlphasCumprod } from './beta-schedule.js';
 import {
   alphaSigmaOf,
   convertModelOutput,
   indexForTimestep,
   lambdaOf,
-  multistepAlphasCumprod,
   multistepSchedule,
 } from './multistep-schedule.js';
 import { parseSchedulerConfig, schedulerConfigToJson, type SchedulerConfig } from './scheduler-config.js';
@@ -109,7 +109,7 @@ export class UniPCMultistepScheduler implements Scheduler {
     const solverType = parsed.config.solverType === 'bh1' ? 'bh1' : 'bh2';
     this.config = Object.freeze({ ...parsed.config, solverType });
     this.ignoredKeys = parsed.ignoredKeys;
-    const { betas, alphasCumprod } = multistepAlphasCumprod(this.config);
+    const { betas, alphasCumprod } = finiteSigmaAlphasCumprod(this.config);
     this.betas = betas;
     this.alphasCumprod = alphasCumprod;
     // UniPC's ε branch ignores thresholding (only x0 is thresholded).

@@ -3,8 +3,9 @@
 // the probes, diffusers' own bookkeeping per step (index, order, lower_order_nums), img2img's add_noise,
 // learned variance, batches and buffer reuse.
 import { describe, expect, it } from 'vitest';
+import { finiteSigmaAlphasCumprod } from '../src/beta-schedule.js';
 import { DPMSolverMultistepScheduler } from '../src/dpm-solver-multistep-scheduler.js';
-import { multistepAlphasCumprod, multistepSchedule } from '../src/multistep-schedule.js';
+import { multistepSchedule } from '../src/multistep-schedule.js';
 import { parseSchedulerConfig } from '../src/scheduler-config.js';
 import type { StepOptions } from '../src/step-types.js';
 import { num, type Figure } from './parity-fixture.js';
@@ -263,7 +264,7 @@ describe("multistepSchedule (shared with UniPC) reproduces UniPC's set_timesteps
   it(`${cases.length} tables: timesteps exactly, sigmas bit for bit`, () => {
     for (const c of cases) {
       const { config } = parseSchedulerConfig(c.full_config, { scheduler: 'UniPCMultistepScheduler' });
-      const { alphasCumprod } = multistepAlphasCumprod(config);
+      const { alphasCumprod } = finiteSigmaAlphasCumprod(config);
       const planned = multistepSchedule(config, alphasCumprod, c.num_inference_steps, { family: 'unipc' });
       expect(Array.from(planned.timesteps), c.id).toEqual(c.timesteps!.map(num));
       expect(Array.from(planned.sigmas), c.id).toEqual(c.sigmas!.map(num));
