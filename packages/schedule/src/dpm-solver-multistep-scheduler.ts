@@ -1,25 +1,8 @@
-import { finiteSigmaAlphasCumprod } from './beta-schedule.js';
 import { ConfigError } from './config-error.js';
-import {
-  alphaSigmaOf,
-  convertModelOutput,
-  indexForTimestep,
-  lambdaOf,
-  multistepSchedule,
-  type SolverTarget,
-} from './multistep-schedule.js';
-import {
-  parseSchedulerConfig,
-  schedulerConfigToJson,
-  type DpmAlgorithmType,
-  type SchedulerConfig,
-} from './scheduler-config.js';
-import type { Scheduler } from './scheduler.js';
-import { trainingSigmas } from './sigma-schedule.js';
-import { checkStepArguments } from './step-arguments.js';
+import { alphaSigmaOf, convertModelOutput, lambdaOf, type SolverTarget } from './multistep-schedule.js';
+import { MultistepScheduler } from './multistep-scheduler.js';
+import { parseSchedulerConfig, type DpmAlgorithmType, type ParsedSchedulerConfig } from './scheduler-config.js';
 import type { StepOptions, StepOutput } from './step-types.js';
-
-const f32 = Math.fround;
 
 /** The update's coefficients: prev = cx·x + c0·m0 + c1·m1 + c2·m2 + cn·z (m0 the newest converted output). */
 interface Coefficients {
@@ -51,56 +34,22 @@ interface Coefficients {
  * `euler_at_final`, `final_sigmas_type: 'zero'`, or `lower_order_final` with fewer than 15 steps; at most 2 at
  * the second step, and at the second-to-last with `lower_order_final` and fewer than 15 steps.
  *
- * State (the last `solver_order` converted outputs, how many steps have run, the step index) lives here and
- * is reset by `setTimesteps`. The step index is set on the first `step`: from `setBeginIndex` if called
- * (img2img pipelines do), else from the timestep (its second occurrence when repeated; the last index when
- * it is not in the schedule).
+ * State (the last `solver_order` converted outputs, the order used last) lives here and is reset by
+ * `setTimesteps`; the plan, the step and begin index, `lower_order_nums` and addNoise are MultistepScheduler's.
+ * The step index is set on the first `step`: from `setBeginIndex` if called (img2img pipelines do), else from
+ * the timestep (its second occurrence when repeated; the last index when it is not in the schedule).
  */
-export class DPMSolverMultistepScheduler implements Scheduler {
+export class DPMSolverMultistepScheduler extends MultistepScheduler {
   readonly className = 'DPMSolverMultistepScheduler' as const;
-  readonly config: SchedulerConfig;
-  readonly ignoredKeys: readonly string[];
-  readonly betas: Float32Array;
-  /** ᾱ_t (with rescale_betas_zero_snr, the last one is 2⁻²⁴ as in diffusers). */
-  readonly alphasCumprod: Float32Array;
-  /** Model calls per step: 1 (a multistep solver reuses earlier outputs instead). */
-  readonly order = 1;
-  readonly initNoiseSigma = 1;
 
-  private plan: Int32Array;
-  private sigmaTable: Float32Array;
-  private inferenceSteps: number | null = null;
-  private stepIndexValue: number | null = null;
-  private beginIndexValue: number | null = null;
-  private lowerOrderCount = 0;
   private orderUsed: 1 | 2 | 3 | null = null;
   /** Converted model outputs, oldest first, newest last (diffusers' `model_outputs`); null until filled. */
   private readonly outputs: (Float32Array | null)[];
   private readonly target: SolverTarget;
 
   private constructor(input: unknown) {
-    const parsed = parseSchedulerConfig(input, { scheduler: 'DPMSolverMultistepScheduler' });
-    const given = parsed.config;
-    // diffusers checks the final σ against the algorithm as given, before rewriting `deis`.
-    if (given.finalSigmasType === 'zero' && given.algorithmType !== 'dpmsolver++' && given.algorithmType !== 'sde-dpmsolver++') {
-      throw new ConfigError(
-        'final_sigmas_type',
-        given.finalSigmasType,
-        `'sigma_min' with algorithm_type '${given.algorithmType}' (a zero final σ needs 'dpmsolver++' or 'sde-dpmsolver++')`,
-      );
-    }
-    // diffusers rewrites these in the stored config: deis → dpmsolver++, logrho/bh1/bh2 → midpoint.
-    const algorithmType: DpmAlgorithmType = given.algorithmType === 'deis' ? 'dpmsolver++' : given.algorithmType;
-    const solverType = given.solverType === 'heun' ? 'heun' : 'midpoint';
-    this.config = Object.freeze({ ...given, algorithmType, solverType });
-    this.ignoredKeys = parsed.ignoredKeys;
-    const { betas, alphasCumprod } = finiteSigmaAlphasCumprod(this.config);
-    this.betas = betas;
-    this.alphasCumprod = alphasCumprod;
-    const n = this.config.numTrainTimesteps;
-    // Before setTimesteps, diffusers' timesteps are N−1 … 0 and its sigmas the training sigmas.
-    this.plan = Int32Array.from({ length: n }, (_, i) => n - 1 - i);
-    this.sigmaTable = trainingSigmas(alphasCumprod);
+    super(dpmConfig(input), 'dpm');
+    const { algorithmType } = this.config;
     this.outputs = new Array<Float32Array | null>(this.config.solverOrder).fill(null);
     this.target = algorithmType === 'dpmsolver++' || algorithmType === 'sde-dpmsolver++' ? 'x0' : 'epsilon';
   }
@@ -114,63 +63,9 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     return new DPMSolverMultistepScheduler(config);
   }
 
-  /** The inference timesteps, descending (N−1 … 0 until `setTimesteps`). Do not modify. */
-  get timesteps(): Int32Array {
-    return this.plan;
-  }
-
-  /** σ at each timestep plus the final σ (timesteps.length + 1 values; the training sigmas before setTimesteps). */
-  get sigmas(): Float32Array {
-    return this.sigmaTable;
-  }
-
-  /** The number of planned timesteps (diffusers' `num_inference_steps`), or null before setTimesteps. */
-  get numInferenceSteps(): number | null {
-    return this.inferenceSteps;
-  }
-
-  /** The index the next `step` uses, or null before the first step after setTimesteps. */
-  get stepIndex(): number | null {
-    return this.stepIndexValue;
-  }
-
-  /** Steps run since setTimesteps, saturating at solver_order (diffusers' `lower_order_nums`). */
-  get lowerOrderNums(): number {
-    return this.lowerOrderCount;
-  }
-
   /** The solver order the most recent step used (1–3), or null before the first step after setTimesteps. */
   get lastSolverOrder(): 1 | 2 | 3 | null {
     return this.orderUsed;
-  }
-
-  /** The index set by `setBeginIndex`, or null. */
-  get beginIndex(): number | null {
-    return this.beginIndexValue;
-  }
-
-  /**
-   * Plans `steps` inference steps (see multistepSchedule) and resets the solver state and the begin index.
-   * With `lambda_min_clipped` and trailing spacing the plan can hold fewer than `steps` timesteps.
-   */
-  setTimesteps(steps: number): void {
-    const { timesteps, sigmas } = multistepSchedule(this.config, this.alphasCumprod, steps, { family: 'dpm' });
-    this.plan = timesteps;
-    this.sigmaTable = sigmas;
-    this.inferenceSteps = timesteps.length;
-    this.stepIndexValue = null;
-    this.beginIndexValue = null;
-    this.lowerOrderCount = 0;
-    this.orderUsed = null;
-    this.outputs.fill(null);
-  }
-
-  /** diffusers' `set_begin_index`: the index of the first step (img2img). Call it after setTimesteps. */
-  setBeginIndex(index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.plan.length) {
-      throw new RangeError(`begin index must be an integer in [0, ${this.plan.length - 1}], got ${index}`);
-    }
-    this.beginIndexValue = index;
   }
 
   /** DPM-Solver takes the sample unscaled: returns `sample` itself. */
@@ -184,52 +79,17 @@ export class DPMSolverMultistepScheduler implements Scheduler {
   }
 
   /**
-   * x_t = α_t·x0 + σ_t·noise at the σ of the timestep's index (diffusers' `add_noise`): the begin index when
-   * set (the step index once stepping started), else the timestep's index in the plan. One timestep, or
-   * one per batch item. Each operation rounded to float32 as torch does.
-   */
-  addNoise(original: Float32Array, noise: Float32Array, timestep: number | Int32Array): Float32Array {
-    if (original.length !== noise.length) {
-      throw new RangeError(`original and noise must have the same length, got ${original.length} and ${noise.length}`);
-    }
-    const ts = typeof timestep === 'number' ? [timestep] : Array.from(timestep);
-    if (ts.length === 0 || original.length % ts.length !== 0) {
-      throw new RangeError(`${ts.length} timesteps do not split ${original.length} elements into equal batch items`);
-    }
-    const per = original.length / ts.length;
-    const out = new Float32Array(original.length);
-    for (let b = 0; b < ts.length; b++) {
-      const index =
-        this.beginIndexValue === null ? indexForTimestep(this.plan, ts[b]!) : (this.stepIndexValue ?? this.beginIndexValue);
-      const sigma = this.sigmaTable[index]!;
-      const alpha = f32(1 / f32(Math.sqrt(f32(f32(sigma * sigma) + 1))));
-      const sigmaT = f32(sigma * alpha);
-      for (let i = b * per; i < (b + 1) * per; i++) out[i] = f32(alpha * original[i]!) + f32(sigmaT * noise[i]!);
-    }
-    return out;
-  }
-
-  /**
    * One multistep update from the sample at `timestep` to the next σ of the plan. `options.noise` is
    * required for the SDE variants. `predOriginalSample` is the model's x0 estimate at this step (the
    * converted output for dpmsolver++, (x − σ_t·ε)/α_t for dpmsolver).
    */
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, options: StepOptions = {}): StepOutput {
-    if (this.inferenceSteps === null) {
-      throw new Error('DPMSolverMultistepScheduler.step needs setTimesteps(steps) first');
-    }
     const { config } = this;
     const n = sample.length;
     const learned = config.varianceType === 'learned' || config.varianceType === 'learned_range';
     const stochastic = this.noiseDrawnAt(timestep);
-    const { batchSize, out, noise } = checkStepArguments(modelOutput, sample, options, learned ? 2 : 1, stochastic);
-
-    if (this.stepIndexValue === null) this.stepIndexValue = this.beginIndexValue ?? indexForTimestep(this.plan, timestep);
-    const index = this.stepIndexValue;
+    const { index, batchSize, out, noise } = this.startStep(modelOutput, timestep, sample, options, learned ? 2 : 1, stochastic);
     const last = this.plan.length - 1;
-    if (index > last) {
-      throw new RangeError(`step called ${index + 1} times, but the plan has ${this.plan.length} timesteps`);
-    }
 
     // The newest converted output goes last; the oldest buffer is reused for it.
     const recycled = this.outputs.shift() ?? null;
@@ -271,15 +131,14 @@ export class DPMSolverMultistepScheduler implements Scheduler {
       for (let i = 0; i < n; i++) prev[i] = cx * sample[i]! + c0 * m0[i]! + c1 * m1[i]! + c2 * m2[i]! + cn * noise[i]!;
     }
 
-    if (this.lowerOrderCount < config.solverOrder) this.lowerOrderCount++;
     this.orderUsed = order;
-    this.stepIndexValue = index + 1;
+    this.finishStep(index);
     return out;
   }
 
-  /** The config as diffusers JSON with `_class_name` (deis and the bh/logrho solver types already rewritten). */
-  toConfig(): Record<string, unknown> {
-    return schedulerConfigToJson(this.config, this.className);
+  protected resetSolverState(): void {
+    this.orderUsed = null;
+    this.outputs.fill(null);
   }
 
   /** σ at a plan index, with Python's negative indexing (diffusers reads sigmas[step_index − k]). */
@@ -379,4 +238,26 @@ export class DPMSolverMultistepScheduler implements Scheduler {
       cn,
     };
   }
+}
+
+/**
+ * The config of a DPMSolverMultistepScheduler as diffusers stores it: `final_sigmas_type: 'zero'` is checked
+ * against the algorithm as given, then `algorithm_type: 'deis'` becomes 'dpmsolver++' and the solver types
+ * 'logrho', 'bh1', 'bh2' become 'midpoint'.
+ */
+function dpmConfig(input: unknown): ParsedSchedulerConfig {
+  const parsed = parseSchedulerConfig(input, { scheduler: 'DPMSolverMultistepScheduler' });
+  const given = parsed.config;
+  // diffusers checks the final σ against the algorithm as given, before rewriting `deis`.
+  if (given.finalSigmasType === 'zero' && given.algorithmType !== 'dpmsolver++' && given.algorithmType !== 'sde-dpmsolver++') {
+    throw new ConfigError(
+      'final_sigmas_type',
+      given.finalSigmasType,
+      `'sigma_min' with algorithm_type '${given.algorithmType}' (a zero final σ needs 'dpmsolver++' or 'sde-dpmsolver++')`,
+    );
+  }
+  // diffusers rewrites these in the stored config: deis → dpmsolver++, logrho/bh1/bh2 → midpoint.
+  const algorithmType: DpmAlgorithmType = given.algorithmType === 'deis' ? 'dpmsolver++' : given.algorithmType;
+  const solverType = given.solverType === 'heun' ? 'heun' : 'midpoint';
+  return { config: Object.freeze({ ...given, algorithmType, solverType }), ignoredKeys: parsed.ignoredKeys };
 }

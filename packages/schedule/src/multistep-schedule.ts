@@ -7,7 +7,7 @@
 //   alphaSigmaOf(σ) → { alpha, sigma }   α_t = 1/√(σ²+1), σ_t = σ·α_t
 //   lambdaOf(σ)     → log α_t − log σ_t  (+∞ at σ = 0)
 //   convertModelOutput(config, target, σ, modelOutput, sample, out, options) → out (x0 or ε, thresholded)
-//   indexForTimestep(timesteps, t) → diffusers' index_for_timestep (second occurrence; last index when absent)
+// The schedulers' shared bookkeeping (plan, step and begin index, add_noise) is the MultistepScheduler base.
 
 import { dynamicThresholdInPlace } from './sample-clipping.js';
 import type { SchedulerConfig } from './scheduler-config.js';
@@ -296,20 +296,4 @@ export function convertModelOutput(
     for (let i = 0; i < n; i++) out[i] = ex * (sample[i] as number) + e0 * (x0[i] as number);
   }
   return out;
-}
-
-/**
- * diffusers' `index_for_timestep`: the index of t in `timesteps`; the second occurrence when t appears more
- * than once (so an img2img start on a repeated timestep does not skip the schedule); the last index when t
- * is not in the schedule at all.
- */
-export function indexForTimestep(timesteps: ArrayLike<number>, t: number): number {
-  let first = -1;
-  for (let i = 0; i < timesteps.length; i++) {
-    if (timesteps[i] === t) {
-      if (first >= 0) return i;
-      first = i;
-    }
-  }
-  return first >= 0 ? first : timesteps.length - 1;
 }

@@ -18,7 +18,7 @@ import {
 } from './sigma-schedule.js';
 import { checkBeginIndex } from './step-arguments.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
-import { checkInferenceSteps, timestepPlan } from './timestep-plan.js';
+import { checkInferenceSteps, timestepIndexOf, timestepPlan } from './timestep-plan.js';
 
 const f32 = Math.fround;
 
@@ -188,13 +188,11 @@ export abstract class SigmaDiscreteScheduler implements Scheduler {
    * occurrence when t appears more than once. A RangeError names a t that is not in the schedule.
    */
   indexForTimestep(timestep: number): number {
-    const t = f32(timestep);
-    const first = this.plannedTimesteps.indexOf(t);
-    if (first < 0) {
+    const index = timestepIndexOf(this.plannedTimesteps, f32(timestep));
+    if (index < 0) {
       throw new RangeError(`timestep ${timestep} is not in the planned timesteps (${this.plannedTimesteps.length} entries)`);
     }
-    const second = this.plannedTimesteps.indexOf(t, first + 1);
-    return second < 0 ? first : second;
+    return index;
   }
 
   /** The index the next call uses at t, without committing it: step index, else begin index, else the lookup. */

@@ -74,3 +74,19 @@ export function checkCustomTimesteps(timesteps: readonly number[], numTrainTimes
   }
   return out;
 }
+
+/**
+ * The index of t in `timesteps` as diffusers' `index_for_timestep` picks it: the second occurrence when t
+ * appears more than once (so an img2img start on a repeated timestep does not skip the schedule), else the
+ * first; −1 when t is absent (the callers differ there). Entries are compared with ===.
+ */
+export function timestepIndexOf(timesteps: ArrayLike<number>, t: number): number {
+  let first = -1;
+  for (let i = 0; i < timesteps.length; i++) {
+    if (timesteps[i] === t) {
+      if (first >= 0) return i;
+      first = i;
+    }
+  }
+  return first;
+}

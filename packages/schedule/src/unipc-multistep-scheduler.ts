@@ -1,15 +1,6 @@
-import { finiteSigmaAlphasCumprod } from './beta-schedule.js';
-import {
-  alphaSigmaOf,
-  convertModelOutput,
-  indexForTimestep,
-  lambdaOf,
-  multistepSchedule,
-} from './multistep-schedule.js';
-import { parseSchedulerConfig, schedulerConfigToJson, type SchedulerConfig } from './scheduler-config.js';
-import type { Scheduler } from './scheduler.js';
-import { trainingSigmas } from './sigma-schedule.js';
-import { checkStepArguments } from './step-arguments.js';
+import { alphaSigmaOf, convertModelOutput, lambdaOf } from './multistep-schedule.js';
+import { MultistepScheduler } from './multistep-scheduler.js';
+import { parseSchedulerConfig, type ParsedSchedulerConfig, type SchedulerConfig } from './scheduler-config.js';
 import type { StepOptions, StepOutput } from './step-types.js';
 
 /**
@@ -77,24 +68,11 @@ interface BhUpdate {
  * ρ = ½ as diffusers does. All per-step scalars are float64; the per-element work is two passes over
  * Float32Arrays: diffusers' convert_model_output (shared with DPM-Solver), then corrector and predictor fused.
  */
-export class UniPCMultistepScheduler implements Scheduler {
+export class UniPCMultistepScheduler extends MultistepScheduler {
   readonly className = 'UniPCMultistepScheduler' as const;
-  readonly config: SchedulerConfig;
-  readonly ignoredKeys: readonly string[];
-  readonly betas: Float32Array;
-  /** ᾱ; with rescale_betas_zero_snr its last entry is 2^−24 (not 0), as diffusers sets it. */
-  readonly alphasCumprod: Float32Array;
-  readonly order = 1;
-  readonly initNoiseSigma = 1;
 
-  private plan: Int32Array;
-  private sigmaTable: Float32Array;
-  private inferenceSteps: number | null = null;
-  private current: number | null = null;
-  private begin: number | null = null;
   /** Converted model outputs of the last `solverOrder` steps, oldest first (copies). */
   private history: Float32Array[] = [];
-  private lowerOrderNums = 0;
   /** The (corrected) sample the last predictor started from; null before the first step. */
   private lastSample: Float32Array | null = null;
   private thisOrder = 0;
@@ -104,19 +82,9 @@ export class UniPCMultistepScheduler implements Scheduler {
   private readonly convertConfig: SchedulerConfig;
 
   private constructor(config: unknown) {
-    const parsed = parseSchedulerConfig(config, { scheduler: 'UniPCMultistepScheduler' });
-    // diffusers rewrites the DPM-Solver solver types to bh2 in the config.
-    const solverType = parsed.config.solverType === 'bh1' ? 'bh1' : 'bh2';
-    this.config = Object.freeze({ ...parsed.config, solverType });
-    this.ignoredKeys = parsed.ignoredKeys;
-    const { betas, alphasCumprod } = finiteSigmaAlphasCumprod(this.config);
-    this.betas = betas;
-    this.alphasCumprod = alphasCumprod;
+    super(unipcConfig(config), 'unipc');
     // UniPC's ε branch ignores thresholding (only x0 is thresholded).
     this.convertConfig = this.config.predictX0 ? this.config : Object.freeze({ ...this.config, thresholding: false });
-    const n = this.config.numTrainTimesteps;
-    this.plan = Int32Array.from({ length: n }, (_, i) => n - 1 - i);
-    this.sigmaTable = trainingSigmas(alphasCumprod);
   }
 
   /** Builds the scheduler from a diffusers `scheduler_config.json` object (other classes' keys are ignored). */
@@ -124,68 +92,9 @@ export class UniPCMultistepScheduler implements Scheduler {
     return new UniPCMultistepScheduler(config);
   }
 
-  /** One timestep per step, descending (N−1 … 0 before setTimesteps). Do not modify. */
-  get timesteps(): Int32Array {
-    return this.plan;
-  }
-
-  /** σ of every timestep plus the final σ (0, or σ_min with final_sigmas_type 'sigma_min'); the N training σ before setTimesteps. */
-  get sigmas(): Float32Array {
-    return this.sigmaTable;
-  }
-
-  get numInferenceSteps(): number | null {
-    return this.inferenceSteps;
-  }
-
-  /** diffusers' step_index: the index the next `step` uses; null until the first step after setTimesteps. */
-  get stepIndex(): number | null {
-    return this.current;
-  }
-
-  /** diffusers' begin_index (set by setBeginIndex, cleared by setTimesteps). */
-  get beginIndex(): number | null {
-    return this.begin;
-  }
-
   /** The orders the last `step` used: the predictor's, and the corrector's (null when it did not run). */
   get lastStepOrders(): { readonly predictor: number; readonly corrector: number | null } {
     return { predictor: this.thisOrder, corrector: this.correctorOrder };
-  }
-
-  /**
-   * diffusers' set_timesteps (shared with DPM-Solver, UniPC's choices: Karras timesteps always rounded, a
-   * σ_min final σ is the ladder's last): plans the timesteps and σ, and clears the step index, begin index,
-   * model-output history and warm-up count. Throws ConfigError unless 1 ≤ steps ≤ num_train_timesteps.
-   */
-  setTimesteps(steps: number): void {
-    const planned = multistepSchedule(this.config, this.alphasCumprod, steps, { family: 'unipc' });
-    this.plan = planned.timesteps;
-    this.sigmaTable = planned.sigmas;
-    this.inferenceSteps = planned.timesteps.length;
-    this.current = null;
-    this.begin = null;
-    this.history = [];
-    this.lowerOrderNums = 0;
-    this.lastSample = null;
-    this.thisOrder = 0;
-    this.correctorOrder = null;
-  }
-
-  /** diffusers' set_begin_index: the first `step` runs at this index (img2img); call it after setTimesteps. */
-  setBeginIndex(index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.plan.length) {
-      throw new RangeError(`begin index must be an integer in [0, ${this.plan.length - 1}], got ${index}`);
-    }
-    this.begin = index;
-  }
-
-  /**
-   * diffusers' index_for_timestep: the index of t in the timesteps; the second occurrence when t repeats
-   * (so an img2img start does not skip a σ), and the last index when t is not planned at all.
-   */
-  indexForTimestep(timestep: number): number {
-    return indexForTimestep(this.plan, timestep);
   }
 
   /** The sample is the model's input as is. */
@@ -201,29 +110,6 @@ export class UniPCMultistepScheduler implements Scheduler {
   }
 
   /**
-   * x_t = α_t·x0 + σ_t·ε at the σ of each timestep (α_t = 1/√(σ²+1), σ_t = σ·α_t), at the index diffusers'
-   * add_noise picks: the begin index (or the current step index once stepping) when one is set, otherwise
-   * index_for_timestep of each timestep. One timestep, or one per batch item.
-   */
-  addNoise(original: Float32Array, noise: Float32Array, timestep: number | Int32Array): Float32Array {
-    if (original.length !== noise.length) {
-      throw new RangeError(`original and noise must have the same length, got ${original.length} and ${noise.length}`);
-    }
-    const ts = typeof timestep === 'number' ? [timestep] : Array.from(timestep);
-    if (ts.length === 0 || original.length % ts.length !== 0) {
-      throw new RangeError(`${ts.length} timesteps do not split ${original.length} elements into equal batch items`);
-    }
-    const per = original.length / ts.length;
-    const out = new Float32Array(original.length);
-    for (let b = 0; b < ts.length; b++) {
-      const index = this.begin === null ? this.indexForTimestep(ts[b]!) : (this.current ?? this.begin);
-      const { alpha, sigma } = alphaSigmaOf(this.sigmaTable[index]!);
-      for (let i = b * per; i < (b + 1) * per; i++) out[i] = alpha * original[i]! + sigma * noise[i]!;
-    }
-    return out;
-  }
-
-  /**
    * One UniPC step at `timestep` (one model call): convert the model output to x0 (or ε), correct the
    * sample with it (UniC, from the second step on, unless disabled), then predict the next sample (UniP).
    * The order is min(solver_order, steps taken + 1), capped by the steps left with lower_order_final.
@@ -233,19 +119,10 @@ export class UniPCMultistepScheduler implements Scheduler {
    * estimate) and `equal_sigma_step: 'identity'` (a step between equal σ returns its sample) avoid them.
    */
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, options: StepOptions = {}): StepOutput {
-    if (this.inferenceSteps === null) {
-      throw new Error('UniPCMultistepScheduler.step needs setTimesteps(steps) first');
-    }
     const n = sample.length;
-    const { batchSize, out } = checkStepArguments(modelOutput, sample, options, 1, false);
-    if (this.current === null) this.current = this.begin ?? this.indexForTimestep(timestep);
-    const index = this.current;
+    const { index, batchSize, out } = this.startStep(modelOutput, timestep, sample, options, 1, false);
     const { config } = this;
     const order = config.solverOrder;
-    if (index >= this.plan.length) {
-      throw new RangeError(`UniPC: step ${index} is past the last of ${this.plan.length} timesteps (diffusers fails here too)`);
-    }
-
     if (index + 1 >= this.sigmaTable.length) {
       throw new RangeError(`UniPC: no σ after index ${index} (diffusers fails here too)`);
     }
@@ -257,7 +134,7 @@ export class UniPCMultistepScheduler implements Scheduler {
     const useCorrector = index > 0 && this.lastSample !== null && !config.disableCorrector.includes(index - 1);
     const corrector = useCorrector ? this.bhUpdate(index - 1, index, this.thisOrder, true) : null;
     let thisOrder = config.lowerOrderFinal ? Math.min(order, this.plan.length - index) : order;
-    thisOrder = Math.min(thisOrder, this.lowerOrderNums + 1);
+    thisOrder = Math.min(thisOrder, this.lowerOrderCount + 1);
     const predictor = this.bhUpdate(index, index + 1, thisOrder, false);
 
     // The converted model output at σ_i goes into a recycled history buffer.
@@ -276,13 +153,32 @@ export class UniPCMultistepScheduler implements Scheduler {
     if (this.history.length > order) this.spare = this.history.shift()!;
     this.correctorOrder = useCorrector ? this.thisOrder : null;
     this.thisOrder = thisOrder;
-    if (this.lowerOrderNums < order) this.lowerOrderNums++;
-    this.current = index + 1;
+    this.finishStep(index);
     return out;
   }
 
-  toConfig(): Record<string, unknown> {
-    return schedulerConfigToJson(this.config, this.className);
+  protected resetSolverState(): void {
+    this.history = [];
+    this.lastSample = null;
+    this.thisOrder = 0;
+    this.correctorOrder = null;
+  }
+
+  /**
+   * addNoise's batch item in float64: α_t, σ_t = alphaSigmaOf(σ) and one rounding per element. diffusers'
+   * `add_noise` rounds every operation to float32 (the base's version, which DPM-Solver uses); this one can
+   * differ from it in the last bit.
+   */
+  protected override addNoiseItem(
+    original: Float32Array,
+    noise: Float32Array,
+    out: Float32Array,
+    from: number,
+    to: number,
+    sigmaValue: number,
+  ): void {
+    const { alpha, sigma } = alphaSigmaOf(sigmaValue);
+    for (let i = from; i < to; i++) out[i] = alpha * original[i]! + sigma * noise[i]!;
   }
 
   /**
@@ -342,6 +238,14 @@ export class UniPCMultistepScheduler implements Scheduler {
     }
     return { a: t.alpha / s0.alpha, c: -t.sigma * hPhi1, e: -t.sigma * bh, w, wt };
   }
+}
+
+/** The config of a UniPCMultistepScheduler as diffusers stores it: the DPM-Solver solver types become bh2. */
+function unipcConfig(input: unknown): ParsedSchedulerConfig {
+  const parsed = parseSchedulerConfig(input, { scheduler: 'UniPCMultistepScheduler' });
+  // diffusers rewrites the DPM-Solver solver types to bh2 in the config.
+  const solverType = parsed.config.solverType === 'bh1' ? 'bh1' : 'bh2';
+  return { config: Object.freeze({ ...parsed.config, solverType }), ignoredKeys: parsed.ignoredKeys };
 }
 
 /**
