@@ -1,12 +1,7 @@
-import { alphasCumprodFor, betasFor } from './beta-schedule.js';
 import { ConfigError } from './config-error.js';
 import { addNoiseWith, velocityWith } from './forward-process.js';
-import {
-  parseSchedulerConfig,
-  schedulerConfigToJson,
-  type SchedulerClassName,
-  type SchedulerConfig,
-} from './scheduler-config.js';
+import { SchedulerBase } from './scheduler-base.js';
+import { parseSchedulerConfig, type SchedulerClassName, type SchedulerConfig } from './scheduler-config.js';
 import type { Scheduler } from './scheduler.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 import { timestepPlan } from './timestep-plan.js';
@@ -15,39 +10,22 @@ import { timestepPlan } from './timestep-plan.js';
  * What DDIM and DDPM share: the config, β and ᾱ over the N training timesteps, the inference plan,
  * and the forward process. Each subclass implements one `step` (checking its arguments with checkStepArguments).
  */
-export abstract class DiscreteScheduler implements Scheduler {
-  readonly config: SchedulerConfig;
-  readonly ignoredKeys: readonly string[];
-  readonly betas: Float32Array;
-  readonly alphasCumprod: Float32Array;
+export abstract class DiscreteScheduler extends SchedulerBase implements Scheduler {
   readonly order = 1;
   /** x_T is unit-variance for DDPM and DDIM. */
   readonly initNoiseSigma = 1;
   protected plan: Int32Array;
-  protected inferenceSteps: number | null = null;
 
   protected constructor(config: unknown, className: SchedulerClassName) {
-    const parsed = parseSchedulerConfig(config, { scheduler: className });
-    this.config = parsed.config;
-    this.ignoredKeys = parsed.ignoredKeys;
-    this.betas = betasFor(this.config);
-    this.alphasCumprod = alphasCumprodFor(this.betas);
+    super(parseSchedulerConfig(config, { scheduler: className }), 'exact');
     // Before setTimesteps, diffusers' timesteps are N−1 … 0.
     const n = this.config.numTrainTimesteps;
     this.plan = Int32Array.from({ length: n }, (_, i) => n - 1 - i);
   }
 
-  /** diffusers' `_class_name`. */
-  abstract readonly className: SchedulerClassName;
-
   /** The inference timesteps, descending (N−1 … 0 until `setTimesteps` is called). Do not modify. */
   get timesteps(): Int32Array {
     return this.plan;
-  }
-
-  /** The step count given to `setTimesteps` (the custom plan's length for DDPM), or null before. */
-  get numInferenceSteps(): number | null {
-    return this.inferenceSteps;
   }
 
   /** Plans `steps` inference timesteps by the config's spacing. Throws ConfigError unless 1 ≤ steps ≤ N. */
@@ -74,11 +52,6 @@ export abstract class DiscreteScheduler implements Scheduler {
   /** v = √ᾱ_t·ε − √(1−ᾱ_t)·x0 (Salimans & Ho 2022); one timestep, or one per batch item. */
   getVelocity(sample: Float32Array, noise: Float32Array, timestep: number | Int32Array): Float32Array {
     return velocityWith(this.alphasCumprod, sample, noise, timestep);
-  }
-
-  /** The config as diffusers JSON with `_class_name`; `fromConfig(toConfig())` gives an equal scheduler. */
-  toConfig(): Record<string, unknown> {
-    return schedulerConfigToJson(this.config, this.className);
   }
 
   /** ᾱ_t, or a RangeError naming the timestep when t is not an integer in [0, N). */

@@ -1,6 +1,6 @@
-import { finiteSigmaAlphasCumprod } from './beta-schedule.js';
 import { multistepSchedule, type MultistepFamily } from './multistep-schedule.js';
-import { schedulerConfigToJson, type ParsedSchedulerConfig, type SchedulerClassName, type SchedulerConfig } from './scheduler-config.js';
+import { SchedulerBase } from './scheduler-base.js';
+import type { ParsedSchedulerConfig } from './scheduler-config.js';
 import type { Scheduler } from './scheduler.js';
 import { trainingSigmas } from './sigma-schedule.js';
 import { checkBeginIndex, checkStepArguments, type StepArguments } from './step-arguments.js';
@@ -23,20 +23,13 @@ export interface MultistepStepStart extends StepArguments {
  * img2img, and the checks on `step`'s arguments. A subclass holds its solver's state and math: `step`
  * (starting with `startStep`, ending with `finishStep`), `resetSolverState` and `noiseDrawnAt`.
  */
-export abstract class MultistepScheduler implements Scheduler {
-  abstract readonly className: SchedulerClassName;
-  readonly config: SchedulerConfig;
-  readonly ignoredKeys: readonly string[];
-  readonly betas: Float32Array;
-  /** ᾱ_t (with rescale_betas_zero_snr, the last one is 2⁻²⁴ as in diffusers). */
-  readonly alphasCumprod: Float32Array;
+export abstract class MultistepScheduler extends SchedulerBase implements Scheduler {
   /** Model calls per step: 1 (a multistep solver reuses earlier outputs instead). */
   readonly order = 1;
   readonly initNoiseSigma = 1;
 
   protected plan: Int32Array;
   protected sigmaTable: Float32Array;
-  protected inferenceSteps: number | null = null;
   protected stepIndexValue: number | null = null;
   protected beginIndexValue: number | null = null;
   protected lowerOrderCount = 0;
@@ -44,16 +37,12 @@ export abstract class MultistepScheduler implements Scheduler {
 
   /** `parsed`: the config as the subclass parsed and rewrote it; `family`: whose `set_timesteps` to follow. */
   protected constructor(parsed: ParsedSchedulerConfig, family: MultistepFamily) {
-    this.config = parsed.config;
-    this.ignoredKeys = parsed.ignoredKeys;
+    super(parsed, 'finite-sigma');
     this.family = family;
-    const { betas, alphasCumprod } = finiteSigmaAlphasCumprod(this.config);
-    this.betas = betas;
-    this.alphasCumprod = alphasCumprod;
     const n = this.config.numTrainTimesteps;
     // Before setTimesteps, diffusers' timesteps are N−1 … 0 and its sigmas the training sigmas.
     this.plan = Int32Array.from({ length: n }, (_, i) => n - 1 - i);
-    this.sigmaTable = trainingSigmas(alphasCumprod);
+    this.sigmaTable = trainingSigmas(this.alphasCumprod);
   }
 
   /** The inference timesteps, one per step, descending (N−1 … 0 until `setTimesteps`). Do not modify. */
@@ -67,11 +56,6 @@ export abstract class MultistepScheduler implements Scheduler {
    */
   get sigmas(): Float32Array {
     return this.sigmaTable;
-  }
-
-  /** The number of planned timesteps (diffusers' `num_inference_steps`), or null before setTimesteps. */
-  get numInferenceSteps(): number | null {
-    return this.inferenceSteps;
   }
 
   /** diffusers' `step_index`: the index the next `step` uses; null until the first step after setTimesteps. */
@@ -145,11 +129,6 @@ export abstract class MultistepScheduler implements Scheduler {
       this.addNoiseItem(original, noise, out, b * per, (b + 1) * per, this.sigmaTable[index]!);
     }
     return out;
-  }
-
-  /** The config as diffusers JSON with `_class_name` (holding the values the subclass rewrote). */
-  toConfig(): Record<string, unknown> {
-    return schedulerConfigToJson(this.config, this.className);
   }
 
   /**

@@ -1,7 +1,6 @@
-import { finiteSigmaAlphasCumprod } from './beta-schedule.js';
+import { SchedulerBase } from './scheduler-base.js';
 import {
   parseSchedulerConfig,
-  schedulerConfigToJson,
   type PredictionType,
   type SchedulerClassName,
   type SchedulerConfig,
@@ -97,29 +96,17 @@ export function sigmaPredCoefficients(predictionType: PredictionType, sigma: num
  * initialised step index (diffusers' `_init_step_index`, `index_for_timestep`, `set_begin_index`), and the
  * forward process x + σ·noise for img2img.
  */
-export abstract class SigmaDiscreteScheduler implements Scheduler {
-  readonly config: SchedulerConfig;
-  readonly ignoredKeys: readonly string[];
-  readonly betas: Float32Array;
-  /** ᾱ, with ᾱ_{N−1} clamped to 2^−24 under rescale_betas_zero_snr (as diffusers stores it). */
-  readonly alphasCumprod: Float32Array;
+export abstract class SigmaDiscreteScheduler extends SchedulerBase implements Scheduler {
   /** The training sigmas σ_t = √((1−ᾱ_t)/ᾱ_t), t = 0 … N−1 (ascending), each operation in float32. */
   readonly trainSigmas: Float32Array;
-  abstract readonly className: SchedulerClassName;
   abstract readonly order: number;
   protected plannedTimesteps: Float32Array;
   protected plannedSigmas: Float32Array;
-  protected inferenceSteps: number | null = null;
   protected stepIndexValue: number | null = null;
   protected beginIndexValue: number | null = null;
 
   protected constructor(config: unknown, className: SchedulerClassName) {
-    const parsed = parseSchedulerConfig(config, { scheduler: className });
-    this.config = parsed.config;
-    this.ignoredKeys = parsed.ignoredKeys;
-    const { betas, alphasCumprod } = finiteSigmaAlphasCumprod(this.config);
-    this.betas = betas;
-    this.alphasCumprod = alphasCumprod;
+    super(parseSchedulerConfig(config, { scheduler: className }), 'finite-sigma');
     this.trainSigmas = trainingSigmas(this.alphasCumprod);
     // Before setTimesteps diffusers holds every training timestep N−1 … 0 and their sigmas, then 0.
     const n = this.config.numTrainTimesteps;
@@ -136,10 +123,6 @@ export abstract class SigmaDiscreteScheduler implements Scheduler {
   /** diffusers' `sigmas`: σ of every entry of `timesteps`, then the final σ. Do not modify. */
   get sigmas(): Float32Array {
     return this.plannedSigmas;
-  }
-
-  get numInferenceSteps(): number | null {
-    return this.inferenceSteps;
   }
 
   /** diffusers' `step_index`: the index the next call uses; null until the first scaleModelInput/step. */
@@ -252,9 +235,5 @@ export abstract class SigmaDiscreteScheduler implements Scheduler {
     const out = new Float32Array(original.length);
     for (let i = 0; i < out.length; i++) out[i] = original[i]! + f32(noise[i]! * sigma);
     return out;
-  }
-
-  toConfig(): Record<string, unknown> {
-    return schedulerConfigToJson(this.config, this.className);
   }
 }
