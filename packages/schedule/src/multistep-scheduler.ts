@@ -21,7 +21,7 @@ export interface MultistepStepStart extends StepArguments {
  * multistepSchedule), the step index and begin index (diffusers' `set_begin_index`, and the lazy
  * `_init_step_index`: the begin index, else `index_for_timestep`), `lower_order_nums`, the forward process of
  * img2img, and the checks on `step`'s arguments. A subclass holds its solver's state and math: `step`
- * (starting with `startStep`, ending with `finishStep`), `resetSolverState` and `noiseDrawnAt`.
+ * (starting with `startStep`, ending with `finishStep`), `resetSolverState`, `scaleModelInput`, `noiseDrawnAt`.
  */
 export abstract class MultistepScheduler extends SchedulerBase implements Scheduler {
   /** Model calls per step: 1 (a multistep solver reuses earlier outputs instead). */
