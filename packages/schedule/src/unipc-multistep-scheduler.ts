@@ -165,23 +165,6 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
   }
 
   /**
-   * addNoise's batch item in float64: α_t, σ_t = alphaSigmaOf(σ) and one rounding per element. diffusers'
-   * `add_noise` rounds every operation to float32 (the base's version, which DPM-Solver uses); this one can
-   * differ from it in the last bit.
-   */
-  protected override addNoiseItem(
-    original: Float32Array,
-    noise: Float32Array,
-    out: Float32Array,
-    from: number,
-    to: number,
-    sigmaValue: number,
-  ): void {
-    const { alpha, sigma } = alphaSigmaOf(sigmaValue);
-    for (let i = from; i < to; i++) out[i] = alpha * original[i]! + sigma * noise[i]!;
-  }
-
-  /**
    * The scalars of one B(h) update from index `from` to index `to` of the σ table, of the given order.
    * Predictor: from i to i+1 with earlier outputs at i−1, i−2. Corrector: from i−1 to i with earlier
    * outputs at i−2, i−3 and ρ_last for this step's output.
