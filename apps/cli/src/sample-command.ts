@@ -72,7 +72,7 @@ export function buildSampleProgram(): Command {
     .addOption(new Option('--eta <x>', "DDIM η: 0 is deterministic, 1 is DDPM-like (default: the config's eta, else 0)").argParser(nonNegativeNumber))
     .addOption(new Option('--spacing <s>', "timestep spacing (overrides the config's timestep_spacing)").choices(['leading', 'trailing', 'linspace']))
     .addOption(new Option('--prev-timestep <policy>', "DDIM's and PNDM's previous timestep: 'diffusers' (t − N/S, as diffusers) or 'schedule' (the next planned t)").choices(['diffusers', 'schedule']))
-    .addOption(new Option('--seed <n>', 'seed of the noise generator: x_T, then the per-step noise of DDPM and η > 0 (with --noise, the step noise starts at this seed: do not reuse the seed that made the file)').argParser(integerAtLeast(0)).default(0))
+    .addOption(new Option('--seed <n>', 'seed of the noise generator: x_T, then the per-step noise of DDPM, DDIM with η > 0, Euler ancestral and DPM-Solver SDE (with --noise, the step noise starts at this seed: do not reuse the seed that made the file)').argParser(integerAtLeast(0)).default(0))
     .option('--noise <file.npy>', 'x_T exactly, float32 NCHW .npy (its shape sets the batch and image size)')
     .addOption(new Option('--height <px>', "image height, for models whose size is not fixed (default: the config's sample_size)").argParser(integerAtLeast(1)))
     .addOption(new Option('--width <px>', "image width, for models whose size is not fixed (default: the config's sample_size)").argParser(integerAtLeast(1)))
