@@ -77,8 +77,8 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
   private lastSample: Float32Array | null = null;
   private thisOrder = 0;
   private correctorOrder: number | null = null;
-  /** The history buffer that fell out last, reused for the next converted output. */
-  private spare: Float32Array | null = null;
+  /** Buffers no longer in use (fallen out of the history, or kept from before setTimesteps), for reuse. */
+  private readonly pool: Float32Array[] = [];
   private readonly convertConfig: SchedulerConfig;
 
   private constructor(config: unknown) {
@@ -138,26 +138,36 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     const predictor = this.bhUpdate(index, index + 1, thisOrder, false);
 
     // The converted model output at σ_i goes into a recycled history buffer.
-    const converted = this.spare?.length === n ? this.spare : new Float32Array(n);
-    this.spare = null;
+    const converted = this.takeBuffer(n);
     const target = config.predictX0 ? 'x0' : 'epsilon';
     convertModelOutput(this.convertConfig, target, this.sigmaTable[index]!, modelOutput, sample, converted, {
       batchSize,
       x0Out: out.predOriginalSample,
     });
     let last = this.lastSample;
-    if (last === null || last.length !== n) last = this.lastSample = new Float32Array(n);
+    if (last === null || last.length !== n) last = this.lastSample = this.takeBuffer(n);
     correctAndPredict(out.prevSample, last, sample, converted, this.history, corrector, predictor);
 
     this.history.push(converted);
-    if (this.history.length > order) this.spare = this.history.shift()!;
+    if (this.history.length > order) this.pool.push(this.history.shift()!);
     this.correctorOrder = useCorrector ? this.thisOrder : null;
     this.thisOrder = thisOrder;
     this.finishStep(index);
     return out;
   }
 
+  /** A buffer of n elements from the pool (its contents are stale), or a new one. */
+  private takeBuffer(n: number): Float32Array {
+    const at = this.pool.findIndex((b) => b.length === n);
+    if (at < 0) return new Float32Array(n);
+    return this.pool.splice(at, 1)[0]!;
+  }
+
   protected resetSolverState(): void {
+    // The buffers are kept for the next run: a sampling run of a few steps would otherwise allocate (and
+    // leave to the garbage collector) a sample-sized buffer per history slot every time.
+    this.pool.push(...this.history);
+    if (this.lastSample !== null) this.pool.push(this.lastSample);
     this.history = [];
     this.lastSample = null;
     this.thisOrder = 0;
