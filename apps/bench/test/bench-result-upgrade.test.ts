@@ -1,0 +1,29 @@
+// A schema-1 result (the committed FID sweep was written by it) still loads: --compare and the report read
+// it in schema 2's per-call names.
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BENCH_RESULT_SCHEMA, upgradeBenchResult } from '../src/bench-result.js';
+import { loadRun } from '../src/results-store.js';
+
+const FID_RESULT = fileURLToPath(new URL('../../../benchmarks/fid/result.json', import.meta.url));
+
+describe('bench result schema 1 → 2', () => {
+  it('loads the committed schema-1 FID sweep with model calls and per-call speed', async () => {
+    const run = await loadRun(FID_RESULT);
+    expect(run.result.schema).toBe(BENCH_RESULT_SCHEMA);
+    for (const c of run.result.configurations) {
+      // Schema 1 had DDPM and DDIM only, where every step is one model call.
+      expect(['ddpm', 'ddim']).toContain(c.kind);
+      expect(c.modelCalls).toBe(c.steps);
+      expect(c.callsPerSec).toBeGreaterThan(0);
+      expect(c.modelMsPerCall).toBeGreaterThan(c.loopMsPerCall);
+      expect(c).not.toHaveProperty('stepsPerSec');
+    }
+  });
+
+  it('leaves a schema-2 result and anything else as it is', () => {
+    const v2 = { schema: BENCH_RESULT_SCHEMA, configurations: [] };
+    expect(upgradeBenchResult(v2)).toBe(v2);
+    expect(upgradeBenchResult(null)).toBeNull();
+  });
+});
