@@ -8,6 +8,7 @@ export {
   type ExecutionProviderStatus,
 } from './execution-provider.js';
 export { fromFloat16Bits, toFloat16Bits } from './float16.js';
+export { formatGpuAdapter, webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
 export { DEFAULT_UNET_SCHEDULER_CONFIG, loadModel, type BuiltModelInfo, type GraphOptimizationLevel, type LoadedModel, type LoadModelOptions } from './load-model.js';
 export { ExecutionProviderError, ModelLoadError } from './model-errors.js';
 export type { ClassLabelsInput, ModelSignature, SampleDtype, SampleShapeRequest, TimestepDtype, TimestepLayout } from './model-signature.js';

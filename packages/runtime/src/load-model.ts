@@ -18,6 +18,7 @@ import { assertLooksLikeOnnx, locateModelFiles, readSchedulerConfig, sha256File,
 import { readModelSignature, type ModelSignature, type SampleShapeRequest } from './model-signature.js';
 import type { DownloadProgress } from '@denoise/hub';
 import { resolveModelReference, type ResolvedModelReference } from './model-reference.js';
+import { webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
 import { OnnxDenoiser } from './onnx-denoiser.js';
 
 /**
@@ -70,6 +71,8 @@ export interface LoadedModel {
   /** sha256 of the .onnx file; for a diffusers folder, of config.json's bytes followed by the weights file's. */
   readonly sha256: string;
   readonly executionProvider: ExecutionProvider;
+  /** With the webgpu provider: the adapter it runs on, as far as the machine tells (see webGpuAdapter). */
+  readonly adapter?: GpuAdapterInfo;
   readonly signature: ModelSignature;
   readonly denoiser: OnnxDenoiser;
   /** Set for an `hf:` reference: the repo, the revision asked for and the commit it resolved to. */
@@ -132,6 +135,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
       files.schedulerConfigPath ? readSchedulerConfig(files.schedulerConfigPath) : undefined,
     ]);
     const denoiser = new OnnxDenoiser(session, withClassCount(signature, source?.model), files.modelPath);
+    const adapter = executionProvider === 'webgpu' ? webGpuAdapter() : undefined;
     return {
       modelPath: files.modelPath,
       ...(files.schedulerConfigPath
@@ -141,6 +145,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
           : {}),
       sha256,
       executionProvider,
+      ...(adapter ? { adapter } : {}),
       signature: denoiser.signature,
       denoiser,
       ...(source ? { built: source.info } : {}),
