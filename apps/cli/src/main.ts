@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError } from '@denoise/schedule';
-import { ExecutionProviderError, ModelLoadError, listExecutionProviders } from '@denoise/runtime';
+import { ExecutionProviderError, formatGpuAdapter, ModelLoadError, listExecutionProviders, webGpuAdapter } from '@denoise/runtime';
 import { SamplingAbortedError } from '@denoise/sampler';
 import { NpyFormatError } from '@denoise/image';
 import { buildSampleProgram, readSampleCommand } from './sample-command.js';
@@ -24,7 +24,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const command = readSampleCommand(program);
   if (command.listProviders) {
     for (const status of await listExecutionProviders()) {
-      process.stdout.write(`${status.name.padEnd(7)} ${status.usable ? 'usable' : `not usable: ${status.reason ?? ''}`}\n`);
+      const adapter = status.usable && status.name === 'webgpu' ? webGpuAdapter() : undefined;
+      const usable = adapter ? `usable on ${formatGpuAdapter(adapter)}` : 'usable';
+      process.stdout.write(`${status.name.padEnd(7)} ${status.usable ? usable : `not usable: ${status.reason ?? ''}`}\n`);
     }
     return EXIT_OK;
   }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PNG_TEXT_KEYS, makeGrid, readNpy, toPixels, writeNpy, writePng, type ImageBatch, type NpyArray } from '@denoise/image';
-import { denoiseVersion, loadModel, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
+import { denoiseVersion, formatGpuAdapter, loadModel, type GpuAdapterInfo, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
 import { createScheduler, DEFAULT_STEPS, defaultSamplerFor, sample, type SampleResult, type SamplerKind, type TraceRecord } from '@denoise/sampler';
 import { parsePythonJson } from '@denoise/schedule';
 import { createDownloadProgress } from './download-progress.js';
@@ -20,6 +20,8 @@ export interface SampleSummary {
   /** The commit an hf: reference resolved to. */
   readonly modelRevision?: string;
   readonly executionProvider: string;
+  /** With webgpu: the adapter, and whether it is a software one (lavapipe). */
+  readonly adapter?: GpuAdapterInfo;
   readonly sampler: string;
   /** diffusers' scheduler class that ran. */
   readonly schedulerClass: string;
@@ -118,7 +120,10 @@ async function sampleWith(
   }
   const denoiser = conditionedDenoiser(model, command, batch);
   await denoiser.warmup(batch);
-  if (command.ep === 'auto') stderr.write(`execution provider: ${model.executionProvider} (auto)\n`);
+  if (command.ep === 'auto' || model.adapter) {
+    const on = model.adapter ? ` on ${formatGpuAdapter(model.adapter)}` : '';
+    stderr.write(`execution provider: ${model.executionProvider}${command.ep === 'auto' ? ' (auto)' : ''}${on}\n`);
+  }
 
   const progress = createProgress(stderr, `${sampler}-${steps}`);
   let result: SampleResult;
@@ -181,6 +186,7 @@ async function sampleWith(
     modelSha256: model.sha256,
     ...(model.hub ? { modelRevision: model.hub.commit } : {}),
     executionProvider: model.executionProvider,
+    ...(model.adapter ? { adapter: model.adapter } : {}),
     sampler,
     schedulerClass: scheduler.className,
     steps,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -32,18 +33,45 @@ export async function listExecutionProviders(): Promise<readonly ExecutionProvid
       statuses.push({ name, bundled, usable: false, reason: missing });
       continue;
     }
-    try {
-      const session = await ort.InferenceSession.create(probeModelBytes(), {
-        executionProviders: [name],
-        logSeverityLevel: 4,
-      });
-      await session.release();
+    if (name === 'cpu') {
       statuses.push({ name, bundled, usable: true });
-    } catch (error) {
-      statuses.push({ name, bundled, usable: false, reason: firstLine(error) });
+      continue;
     }
+    const probe = await probeInChildProcess(name);
+    statuses.push({ name, bundled, usable: probe.usable, ...(probe.reason !== undefined ? { reason: probe.reason } : {}) });
   }
   return statuses;
+}
+
+/**
+ * Creates a tiny session with the provider in a child process. Dawn and the Vulkan loader write their warnings
+ * (some look like stack traces) straight to the native stderr, which JavaScript cannot redirect; in a child
+ * process they are captured instead, and shown only with DENOISE_DEBUG=1.
+ */
+async function probeInChildProcess(name: ExecutionProvider): Promise<{ usable: boolean; reason?: string }> {
+  const ortEntry = createRequire(import.meta.url).resolve('onnxruntime-node');
+  const script =
+    `const ort = require(${JSON.stringify(ortEntry)});` +
+    `const bytes = require('node:fs').readFileSync(0);` +
+    `ort.InferenceSession.create(bytes, { executionProviders: [${JSON.stringify(name)}], logSeverityLevel: 4 })` +
+    `.then((s) => s.release()).then(() => process.stdout.write(JSON.stringify({ usable: true })),` +
+    ` (e) => process.stdout.write(JSON.stringify({ usable: false, reason: String((e && e.message) || e) })));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end(probeModelBytes());
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (process.env['DENOISE_DEBUG'] === '1' && stderr.trim() !== '') {
+    process.stderr.write(`[debug] ${name} provider probe said:\n${stderr.replace(/^/gm, '[debug]   ')}\n`);
+  }
+  try {
+    const result = JSON.parse(stdout) as { usable: boolean; reason?: string };
+    return result.usable ? { usable: true } : { usable: false, reason: firstLine(new Error(result.reason)) };
+  } catch {
+    return { usable: false, reason: `the probe process exited with code ${code} (${stderr.trim().split('\n').pop() ?? 'no output'})` };
+  }
 }
 
 /** Turns a choice into a provider that is usable here, or fails naming the usable ones: never a silent fallback. */
