@@ -1,6 +1,6 @@
-import type { BenchEnvironment } from './environment.js';
-
+import type { ExecutionProvider, GpuAdapterInfo } from '@denoise/runtime';
 import { SAMPLER_KINDS, type SamplerKind } from '@denoise/sampler';
+import type { BenchEnvironment } from './environment.js';
 
 /** 2: speed per model call (Heun and PNDM call the model more than once per step); 1 had per-step names. */
 export const BENCH_RESULT_SCHEMA = 'denoise-bench/2';
@@ -90,6 +90,33 @@ export type TorchBaseline =
   | { readonly available: false; readonly reason: string }
   | { readonly available: true; readonly torch: string; readonly threads: number; readonly rows: readonly TorchBaselineRow[] };
 
+export interface CrossProviderRow {
+  readonly name: string;
+  /** Between this provider's final float images and the primary provider's first batch (same x_T and step noise). */
+  readonly maxAbsDiff: number;
+  /** SSIM (8-bit, per image) against the primary provider's images, mean over the batch. */
+  readonly ssimMean: number;
+  /** One run on this provider (not a tinybench mean), ms per batch, after a warm-up call. */
+  readonly wallMs: number;
+}
+
+export interface CrossProviderRun {
+  readonly executionProvider: ExecutionProvider;
+  /** With webgpu: the adapter it ran on; `software` for a CPU implementation of Vulkan (lavapipe). */
+  readonly adapter?: GpuAdapterInfo;
+  /** Session creation on this provider. */
+  readonly sessionMs: number;
+  /** The warm-up call (on webgpu this includes compiling the shaders). */
+  readonly warmupMs?: number;
+  readonly rows: readonly CrossProviderRow[];
+}
+
+/** `--ep A,B,…`: every configuration run once more on B, … and compared with the primary provider A's images. */
+export interface CrossProvider {
+  readonly primary: ExecutionProvider;
+  readonly providers: readonly CrossProviderRun[];
+}
+
 export interface BenchResult {
   readonly schema: typeof BENCH_RESULT_SCHEMA;
   readonly environment: BenchEnvironment;
@@ -99,6 +126,8 @@ export interface BenchResult {
     /** For an `hf:` model: the commit its revision resolved to. */
     readonly modelRevision?: string;
     readonly executionProvider: string;
+    /** With the webgpu provider: the adapter it ran on, as far as the machine tells. */
+    readonly adapter?: GpuAdapterInfo;
     readonly threads: number | null;
     readonly batch: number;
     readonly seed: number;
@@ -118,6 +147,8 @@ export interface BenchResult {
   readonly configurations: readonly ConfigurationResult[];
   /** Present when the run was made with `--baseline torch`. */
   readonly torchBaseline?: TorchBaseline;
+  /** Present when the run was made with more than one provider (`--ep cpu,webgpu`). */
+  readonly crossProvider?: CrossProvider;
 }
 
 type Check = (value: unknown, path: string) => void;
@@ -144,6 +175,27 @@ const array =
     if (!Array.isArray(v) || v.length === 0) return fail(p, 'a non-empty array', v);
     v.forEach((x, i) => item(x, `${p}[${i}]`));
   };
+
+const optional =
+  (check: Check): Check =>
+  (v, p) =>
+    v === undefined ? undefined : check(v, p);
+const provider = oneOf('cpu', 'webgpu', 'cuda');
+const adapter = optional(object({ vendor: str, device: str, driver: str, software: bool }));
+const crossProvider = optional(
+  object({
+    primary: provider,
+    providers: array(
+      object({
+        executionProvider: provider,
+        adapter,
+        sessionMs: num,
+        warmupMs: optional(num),
+        rows: array(object({ name: str, maxAbsDiff: num, ssimMean: num, wallMs: num })),
+      }),
+    ),
+  }),
+);
 
 const wallTime = object({ meanMs: num, p50Ms: num, p99Ms: num, minMs: num, maxMs: num, sdMs: num, moeMs: num, rmePct: numOrNull, samples: num });
 const quality: Check = (v, p) => {
@@ -175,7 +227,8 @@ export const checkBenchResult: (value: unknown) => asserts value is BenchResult 
     settings: object({
       model: str,
       modelSha256: str,
-      executionProvider: oneOf('cpu', 'webgpu', 'cuda'),
+      executionProvider: provider,
+      adapter,
       threads: numOrNull,
       batch: num,
       seed: num,
@@ -185,7 +238,8 @@ export const checkBenchResult: (value: unknown) => asserts value is BenchResult 
       reference: str,
     }),
     bareCall: wallTime,
-    torchBaseline: (v, p) => (v === undefined ? undefined : object({ available: bool })(v, p)),
+    torchBaseline: optional(object({ available: bool })),
+    crossProvider,
     configurations: array(
       object({
         name: str,

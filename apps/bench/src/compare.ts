@@ -35,6 +35,9 @@ export function compareResults(old: BenchResult, next: BenchResult): Comparison 
   if (o.seed !== n.seed) differences.push(`seed ${o.seed} vs ${n.seed}: quality is not compared`);
   if (o.reference !== n.reference) differences.push(`quality reference ${o.reference} vs ${n.reference}: quality is not compared`);
   if (o.executionProvider !== n.executionProvider) differences.push(`execution provider ${o.executionProvider} vs ${n.executionProvider}`);
+  if (o.executionProvider === n.executionProvider && JSON.stringify(o.adapter) !== JSON.stringify(n.adapter)) {
+    differences.push(`adapter ${o.adapter ? `${o.adapter.vendor} ${o.adapter.device}` : 'unknown'} vs ${n.adapter ? `${n.adapter.vendor} ${n.adapter.device}` : 'unknown'}`);
+  }
   if (o.threads !== n.threads) differences.push(`threads ${o.threads ?? 'default'} vs ${n.threads ?? 'default'}`);
   const oe = old.environment;
   const ne = next.environment;

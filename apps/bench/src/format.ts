@@ -1,4 +1,5 @@
-import type { ConfigurationResult, Quality, WallTime } from './bench-result.js';
+import { formatGpuAdapter } from '@denoise/runtime';
+import type { BenchResult, ConfigurationResult, CrossProviderRun, Quality, WallTime } from './bench-result.js';
 
 /** Formatting of table cells, shared by the Markdown and HTML reports so both say the same thing. */
 export const fixed = (value: number, digits: number): string => value.toFixed(digits);
@@ -67,4 +68,34 @@ export function tableRow(c: ConfigurationResult): string[] {
     c.kid === null ? '—' : fixed(c.kid, 4),
     fixed(c.peakRssMiB, 0),
   ];
+}
+
+/** "webgpu on Mesa lavapipe (…), libvulkan_lvp.so, Vulkan 1.4.305 — software adapter (CPU speed, not a GPU)", or "cpu". */
+export function providerLabel(provider: string, adapter: CrossProviderRun['adapter']): string {
+  return adapter ? `${provider} on ${formatGpuAdapter(adapter)}` : provider;
+}
+
+export const CROSS_PROVIDER_HEADER = (provider: string, primary: string): string[] => [
+  'configuration',
+  `${provider} ms/batch (1 run)`,
+  `${primary} ms/batch (mean)`,
+  `max abs diff vs ${primary}`,
+  `SSIM vs ${primary}`,
+];
+
+export function crossProviderRow(result: BenchResult, row: CrossProviderRun['rows'][number]): string[] {
+  const primary = result.configurations.find((c) => c.name === row.name);
+  return [row.name, fixed(row.wallMs, 0), primary ? fixed(primary.wall.meanMs, 0) : '—', row.maxAbsDiff.toExponential(2), fixed(row.ssimMean, 5)];
+}
+
+/** The sentence under a cross-provider table: what was run and how the setup costs compare. */
+export function crossProviderNote(result: BenchResult, run: CrossProviderRun): string {
+  const primary = result.crossProvider?.primary ?? result.settings.executionProvider;
+  return (
+    `Every configuration ran once on ${providerLabel(run.executionProvider, run.adapter)}, from the same seed (the same x_T and, ` +
+    `for stochastic configurations, the same step noise) at batch ${result.settings.batch}, and its final images were compared with ${primary}'s: ` +
+    `the largest absolute difference of the float images, and SSIM of the 8-bit images (mean over the batch). Session ${fixed(run.sessionMs, 0)} ms` +
+    `${run.warmupMs !== undefined ? `, warm-up call ${fixed(run.warmupMs, 0)} ms${run.executionProvider === 'webgpu' ? ' (includes compiling the shaders)' : ''}` : ''}.` +
+    (run.adapter?.software ? ' A software adapter runs on the CPU: its times say nothing about a GPU.' : '')
+  );
 }

@@ -3,8 +3,17 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '@denoise/image';
-import { EXECUTION_PROVIDER_CHOICES, embeddedClassifierPath, embeddedModelPath, parseClassLabelList, type ExecutionProviderChoice } from '@denoise/runtime';
+import {
+  EXECUTION_PROVIDER_CHOICES,
+  embeddedClassifierPath,
+  embeddedModelPath,
+  listExecutionProviders,
+  parseClassLabelList,
+  type ExecutionProvider,
+  type ExecutionProviderChoice,
+} from '@denoise/runtime';
 import { compareResults, renderComparison } from './compare.js';
+import { runCrossProviders } from './cross-provider.js';
 import { renderHtml, type ReportRun } from './report-html.js';
 import { renderMarkdown } from './report-markdown.js';
 import { loadRun, saveRun } from './results-store.js';
@@ -27,6 +36,33 @@ const classLabels = (value: string): number[] => {
     throw new InvalidArgumentError((error as Error).message);
   }
 };
+/** `--ep`: one provider, or a comma list whose first is the primary (timed) one; 'auto' only on its own. */
+const executionProviderList = (value: string): ExecutionProviderChoice[] => {
+  const names = value.split(',').map((n) => n.trim());
+  for (const name of names) {
+    if (!(EXECUTION_PROVIDER_CHOICES as readonly string[]).includes(name)) {
+      throw new InvalidArgumentError(`unknown execution provider '${name}'; allowed: ${EXECUTION_PROVIDER_CHOICES.join(', ')}`);
+    }
+  }
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new InvalidArgumentError(`execution provider '${twice}' is listed twice`);
+  if (names.length > 1 && names.includes('auto')) throw new InvalidArgumentError("'auto' stands alone; name the providers of a list (e.g. cpu,webgpu)");
+  return names as ExecutionProviderChoice[];
+};
+
+/** Every named provider must be able to start a session here: the first one that cannot, and why, else undefined. */
+async function unusableProvider(providers: readonly ExecutionProviderChoice[]): Promise<string | undefined> {
+  const named = providers.filter((p): p is ExecutionProvider => p !== 'auto' && p !== 'cpu');
+  if (named.length === 0) return undefined;
+  const statuses = await listExecutionProviders();
+  const usable = statuses.filter((s) => s.usable).map((s) => s.name);
+  for (const provider of named) {
+    const status = statuses.find((s) => s.name === provider);
+    if (!status?.usable) return `--ep: execution provider '${provider}' is not usable here (${status?.reason ?? 'unknown'}); usable: ${usable.join(', ')}`;
+  }
+  return undefined;
+}
+
 const positiveInteger = (value: string): number => {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got '${value}'`);
@@ -48,7 +84,14 @@ function buildProgram(): Command {
     .addOption(new Option('--model <dir|file>', 'diffusers UNet2DModel/pipeline folder, folder with model.onnx, .onnx file, or synthetic:ARCH (e.g. synthetic:ddpm-celebahq-256: a published architecture with seeded random weights)').default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'))
     .addOption(new Option('--class-label <n[,n…]>', 'class label of a class-conditional model: one for every image, or one per image').argParser(classLabels))
     .option('--variant <name>', 'diffusers weights variant, e.g. fp16')
-    .addOption(new Option('--ep <provider>', 'onnxruntime execution provider').choices(EXECUTION_PROVIDER_CHOICES).default('cpu'))
+    .addOption(
+      new Option(
+        '--ep <provider[,provider…]>',
+        `onnxruntime execution provider (${EXECUTION_PROVIDER_CHOICES.join(', ')}); a list such as cpu,webgpu times the sweep on the first and runs every configuration once on each further one, compared image by image with the first`,
+      )
+        .argParser(executionProviderList)
+        .default(['cpu'], 'cpu'),
+    )
     .addOption(new Option('--batch <n>', 'images per batch').argParser(positiveInteger))
     .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (default: one per core)').argParser(positiveInteger))
     .addOption(new Option('--seed <n>', 'seed of x_T (torch.manual_seed compatible) and of the step noise').argParser(nonNegativeInteger).default(0))
@@ -77,7 +120,8 @@ function settingsFrom(program: Command): BenchSettings {
   else iterations = positiveInteger(iterationsText);
   return {
     model: o['model'] as string,
-    executionProvider: o['ep'] as ExecutionProviderChoice,
+    executionProvider: (o['ep'] as ExecutionProviderChoice[])[0]!,
+    ...((o['ep'] as ExecutionProviderChoice[]).length > 1 ? { crossProviders: (o['ep'] as ExecutionProvider[]).slice(1) } : {}),
     ...(o['threads'] !== undefined ? { threads: o['threads'] as number } : {}),
     ...(o['classLabel'] !== undefined ? { classLabels: o['classLabel'] as number[] } : {}),
     ...(o['variant'] !== undefined ? { variant: o['variant'] as string } : {}),
@@ -123,15 +167,23 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
+  if (compareFiles.length < 2) {
+    const unusable = await unusableProvider(o['ep'] as ExecutionProviderChoice[]);
+    if (unusable !== undefined) {
+      process.stderr.write(`pnpm bench: ${unusable}\n`);
+      return 2;
+    }
+  }
+
   const started = performance.now();
   const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
   try {
     if (compareFiles.length === 2) return await compareOnly(compareFiles[0]!, compareFiles[1]!, out);
     const measured = await runBench(settings, log);
-    const run =
-      o['baseline'] === 'torch'
-        ? { ...measured, result: { ...measured.result, torchBaseline: await runTorchBaseline(settings, measured, log) } }
-        : measured;
+    let result = measured.result;
+    if (o['baseline'] === 'torch') result = { ...result, torchBaseline: await runTorchBaseline(settings, measured, log) };
+    if (settings.crossProviders) result = { ...result, crossProvider: await runCrossProviders(settings, measured, settings.crossProviders, log) };
+    const run = { ...measured, result };
     const saved = await saveRun(out, run);
     const current: ReportRun = { label: 'this run', result: run.result, grids: run.grids };
     const runs: ReportRun[] = [];

@@ -1,5 +1,5 @@
 import type { BenchResult, ConfigurationResult } from './bench-result.js';
-import { fixed, TABLE_HEADER, tableRow } from './format.js';
+import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, TABLE_HEADER, tableRow } from './format.js';
 
 export interface ReportRun {
   readonly label: string;
@@ -22,7 +22,7 @@ td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}
 .runs{display:flex;gap:32px;flex-wrap:wrap}.run{flex:1;min-width:480px}
 .grids{display:flex;gap:12px;flex-wrap:wrap}.grids figure{margin:0;text-align:center}
 .grids img{width:192px;image-rendering:pixelated;border:1px solid #ddd}
-.note{color:#666;font-size:12px}
+.note{color:#666;font-size:12px}.software{color:#9a6700;font-weight:normal}
 </style></head><body>
 <h1>${escape(title)}</h1>
 <div class="runs">${runs.map(renderRun).join('\n')}</div>
@@ -43,13 +43,14 @@ function renderRun(run: ReportRun): string {
     .join('\n');
   return `<section class="run" data-run="${escape(run.label)}">
 <h2>${escape(run.label)}</h2>
-<p>${escape(`${env.date} · ${env.cpuModel}, ${env.logicalCores} cores · Node ${env.node} · onnxruntime-node ${env.onnxruntime} · ${settings.executionProvider}`)}<br>
+<p>${escape(`${env.date} · ${env.cpuModel}, ${env.logicalCores} cores · Node ${env.node} · onnxruntime-node ${env.onnxruntime} · ${providerLabel(settings.executionProvider, settings.adapter)}`)}<br>
 ${escape(`model ${settings.model} (${settings.modelSha256.slice(0, 12)}…) · batch ${settings.batch} · seed ${settings.seed} · denoise ${env.denoise} @ ${env.gitCommit.slice(0, 10)}`)}</p>
 <table class="results"><thead><tr>${TABLE_HEADER.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>
 ${rows}
 </tbody></table>
 <p class="note">Bare session.run: ${fixed(result.bareCall.meanMs, 2)} ms per call. Quality is SSIM against ${escape(settings.reference)} from the same x_T; stochastic configurations have none. FID/KID are empty unless a distribution-metric run filled them.</p>
 ${renderTorchBaseline(result)}
+${renderCrossProvider(result)}
 <h3>SSIM against wall time</h3>
 ${renderChart(result.configurations)}
 ${renderFidChart(result.configurations)}
@@ -67,6 +68,22 @@ function renderTorchBaseline(result: BenchResult): string {
     .join('');
   return `<h3>PyTorch baseline (torch ${escape(baseline.torch)}, ${baseline.threads} thread(s))</h3>
 <table class="torch"><thead><tr><th>configuration</th><th>PyTorch ms/batch</th><th>PyTorch / denoise wall</th><th>max abs diff</th><th>SSIM vs denoise</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function renderCrossProvider(result: BenchResult): string {
+  const cross = result.crossProvider;
+  if (cross === undefined) return '';
+  const tables = cross.providers
+    .map((run) => {
+      const header = CROSS_PROVIDER_HEADER(run.executionProvider, cross.primary);
+      const rows = run.rows.map((r) => `<tr>${crossProviderRow(result, r).map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`).join('');
+      const software = run.adapter?.software ? ' <span class="software">(software adapter)</span>' : '';
+      return `<h4>${escape(`${run.executionProvider} vs ${cross.primary}`)}${software}</h4>
+<p class="note">${escape(crossProviderNote(result, run))}</p>
+<table class="cross-provider" data-provider="${escape(run.executionProvider)}"><thead><tr>${header.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
+    })
+    .join('\n');
+  return `<h3>Across execution providers</h3>\n${tables}`;
 }
 
 /** FID against steps on a log axis, one line per η, DDPM-1000 as a dashed level: the DDIM paper's Table 1 as a chart. */

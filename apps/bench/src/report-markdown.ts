@@ -1,5 +1,5 @@
 import type { BenchResult } from './bench-result.js';
-import { fixed, TABLE_HEADER, tableRow } from './format.js';
+import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, TABLE_HEADER, tableRow } from './format.js';
 
 export function renderMarkdown(result: BenchResult): string {
   const { environment: env, settings } = result;
@@ -7,7 +7,7 @@ export function renderMarkdown(result: BenchResult): string {
     `# denoise bench — ${env.date}`,
     '',
     `Model \`${settings.model}\` (sha256 ${settings.modelSha256.slice(0, 12)}…), batch ${settings.batch}, seed ${settings.seed} ` +
-      `(torch generator), execution provider ${settings.executionProvider}, threads ${settings.threads ?? 'default'}` +
+      `(torch generator), execution provider ${providerLabel(settings.executionProvider, settings.adapter)}, threads ${settings.threads ?? 'default'}` +
       `${settings.quick ? ', quick mode' : ''}.`,
     `${env.cpuModel}, ${env.logicalCores} logical cores, ${env.memoryGiB} GiB, ${env.os}; Node ${env.node}, ` +
       `onnxruntime-node ${env.onnxruntime}, denoise ${env.denoise} @ ${env.gitCommit.slice(0, 10)}${env.gitDirty ? ' (dirty)' : ''}.`,
@@ -30,8 +30,31 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     ...renderDistribution(result),
     ...renderTorchBaseline(result),
+    ...renderCrossProvider(result),
   ];
   return lines.join('\n');
+}
+
+function renderCrossProvider(result: BenchResult): string[] {
+  const cross = result.crossProvider;
+  if (cross === undefined) return [];
+  return [
+    '## Across execution providers',
+    '',
+    ...cross.providers.flatMap((run) => {
+      const header = CROSS_PROVIDER_HEADER(run.executionProvider, cross.primary);
+      return [
+        `### ${run.executionProvider} vs ${cross.primary}${run.adapter?.software ? ' (software adapter)' : ''}`,
+        '',
+        crossProviderNote(result, run),
+        '',
+        `| ${header.join(' | ')} |`,
+        `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+        ...run.rows.map((r) => `| ${crossProviderRow(result, r).join(' | ')} |`),
+        '',
+      ];
+    }),
+  ];
 }
 
 function renderTorchBaseline(result: BenchResult): string[] {

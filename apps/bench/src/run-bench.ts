@@ -1,6 +1,6 @@
 import { encodePng, makeGrid, toPixels, type ImageBatch } from '@denoise/image';
-import { loadFeatureExtractor, loadModel, type ExecutionProviderChoice, type FeatureExtractor, type LoadedModel } from '@denoise/runtime';
-import { createScheduler, sample, type SampleResult } from '@denoise/sampler';
+import { formatGpuAdapter, loadFeatureExtractor, loadModel, type ExecutionProvider, type ExecutionProviderChoice, type FeatureExtractor, type LoadedModel } from '@denoise/runtime';
+import { createScheduler, sample, type SampleOptions, type SampleResult, type StepEvent } from '@denoise/sampler';
 import { torchRandn } from '@denoise/schedule';
 import { BENCH_RESULT_SCHEMA, type BenchResult, type ConfigurationResult, type Quality, type WallTime } from './bench-result.js';
 import { describeEnvironment } from './environment.js';
@@ -12,7 +12,10 @@ import { timeIterations } from './wall-time.js';
 
 export interface BenchSettings {
   readonly model: string;
+  /** The primary provider: the sweep is timed on it. */
   readonly executionProvider: ExecutionProviderChoice;
+  /** `--ep A,B,…`: B, …, on which every configuration runs once more and is compared with A's images. */
+  readonly crossProviders?: readonly ExecutionProvider[];
   readonly threads?: number;
   /** Class labels of a class-conditional model: one for every image, or one per image. */
   readonly classLabels?: readonly number[];
@@ -68,6 +71,7 @@ export async function runBench(settings: BenchSettings, log: BenchLog): Promise<
     },
   });
   try {
+    if (model.adapter) log(`${model.executionProvider} adapter: ${formatGpuAdapter(model.adapter)}`);
     if (model.built) {
       log(`built ${model.modelPath}: ${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, graph ${model.built.buildMs.toFixed(0)} ms, session ${model.sessionMs.toFixed(0)} ms`);
     }
@@ -127,6 +131,7 @@ async function benchModel(model: LoadedModel, settings: BenchSettings, log: Benc
         modelSha256: model.sha256,
         ...(model.hub ? { modelRevision: model.hub.commit } : {}),
         executionProvider: model.executionProvider,
+        ...(model.adapter ? { adapter: model.adapter } : {}),
         threads: settings.threads ?? null,
         batch: settings.batch,
         seed: settings.seed,
@@ -280,31 +285,42 @@ async function timeConfiguration(
     const run = runs;
     // Run k > 1 of a multi-batch (FID) configuration starts from fresh noise; timing runs reuse x_T.
     const fresh = onImages !== undefined && run > 1;
-    last = await sample({
-      scheduler,
-      denoiser: model.denoiser,
-      steps: spec.steps,
-      ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}),
-      // x_T is drawn from the seeded generator, then the step noise continues that stream, in diffusers'
-      // pipeline order; x_T is then torchRandn(seed) for every configuration. (Passing x_T in and seeding the
-      // step noise with the same seed would make the first step's noise equal x_T.)
-      batchSize,
-      seed: fresh ? seed + run - 1 : seed,
-      generator: 'torch',
-      ...(spec.steps >= 200
-        ? {
-            onStep: (e) => {
-              if ((e.index + 1) % Math.ceil(e.total / 4) === 0 && e.index + 1 < e.total) {
-                const eta = ((e.total - e.index - 1) * e.elapsedMs) / (e.index + 1) / 1000;
-                log(`${label} run ${run}/${iterations}: ${e.index + 1}/${e.total} model calls, ETA ${eta.toFixed(0)} s`);
-              }
-            },
-          }
-        : {}),
-    });
+    last = await sample(
+      configurationSampleOptions(model, scheduler, spec, batchSize, fresh ? seed + run - 1 : seed, (e) => {
+        if ((e.index + 1) % Math.ceil(e.total / 4) === 0 && e.index + 1 < e.total) {
+          const eta = ((e.total - e.index - 1) * e.elapsedMs) / (e.index + 1) / 1000;
+          log(`${label} run ${run}/${iterations}: ${e.index + 1}/${e.total} model calls, ETA ${eta.toFixed(0)} s`);
+        }
+      }),
+    );
     onImages?.(last.samples);
     modelMs += last.timings.modelMs.reduce((a, b) => a + b, 0);
     loopMs += last.timings.loopMs.reduce((a, b) => a + b, 0);
   });
   return { wall, last: last!, runs, modelMs, loopMs, spacing: scheduler.config.timestepSpacing };
+}
+
+/**
+ * One run of a configuration: x_T is drawn from the seeded generator, then the step noise continues that stream, in
+ * diffusers' pipeline order; x_T is then torchRandn(seed) for every configuration. (Passing x_T in and seeding the
+ * step noise with the same seed would make the first step's noise equal x_T.) Long runs (≥ 200 steps) report progress.
+ */
+export function configurationSampleOptions(
+  model: LoadedModel,
+  scheduler: SampleOptions['scheduler'],
+  spec: SamplerSpec,
+  batchSize: number,
+  seed: number,
+  progress: (e: StepEvent) => void,
+): SampleOptions {
+  return {
+    scheduler,
+    denoiser: model.denoiser,
+    steps: spec.steps,
+    ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}),
+    batchSize,
+    seed,
+    generator: 'torch',
+    ...(spec.steps >= 200 ? { onStep: progress } : {}),
+  };
 }

@@ -1,0 +1,88 @@
+import type { ImageBatch } from '@denoise/image';
+import { formatGpuAdapter, loadModel, type ExecutionProvider, type LoadedModel } from '@denoise/runtime';
+import { createScheduler, sample } from '@denoise/sampler';
+import type { CrossProvider, CrossProviderRow, CrossProviderRun } from './bench-result.js';
+import { compareWithReference } from './quality.js';
+import { configurationSampleOptions, type BenchLog, type BenchRun, type BenchSettings } from './run-bench.js';
+import { parseSamplerSpec, samplerSpecOverrides } from './sampler-spec.js';
+
+/**
+ * `--ep A,B,…`: after the timed sweep on the primary provider A, the same model is loaded on each further provider and
+ * every configuration runs once, from the same seed (so the same x_T and, for stochastic configurations, the same
+ * step noise), at the same batch. Its final images are compared with A's first batch of that configuration: the
+ * largest absolute difference of the float images, and SSIM of the 8-bit images. Providers compute in float32 with
+ * different kernels, so small differences are expected; a wrong kernel shows up as a large one.
+ */
+export async function runCrossProviders(
+  settings: BenchSettings,
+  run: BenchRun,
+  providers: readonly ExecutionProvider[],
+  log: BenchLog,
+): Promise<CrossProvider> {
+  const runs: CrossProviderRun[] = [];
+  for (const provider of providers) runs.push(await runOnProvider(settings, run, provider, log));
+  return { primary: run.result.settings.executionProvider as ExecutionProvider, providers: runs };
+}
+
+async function runOnProvider(settings: BenchSettings, run: BenchRun, provider: ExecutionProvider, log: BenchLog): Promise<CrossProviderRun> {
+  const loaded = await loadModel(settings.model, {
+    executionProvider: provider,
+    ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
+    ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
+    log,
+  });
+  try {
+    if (loaded.sha256 !== run.result.settings.modelSha256) {
+      throw new Error(`${provider}: loaded a different model (${loaded.sha256.slice(0, 12)}…) than the primary run (${run.result.settings.modelSha256.slice(0, 12)}…)`);
+    }
+    const model: LoadedModel = { ...loaded, denoiser: loaded.denoiser.forClassLabels(settings.classLabels, settings.batch) };
+    const primary = run.result.settings.executionProvider;
+    log(`${provider}: session ${loaded.sessionMs.toFixed(0)} ms${loaded.adapter ? `, adapter ${formatGpuAdapter(loaded.adapter)}` : ''}`);
+    const warmupStarted = performance.now();
+    await model.denoiser.warmup(settings.batch);
+    const warmupMs = performance.now() - warmupStarted;
+    log(`${provider}: warm-up call ${warmupMs.toFixed(0)} ms`);
+    const names = run.result.configurations.map((c) => c.name);
+    const rows: CrossProviderRow[] = [];
+    for (const [index, name] of names.entries()) {
+      const label = `${provider} [${index + 1}/${names.length}] ${name}`;
+      const reference = run.samples.get(name);
+      if (reference === undefined) throw new Error(`${name}: the ${primary} run kept no images to compare with`);
+      const spec = parseSamplerSpec(name);
+      const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
+      const started = performance.now();
+      const result = await sample(
+        configurationSampleOptions(model, scheduler, spec, settings.batch, settings.seed, (e) => {
+          if ((e.index + 1) % Math.ceil(e.total / 4) === 0 && e.index + 1 < e.total) {
+            const eta = ((e.total - e.index - 1) * e.elapsedMs) / (e.index + 1) / 1000;
+            log(`${label}: ${e.index + 1}/${e.total} model calls, ETA ${eta.toFixed(0)} s`);
+          }
+        }),
+      );
+      const wallMs = performance.now() - started;
+      const images: ImageBatch = { data: result.samples, shape: result.shape };
+      const row: CrossProviderRow = { name, maxAbsDiff: maxAbsDiff(images, reference), ssimMean: compareWithReference(images, reference).ssimMean, wallMs };
+      log(`${label}: ${wallMs.toFixed(0)} ms, max abs diff vs ${primary} ${row.maxAbsDiff.toExponential(2)}, SSIM ${row.ssimMean.toFixed(5)}`);
+      rows.push(row);
+    }
+    return {
+      executionProvider: loaded.executionProvider,
+      ...(loaded.adapter ? { adapter: loaded.adapter } : {}),
+      sessionMs: loaded.sessionMs,
+      warmupMs,
+      rows,
+    };
+  } finally {
+    await loaded.dispose();
+  }
+}
+
+export function maxAbsDiff(a: ImageBatch, b: ImageBatch): number {
+  if (a.data.length !== b.data.length) throw new Error(`cannot compare ${a.data.length} values with ${b.data.length}`);
+  let max = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const d = Math.abs(a.data[i]! - b.data[i]!);
+    if (d > max) max = d;
+  }
+  return max;
+}
