@@ -3,12 +3,14 @@
  * and is each received image within the case's SSIM threshold and PSNR floor of it (similarity); where the
  * CPU, onnxruntime and threads are the golden's, nothing may drift, so the floats must be bit-identical too.
  * On a similarity failure it leaves golden · received · diff strips in the artifacts folder.
+ * A case on another provider (webgpu) is checked against the golden of the CPU case its `goldenOf` names,
+ * under its own thresholds, and never for bits: another provider is another set of float kernels.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodePng, diffHeatmap, PNG_TEXT_KEYS, psnr, sideBySide, ssim, writePng, type Rgba8Image } from '@denoise/image';
 import { CASE_TEXT_KEYS, goldenPngText, goldenStrip, stripSize, stripTile } from './golden-image.js';
-import type { GoldenCase } from './golden-manifest.js';
+import type { GoldenCase, GoldenExecutionProvider } from './golden-manifest.js';
 import type { GoldenRun } from './golden-run.js';
 import { UPDATE_COMMAND } from './repo-paths.js';
 
@@ -31,6 +33,10 @@ export interface CaseComparison {
   readonly bitIdentical: boolean;
   /** Same CPU fingerprint, onnxruntime and threads as the golden run: nothing may legitimately drift, so bit-identity is required. */
   readonly bitRequired: boolean;
+  /** Where the run ran, when not on the CPU; bits are then neither expected nor required. */
+  readonly executionProvider?: GoldenExecutionProvider;
+  /** The CPU case whose golden this case was compared with, when it has none of its own. */
+  readonly goldenOf?: string;
 }
 
 export interface FailureArtifacts {
@@ -51,18 +57,33 @@ export type GoldenVerdict =
   /** No golden yet: never created here, only by `--update`. */
   | { readonly state: 'missing'; readonly caseName: string; readonly message: string }
   /** The golden was made by another model or another version of the case: regenerate, do not compare. */
-  | { readonly state: 'stale'; readonly caseName: string; readonly message: string };
+  | { readonly state: 'stale'; readonly caseName: string; readonly message: string }
+  /**
+   * Not run here: the case's provider (webgpu) is not usable, so it was skipped, or, where
+   * DENOISE_EXPECT_WEBGPU=1 says it must be usable, it failed as unavailable. Never produced by checkGoldenCase.
+   */
+  | { readonly state: 'skipped'; readonly caseName: string; readonly message: string }
+  | { readonly state: 'unavailable'; readonly caseName: string; readonly message: string };
 
 export interface CheckGoldenOptions {
   readonly goldenDir: string;
   readonly artifactsDir: string;
+  /** For a case with `goldenOf`: the CPU case it names (see goldenSource); its PNG and provenance are the golden. */
+  readonly goldenOf?: GoldenCase;
 }
 
 const REGENERATE = `If the change is intended, regenerate the goldens with \`${UPDATE_COMMAND}\`, look at the PNGs and commit fixtures/golden/`;
 
 export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, options: CheckGoldenOptions): Promise<GoldenVerdict> {
   const caseName = goldenCase.name;
-  const goldenPath = join(options.goldenDir, `${caseName}.png`);
+  const source = goldenCase.goldenOf === undefined ? goldenCase : options.goldenOf;
+  if (source === undefined || (source !== goldenCase && source.name !== goldenCase.goldenOf)) {
+    throw new Error(`golden case '${caseName}' is compared with the golden of '${String(goldenCase.goldenOf)}': pass that case as options.goldenOf`);
+  }
+  const provider = run.executionProvider ?? 'cpu';
+  // How the case names itself in messages: a borrowed golden says whose it is.
+  const borrowed = source === goldenCase ? '' : ` (${provider}, compared with the golden of '${source.name}')`;
+  const goldenPath = join(options.goldenDir, `${source.name}.png`);
   const [batch, , height, width] = run.shape;
   if (batch !== goldenCase.batch) throw new RangeError(`golden case '${caseName}': the run has ${batch} images, the case ${goldenCase.batch}`);
 
@@ -72,25 +93,25 @@ export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, op
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  if (bytes === undefined || goldenCase.golden === undefined) {
+  if (bytes === undefined || source.golden === undefined) {
     const what = bytes === undefined ? `there is no golden ${goldenPath}` : `the manifest records no provenance for ${goldenPath}`;
-    return { state: 'missing', caseName, message: `golden case '${caseName}': ${what}. Make it with \`${UPDATE_COMMAND}\`, look at the PNG and commit fixtures/golden/ (a golden is never created by a check run).` };
+    return { state: 'missing', caseName, message: `golden case '${caseName}'${borrowed}: ${what}. Make it with \`${UPDATE_COMMAND}\`, look at the PNG and commit fixtures/golden/ (a golden is never created by a check run).` };
   }
-  const golden = goldenCase.golden;
+  const golden = source.golden;
   if (golden.modelSha256 !== run.modelSha256) {
     return {
       state: 'stale',
       caseName,
       message:
-        `golden case '${caseName}' was made with model sha256 ${golden.modelSha256.slice(0, 12)}… (onnxruntime ${golden.onnxruntime}), ` +
+        `golden case '${caseName}'${borrowed} was made with model sha256 ${golden.modelSha256.slice(0, 12)}… (onnxruntime ${golden.onnxruntime}), ` +
         `but ${run.modelPath} is now ${run.modelSha256.slice(0, 12)}…: the model changed, so the goldens are stale. ` +
         `Regenerate them with \`${UPDATE_COMMAND}\`, look at the PNGs and commit fixtures/golden/.`,
     };
   }
   const decoded = decodePng(bytes, goldenPath);
-  const stale = staleness(goldenCase, run, decoded.text, decoded.image, { width, height });
+  const stale = staleness(source, run, decoded.text, decoded.image, { width, height });
   if (stale !== undefined) {
-    return { state: 'stale', caseName, message: `golden case '${caseName}': ${stale}. Regenerate with \`${UPDATE_COMMAND}\` and commit fixtures/golden/.` };
+    return { state: 'stale', caseName, message: `golden case '${caseName}'${borrowed}: ${stale}. Regenerate with \`${UPDATE_COMMAND}\` and commit fixtures/golden/.` };
   }
 
   const received = goldenStrip(run);
@@ -107,7 +128,10 @@ export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, op
     ssimThreshold: goldenCase.ssimThreshold,
     psnrFloorDb: goldenCase.psnrFloorDb,
     bitIdentical: run.floatSha256 === golden.floatSha256,
-    bitRequired: run.cpu === golden.cpu && run.onnxruntime === golden.onnxruntime && run.threads === golden.threads,
+    // Goldens are CPU runs: only a CPU run in the golden's environment must reproduce its bits.
+    bitRequired: provider === 'cpu' && run.cpu === golden.cpu && run.onnxruntime === golden.onnxruntime && run.threads === golden.threads,
+    ...(provider !== 'cpu' ? { executionProvider: provider } : {}),
+    ...(source !== goldenCase ? { goldenOf: source.name } : {}),
   };
   const failing = images.filter((i) => i.ssim < goldenCase.ssimThreshold || i.psnrDb < goldenCase.psnrFloorDb);
   if (failing.length === 0 && comparison.bitRequired && !comparison.bitIdentical) {
@@ -125,19 +149,30 @@ export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, op
     };
   }
   if (failing.length === 0) {
-    return { state: 'pass', caseName, message: `golden case '${caseName}': min SSIM ${comparison.minSsim.toFixed(6)} ≥ ${goldenCase.ssimThreshold}`, comparison };
+    return {
+      state: 'pass',
+      caseName,
+      message: `golden case '${caseName}'${borrowed}: min SSIM ${comparison.minSsim.toFixed(6)} ≥ ${goldenCase.ssimThreshold}, min PSNR ${comparison.minPsnrDb.toFixed(2)} dB ≥ ${goldenCase.psnrFloorDb}`,
+      comparison,
+    };
   }
   const artifacts = await writeFailureArtifacts(options.artifactsDir, caseName, decoded.image, received);
   const detail = failing.map((i) => `image ${i.index}: SSIM ${i.ssim.toFixed(4)}, PSNR ${i.psnrDb.toFixed(1)} dB`).join('; ');
   const runtime = golden.onnxruntime === run.onnxruntime ? '' : ` The golden was made with onnxruntime ${golden.onnxruntime}, this run used ${run.onnxruntime}.`;
+  // A provider that strays from the CPU golden is not fixed by regenerating it (that would only remake the CPU image).
+  const next =
+    source === goldenCase
+      ? ` ${REGENERATE}.`
+      : ` The ${provider} provider${run.adapter ? ` (${run.adapter.vendor} ${run.adapter.device})` : ''} strays from the CPU golden beyond the case's thresholds; ` +
+        `if '${source.name}' itself passes, look at the provider, not the golden.`;
   return {
     state: 'fail',
     caseName,
     comparison,
     artifacts,
     message:
-      `golden case '${caseName}': ${failing.length} of ${batch} images below SSIM ${goldenCase.ssimThreshold} / PSNR ${goldenCase.psnrFloorDb} dB ` +
-      `(${detail}). golden · received · diff: ${artifacts.sideBySide}.${runtime} ${REGENERATE}.`,
+      `golden case '${caseName}'${borrowed}: ${failing.length} of ${batch} images below SSIM ${goldenCase.ssimThreshold} / PSNR ${goldenCase.psnrFloorDb} dB ` +
+      `(${detail}). golden · received · diff: ${artifacts.sideBySide}.${runtime}${next}`,
   };
 }
 

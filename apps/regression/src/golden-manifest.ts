@@ -20,9 +20,18 @@ export const GOLDEN_DEFAULTS = Object.freeze({
 
 /** How the model runs for every case: one intra-op thread keeps onnxruntime's float reductions in one order. */
 export interface GoldenRuntime {
+  /** Every golden PNG is a CPU image; a case may still run on another provider (GoldenCase.executionProvider). */
   readonly executionProvider: 'cpu';
   readonly threads: number;
 }
+
+/**
+ * Where a case runs. A golden is made only on the CPU; a `webgpu` case runs on the WebGPU provider and is
+ * compared, under its own SSIM/PSNR thresholds, with the golden PNG of the CPU case it names in `goldenOf`
+ * (bit-identity across providers is not expected).
+ */
+export type GoldenExecutionProvider = 'cpu' | 'webgpu';
+export const GOLDEN_EXECUTION_PROVIDERS: readonly GoldenExecutionProvider[] = ['cpu', 'webgpu'];
 
 /** What a golden PNG was made with, written by `--update`. */
 export interface GoldenProvenance {
@@ -59,7 +68,14 @@ export interface GoldenCase {
   readonly batch: number;
   readonly ssimThreshold: number;
   readonly psnrFloorDb: number;
-  /** Absent until `--update` has made the golden. */
+  /** The provider the case runs on; the runtime's ('cpu') unless the case names another. */
+  readonly executionProvider: GoldenExecutionProvider;
+  /**
+   * A non-CPU case only: the name of the CPU case (same settings) whose golden PNG it is compared with.
+   * Such a case never has a golden PNG or a `golden` block of its own.
+   */
+  readonly goldenOf?: string;
+  /** Absent until `--update` has made the golden; always absent on a case with `goldenOf`. */
   readonly golden?: GoldenProvenance;
 }
 
@@ -73,7 +89,11 @@ const TOP_KEYS = ['description', 'version', 'runtime', 'cases'] as const;
 const RUNTIME_KEYS = ['executionProvider', 'threads'] as const;
 const CASE_KEYS = [
   'name', 'model', 'sampler', 'steps', 'eta', 'timestepSpacing', 'schedulerOverrides', 'seed', 'generator',
-  'noise', 'classLabels', 'batch', 'ssimThreshold', 'psnrFloorDb', 'golden',
+  'noise', 'classLabels', 'batch', 'ssimThreshold', 'psnrFloorDb', 'executionProvider', 'goldenOf', 'golden',
+] as const;
+/** What a `goldenOf` case must share with the CPU case it names: everything that decides the images. */
+const SAME_AS_GOLDEN_OF = [
+  'model', 'sampler', 'steps', 'eta', 'timestepSpacing', 'schedulerOverrides', 'seed', 'generator', 'noise', 'classLabels', 'batch',
 ] as const;
 const GOLDEN_KEYS = ['modelSha256', 'modelRevision', 'onnxruntime', 'cpu', 'threads', 'floatSha256'] as const;
 const SPACINGS: readonly TimestepSpacing[] = ['leading', 'trailing', 'linspace'];
@@ -88,12 +108,13 @@ export function parseGoldenManifest(input: unknown): GoldenManifest {
   if (!Array.isArray(top['cases']) || top['cases'].length === 0) {
     throw new ConfigError('cases', top['cases'], 'a non-empty array of golden cases');
   }
-  const cases = top['cases'].map((raw: unknown, i) => parseCase(raw, `cases[${i}]`));
+  const cases = top['cases'].map((raw: unknown, i) => parseCase(raw, `cases[${i}]`, runtime));
   const names = new Set<string>();
   cases.forEach((c, i) => {
     if (names.has(c.name)) throw new ConfigError(`cases[${i}].name`, c.name, 'a name no other case has');
     names.add(c.name);
   });
+  cases.forEach((c, i) => checkGoldenOf(c, `cases[${i}]`, cases));
   return { ...(description !== undefined ? { description } : {}), runtime, cases };
 }
 
@@ -133,6 +154,9 @@ export function serializeGoldenManifest(manifest: GoldenManifest): string {
       batch: c.batch,
       ssimThreshold: c.ssimThreshold,
       psnrFloorDb: c.psnrFloorDb,
+      // Written only where the case leaves the runtime's provider, so CPU cases read as they always have.
+      ...(c.executionProvider !== manifest.runtime.executionProvider ? { executionProvider: c.executionProvider } : {}),
+      ...(c.goldenOf !== undefined ? { goldenOf: c.goldenOf } : {}),
       ...(c.golden !== undefined ? { golden: c.golden } : {}),
     })),
   };
@@ -143,13 +167,16 @@ function parseRuntime(input: unknown): GoldenRuntime {
   if (input === undefined) return { executionProvider: GOLDEN_DEFAULTS.executionProvider, threads: GOLDEN_DEFAULTS.threads };
   const raw = readObject(input, 'runtime', RUNTIME_KEYS);
   const executionProvider = raw['executionProvider'] ?? GOLDEN_DEFAULTS.executionProvider;
-  // Goldens are CPU images: another provider is another set of numerics, and would need its own goldens.
-  if (executionProvider !== 'cpu') throw new ConfigError('runtime.executionProvider', executionProvider, "'cpu'");
+  // Goldens are CPU images: another provider is another set of numerics. A case runs elsewhere on its own
+  // (cases[].executionProvider + goldenOf), compared with a CPU golden by SSIM, never making one.
+  if (executionProvider !== 'cpu') {
+    throw new ConfigError('runtime.executionProvider', executionProvider, "'cpu' (goldens are CPU images; run a single case on webgpu with its own executionProvider and goldenOf)");
+  }
   const threads = raw['threads'] === undefined ? GOLDEN_DEFAULTS.threads : readInteger(raw['threads'], 'runtime.threads', 1);
   return { executionProvider, threads };
 }
 
-function parseCase(input: unknown, at: string): GoldenCase {
+function parseCase(input: unknown, at: string, runtime: GoldenRuntime): GoldenCase {
   const raw = readObject(input, at, CASE_KEYS);
   const name = readString(raw['name'], `${at}.name`);
   if (!CASE_NAME.test(name)) throw new ConfigError(`${at}.name`, name, 'lower-case letters, digits, dots and dashes (it names the PNG)');
@@ -165,6 +192,24 @@ function parseCase(input: unknown, at: string): GoldenCase {
   const golden = raw['golden'] === undefined ? undefined : parseProvenance(raw['golden'], `${at}.golden`);
   const batch = readInteger(raw['batch'], `${at}.batch`, 1);
   const classLabels = raw['classLabels'] === undefined ? undefined : parseClassLabels(raw['classLabels'], `${at}.classLabels`, batch);
+  const executionProvider = raw['executionProvider'] ?? runtime.executionProvider;
+  if (!GOLDEN_EXECUTION_PROVIDERS.includes(executionProvider as GoldenExecutionProvider)) {
+    throw new ConfigError(`${at}.executionProvider`, executionProvider, `${GOLDEN_EXECUTION_PROVIDERS.join(', ')} (default: the runtime's '${runtime.executionProvider}')`);
+  }
+  const goldenOf = raw['goldenOf'] === undefined ? undefined : readString(raw['goldenOf'], `${at}.goldenOf`);
+  if (executionProvider === 'cpu' && goldenOf !== undefined) {
+    throw new ConfigError(`${at}.goldenOf`, goldenOf, 'nothing on a cpu case (it has a golden PNG of its own); goldenOf goes with executionProvider webgpu');
+  }
+  if (executionProvider !== 'cpu' && goldenOf === undefined) {
+    throw new ConfigError(
+      `${at}.goldenOf`,
+      undefined,
+      `the name of a cpu case with the same settings, whose golden PNG this ${String(executionProvider)} case is compared with (goldens are CPU images; a ${String(executionProvider)} case never makes one)`,
+    );
+  }
+  if (executionProvider !== 'cpu' && golden !== undefined) {
+    throw new ConfigError(`${at}.golden`, raw['golden'], `nothing on a ${String(executionProvider)} case: it is compared with the golden of '${String(goldenOf)}' and has none of its own`);
+  }
   return {
     name,
     model: readString(raw['model'], `${at}.model`),
@@ -180,8 +225,38 @@ function parseCase(input: unknown, at: string): GoldenCase {
     batch,
     ssimThreshold: raw['ssimThreshold'] === undefined ? GOLDEN_DEFAULTS.ssimThreshold : readNumber(raw['ssimThreshold'], `${at}.ssimThreshold`, -1, 1),
     psnrFloorDb: raw['psnrFloorDb'] === undefined ? GOLDEN_DEFAULTS.psnrFloorDb : readNumber(raw['psnrFloorDb'], `${at}.psnrFloorDb`, 0, Infinity),
+    executionProvider: executionProvider as GoldenExecutionProvider,
+    ...(goldenOf !== undefined ? { goldenOf } : {}),
     ...(golden !== undefined ? { golden } : {}),
   };
+}
+
+/** A `goldenOf` names a cpu case of this manifest with the same settings: its golden must be this case's image. */
+function checkGoldenOf(goldenCase: GoldenCase, at: string, cases: readonly GoldenCase[]): void {
+  if (goldenCase.goldenOf === undefined) return;
+  const cpuCases = cases.filter((c) => c.executionProvider === 'cpu').map((c) => c.name);
+  const source = cases.find((c) => c.name === goldenCase.goldenOf);
+  if (source === undefined || source.executionProvider !== 'cpu') {
+    const what = source === undefined ? 'no case has this name' : `'${source.name}' runs on ${source.executionProvider} and has no golden of its own`;
+    throw new ConfigError(`${at}.goldenOf`, goldenCase.goldenOf, `the name of a cpu case in this manifest (${what}); cpu cases: ${cpuCases.join(', ') || 'none'}`);
+  }
+  for (const key of SAME_AS_GOLDEN_OF) {
+    if (JSON.stringify(goldenCase[key]) !== JSON.stringify(source[key])) {
+      throw new ConfigError(
+        `${at}.${key}`,
+        goldenCase[key],
+        `${JSON.stringify(source[key]) ?? 'nothing'}, as in '${source.name}' (goldenOf): the case is compared with that case's golden, so it must make the same images`,
+      );
+    }
+  }
+}
+
+/** The case whose golden PNG and provenance `goldenCase` is checked against: itself, or the CPU case of its `goldenOf`. */
+export function goldenSource(goldenCase: GoldenCase, cases: readonly GoldenCase[]): GoldenCase {
+  if (goldenCase.goldenOf === undefined) return goldenCase;
+  const source = cases.find((c) => c.name === goldenCase.goldenOf);
+  if (source === undefined) throw new Error(`golden case '${goldenCase.name}': goldenOf names '${goldenCase.goldenOf}', which is not among the cases`);
+  return source;
 }
 
 function parseClassLabels(input: unknown, at: string, batch: number): number[] {

@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { readNpy } from '@denoise/image';
-import { loadModel, onnxruntimeVersion, type LoadedModel } from '@denoise/runtime';
+import { loadModel, onnxruntimeVersion, type GpuAdapterInfo, type LoadedModel } from '@denoise/runtime';
 import { createScheduler, sample } from '@denoise/sampler';
 import { cpuFingerprint } from './cpu-fingerprint.js';
-import type { GoldenCase, GoldenRuntime } from './golden-manifest.js';
+import type { GoldenCase, GoldenExecutionProvider, GoldenRuntime } from './golden-manifest.js';
 
 export interface GoldenRun {
   readonly caseName: string;
@@ -25,6 +25,11 @@ export interface GoldenRun {
   /** Where it ran: cpuFingerprint() and onnxruntime's intra-op threads. */
   readonly cpu: string;
   readonly threads: number;
+  /** The provider the model ran on; absent means 'cpu' (runs made before cases could leave the CPU). */
+  readonly executionProvider?: GoldenExecutionProvider;
+  /** With webgpu: the adapter, as the machine tells it (lavapipe is marked software). */
+  readonly adapter?: GpuAdapterInfo;
+  /** The sampling loop alone; the model's load (and, on webgpu, its first shader compilation) is not in it. */
   readonly wallMs: number;
 }
 
@@ -32,6 +37,7 @@ export interface GoldenRun {
 export class GoldenRunner {
   readonly #runtime: GoldenRuntime;
   readonly #rootDir: string;
+  /** By provider and path: a webgpu case and a cpu case on one model have a session each. */
   readonly #models = new Map<string, Promise<LoadedModel>>();
 
   constructor(runtime: GoldenRuntime, rootDir: string) {
@@ -40,7 +46,7 @@ export class GoldenRunner {
   }
 
   async run(goldenCase: GoldenCase): Promise<GoldenRun> {
-    const model = await this.#model(goldenCase.model);
+    const model = await this.#model(goldenCase.model, goldenCase.executionProvider ?? this.#runtime.executionProvider);
     if (model.schedulerConfig === undefined) {
       throw new Error(`golden case '${goldenCase.name}': no scheduler_config.json found with ${model.modelPath}`);
     }
@@ -75,6 +81,8 @@ export class GoldenRunner {
       onnxruntime: onnxruntimeVersion(),
       cpu: cpuFingerprint(),
       threads: this.#runtime.threads,
+      executionProvider: model.executionProvider as GoldenExecutionProvider,
+      ...(model.adapter ? { adapter: model.adapter } : {}),
       wallMs: performance.now() - started,
     };
   }
@@ -82,16 +90,19 @@ export class GoldenRunner {
   async dispose(): Promise<void> {
     const models = [...this.#models.values()];
     this.#models.clear();
-    for (const model of await Promise.all(models)) await model.dispose();
+    for (const loaded of await Promise.allSettled(models)) if (loaded.status === 'fulfilled') await loaded.value.dispose();
   }
 
-  #model(path: string): Promise<LoadedModel> {
+  #model(path: string, executionProvider: GoldenExecutionProvider): Promise<LoadedModel> {
     // A model reference (hf:…, synthetic:…) is not a path under the repository.
     const absolute = /^[a-z]+:/.test(path) ? path : this.#resolve(path);
-    let model = this.#models.get(absolute);
+    const key = `${executionProvider} ${absolute}`;
+    let model = this.#models.get(key);
     if (model === undefined) {
-      model = loadModel(absolute, { executionProvider: this.#runtime.executionProvider, threads: this.#runtime.threads });
-      this.#models.set(absolute, model);
+      model = loadModel(absolute, { executionProvider, threads: this.#runtime.threads });
+      this.#models.set(key, model);
+      // A failed load is not cached: the next run tries again (and says why again).
+      model.catch(() => this.#models.delete(key));
     }
     return model;
   }

@@ -3,10 +3,13 @@
  * written until every case has run, each file is replaced atomically, and the manifest goes last, so a
  * failed update leaves the old goldens and an interrupted one is caught by the check (the PNG's model
  * sha256 then disagrees with the manifest's).
+ * A case on another provider (webgpu, with `goldenOf`) makes no golden: it is neither run nor written, and
+ * is compared by the check with the CPU golden it names; one without `goldenOf` is refused.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { decodePng, encodePng, ssim, writeFileAtomic } from '@denoise/image';
+import { ConfigError } from '@denoise/schedule';
 import { goldenPngText, goldenStrip, stripSize, stripTile } from './golden-image.js';
 import { readGoldenManifest, serializeGoldenManifest, type GoldenCase, type GoldenProvenance } from './golden-manifest.js';
 import { GoldenRunner, type GoldenRun } from './golden-run.js';
@@ -15,7 +18,9 @@ export type GoldenChange =
   | { readonly state: 'new'; readonly caseName: string }
   /** `minSsimVsOld` is undefined when the old golden has another size (the batch changed). */
   | { readonly state: 'changed'; readonly caseName: string; readonly minSsimVsOld: number | undefined; readonly why: string }
-  | { readonly state: 'unchanged'; readonly caseName: string };
+  | { readonly state: 'unchanged'; readonly caseName: string }
+  /** A case on another provider: no golden of its own; it is checked against the golden of `goldenOf`. */
+  | { readonly state: 'skipped'; readonly caseName: string; readonly executionProvider: string; readonly goldenOf: string };
 
 export interface GoldenUpdate {
   readonly changes: readonly GoldenChange[];
@@ -42,6 +47,15 @@ export async function updateGoldens(options: UpdateGoldensOptions): Promise<Gold
   const cases: GoldenCase[] = [];
   try {
     for (const [index, goldenCase] of manifest.cases.entries()) {
+      if (goldenCase.executionProvider !== 'cpu') {
+        // The parser already refuses this; a golden from another provider must never be written by mistake.
+        if (goldenCase.goldenOf === undefined) {
+          throw new ConfigError(`cases[${index}].goldenOf`, undefined, `the name of a cpu case: goldens are CPU images, and '${goldenCase.name}' runs on ${goldenCase.executionProvider}`);
+        }
+        changes.push({ state: 'skipped', caseName: goldenCase.name, executionProvider: goldenCase.executionProvider, goldenOf: goldenCase.goldenOf });
+        cases.push(goldenCase);
+        continue;
+      }
       const run = await runner.run(goldenCase);
       options.onCase?.(run, index, manifest.cases.length);
       const golden: GoldenProvenance = {
@@ -75,12 +89,14 @@ export async function updateGoldens(options: UpdateGoldensOptions): Promise<Gold
 export function formatGoldenUpdate(update: GoldenUpdate, rootDir: string): string {
   const lines = update.changes.map((change) => {
     const head = `  ${change.state.padEnd(9)}  ${change.caseName}`;
+    if (change.state === 'skipped') return `${head}  ${change.executionProvider}: no golden of its own; checked against ${change.goldenOf}'s`;
     if (change.state !== 'changed') return head;
     const similarity = change.minSsimVsOld === undefined ? 'not comparable with the old golden' : `min SSIM vs old ${change.minSsimVsOld.toFixed(6)}`;
     return `${head}  ${similarity}; ${change.why}`;
   });
   const count = (state: GoldenChange['state']) => update.changes.filter((c) => c.state === state).length;
-  lines.push(`${update.changes.length} case${update.changes.length === 1 ? '' : 's'}: ${count('new')} new, ${count('changed')} changed, ${count('unchanged')} unchanged.`);
+  const skipped = count('skipped') > 0 ? `, ${count('skipped')} skipped (no golden of their own)` : '';
+  lines.push(`${update.changes.length} case${update.changes.length === 1 ? '' : 's'}: ${count('new')} new, ${count('changed')} changed, ${count('unchanged')} unchanged${skipped}.`);
   for (const orphan of update.orphans) lines.push(`orphan: ${orphan} belongs to no case in the manifest; delete it if it is not needed.`);
   if (count('new') + count('changed') > 0) {
     const dir = relative(rootDir, dirname(update.manifestPath)) || '.';

@@ -2,11 +2,14 @@ export { checkGoldenCase, type CaseComparison, type CheckGoldenOptions, type Fai
 export { CASE_TEXT_KEYS, GRID_PADDING, goldenPngText, goldenStrip, stripSize, stripTile } from './golden-image.js';
 export {
   GOLDEN_DEFAULTS,
+  GOLDEN_EXECUTION_PROVIDERS,
   GOLDEN_MANIFEST_VERSION,
+  goldenSource,
   parseGoldenManifest,
   readGoldenManifest,
   serializeGoldenManifest,
   type GoldenCase,
+  type GoldenExecutionProvider,
   type GoldenManifest,
   type GoldenProvenance,
   type GoldenRuntime,
@@ -14,5 +17,6 @@ export {
 export { floatSha256, GoldenRunner, type GoldenRun } from './golden-run.js';
 export { formatGoldenUpdate, updateGoldens, type GoldenChange, type GoldenUpdate, type UpdateGoldensOptions } from './golden-update.js';
 export { runInFreshProcess } from './fresh-process.js';
+export { decideProvider, decideProviders, EXPECT_WEBGPU_ENV, type ProviderDecision } from './golden-providers.js';
 export { formatSummaryTable } from './summary-table.js';
 export { defaultArtifactsDir, defaultManifestPath, repoRoot, UPDATE_COMMAND } from './repo-paths.js';

@@ -6,7 +6,7 @@ const HEADER = ['case', 'result', 'min SSIM', 'SSIM threshold', 'min PSNR dB', '
 /** A Markdown table (readable as plain text too). */
 export function formatSummaryTable(verdicts: readonly GoldenVerdict[]): string {
   const rows = verdicts.map((v): string[] => {
-    if (v.state === 'missing' || v.state === 'stale') return [v.caseName, v.state, '–', '–', '–', '–', '–', '–'];
+    if (v.state === 'missing' || v.state === 'stale' || v.state === 'skipped' || v.state === 'unavailable') return [v.caseName, v.state, '–', '–', '–', '–', '–', '–'];
     const c = v.comparison;
     return [
       v.caseName,
@@ -16,7 +16,10 @@ export function formatSummaryTable(verdicts: readonly GoldenVerdict[]): string {
       c.minPsnrDb === Infinity ? '∞' : c.minPsnrDb.toFixed(2),
       String(c.psnrFloorDb),
       String(c.maxAbsDiff),
-      c.bitIdentical ? 'yes' : c.bitRequired ? 'NO (required)' : 'no',
+      // Another provider is compared with a CPU golden: its bits are not expected to match.
+      c.executionProvider !== undefined && c.executionProvider !== 'cpu'
+        ? `n/a (${c.executionProvider})`
+        : c.bitIdentical ? 'yes' : c.bitRequired ? 'NO (required)' : 'no',
     ];
   });
   const table = [[...HEADER], ...rows];

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@denoise/schedule';
-import { GOLDEN_DEFAULTS, parseGoldenManifest, serializeGoldenManifest } from '../src/golden-manifest.js';
+import { GOLDEN_DEFAULTS, goldenSource, parseGoldenManifest, serializeGoldenManifest } from '../src/golden-manifest.js';
 import { BASE_CASE } from './temp-goldens.js';
 
+const WEBGPU_CASE = { ...BASE_CASE, name: 'ddim-10-seed0-webgpu', executionProvider: 'webgpu', goldenOf: 'ddim-10-seed0' } as const;
 const manifest = (cases: readonly object[], extra: object = {}) => ({ version: 1, runtime: { executionProvider: 'cpu', threads: 1 }, cases, ...extra });
 const SHA = 'a'.repeat(64);
 
@@ -18,6 +19,19 @@ describe('parseGoldenManifest', () => {
   it('reads a golden block (model sha256, onnxruntime, CPU, threads, float sha256)', () => {
     const golden = { modelSha256: SHA, onnxruntime: '1.30.0', cpu: 'AMD EPYC; linux-x64; avx2 fma', threads: 1, floatSha256: SHA };
     expect(parseGoldenManifest(manifest([{ ...BASE_CASE, golden }])).cases[0]?.golden).toEqual(golden);
+  });
+
+  it('reads a webgpu case that borrows a cpu case’s golden, and writes its provider only where it is not the runtime’s', () => {
+    const parsed = parseGoldenManifest(manifest([BASE_CASE, WEBGPU_CASE]));
+    expect(parsed.cases.map((c) => [c.executionProvider, c.goldenOf])).toEqual([['cpu', undefined], ['webgpu', 'ddim-10-seed0']]);
+    expect(goldenSource(parsed.cases[1]!, parsed.cases).name).toBe('ddim-10-seed0');
+    expect(goldenSource(parsed.cases[0]!, parsed.cases)).toBe(parsed.cases[0]);
+    const json = JSON.parse(serializeGoldenManifest(parsed)) as { cases: Record<string, unknown>[] };
+    expect('executionProvider' in json.cases[0]!).toBe(false);
+    expect(json.cases[1]).toMatchObject({ executionProvider: 'webgpu', goldenOf: 'ddim-10-seed0' });
+    expect(parseGoldenManifest(json)).toEqual(parsed);
+    // goldenOf may name a case further down.
+    expect(parseGoldenManifest(manifest([WEBGPU_CASE, BASE_CASE])).cases[0]?.goldenOf).toBe('ddim-10-seed0');
   });
 
   const bad: [string, unknown, string][] = [
@@ -39,6 +53,18 @@ describe('parseGoldenManifest', () => {
     ['a name that cannot name a file', manifest([{ ...BASE_CASE, name: 'DDIM 10' }]), 'invalid cases[0].name: got "DDIM 10"'],
     ['two cases with one name', manifest([BASE_CASE, BASE_CASE]), 'invalid cases[1].name: got "ddim-10-seed0"; allowed: a name no other case has'],
     ['a GPU provider', manifest([BASE_CASE], { runtime: { executionProvider: 'cuda' } }), 'invalid runtime.executionProvider: got "cuda"'],
+    ['a webgpu runtime', manifest([BASE_CASE], { runtime: { executionProvider: 'webgpu' } }), 'invalid runtime.executionProvider: got "webgpu"; allowed: \'cpu\' (goldens are CPU images; run a single case on webgpu with its own executionProvider and goldenOf)'],
+    ['an unknown case provider', manifest([BASE_CASE, { ...WEBGPU_CASE, executionProvider: 'cuda' }]), "invalid cases[1].executionProvider: got \"cuda\"; allowed: cpu, webgpu (default: the runtime's 'cpu')"],
+    ['a case provider that is not a string', manifest([{ ...BASE_CASE, executionProvider: 1 }]), 'invalid cases[0].executionProvider: got 1; allowed: cpu, webgpu'],
+    ['a webgpu case without goldenOf', manifest([BASE_CASE, { ...BASE_CASE, name: 'w', executionProvider: 'webgpu' }]), 'invalid cases[1].goldenOf: got undefined; allowed: the name of a cpu case with the same settings, whose golden PNG this webgpu case is compared with'],
+    ['goldenOf naming a missing case', manifest([BASE_CASE, { ...WEBGPU_CASE, goldenOf: 'ddim-99-seed0' }]), 'invalid cases[1].goldenOf: got "ddim-99-seed0"; allowed: the name of a cpu case in this manifest (no case has this name); cpu cases: ddim-10-seed0'],
+    ['goldenOf naming a webgpu case', manifest([BASE_CASE, WEBGPU_CASE, { ...WEBGPU_CASE, name: 'w2', goldenOf: 'ddim-10-seed0-webgpu' }]), "invalid cases[2].goldenOf: got \"ddim-10-seed0-webgpu\"; allowed: the name of a cpu case in this manifest ('ddim-10-seed0-webgpu' runs on webgpu and has no golden of its own); cpu cases: ddim-10-seed0"],
+    ['goldenOf naming itself', manifest([BASE_CASE, { ...WEBGPU_CASE, goldenOf: 'ddim-10-seed0-webgpu' }]), 'invalid cases[1].goldenOf: got "ddim-10-seed0-webgpu"; allowed: the name of a cpu case in this manifest'],
+    ['goldenOf on a cpu case', manifest([BASE_CASE, { ...BASE_CASE, name: 'c', goldenOf: 'ddim-10-seed0' }]), 'invalid cases[1].goldenOf: got "ddim-10-seed0"; allowed: nothing on a cpu case'],
+    ['goldenOf on a case that says cpu', manifest([BASE_CASE, { ...WEBGPU_CASE, executionProvider: 'cpu' }]), 'invalid cases[1].goldenOf: got "ddim-10-seed0"; allowed: nothing on a cpu case'],
+    ['a webgpu case with other settings than its goldenOf', manifest([BASE_CASE, { ...WEBGPU_CASE, steps: 20 }]), "invalid cases[1].steps: got 20; allowed: 10, as in 'ddim-10-seed0' (goldenOf)"],
+    ['a webgpu case with another seed than its goldenOf', manifest([BASE_CASE, { ...WEBGPU_CASE, seed: 1 }]), 'invalid cases[1].seed: got 1; allowed: 0, as in'],
+    ['a webgpu case with a golden block', manifest([BASE_CASE, { ...WEBGPU_CASE, golden: { modelSha256: SHA, onnxruntime: '1.30.0', cpu: 'x', threads: 1, floatSha256: SHA } }]), "invalid cases[1].golden: got object; allowed: nothing on a webgpu case: it is compared with the golden of 'ddim-10-seed0' and has none of its own"],
     ['zero threads', manifest([BASE_CASE], { runtime: { threads: 0 } }), 'invalid runtime.threads: got 0'],
     ['a short model sha256', manifest([{ ...BASE_CASE, golden: { modelSha256: 'abc', onnxruntime: '1.30.0', cpu: 'x', threads: 1, floatSha256: SHA } }]), 'invalid cases[0].golden.modelSha256: got "abc"'],
     ['an unknown golden key', manifest([{ ...BASE_CASE, golden: { modelSha256: SHA, onnxruntime: '1', cpu: 'x', threads: 1, floatSha256: SHA, date: 'today' } }]), 'invalid cases[0].golden.date'],
