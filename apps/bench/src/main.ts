@@ -5,9 +5,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { writeFileAtomic } from '@denoise/image';
 import {
   EXECUTION_PROVIDER_CHOICES,
+  ExecutionProviderError,
   embeddedClassifierPath,
   embeddedModelPath,
   listExecutionProviders,
+  ModelLoadError,
   parseClassLabelList,
   type ExecutionProvider,
   type ExecutionProviderChoice,
@@ -17,7 +19,8 @@ import { runCrossProviders } from './cross-provider.js';
 import { renderHtml, type ReportRun } from './report-html.js';
 import { renderMarkdown } from './report-markdown.js';
 import { loadRun, saveRun } from './results-store.js';
-import { runBench, type BenchSettings } from './run-bench.js';
+import { ConfigError } from '@denoise/schedule';
+import { BenchInputError, runBench, type BenchSettings } from './run-bench.js';
 import { parseSamplerSpec, parseSamplerSpecs, SAMPLER_SPEC_GRAMMAR } from './sampler-spec.js';
 import { runTorchBaseline } from './torch-baseline.js';
 
@@ -68,6 +71,14 @@ const positiveInteger = (value: string): number => {
   if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got '${value}'`);
   return n;
 };
+/** `--iterations`: 'auto' or a count ≥ 1; checked while parsing, so that commander names the option and the value. */
+const iterationsValue = (value: string): number | 'auto' => {
+  if (value.trim() === 'auto') return 'auto';
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
+    throw new InvalidArgumentError(`expected 'auto' or an integer ≥ 1 (timed runs per configuration), got '${value}'`);
+  }
+  return Number(value);
+};
 const nonNegativeInteger = (value: string): number => {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected an integer ≥ 0, got '${value}'`);
@@ -97,7 +108,7 @@ function buildProgram(): Command {
     .addOption(new Option('--seed <n>', 'seed of x_T (torch.manual_seed compatible) and of the step noise').argParser(nonNegativeInteger).default(0))
     .option('--samplers <list>', `comma-separated configurations; grammar: ${SAMPLER_SPEC_GRAMMAR} (default: ${DEFAULT_SAMPLERS})`)
     .option('--reference <config>', "the configuration others are compared with, from the same x_T, or 'none' (for models too slow for it) (default: ddim-1000; ddim-100 with --quick)")
-    .option('--iterations <n|auto>', 'timed runs per configuration; auto fits as many as take ~20 s (at least 1)', 'auto')
+    .addOption(new Option('--iterations <n|auto>', 'timed runs per configuration; auto fits as many as take ~20 s (at least 1)').argParser(iterationsValue).default('auto'))
     .option('--quick', `smoke run: batch 2, ${QUICK_SAMPLERS}, reference ddim-100, 2 runs each`, false)
     .option('--out <dir>', 'where history/ and report/ go', 'benchmarks')
     .option('--json', 'print the JSON result on stdout instead of the Markdown table', false)
@@ -113,11 +124,7 @@ function buildProgram(): Command {
 function settingsFrom(program: Command): BenchSettings {
   const o = program.opts<Record<string, unknown>>();
   const quick = o['quick'] as boolean;
-  const iterationsText = String(o['iterations']);
-  let iterations: number | 'auto';
-  if (quick && program.getOptionValueSource('iterations') !== 'cli') iterations = 2;
-  else if (iterationsText === 'auto') iterations = 'auto';
-  else iterations = positiveInteger(iterationsText);
+  const iterations = quick && program.getOptionValueSource('iterations') !== 'cli' ? 2 : (o['iterations'] as number | 'auto');
   return {
     model: o['model'] as string,
     executionProvider: (o['ep'] as ExecutionProviderChoice[])[0]!,
@@ -150,12 +157,18 @@ function fidSettings(o: Record<string, unknown>, batch: number): NonNullable<Ben
 async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   const args = argv[0] === '--' ? argv.slice(1) : argv;
-  let settings: BenchSettings;
   try {
     program.parse([...args], { from: 'user' });
+  } catch (error) {
+    // Commander has already printed what was wrong (or the help).
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  let settings: BenchSettings;
+  try {
     settings = settingsFrom(program);
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    // Nothing has printed these yet (InvalidArgumentError is a CommanderError, but thrown here, not by commander).
     process.stderr.write(`pnpm bench: ${(error as Error).message}\n`);
     return 2;
   }
@@ -202,8 +215,23 @@ async function main(argv: readonly string[]): Promise<number> {
     return regressions > 0 ? 1 : 0;
   } catch (error) {
     process.stderr.write(`pnpm bench: ${(error as Error).message}\n`);
-    return error instanceof RangeError ? 2 : 1;
+    return isUnusableInput(error) ? 2 : 1;
   }
+}
+
+/**
+ * Exit 2, as in `denoise sample`: an input the bench cannot use (a missing or corrupt model, a scheduler config it
+ * refuses, a configuration that config cannot run, an unusable provider, a bad option value); anything else is 1.
+ */
+function isUnusableInput(error: unknown): boolean {
+  return (
+    error instanceof BenchInputError ||
+    error instanceof ModelLoadError ||
+    error instanceof ConfigError ||
+    error instanceof ExecutionProviderError ||
+    error instanceof InvalidArgumentError ||
+    error instanceof RangeError
+  );
 }
 
 async function compareOnly(oldPath: string, newPath: string, out: string): Promise<number> {

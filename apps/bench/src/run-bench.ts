@@ -54,6 +54,33 @@ export interface BenchRun {
 
 export type BenchLog = (line: string) => void;
 
+/** An input the bench cannot use: no scheduler config, or configurations that the model's scheduler config refuses (exit 2). */
+export class BenchInputError extends Error {
+  override readonly name = 'BenchInputError';
+}
+
+/**
+ * Every configuration, the reference included, is created against the model's scheduler config and given its step
+ * count before anything is timed, so that a configuration that cannot run (ddim-2000 on a 1000-step model) stops
+ * the bench at once, naming each such configuration and why, rather than after the others have run.
+ */
+export function checkConfigurations(model: Pick<LoadedModel, 'modelPath' | 'schedulerConfig' | 'schedulerConfigPath'>, settings: Pick<BenchSettings, 'samplers' | 'reference'>): void {
+  if (model.schedulerConfig === undefined) throw new BenchInputError(`${model.modelPath}: no scheduler_config.json found beside the model`);
+  const source = model.schedulerConfigPath ?? `the default scheduler config of ${model.modelPath}`;
+  const roles = [...(settings.reference ? [{ role: '--reference', spec: settings.reference }] : []), ...settings.samplers.map((spec) => ({ role: '--samplers', spec }))];
+  const problems: string[] = [];
+  for (const { role, spec } of roles) {
+    try {
+      createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec)).setTimesteps(spec.steps);
+    } catch (error) {
+      problems.push(`${role} ${formatSamplerSpec(spec)}: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new BenchInputError(`${problems.length === 1 ? 'a configuration' : `${problems.length} configurations`} cannot run with ${source}:\n  ${problems.join('\n  ')}`);
+  }
+}
+
 /**
  * The quality-speed table: every configuration samples the same x_T through the one sampling loop, timed by
  * tinybench; the reference configuration (DDIM-1000 by default, the ODE limit that DDIM-S approximates) is
@@ -83,7 +110,7 @@ export async function runBench(settings: BenchSettings, log: BenchLog): Promise<
 }
 
 async function benchModel(model: LoadedModel, settings: BenchSettings, log: BenchLog, started: Date): Promise<BenchRun> {
-  if (model.schedulerConfig === undefined) throw new Error(`${model.modelPath}: no scheduler_config.json found beside the model`);
+  checkConfigurations(model, settings);
   const { channels, height, width } = model.signature;
   const noise = torchRandn(settings.seed, [settings.batch, channels, height, width]);
   await model.denoiser.warmup(settings.batch);

@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BENCH = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
+const FMNIST = fileURLToPath(new URL('../../../fixtures/models/fmnist-unet', import.meta.url));
+const out = mkdtempSync(join(tmpdir(), 'denoise-bench-input-'));
+
+/** The built bench, as `pnpm bench` runs it; small settings so that a run that should have stopped still ends soon. */
+function bench(...args: string[]): { status: number | null; stderr: string } {
+  const run = spawnSync(process.execPath, [BENCH, '--threads', '1', '--batch', '1', '--out', out, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: run.status, stderr: run.stderr };
+}
+
+/** A copy of the embedded Fashion-MNIST UNet folder with its scheduler_config.json replaced. */
+function modelWithSchedulerConfig(name: string, schedulerConfig: string): string {
+  const dir = join(out, name);
+  mkdirSync(dir, { recursive: true });
+  for (const file of ['config.json', 'diffusion_pytorch_model.safetensors']) copyFileSync(join(FMNIST, file), join(dir, file));
+  writeFileSync(join(dir, 'scheduler_config.json'), schedulerConfig);
+  return dir;
+}
+
+/** Nothing was timed: no bare session.run line, no configuration line. */
+function expectNothingTimed(stderr: string): void {
+  expect(stderr).not.toContain('bare session.run');
+  expect(stderr).not.toMatch(/\[\d+\/\d+\]/);
+}
+
+describe('pnpm bench: --iterations', () => {
+  it.each(['0', 'abc', '-3', '1.5', ''])("--iterations '%s' exits 2 saying what is wrong and what is allowed", (value) => {
+    const { status, stderr } = bench('--iterations', value);
+    expect(status).toBe(2);
+    expect(stderr).toContain('--iterations');
+    expect(stderr).toContain(`'${value}'`);
+    expect(stderr).toContain("'auto' or an integer ≥ 1");
+  });
+
+  it('--quick --iterations 0 is refused too (--quick sets 2 only when --iterations is not given)', () => {
+    const { status, stderr } = bench('--quick', '--iterations', '0');
+    expect(status).toBe(2);
+    expect(stderr).toContain("'auto' or an integer ≥ 1");
+  });
+});
+
+describe('pnpm bench: every configuration is checked before any timing', () => {
+  it('a configuration the scheduler config cannot run (ddim-2000 on 1000 training steps) exits 2 at once, naming it and why', () => {
+    const { status, stderr } = bench('--samplers', 'ddim-2,ddim-2000', '--reference', 'none', '--iterations', '1');
+    expect(status, stderr).toBe(2);
+    expect(stderr).toContain('ddim-2000');
+    expect(stderr).toContain('num_inference_steps');
+    expect(stderr).toContain('num_train_timesteps = 1000');
+    expect(stderr).not.toContain('--samplers ddim-2:');
+    expectNothingTimed(stderr);
+  });
+
+  it('the reference is checked too, and every bad configuration is listed', () => {
+    const { status, stderr } = bench('--samplers', 'ddim-2,pndm-1500', '--reference', 'ddim-3000', '--iterations', '1');
+    expect(status, stderr).toBe(2);
+    expect(stderr).toContain('2 configurations cannot run');
+    expect(stderr).toContain('--reference ddim-3000');
+    expect(stderr).toContain('--samplers pndm-1500');
+    expectNothingTimed(stderr);
+  });
+});
+
+describe('pnpm bench: an unusable input exits 2, as in denoise sample', () => {
+  it('a missing model', () => {
+    const { status, stderr } = bench('--model', join(out, 'no-such-model'), '--samplers', 'ddim-2', '--reference', 'none', '--iterations', '1');
+    expect(status, stderr).toBe(2);
+    expect(stderr).toContain('no-such-model');
+  });
+
+  it('a corrupt .onnx file', () => {
+    const file = join(out, 'corrupt.onnx');
+    writeFileSync(file, 'this is not an ONNX model');
+    const { status, stderr } = bench('--model', file, '--samplers', 'ddim-2', '--reference', 'none', '--iterations', '1');
+    expect(status, stderr).toBe(2);
+    expect(stderr).toContain('corrupt.onnx');
+  });
+
+  it('a scheduler_config.json that is not JSON', () => {
+    const model = modelWithSchedulerConfig('not-json', '{ "num_train_timesteps": ');
+    const { status, stderr } = bench('--model', model, '--samplers', 'ddim-2', '--reference', 'none', '--iterations', '1');
+    expect(status, stderr).toBe(2);
+    expect(stderr).toContain('scheduler_config.json');
+    expectNothingTimed(stderr);
+  });
+
+  it('a scheduler config with a value denoise refuses', () => {
+    const model = modelWithSchedulerConfig('bad-beta', JSON.stringify({ _class_name: 'DDPMScheduler', num_train_timesteps: 1000, beta_schedule: 'no-such-schedule' }));
+    const { status, stderr } = bench('--model', model, '--samplers', 'ddim-2', '--reference', 'none', '--iterations', '1');
+    expect(status, stderr).toBe(2);
+    expect(stderr).toContain('--samplers ddim-2');
+    expect(stderr).toContain('beta_schedule');
+    expectNothingTimed(stderr);
+  });
+});
