@@ -154,6 +154,8 @@ function parseHeader(header: string, fail: (problem: string) => never): NpyHeade
     .map((s) => s.trim().replace(/L$/, ''))
     .filter((s) => s !== '');
   if (!dims.every((d) => /^\d+$/.test(d))) bad('shape must be a tuple of non-negative integers');
+  const tooBig = dims.find((d) => !Number.isSafeInteger(Number(d)));
+  if (tooBig !== undefined) fail(`shape dimension ${tooBig.length > 24 ? `${tooBig.slice(0, 24)}… (${tooBig.length} digits)` : tooBig} is beyond 2^53`);
   return {
     descr: descr?.[1] ?? descr?.[2] ?? '',
     fortranOrder: fortran?.[1] === 'True',

@@ -4,7 +4,7 @@
  */
 import pngjs from 'pngjs';
 import { checkRgba8Image, type Rgba8Image } from './image-types.js';
-import { PNG_SIGNATURE, PngFormatError, readPngChunks } from './png-chunks.js';
+import { PNG_SIGNATURE, PngFormatError, readPngChunks, type PngChunk } from './png-chunks.js';
 import { packTextChunks, unpackTextChunks } from './png-metadata.js';
 
 const { PNG } = pngjs;
@@ -46,6 +46,7 @@ export function decodePng(bytes: Buffer, source = '<PNG buffer>'): DecodedPng {
     throw new PngFormatError(source, 'corrupt PNG: IHDR chunk must hold 13 bytes');
   }
   const colorType = ihdr.data[9];
+  checkDeclaredSize(ihdr.data, chunks, source);
   const text = unpackTextChunks(chunks, source);
 
   let decoded;
@@ -70,4 +71,30 @@ export function decodePng(bytes: Buffer, source = '<PNG buffer>'): DecodedPng {
     for (let c = 0; c < channels; c++) pixels[i * channels + c] = rgba[i * 4 + c] as number;
   }
   return { image: { width, height, channels, pixels }, text };
+}
+
+/** Samples per pixel of each colour type (PNG spec §11.2.2); an unknown type counts 1, pngjs refuses it later. */
+const SAMPLES: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** deflate expands at most 1032:1 (a 258-byte match in about 2 bits), so N bytes of IDAT inflate to < 1032 N + 1032. */
+const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * Refuses an IHDR whose width × height the IDAT data cannot hold, before pngjs allocates (and loops over)
+ * the pixels it declares: a corrupt or hostile size would otherwise cost gigabytes or minutes.
+ */
+function checkDeclaredSize(ihdr: Buffer, chunks: readonly PngChunk[], source: string): void {
+  const width = ihdr.readUInt32BE(0);
+  const height = ihdr.readUInt32BE(4);
+  if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
+    throw new PngFormatError(source, `corrupt PNG: IHDR declares ${width}×${height} pixels; each side must be 1 to 2^31-1`);
+  }
+  const bitsPerPixel = (SAMPLES[ihdr[9] as number] ?? 1) * Math.max(1, ihdr[8] as number);
+  const rawBytes = (width * height * bitsPerPixel) / 8 + (ihdr[12] === 0 ? height : 0);
+  const idatBytes = chunks.reduce((sum, chunk) => sum + (chunk.type === 'IDAT' ? chunk.data.length : 0), 0);
+  if (rawBytes > MAX_DEFLATE_RATIO * (idatBytes + 1)) {
+    throw new PngFormatError(
+      source,
+      `corrupt PNG: IHDR declares ${width}×${height} pixels (${Math.ceil(rawBytes)} bytes of image data), more than its ${idatBytes} bytes of IDAT can hold`,
+    );
+  }
 }

@@ -5,6 +5,9 @@
 import { inflateSync } from 'node:zlib';
 import { PngFormatError, packPngChunk, type PngChunk } from './png-chunks.js';
 
+/** A zTXt/iTXt chunk inflating past this is refused: denoise's metadata is a few hundred bytes; a bigger one is a bomb. */
+const MAX_TEXT_BYTES = 8 * 2 ** 20;
+
 /**
  * The keys denoise writes into each PNG it produces. There is deliberately no timestamp: the same
  * model, config and seed give a byte-identical file.
@@ -93,8 +96,11 @@ function unpackTextChunk(chunk: PngChunk, source: string): [string, string] | un
   const keyword = data.toString('latin1', 0, keywordEnd);
   const inflate = (bytes: Buffer): Buffer => {
     try {
-      return inflateSync(bytes);
+      return inflateSync(bytes, { maxOutputLength: MAX_TEXT_BYTES });
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        return fail(`compressed text inflates to more than ${MAX_TEXT_BYTES} bytes, the limit for a text chunk`, error);
+      }
       return fail('compressed text does not inflate', error);
     }
   };
