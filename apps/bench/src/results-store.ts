@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '@denoise/image';
-import { checkBenchResult, upgradeBenchResult, type BenchResult } from './bench-result.js';
+import { checkBenchResult, upgradeBenchResult } from './bench-result.js';
 import type { BenchRun } from './run-bench.js';
 import { renderMarkdown } from './report-markdown.js';
 import type { ReportRun } from './report-html.js';

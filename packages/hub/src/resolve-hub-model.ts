@@ -6,7 +6,7 @@ import { BlobMismatchError, blobName, ensureBlob, type DownloadProgress, type Re
 import { COMMIT_HASH, HubRepoCache } from './hub-cache.js';
 import { readHubEnvironment, type HubEnvironment } from './hub-environment.js';
 import { HubError } from './hub-errors.js';
-import { formatHubReference, parseHubReference, type HubReference } from './hub-reference.js';
+import { parseHubReference, type HubReference } from './hub-reference.js';
 
 export interface ResolveHubOptions {
   /** diffusers weights variant (e.g. 'fp16'). */
@@ -225,5 +225,3 @@ function isNetworkError(error: unknown): boolean {
   const cause = (error as { cause?: { code?: string } }).cause;
   return error.name === 'TypeError' && /fetch failed/i.test(error.message) || /terminated|ECONN|socket|other side closed/i.test(`${error.message} ${cause?.code ?? ''}`);
 }
-
-export { formatHubReference };

@@ -241,7 +241,7 @@ describe('PNDMScheduler: step contract', () => {
       const plain = make({ skip_prk_steps: false, prediction_type: prediction });
       s.setTimesteps(10);
       plain.setTimesteps(10);
-      let x = xT();
+      const x = xT();
       for (const t of s.timesteps) {
         const e = standInModel(x, t);
         const a = s.alphasCumprod[t]!;
