@@ -212,7 +212,8 @@ const quality: Check = (v, p) => {
 export function upgradeBenchResult(value: unknown): unknown {
   const v = value as { schema?: unknown; configurations?: unknown } | null;
   if (v?.schema !== 'denoise-bench/1' || !Array.isArray(v.configurations)) return value;
-  const configurations = v.configurations.map((c: Record<string, unknown>) => {
+  const configurations = v.configurations.map((c: Record<string, unknown> | null) => {
+    if (c === null || typeof c !== 'object') return c; // left for checkBenchResult to name
     const { stepsPerSec, modelMsPerStep, loopMsPerStep, ...rest } = c;
     return { ...rest, modelCalls: c['steps'], callsPerSec: stepsPerSec, modelMsPerCall: modelMsPerStep, loopMsPerCall: loopMsPerStep };
   });
