@@ -104,20 +104,22 @@ const mutations = fc.array(mutation, { minLength: 1, maxLength: 4 });
 // ---- JSON structural mutations (drop / replace / add keys, wrong types, huge numbers, NaN strings, deep nesting) ----
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-const deep = fc.integer({ min: 50, max: 3000 }).chain((depth) =>
-  fc.constantFrom('array', 'object').map((kind) => {
-    let value: Json = 1;
-    for (let i = 0; i < depth; i++) value = kind === 'array' ? [value] : { a: value };
-    return value;
-  }),
-);
+/**
+ * Deep nesting, built when applied (so that a counterexample prints small): the value wrapped `depth` times.
+ * At most 1500: JSON.stringify (the test's, not the parser's) overflows a vitest worker's stack near 5000.
+ */
+const nesting = fc.option(fc.record({ depth: fc.integer({ min: 50, max: 1500 }), kind: fc.constantFrom('array', 'object') }), { freq: 4 });
+function nest(value: Json, how: { depth: number; kind: string } | null): Json {
+  if (how === null) return value;
+  for (let i = 0; i < how.depth; i++) value = how.kind === 'array' ? [value] : { a: value };
+  return value;
+}
 const replacement: fc.Arbitrary<Json> = fc.oneof(
   fc.constantFrom<Json>(null, true, false, 0, -0, -1, 1, 0.5, 1e308, -1e308, 2 ** 53 + 2, -(2 ** 31), 1e-320, '', 'NaN', 'Infinity', '-Infinity', 'x', [], {}, [1, 2, 3], { a: 1 }),
   fc.string({ maxLength: 12 }),
   fc.double(),
   fc.integer(),
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
-  deep,
 );
 const keyName = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'toString', '', 'x', '_class_name', 'version', 'schema', 'name', 'dtype'), fc.string({ maxLength: 8 }));
 const jsonMutation = fc.record({
@@ -125,6 +127,7 @@ const jsonMutation = fc.record({
   target: fc.nat(),
   key: keyName,
   value: replacement,
+  nesting,
 });
 type JsonMutation = typeof jsonMutation extends fc.Arbitrary<infer T> ? T : never;
 
@@ -158,6 +161,7 @@ function mutateJson(base: Json, mutations: readonly JsonMutation[]): Json {
     const nodes = nodesOf(root);
     const node = nodes[m.target % nodes.length]!;
     const { parent, key } = node;
+    const value = nest(structuredClone(m.value), m.nesting); // fresh: generated values may be shared between runs
     const replace = (value: Json): void => {
       if (parent === undefined) root = value;
       else setOwn(parent, key!, value);
@@ -168,11 +172,11 @@ function mutateJson(base: Json, mutations: readonly JsonMutation[]): Json {
         else if (parent !== undefined) delete parent[key as string];
         break;
       case 'replace':
-        replace(m.value);
+        replace(value);
         break;
       case 'addKey':
-        if (node.value !== null && typeof node.value === 'object' && !Array.isArray(node.value)) setOwn(node.value, m.key, m.value);
-        else if (Array.isArray(node.value)) node.value.push(m.value);
+        if (node.value !== null && typeof node.value === 'object' && !Array.isArray(node.value)) setOwn(node.value, m.key, value);
+        else if (Array.isArray(node.value)) node.value.push(value);
         break;
       case 'wrap':
         replace(Array.isArray(node.value) ? { [m.key]: node.value } : [node.value]);
@@ -218,7 +222,11 @@ async function expectTypedOutcome(read: () => Promise<WeightsFile>, input: Uint8
 async function fuzz<T>(label: string, property: fc.IAsyncProperty<T> | fc.IProperty<T>, params: fc.Parameters<T>): Promise<void> {
   const details = await fc.check(property as fc.IAsyncProperty<T>, params);
   console.log(`fuzz ${label}: ${details.numRuns} runs${details.interrupted ? ' (stopped at the time limit)' : ''}, seed ${String(params.seed)}`);
-  if (details.failed) throw new Error(fc.defaultReportMessage(details));
+  if (details.failed) {
+    const cause = details.errorInstance;
+    throw new Error(`${fc.defaultReportMessage(details) ?? ''}
+Got: ${cause instanceof Error ? `${cause.name}: ${cause.message.slice(0, 500)}` : String(cause)}`, { cause });
+  }
 }
 
 let fileCounter = 0;

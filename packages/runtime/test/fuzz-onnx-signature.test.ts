@@ -100,7 +100,11 @@ const mutations = fc.array(mutation, { minLength: 1, maxLength: 4 });
 async function fuzz<T>(label: string, property: fc.IAsyncProperty<T>, params: fc.Parameters<T>): Promise<void> {
   const details = await fc.check(property, params);
   console.log(`fuzz ${label}: ${details.numRuns} runs${details.interrupted ? ' (stopped at the time limit)' : ''}, seed ${String(params.seed)}`);
-  if (details.failed) throw new Error(fc.defaultReportMessage(details));
+  if (details.failed) {
+    const cause = details.errorInstance;
+    throw new Error(`${fc.defaultReportMessage(details) ?? ''}
+Got: ${cause instanceof Error ? `${cause.name}: ${cause.message.slice(0, 500)}` : String(cause)}`, { cause });
+  }
 }
 
 const models = [
