@@ -41,6 +41,37 @@ export class DDIMScheduler extends DiscreteScheduler {
     return timestep - Math.floor(this.config.numTrainTimesteps / this.inferenceSteps);
   }
 
+  /**
+   * Checks η against the whole plan of `steps` inference steps before any model call: at every step the
+   * direction term needs 1 − ᾱ_prev − σ_t² ≥ 0 with σ_t = η·√((1−ᾱ_prev)/(1−ᾱ_t)·(1 − ᾱ_t/ᾱ_prev)).
+   * Plans the timesteps (as setTimesteps) and throws a RangeError naming the first step where η is too
+   * large and the largest η the plan allows.
+   */
+  validateEta(steps: number, eta: number): void {
+    checkEta(eta);
+    this.setTimesteps(steps);
+    if (eta === 0) return;
+    let largest = Infinity;
+    let first: { index: number; timestep: number; dirSquared: number } | undefined;
+    for (let index = 0; index < this.plan.length; index++) {
+      const timestep = this.plan[index] as number;
+      const prevT = this.previousTimestep(timestep);
+      const a = this.alphaCumprodAt(timestep);
+      const ap = prevT >= 0 ? this.alphaCumprodAt(prevT) : this.finalAlphaCumprod;
+      const variance = ((1 - ap) / (1 - a)) * (1 - a / ap);
+      if (variance > 0) largest = Math.min(largest, Math.sqrt((1 - ap) / variance));
+      const std = eta * Math.sqrt(variance);
+      const dirSquared = 1 - ap - std * std;
+      if (dirSquared < -1e-12 && first === undefined) first = { index, timestep, dirSquared };
+    }
+    if (first !== undefined) {
+      throw new RangeError(
+        `eta ${eta} is too large for this ${this.plan.length}-step plan: at step ${first.index + 1} (timestep ${first.timestep}) ` +
+          `1 − ᾱ_prev − σ² = ${first.dirSquared} < 0; the largest η this plan allows is ${Math.floor(largest * 1e6) / 1e6}`,
+      );
+    }
+  }
+
   /** diffusers' DDIM pipeline draws variance noise exactly when η > 0. */
   noiseDrawnAt(_timestep: number, options: NoiseOptions = {}): boolean {
     return checkEta(options.eta ?? this.config.eta) > 0;

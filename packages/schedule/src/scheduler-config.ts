@@ -343,9 +343,15 @@ function readStepIndexList(key: string, value: unknown): readonly number[] {
   return Object.freeze([...(value as number[])]);
 }
 
+/**
+ * The most training timesteps denoise takes: β and ᾱ are float64 arrays of this length, and a plan over them
+ * is allocated eagerly, so an absurd value (1e9) would allocate gigabytes before failing. Real models use 1000.
+ */
+export const MAX_TRAIN_TIMESTEPS = 100_000;
+
 /** diffusers' snake_case JSON keys and how each is read (which classes take a key: CLASS_DEFAULTS). */
 const KEY_SPECS: Readonly<Record<string, KeySpec<keyof SchedulerConfig>>> = {
-  num_train_timesteps: spec('numTrainTimesteps', readInteger(1)),
+  num_train_timesteps: spec('numTrainTimesteps', readInteger(1, MAX_TRAIN_TIMESTEPS)),
   beta_start: spec('betaStart', unitInterval),
   beta_end: spec('betaEnd', unitInterval),
   beta_schedule: spec('betaSchedule', readLiteral(BETA_SCHEDULES)),
@@ -481,6 +487,10 @@ export function parseSchedulerConfig(input: unknown, options: ParseSchedulerConf
 }
 
 function checkCombinations(config: SchedulerConfig, className: SchedulerClassName | undefined): void {
+  if (config.stepsOffset >= config.numTrainTimesteps) {
+    // Every plan starts at steps_offset or above: no timestep of it would lie in [0, num_train_timesteps).
+    throw new ConfigError('steps_offset', config.stepsOffset, `an integer in [0, ${config.numTrainTimesteps - 1}] (below num_train_timesteps)`);
+  }
   if (config.trainedBetas !== null) {
     if (config.trainedBetas.length !== config.numTrainTimesteps) {
       throw new ConfigError('trained_betas', config.trainedBetas, `exactly num_train_timesteps (${config.numTrainTimesteps}) betas`);
