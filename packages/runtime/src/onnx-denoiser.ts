@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { Denoiser, DenoiserSpec } from '@denoise/sampler';
 import { float16ToFloat32, float32ToFloat16, toFloat16Bits } from './float16.js';
+import { ModelLoadError } from './model-errors.js';
 import type { ModelSignature } from './model-signature.js';
 
 /**
@@ -94,11 +95,14 @@ export class OnnxDenoiser implements Denoiser {
       });
     }
     const output = results[this.signature.output]!;
-    const expected = batchSize * this.signature.outputChannels * this.signature.height * this.signature.width;
-    if (output.size !== expected) {
-      throw new Error(
-        `${this.modelPath}: output '${this.signature.output}' has shape [${output.dims.join(', ')}], expected ${expected} elements ` +
-          `([${batchSize}, ${this.signature.outputChannels}, ${this.signature.height}, ${this.signature.width}])`,
+    // The dims, not only the element count: [B, 1, 4, 16] or [B, 64] for a [B, 1, 8, 8] sample is a model that
+    // computes something else, whose output would be read as if it were laid out as the sample.
+    const expected = [batchSize, this.signature.outputChannels, this.signature.height, this.signature.width];
+    if (output.dims.length !== expected.length || output.dims.some((d, i) => d !== expected[i])) {
+      throw new ModelLoadError(
+        this.modelPath,
+        `output '${this.signature.output}' has shape [${output.dims.join(', ')}], expected [${expected.join(', ')}] ` +
+          `(batch, output channels, height, width of the sample)`,
       );
     }
     if (output.type === 'float32') return output.data as Float32Array;
