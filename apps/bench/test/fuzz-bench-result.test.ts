@@ -145,7 +145,7 @@ describe('fuzz: checkBenchResult(upgradeBenchResult(result.json)) accepts or thr
       fc.property(fc.constantFrom(baseline, schema1), jsonMutations, (base, ms) => {
         checkTyped(JSON.parse(JSON.stringify(mutateJson(base, ms))));
       }),
-      { seed: 0x15_0601, numRuns: 3000, interruptAfterTimeLimit: 4_000 },
+      { seed: 0x15_0601, numRuns: 3000, interruptAfterTimeLimit: 3_000 },
     );
   }, 30_000);
 });

@@ -250,7 +250,7 @@ describe('fuzz: readSafetensors on mutated files returns tensors inside the file
         const bytes = mutate(file.bytes, ms);
         await expectTypedOutcome(() => readSafetensors(writeScratch(bytes, 'safetensors')), bytes);
       }),
-      { seed: 0x15_0101, numRuns: 1500, interruptAfterTimeLimit: 3_000 },
+      { seed: 0x15_0101, numRuns: 1500, interruptAfterTimeLimit: 2_500 },
     );
   }, 30_000);
 
@@ -265,7 +265,7 @@ describe('fuzz: readSafetensors on mutated files returns tensors inside the file
         const bytes = Buffer.concat([prefix, text, file.bytes.subarray(8 + length)]);
         await expectTypedOutcome(() => readSafetensors(writeScratch(bytes, 'safetensors')), bytes);
       }),
-      { seed: 0x15_0102, numRuns: 1500, interruptAfterTimeLimit: 3_000 },
+      { seed: 0x15_0102, numRuns: 1500, interruptAfterTimeLimit: 2_500 },
     );
   }, 30_000);
 });
@@ -315,7 +315,7 @@ describe('fuzz: readTorchBin on mutated files returns tensors inside the file or
         const bytes = mutate(file.bytes, ms);
         await expectTypedOutcome(() => readTorchBin(writeScratch(bytes, 'bin')), bytes);
       }),
-      { seed: 0x15_0201, numRuns: 1500, interruptAfterTimeLimit: 3_000 },
+      { seed: 0x15_0201, numRuns: 1500, interruptAfterTimeLimit: 2_500 },
     );
   }, 30_000);
 
@@ -331,7 +331,7 @@ describe('fuzz: readTorchBin on mutated files returns tensors inside the file or
         bytes.writeUInt32LE(crc, entry.localCrcAt);
         await expectTypedOutcome(() => readTorchBin(writeScratch(bytes, 'bin')), bytes);
       }),
-      { seed: 0x15_0202, numRuns: 2000, interruptAfterTimeLimit: 3_000 },
+      { seed: 0x15_0202, numRuns: 2000, interruptAfterTimeLimit: 2_500 },
     );
   }, 30_000);
 
@@ -348,7 +348,7 @@ describe('fuzz: readTorchBin on mutated files returns tensors inside the file or
         }
         expect(performance.now() - started).toBeLessThan(PER_CALL_MS);
       }),
-      { seed: 0x15_0203, numRuns: 4000, interruptAfterTimeLimit: 3_000 },
+      { seed: 0x15_0203, numRuns: 4000, interruptAfterTimeLimit: 2_500 },
     );
   }, 30_000);
 });

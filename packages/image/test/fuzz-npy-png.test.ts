@@ -110,6 +110,16 @@ function expectTypedOutcome<T>(parse: () => T, allowed: readonly (new (...args: 
   onResult(result);
 }
 
+/** fc.assert that also reports how many runs were made (fewer when the time limit stops it on a slow machine). */
+function fuzz<T>(label: string, property: fc.IProperty<T>, params: fc.Parameters<T>): void {
+  const details = fc.check(property, params);
+  console.log(`fuzz ${label}: ${details.numRuns} runs${details.interrupted ? ' (stopped at the time limit)' : ''}, seed ${String(params.seed)}`);
+  if (details.failed) {
+    const cause = details.errorInstance;
+    throw new Error(`${fc.defaultReportMessage(details) ?? ''}\nGot: ${cause instanceof Error ? `${cause.name}: ${cause.message.slice(0, 500)}` : String(cause)}`, { cause });
+  }
+}
+
 // ---- .npy ----
 
 const npyFiles = readdirSync(NPY_FIXTURES)
@@ -125,14 +135,15 @@ function checkNpyResult(input: Uint8Array, array: ReturnType<typeof parseNpy>): 
 
 describe('fuzz: parseNpy on mutated numpy files returns a consistent array or throws NpyFormatError', () => {
   it('byte mutations of every fixtures/npy file', () => {
-    fc.assert(
+    fuzz(
+      'npy bytes',
       fc.property(fc.constantFrom(...npyFiles), mutations, (file, ms) => {
         const bytes = mutate(file.bytes, ms);
         expectTypedOutcome(() => parseNpy(bytes, file.name), [NpyFormatError], (array) => checkNpyResult(bytes, array));
       }),
-      { seed: 0x15_0001, numRuns: 4000, interruptAfterTimeLimit: 8_000 },
+      { seed: 0x15_0001, numRuns: 4000, interruptAfterTimeLimit: 3_000 },
     );
-  });
+  }, 30_000);
 
   // Header-level: rewrite the dict literal with another shape tuple (huge, overflowing, empty, odd text),
   // keeping the data bytes, so the shape/data-size arithmetic is what is exercised.
@@ -141,7 +152,8 @@ describe('fuzz: parseNpy on mutated numpy files returns a consistent array or th
     fc.constantFrom('0', '1', '8', '9007199254740993', '4294967296', '1' + '0'.repeat(30), '9'.repeat(400), '-1', '1L', '2.5', '1e3', 'None', ''),
   );
   it('shape tuples rewritten in the header', () => {
-    fc.assert(
+    fuzz(
+      'npy shape header',
       fc.property(fc.constantFrom(...npyFiles), fc.array(dimText, { maxLength: 5 }), fc.boolean(), (file, dims, trailingComma) => {
         const header = Buffer.from(file.bytes.subarray(10, 10 + file.bytes.readUInt16LE(8))).toString('latin1');
         if (file.bytes[6] !== 1) return; // v2/v3 have 4-byte lengths; covered by the byte mutations
@@ -153,9 +165,9 @@ describe('fuzz: parseNpy on mutated numpy files returns a consistent array or th
         const bytes = Buffer.concat([head, Buffer.from(rewritten, 'latin1'), file.bytes.subarray(10 + header.length)]);
         expectTypedOutcome(() => parseNpy(bytes, file.name), [NpyFormatError], (array) => checkNpyResult(bytes, array));
       }),
-      { seed: 0x15_0002, numRuns: 2000, interruptAfterTimeLimit: 4_000 },
+      { seed: 0x15_0002, numRuns: 2000, interruptAfterTimeLimit: 2_000 },
     );
-  });
+  }, 30_000);
 });
 
 describe('fuzz regressions: parseNpy', () => {
@@ -226,14 +238,15 @@ function joinChunks(chunks: readonly { type: string; data: Uint8Array }[]): Buff
 
 describe('fuzz: decodePng on mutated PNG files returns consistent pixels and text or throws PngFormatError', () => {
   it('raw byte mutations (CRCs left as they are)', () => {
-    fc.assert(
+    fuzz(
+      'png bytes',
       fc.property(fc.constantFrom(...pngFiles), mutations, (file, ms) => {
         const bytes = mutate(file.bytes, ms);
         expectTypedOutcome(() => decodePng(bytes, file.name), [PngFormatError], checkPngResult);
       }),
-      { seed: 0x15_0003, numRuns: 2500, interruptAfterTimeLimit: 5_000 },
+      { seed: 0x15_0003, numRuns: 2500, interruptAfterTimeLimit: 2_000 },
     );
-  });
+  }, 30_000);
 
   // Mutations inside one chunk's data with its CRC recomputed, so IHDR sizes, text chunks and IDAT reach
   // the parsers behind the CRC check; plus whole text chunks (tEXt, zTXt, iTXt) made from mutated bytes.
@@ -244,7 +257,8 @@ describe('fuzz: decodePng on mutated PNG files returns consistent pixels and tex
     at: fc.nat(),
   });
   it('chunk-data mutations with valid CRCs, and inserted text chunks', () => {
-    fc.assert(
+    fuzz(
+      'png chunks with valid CRCs',
       fc.property(fc.constantFrom(...pngFiles), fc.nat(), mutations, fc.option(textChunk), (file, which, ms, extra) => {
         const chunks = splitChunks(file.bytes);
         const index = which % chunks.length;
@@ -258,9 +272,9 @@ describe('fuzz: decodePng on mutated PNG files returns consistent pixels and tex
         const bytes = joinChunks(chunks);
         expectTypedOutcome(() => decodePng(bytes, file.name), [PngFormatError], checkPngResult);
       }),
-      { seed: 0x15_0004, numRuns: 2500, interruptAfterTimeLimit: 6_000 },
+      { seed: 0x15_0004, numRuns: 2500, interruptAfterTimeLimit: 3_000 },
     );
-  });
+  }, 30_000);
 });
 
 describe('fuzz regressions: decodePng', () => {

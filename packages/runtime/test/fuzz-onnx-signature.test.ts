@@ -143,7 +143,7 @@ describe('fuzz: loadModel on mutated .onnx files returns a consistent model or r
           await model.dispose();
         }
       }),
-      { seed: 0x15_0301, numRuns: 4000, interruptAfterTimeLimit: 6_000 },
+      { seed: 0x15_0301, numRuns: 4000, interruptAfterTimeLimit: 5_000 },
     );
   }, 60_000);
 });

@@ -199,7 +199,7 @@ describe('fuzz: parseSchedulerConfig on structurally mutated configs returns a c
           expect(error.message).toMatch(/^invalid /);
         }
       }),
-      { seed: 0x15_0402, numRuns: 5000, interruptAfterTimeLimit: 4_000 },
+      { seed: 0x15_0402, numRuns: 5000, interruptAfterTimeLimit: 3_000 },
     );
   }, 30_000);
 });
