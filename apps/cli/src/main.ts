@@ -5,11 +5,14 @@ import { ExecutionProviderError, formatGpuAdapter, ModelLoadError, listExecution
 import { SamplingAbortedError } from '@denoise/sampler';
 import { NpyFormatError } from '@denoise/image';
 import { buildSampleProgram, readSampleCommand } from './sample-command.js';
-import { UsageError, runSample } from './run-sample.js';
+import { OutputPathError, OutputStaging } from './output-files.js';
+import { InterruptedError, UsageError, runSample } from './run-sample.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
+/** 128 + the signal number, as a shell reports a process killed by it. */
+const EXIT_SIGNAL: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 };
 
 async function main(argv: readonly string[]): Promise<number> {
   const program = buildSampleProgram();
@@ -30,11 +33,26 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return EXIT_OK;
   }
+  // SIGINT and SIGTERM alike, at every phase: abort the run (the loop stops within a step, the writes before the
+  // next file), remove this run's temporary files and exit 130 / 143. A second signal exits at once, after the
+  // same clean-up.
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error('interrupted (SIGINT)'));
-  process.once('SIGINT', onSignal);
+  const staging = new OutputStaging();
+  let received: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (name: 'SIGINT' | 'SIGTERM') => {
+    if (received !== undefined) {
+      staging.discard();
+      process.exit(EXIT_SIGNAL[name]);
+    }
+    received = name;
+    controller.abort(new Error(`interrupted (${name})`));
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
   try {
-    const summary = await runSample(command, process.stderr, controller.signal);
+    const summary = await runSample(command, process.stderr, controller.signal, staging);
     if (command.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else {
       process.stderr.write(
@@ -45,19 +63,23 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return EXIT_OK;
   } catch (error) {
+    staging.discard();
     const usage =
       error instanceof UsageError ||
+      error instanceof OutputPathError ||
       error instanceof ConfigError ||
       error instanceof ModelLoadError ||
       error instanceof ExecutionProviderError ||
       error instanceof NpyFormatError ||
       error instanceof InvalidArgumentError;
-    const cancelled = error instanceof SamplingAbortedError;
+    const cancelled = error instanceof SamplingAbortedError || error instanceof InterruptedError;
     process.stderr.write(`denoise sample: ${(error as Error).message}\n`);
     if (!usage && !cancelled && error instanceof Error && error.cause) process.stderr.write(`  cause: ${String(error.cause)}\n`);
-    return cancelled ? 130 : usage ? EXIT_USAGE : EXIT_FAILURE;
+    if (cancelled || received !== undefined) return EXIT_SIGNAL[received ?? 'SIGINT'];
+    return usage ? EXIT_USAGE : EXIT_FAILURE;
   } finally {
-    process.off('SIGINT', onSignal);
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
   }
 }
 

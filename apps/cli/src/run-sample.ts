@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { PNG_TEXT_KEYS, makeGrid, readNpy, toPixels, writeNpy, writePng, type ImageBatch, type NpyArray } from '@denoise/image';
 import { denoiseVersion, formatGpuAdapter, loadModel, type GpuAdapterInfo, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
-import { createScheduler, DEFAULT_STEPS, defaultSamplerFor, sample, type SampleResult, type SamplerKind, type TraceRecord } from '@denoise/sampler';
-import { parsePythonJson } from '@denoise/schedule';
+import { checkPlannedTimesteps, createScheduler, DEFAULT_STEPS, defaultSamplerFor, sample, type SampleResult, type SamplerKind, type TraceRecord } from '@denoise/sampler';
+import { DDIMScheduler, parsePythonJson } from '@denoise/schedule';
 import { createDownloadProgress } from './download-progress.js';
+import { OutputStaging, staleSampleFiles } from './output-files.js';
 import { createProgress } from './progress.js';
 import type { SampleCommand } from './sample-command.js';
 
@@ -13,6 +15,19 @@ import type { SampleCommand } from './sample-command.js';
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** The run was stopped by a signal outside the sampling loop (loading, writing the outputs). */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+}
+
+/** Throws InterruptedError when the run's signal has fired. */
+export function throwIfInterrupted(signal: AbortSignal, phase: string): void {
+  if (signal.aborted) throw new InterruptedError(`${String((signal.reason as Error | undefined)?.message ?? 'interrupted')} ${phase}; nothing written`);
+}
+
+/** Test hook: a pause before each output write, so that a test can signal the run while it writes. */
+const WRITE_DELAY_MS = Number(process.env['DENOISE_TEST_WRITE_DELAY_MS'] ?? 0) || 0;
 
 export interface SampleSummary {
   readonly model: string;
@@ -49,9 +64,30 @@ export interface SampleSummary {
   readonly loopMsPerCall: number;
 }
 
-export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStream, signal: AbortSignal): Promise<SampleSummary> {
+/**
+ * Every check that needs no model, before the model is loaded: the options' combinations and every output
+ * path (created, one level at a time, or refused with the path named).
+ */
+export function checkCommand(command: SampleCommand, staging: OutputStaging): void {
+  if (command.model.trim() === '') throw new UsageError('--model is empty; pass a model folder or .onnx file');
+  if (command.noise !== undefined && command.batchGiven) {
+    throw new UsageError(`--batch and --noise together: the batch is the first dimension of --noise ${command.noise}; drop --batch`);
+  }
+  staging.prepareDir('--out', command.out);
+  if (command.outNpy !== undefined) staging.prepareFile('--out-npy', command.outNpy);
+  if (command.trace !== undefined) staging.prepareDir('--trace', command.trace);
+}
+
+export async function runSample(
+  command: SampleCommand,
+  stderr: NodeJS.WriteStream,
+  signal: AbortSignal,
+  staging: OutputStaging,
+): Promise<SampleSummary> {
+  checkCommand(command, staging);
   // x_T is read first: its shape is the sample size for models whose size is not fixed.
   const noise = command.noise ? await readNoiseFile(command.noise) : undefined;
+  throwIfInterrupted(signal, 'before loading the model');
   const model = await loadModel(command.model, {
     executionProvider: command.ep,
     ...(command.threads !== undefined ? { threads: command.threads } : {}),
@@ -71,7 +107,8 @@ export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStre
           `in ${model.built.buildMs.toFixed(0)} ms; session ${model.sessionMs.toFixed(0)} ms\n`,
       );
     }
-    return await sampleWith(model, command, noise && checkNoise(command.noise!, noise, model), stderr, signal);
+    throwIfInterrupted(signal, 'while loading the model');
+    return await sampleWith(model, command, noise && checkNoise(command.noise!, noise, model), stderr, signal, staging);
   } finally {
     await model.dispose();
   }
@@ -94,6 +131,7 @@ async function sampleWith(
   noise: Float32Array | undefined,
   stderr: NodeJS.WriteStream,
   signal: AbortSignal,
+  staging: OutputStaging,
 ): Promise<SampleSummary> {
   const config = await schedulerConfigFor(model, command);
   const sampler = command.sampler ?? defaultSamplerFor(config);
@@ -104,6 +142,16 @@ async function sampleWith(
     ...(command.prevTimestep ? { prev_timestep: command.prevTimestep } : {}),
   });
   scheduler.setTimesteps(steps);
+  checkPlannedTimesteps(scheduler);
+  if (scheduler instanceof DDIMScheduler) {
+    // η against every step of the plan before any model call (the loop checks again).
+    try {
+      scheduler.validateEta(steps, command.eta ?? scheduler.config.eta);
+    } catch (error) {
+      if (error instanceof RangeError) throw new UsageError(`--eta: ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
   if (command.sampler === undefined && sampler !== 'ddim') {
     stderr.write(`note: sampler ${sampler} chosen by the scheduler config's _class_name (${scheduler.className}); --sampler overrides it\n`);
   }
@@ -120,6 +168,7 @@ async function sampleWith(
   }
   const denoiser = conditionedDenoiser(model, command, batch);
   await denoiser.warmup(batch);
+  throwIfInterrupted(signal, 'before sampling');
   if (command.ep === 'auto' || model.adapter) {
     const on = model.adapter ? ` on ${formatGpuAdapter(model.adapter)}` : '';
     stderr.write(`execution provider: ${model.executionProvider}${command.ep === 'auto' ? ' (auto)' : ''}${on}\n`);
@@ -138,7 +187,7 @@ async function sampleWith(
       generator: command.generator,
       signal,
       onStep: (event) => progress.update(event),
-      ...(command.trace ? { trace: traceWriter(command.trace) } : {}),
+      ...(command.trace ? { trace: traceWriter(command.trace, staging) } : {}),
     });
   } finally {
     progress.stop();
@@ -161,23 +210,35 @@ async function sampleWith(
     [PNG_TEXT_KEYS.software]: `denoise ${denoiseVersion()}`,
   };
   const images: ImageBatch = { data: result.samples, shape: result.shape };
-  await mkdir(command.out, { recursive: true });
+  // Every output goes to a temporary name first; all are renamed into place together once every one is ready.
+  const writing = async (write: () => Promise<void>) => {
+    throwIfInterrupted(signal, 'while writing the outputs');
+    if (WRITE_DELAY_MS > 0) await delay(WRITE_DELAY_MS);
+    await write();
+    throwIfInterrupted(signal, 'while writing the outputs');
+  };
   const files: string[] = [];
   for (let i = 0; i < batch; i++) {
     const file = join(command.out, `sample-${String(i).padStart(3, '0')}.png`);
     const label = command.classLabels ? { [PNG_TEXT_KEYS.classLabel]: String(command.classLabels[command.classLabels.length === 1 ? 0 : i]) } : {};
-    await writePng(file, toPixels(images, i), { ...text, ...label, [PNG_TEXT_KEYS.batchIndex]: String(i) });
+    await writing(() => writePng(staging.stage(file), toPixels(images, i), { ...text, ...label, [PNG_TEXT_KEYS.batchIndex]: String(i) }));
     files.push(file);
   }
   let grid: string | undefined;
   if (command.grid) {
-    grid = join(command.out, 'grid.png');
+    const gridFile = join(command.out, 'grid.png');
+    grid = gridFile;
     const labels = command.classLabels ? { [PNG_TEXT_KEYS.classLabel]: command.classLabels.join(',') } : {};
-    await writePng(grid, toPixels(makeGrid(images, { padding: 2 }), 0), { ...text, ...labels, [PNG_TEXT_KEYS.batchIndex]: 'grid' });
+    await writing(() => writePng(staging.stage(gridFile), toPixels(makeGrid(images, { padding: 2 }), 0), { ...text, ...labels, [PNG_TEXT_KEYS.batchIndex]: 'grid' }));
   }
   if (command.outNpy) {
-    await writeNpy(command.outNpy, { dtype: 'float32', shape: [...result.shape], data: result.samples });
+    const npyFile = command.outNpy;
+    await writing(() => writeNpy(staging.stage(npyFile), { dtype: 'float32', shape: [...result.shape], data: result.samples }));
   }
+  // A reused --out: sample-NNN.png beyond this batch came from an earlier, larger one; they go with the commit.
+  for (const stale of staleSampleFiles(command.out, batch)) staging.removeOnCommit(stale);
+  throwIfInterrupted(signal, 'while writing the outputs');
+  staging.commit();
   const modelCalls = result.timesteps.length;
   const seconds = result.timings.totalMs / 1000;
   const sum = (values: Float64Array) => values.reduce((a, b) => a + b, 0);
@@ -250,12 +311,33 @@ function conditionedDenoiser(model: LoadedModel, command: SampleCommand, batch: 
 }
 
 async function readNoiseFile(path: string): Promise<NpyArray> {
+  let array: NpyArray;
   try {
-    return await readNpy(path);
+    array = await readNpy(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === undefined) throw error;
     throw new UsageError(`--noise ${path}: cannot read (${(error as NodeJS.ErrnoException).code})`, { cause: error });
   }
+  // A NaN or ±Infinity in x_T would surface steps later as a "non-finite model output": name the file instead.
+  const data = array.data as ArrayLike<number | bigint>;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      const at = array.shape.length > 1 ? ` [${unravel(i, array.shape).join(', ')}]` : '';
+      throw new UsageError(`--noise ${path}: non-finite value ${v} at element ${i}${at}; x_T must be finite`);
+    }
+  }
+  return array;
+}
+
+function unravel(index: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length).fill(0);
+  let rest = index;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out[d] = rest % shape[d]!;
+    rest = Math.floor(rest / shape[d]!);
+  }
+  return out;
 }
 
 function checkNoise(path: string, array: NpyArray, model: LoadedModel): Float32Array {
@@ -277,15 +359,11 @@ async function sha256Of(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');
 }
 
-function traceWriter(dir: string): (record: TraceRecord) => Promise<void> {
-  let made = false;
+/** The trace files, staged with the run's other outputs (the folder was prepared by checkCommand). */
+function traceWriter(dir: string, staging: OutputStaging): (record: TraceRecord) => Promise<void> {
   return async (record) => {
-    if (!made) {
-      await mkdir(dir, { recursive: true });
-      made = true;
-    }
     const stem = join(dir, `step-${String(record.index).padStart(4, '0')}-t${String(record.timestep).padStart(4, '0')}`);
-    await writeNpy(`${stem}-xt.npy`, { dtype: 'float32', shape: [...record.shape], data: record.sample });
-    await writeNpy(`${stem}-pred_x0.npy`, { dtype: 'float32', shape: [...record.shape], data: record.predOriginalSample });
+    await writeNpy(staging.stage(`${stem}-xt.npy`), { dtype: 'float32', shape: [...record.shape], data: record.sample });
+    await writeNpy(staging.stage(`${stem}-pred_x0.npy`), { dtype: 'float32', shape: [...record.shape], data: record.predOriginalSample });
   };
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_STEPS, GENERATOR_KINDS, SAMPLER_CLASSES, SAMPLER_KINDS, type GeneratorKind, type SamplerKind } from '@denoise/sampler';
 import { EXECUTION_PROVIDER_CHOICES, embeddedModelPath, parseClassLabelList, type ExecutionProviderChoice } from '@denoise/runtime';
@@ -17,6 +18,8 @@ export interface SampleCommand {
   readonly noise?: string;
   readonly generator: GeneratorKind;
   readonly batch: number;
+  /** Whether --batch was given on the command line (it is refused with --noise, whose shape sets the batch). */
+  readonly batchGiven: boolean;
   readonly out: string;
   readonly grid: boolean;
   readonly outNpy?: string;
@@ -36,6 +39,17 @@ const integerAtLeast = (min: number) => (value: string): number => {
   const n = Number(value);
   if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
     throw new InvalidArgumentError(`expected an integer ≥ ${min}, got '${value}'`);
+  }
+  return n;
+};
+
+/** The most onnxruntime intra-op threads --threads takes: 4 per core of this machine. */
+export const MAX_THREADS = 4 * availableParallelism();
+
+const threadCount = (value: string): number => {
+  const n = integerAtLeast(1)(value);
+  if (n > MAX_THREADS) {
+    throw new InvalidArgumentError(`expected at most ${MAX_THREADS} (4 × ${availableParallelism()} cores), got '${value}'`);
   }
   return n;
 };
@@ -79,18 +93,21 @@ export function buildSampleProgram(): Command {
     .addOption(new Option('--class-label <n[,n…]>', 'class label of a class-conditional model: one for every image, or a comma list with one per image').argParser(classLabelList))
     .option('--variant <name>', 'diffusers weights variant, e.g. fp16 for diffusion_pytorch_model.fp16.safetensors (computed in float32)')
     .addOption(new Option('--generator <kind>', 'seeded Gaussian stream: torch = torch.manual_seed compatible, philox = counter-based').choices(GENERATOR_KINDS).default('torch'))
-    .addOption(new Option('--batch <n>', 'images to generate').argParser(integerAtLeast(1)).default(16))
-    .option('--out <dir>', 'output folder for the PNGs', 'out/samples')
+    .addOption(new Option('--batch <n>', 'images to generate (refused with --noise, whose first dimension is the batch)').argParser(integerAtLeast(1)).default(16))
+    .option('--out <dir>', 'output folder for the PNGs (created if missing); sample-NNN.png files there beyond this batch, left by an earlier larger batch, are removed when the new outputs are in place', 'out/samples')
     .option('--grid', 'also write grid.png with the whole batch', false)
-    .option('--out-npy <file>', 'also write the raw float32 result as .npy')
+    .option('--out-npy <file>', 'also write the raw float32 result as .npy (its folder is created if missing)')
     .option('--trace <dir>', 'write x_t and pred_x0 of every step as .npy files into this folder')
     .addOption(new Option('--ep <provider>', 'onnxruntime execution provider (auto = best usable, reported)').choices(EXECUTION_PROVIDER_CHOICES).default('cpu'))
-    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (default: one per core)').argParser(integerAtLeast(1)))
+    .addOption(new Option('--threads <n>', `onnxruntime intra-op threads, at most ${MAX_THREADS} (4 per core) (default: one per core)`).argParser(threadCount))
     .option('--json', 'print a machine-readable summary on stdout', false)
     .option('--list-providers', 'list the execution providers usable here and exit', false)
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 failure while sampling or writing, 2 bad usage or unusable input.\n' +
+      '\nExit codes: 0 ok, 1 failure while sampling or writing, 2 bad usage or unusable input (options, output paths, model,\n' +
+        '  scheduler config, noise file), 130 interrupted by SIGINT, 143 terminated by SIGTERM.\n' +
+        'Outputs: every path is checked before the model is loaded; all files are written under temporary names and\n' +
+        '  renamed into place together once every one is ready, so a failed or interrupted run leaves none of them.\n' +
         'Examples:\n  pnpm sample -- --steps 20 --grid\n  pnpm sample -- --sampler dpm-solver --steps 20 --grid\n  pnpm sample -- --sampler ddpm --batch 4 --seed 7 --out out/ddpm\n' +
           '  pnpm sample -- --model path/to/ddpm-cifar10-32 --steps 10 --seed 0 --grid\n',
     )
@@ -112,6 +129,7 @@ export function readSampleCommand(program: Command): SampleCommand {
     ...(o['noise'] !== undefined ? { noise: o['noise'] as string } : {}),
     generator: o['generator'] as GeneratorKind,
     batch: o['batch'] as number,
+    batchGiven: program.getOptionValueSource('batch') === 'cli',
     out: o['out'] as string,
     grid: o['grid'] as boolean,
     ...(o['outNpy'] !== undefined ? { outNpy: o['outNpy'] as string } : {}),

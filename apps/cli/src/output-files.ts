@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, parse, resolve, sep } from 'node:path';
+
+/** An output path that cannot be used (missing parent that cannot be made, not a folder, not writable, /proc, /sys). */
+export class OutputPathError extends Error {
+  override readonly name = 'OutputPathError';
+}
+
+/** Pseudo-file systems where no output can go; Node 20's recursive mkdir loops forever on procfs' ENOENT. */
+const REFUSED_ROOTS = ['/proc', '/sys'];
+
+/**
+ * The output files of one run: every file is first written under a temporary name in its final folder
+ * (`.NAME.RUNID.part`) and renamed into place only by `commit`, once every output of the run is ready.
+ * `discard` removes the temporary files and the folders this run created (when they are empty), so a failed
+ * or interrupted run leaves nothing behind. Both are synchronous, so a signal handler cannot run in between.
+ */
+export class OutputStaging {
+  private readonly runId = randomBytes(6).toString('hex');
+  private readonly staged = new Map<string, string>();
+  private readonly createdDirs: string[] = [];
+  private readonly stale: string[] = [];
+  private finished = false;
+
+  /**
+   * Makes sure `dir` is a writable folder, creating it and its missing parents one level at a time
+   * (no recursive mkdir). Throws OutputPathError naming `option` and the path.
+   */
+  prepareDir(option: string, dir: string, given: string = dir): void {
+    const absolute = resolve(dir);
+    refuseSpecial(option, given, absolute);
+    const { root } = parse(absolute);
+    const parts = absolute.slice(root.length).split(sep).filter((p) => p.length > 0);
+    let current = root;
+    for (const part of parts) {
+      current = join(current, part);
+      let isDir: boolean;
+      try {
+        isDir = statSync(current).isDirectory();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw pathError(option, given, `cannot read ${current}`, error);
+        try {
+          mkdirSync(current);
+        } catch (mkdirError) {
+          throw pathError(option, given, `cannot create the folder ${current}`, mkdirError);
+        }
+        this.createdDirs.push(current);
+        continue;
+      }
+      if (!isDir) throw new OutputPathError(`${option} ${given}: ${current} exists and is not a folder`);
+    }
+    try {
+      accessSync(absolute, constants.W_OK | constants.X_OK);
+    } catch (error) {
+      throw pathError(option, given, 'the folder is not writable', error);
+    }
+  }
+
+  /** Checks an output file: its folder (prepared as by prepareDir) and that the path is not a folder. */
+  prepareFile(option: string, file: string): void {
+    if (file.length === 0 || file.endsWith(sep)) throw new OutputPathError(`${option} '${file}': expected a file name`);
+    this.prepareDir(option, dirname(file), file);
+    try {
+      if (statSync(file).isDirectory()) throw new OutputPathError(`${option} ${file}: is a folder, expected a file name`);
+    } catch (error) {
+      if (error instanceof OutputPathError) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw pathError(option, file, 'cannot read', error);
+    }
+  }
+
+  /** The temporary name to write `file` under; `commit` renames it to `file`. */
+  stage(file: string): string {
+    const temp = join(dirname(file), `.${basename(file)}.${this.runId}.part`);
+    this.staged.set(file, temp);
+    return temp;
+  }
+
+  /** Files to remove at commit time (stale outputs of an earlier run, replaced by this one). */
+  removeOnCommit(file: string): void {
+    this.stale.push(file);
+  }
+
+  /** Renames every staged file into place and removes the stale ones; synchronous. */
+  commit(): void {
+    for (const [file, temp] of this.staged) renameSync(temp, file);
+    this.staged.clear();
+    for (const file of this.stale) rmSync(file, { force: true });
+    this.finished = true;
+  }
+
+  /** Removes the temporary files and the folders this run created, if they are empty; synchronous, never throws. */
+  discard(): void {
+    if (this.finished) return;
+    for (const temp of this.staged.values()) {
+      try {
+        rmSync(temp, { force: true });
+      } catch {
+        // best effort: the run is failing already
+      }
+    }
+    this.staged.clear();
+    for (const dir of [...this.createdDirs].reverse()) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // not empty (another process wrote there) or gone: leave it
+      }
+    }
+    this.finished = true;
+  }
+}
+
+/** `sample-NNN.png` files in `dir` with an index ≥ `batch`: what an earlier, larger batch left there. */
+export function staleSampleFiles(dir: string, batch: number): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => {
+      const match = /^sample-(\d{3,})\.png$/.exec(name);
+      return match !== null && Number(match[1]) >= batch;
+    })
+    .map((name) => join(dir, name));
+}
+
+function refuseSpecial(option: string, given: string, absolute: string): void {
+  for (const root of REFUSED_ROOTS) {
+    if (absolute === root || absolute.startsWith(`${root}/`)) {
+      throw new OutputPathError(`${option} ${given}: cannot write under ${root} (a kernel pseudo-file system)`);
+    }
+  }
+}
+
+function pathError(option: string, given: string, what: string, cause: unknown): OutputPathError {
+  const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+  return new OutputPathError(`${option} ${given}: ${what} (${code})`, { cause });
+}
