@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PNG_TEXT_KEYS, makeGrid, readNpy, toPixels, writeNpy, writePng, type ImageBatch, type NpyArray } from '@denoise/image';
 import { denoiseVersion, formatGpuAdapter, loadModel, type GpuAdapterInfo, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
 import { checkPlannedTimesteps, createScheduler, DEFAULT_STEPS, defaultSamplerFor, sample, type SampleResult, type SamplerKind, type TraceRecord } from '@denoise/sampler';
-import { DDIMScheduler, parsePythonJson } from '@denoise/schedule';
+import { DDIMScheduler, parsePythonJson, type Scheduler } from '@denoise/schedule';
 import { createDownloadProgress } from './download-progress.js';
 import { OutputStaging, staleSampleFiles } from './output-files.js';
 import { createProgress } from './progress.js';
@@ -137,10 +137,17 @@ async function sampleWith(
   const sampler = command.sampler ?? defaultSamplerFor(config);
   const steps = command.steps ?? DEFAULT_STEPS[sampler];
   checkSamplerOptions(command, sampler);
-  const scheduler = createScheduler(sampler, config, {
-    ...(command.spacing ? { timestep_spacing: command.spacing } : {}),
-    ...(command.prevTimestep ? { prev_timestep: command.prevTimestep } : {}),
-  });
+  let scheduler: Scheduler;
+  try {
+    scheduler = createScheduler(sampler, config, {
+      ...(command.spacing ? { timestep_spacing: command.spacing } : {}),
+      ...(command.prevTimestep ? { prev_timestep: command.prevTimestep } : {}),
+    });
+  } catch (error) {
+    // Name the file the bad value came from (the flags' overrides are checked by commander already).
+    const file = command.schedulerConfig ?? model.schedulerConfigPath ?? 'the default scheduler config';
+    throw new UsageError(`${file}: ${(error as Error).message}`, { cause: error });
+  }
   scheduler.setTimesteps(steps);
   checkPlannedTimesteps(scheduler);
   if (scheduler instanceof DDIMScheduler) {

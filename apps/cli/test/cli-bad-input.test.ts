@@ -16,7 +16,7 @@ describe('denoise sample rejects bad input with exit code 2, a message naming it
     ['a truncated model', ['--model', fixture('models/test/bad/truncated.onnx')], /truncated\.onnx: truncated or corrupt ONNX file/],
     ['a model with a rank-3 sample', ['--model', fixture('models/test/bad/rank3-sample.onnx'), '--scheduler-config', join(model, 'scheduler_config.json')], /has rank 3, not 4/],
     ['a model without a scheduler config', ['--model', fixture('models/test/fp16io.onnx')], /no scheduler_config\.json found with .*fp16io\.onnx; pass --scheduler-config/],
-    ['an invalid scheduler config', ['--model', model, '--scheduler-config', badConfig], /beta_end/],
+    ['an invalid scheduler config, naming the file', ['--model', model, '--scheduler-config', badConfig], /bad-config\.json: invalid beta_end/],
     ['noise of the wrong image size', ['--model', fixture('models/test/rgb'), '--noise', fixture('npy/noise-1x1x8x8-float32.npy')], /does not fit the model, which takes \[N, 3, 16, 16\]/],
     ['a Fortran-order .npy as noise', ['--model', model, '--noise', fixture('npy/bad-fortran-order.npy')], /bad-fortran-order\.npy: .*Fortran/],
     ['a missing noise file', ['--model', model, '--noise', fixture('npy/nope.npy')], /--noise .*nope\.npy: cannot read \(ENOENT\)/],

@@ -179,8 +179,11 @@ export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, op
 /** Why the golden PNG does not belong to this case any more, or undefined if it does. */
 function staleness(goldenCase: GoldenCase, run: GoldenRun, text: Record<string, string>, image: Rgba8Image, tile: { width: number; height: number }): string | undefined {
   const pngSha = text[PNG_TEXT_KEYS.modelSha256];
+  if (pngSha === undefined) {
+    return 'the golden PNG carries no provenance (no denoise:model-sha256 text chunk): it was not written by `pnpm test:golden --update`';
+  }
   if (pngSha !== goldenCase.golden?.modelSha256) {
-    return `the PNG says model sha256 ${String(pngSha).slice(0, 12)}…, the manifest ${goldenCase.golden?.modelSha256.slice(0, 12)}… (an interrupted update or a hand edit)`;
+    return `the PNG says model sha256 ${pngSha.slice(0, 12)}…, the manifest ${goldenCase.golden?.modelSha256.slice(0, 12) ?? '(no golden block)'}… (an interrupted update or a hand edit)`;
   }
   const want = goldenPngText(goldenCase, run);
   const edited = CASE_TEXT_KEYS.filter((key) => text[key] !== want[key]).map((key) => `${key.replace('denoise:', '')} ${text[key] ?? '(none)'} → ${want[key]}`);

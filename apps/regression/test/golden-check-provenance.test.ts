@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPng, writePng } from '@denoise/image';
 import { checkGoldenCase } from '../src/golden-check.js';
 import { readGoldenManifest, type GoldenCase } from '../src/golden-manifest.js';
 import { GoldenRunner, type GoldenRun } from '../src/golden-run.js';
@@ -36,6 +37,20 @@ describe('checkGoldenCase provenance', () => {
     expect(verdict.message).toContain('`pnpm test:golden --update`');
     expect(verdict.message).not.toMatch(/SSIM/);
     expect(existsSync(temp.artifactsDir)).toBe(false);
+  });
+
+  it('says a golden PNG without provenance was not written by --update (not "sha256 undefined")', async () => {
+    const path = join(options().goldenDir, `${goldenCase.name}.png`);
+    const original = await readPng(path);
+    await writePng(path, original.image, {});
+    try {
+      const verdict = await checkGoldenCase(goldenCase, run, options());
+      expect(verdict.state).toBe('stale');
+      expect(verdict.message).toContain('the golden PNG carries no provenance (no denoise:model-sha256 text chunk)');
+      expect(verdict.message).not.toContain('undefined');
+    } finally {
+      await writePng(path, original.image, original.text);
+    }
   });
 
   it('calls a golden stale when its manifest entry was edited after it was made', async () => {
