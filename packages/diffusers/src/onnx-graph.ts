@@ -3,9 +3,8 @@ import { ONNX_ATTRIBUTE_TYPE, ONNX_DTYPE, type OnnxDtypeName } from './onnx-prot
 /** An attribute value: numbers are INT when integral unless wrapped with `float()`. */
 export type AttributeValue = number | string | readonly number[] | { readonly float: number } | { readonly floats: readonly number[] };
 
-/** Marks a number (or list) as a FLOAT attribute even when it is integral. */
+/** Marks a number as a FLOAT attribute even when it is integral. */
 export const float = (value: number): AttributeValue => ({ float: value });
-export const floats = (values: readonly number[]): AttributeValue => ({ floats: values });
 
 export interface GraphNode {
   readonly opType: string;

@@ -413,11 +413,6 @@ const FOREIGN_KEYS: ReadonlySet<string> = new Set([
   'clip_denoised', 'stochastic_sampling', 'sde_type', 'snr_shift_scale', 'rescale_zero_terminal_snr',
 ]);
 
-const CAMEL_TO_SNAKE: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.entries(KEY_SPECS)
-    .filter(([, s]) => s.field !== null)
-    .map(([snake, s]) => [s.field, snake]),
-);
 
 export interface ParseSchedulerConfigOptions {
   /**
@@ -546,9 +541,4 @@ export function schedulerConfigToJson(config: SchedulerConfig, className: Schedu
     out[snake] = toJsonValue(value);
   }
   return out;
-}
-
-/** The snake_case JSON key of a config field, for error messages. */
-export function configKeyOf(field: keyof SchedulerConfig): string {
-  return CAMEL_TO_SNAKE[field] ?? field;
 }
