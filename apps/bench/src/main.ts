@@ -112,7 +112,7 @@ function buildProgram(): Command {
     .option('--quick', `smoke run: batch 2, ${QUICK_SAMPLERS}, reference ddim-100, 2 runs each`, false)
     .option('--out <dir>', 'where history/ and report/ go', 'benchmarks')
     .option('--json', 'print the JSON result on stdout instead of the Markdown table', false)
-    .option('--compare <result.json...>', 'OLD.json [NEW.json]: compare with an earlier result; with one file, against the run just made; with two, the two files (nothing runs)')
+    .option('--compare <result.json>', 'compare the run just made with an earlier result (to compare two saved results without running: pnpm bench compare OLD.json NEW.json)')
     .addOption(new Option('--quality <metric>', `also measure distribution quality: fid = FID and KID of --fid-samples images per configuration in a Fashion-MNIST classifier's feature space (default samplers: ${FID_SAMPLERS}); long on CPU, resumable`).choices(['fid']))
     .addOption(new Option('--fid-samples <n>', 'images per configuration for --quality fid').argParser(positiveInteger).default(500))
     .option('--classifier <dir>', 'feature classifier folder (model.onnx + reference-stats.json) for --quality fid', embeddedClassifierPath())
@@ -154,9 +154,40 @@ function fidSettings(o: Record<string, unknown>, batch: number): NonNullable<Ben
   };
 }
 
+/** `pnpm bench compare OLD.json NEW.json [--out DIR]`: two saved results side by side; nothing runs. */
+async function compareCommand(argv: readonly string[]): Promise<number> {
+  const program = new Command('pnpm bench compare')
+    .description('Compare two saved bench results (result.json): speed within the measured noise, quality, settings; writes the side-by-side HTML report.')
+    .argument('<old>', 'the earlier result.json')
+    .argument('<new>', 'the later result.json')
+    .option('--out <dir>', 'where the report goes (report/index.html)', 'benchmarks')
+    .addHelpText('after', '\nExit codes: 0 no regression, 1 a regression beyond the measured noise, 2 bad usage or an unreadable result.\n')
+    .exitOverride()
+    .showSuggestionAfterError();
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  const [oldPath, newPath] = program.args as [string, string];
+  try {
+    return await compareOnly(oldPath, newPath, program.opts<{ out: string }>().out);
+  } catch (error) {
+    process.stderr.write(`pnpm bench compare: ${(error as Error).message}\n`);
+    return 2;
+  }
+}
+
 async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   const args = argv[0] === '--' ? argv.slice(1) : argv;
+  if (args[0] === 'compare') return compareCommand(args.slice(1));
+  const at = args.indexOf('--compare');
+  if (at >= 0 && args[at + 2] !== undefined && !args[at + 2]!.startsWith('-')) {
+    process.stderr.write('pnpm bench: --compare takes one result (compared with the run just made); to compare two saved results: pnpm bench compare OLD.json NEW.json\n');
+    return 2;
+  }
+  const program = buildProgram();
   try {
     program.parse([...args], { from: 'user' });
   } catch (error) {
@@ -174,24 +205,16 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const o = program.opts<Record<string, unknown>>();
   const out = o['out'] as string;
-  const compareFiles = (o['compare'] as string[] | undefined) ?? [];
-  if (compareFiles.length > 2) {
-    process.stderr.write(`pnpm bench: --compare takes one or two result files, got ${compareFiles.length}\n`);
+  const compareFile = o['compare'] as string | undefined;
+  const unusable = await unusableProvider(o['ep'] as ExecutionProviderChoice[]);
+  if (unusable !== undefined) {
+    process.stderr.write(`pnpm bench: ${unusable}\n`);
     return 2;
-  }
-
-  if (compareFiles.length < 2) {
-    const unusable = await unusableProvider(o['ep'] as ExecutionProviderChoice[]);
-    if (unusable !== undefined) {
-      process.stderr.write(`pnpm bench: ${unusable}\n`);
-      return 2;
-    }
   }
 
   const started = performance.now();
   const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
   try {
-    if (compareFiles.length === 2) return await compareOnly(compareFiles[0]!, compareFiles[1]!, out);
     const measured = await runBench(settings, log);
     let result = measured.result;
     if (o['baseline'] === 'torch') result = { ...result, torchBaseline: await runTorchBaseline(settings, measured, log) };
@@ -201,10 +224,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const current: ReportRun = { label: 'this run', result: run.result, grids: run.grids };
     const runs: ReportRun[] = [];
     let regressions = 0;
-    if (compareFiles.length === 1) {
-      const old = await loadRun(compareFiles[0]!);
+    if (compareFile !== undefined) {
+      const old = await loadRun(compareFile);
       const comparison = compareResults(old.result, run.result);
-      process.stderr.write(`\n${renderComparison(comparison, compareFiles[0]!, saved)}`);
+      process.stderr.write(`\n${renderComparison(comparison, compareFile, saved)}`);
       regressions = comparison.regressions;
       runs.push({ ...old, label: `old: ${old.label}` });
     }

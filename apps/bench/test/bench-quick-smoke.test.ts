@@ -76,9 +76,22 @@ describe('pnpm bench --quick', () => {
     expect(stderr).toContain(`report: ${join(out, 'report', 'index.html')}`);
   });
 
+  it('bench compare: a missing argument or an unreadable result is a usage error (exit 2), saying which', () => {
+    const one = spawnSync(process.execPath, [BENCH, 'compare', 'only-one.json'], { encoding: 'utf8' });
+    expect(one.status).toBe(2);
+    expect(one.stderr).toMatch(/missing required argument 'new'/);
+    const missing = spawnSync(process.execPath, [BENCH, 'compare', join(out, 'nope.json'), join(out, 'nope.json'), '--out', join(out, 'compare-missing')], { encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('nope.json: cannot read a bench result');
+    // Two files to --compare was the old spelling: refused now, pointing at the subcommand's help.
+    const old = spawnSync(process.execPath, [BENCH, '--compare', 'a.json', 'b.json'], { encoding: 'utf8' });
+    expect(old.status).toBe(2);
+    expect(old.stderr).toContain('pnpm bench compare OLD.json NEW.json');
+  });
+
   it('compares two results without running, and finds no regression in a result against itself', () => {
     const saved = join(out, 'history', readdirSync(join(out, 'history'))[0]!, 'result.json');
-    const run = spawnSync(process.execPath, [BENCH, '--compare', saved, saved, '--out', join(out, 'compare')], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [BENCH, 'compare', saved, saved, '--out', join(out, 'compare')], { encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/\| ddim-20 \| 1\.000× \| within noise \| 0\.0000 \| within noise \|/);
     expect(run.stdout).toContain('No regression beyond the measured noise.');
