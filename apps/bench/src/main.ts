@@ -66,24 +66,45 @@ async function unusableProvider(providers: readonly ExecutionProviderChoice[]): 
   return undefined;
 }
 
-const positiveInteger = (value: string): number => {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got '${value}'`);
-  return n;
-};
+/**
+ * The one integer parser of the bench's options: an integer ≥ `min` (digits only, surrounding blanks allowed),
+ * refused with "expected <what>, got '<value>'"; `what` is "an integer ≥ <min>" unless given.
+ */
+const integerOption =
+  (min: number, what = `an integer ≥ ${min}`) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`expected ${what}, got '${value}'`);
+    return n;
+  };
+const timedRuns = integerOption(1, "'auto' or an integer ≥ 1 (timed runs per configuration)");
 /** `--iterations`: 'auto' or a count ≥ 1; checked while parsing, so that commander names the option and the value. */
-const iterationsValue = (value: string): number | 'auto' => {
-  if (value.trim() === 'auto') return 'auto';
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
-    throw new InvalidArgumentError(`expected 'auto' or an integer ≥ 1 (timed runs per configuration), got '${value}'`);
-  }
-  return Number(value);
-};
-const nonNegativeInteger = (value: string): number => {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected an integer ≥ 0, got '${value}'`);
-  return n;
-};
+const iterationsValue = (value: string): number | 'auto' => (value.trim() === 'auto' ? 'auto' : timedRuns(value));
+
+/**
+ * The options exactly as commander produces them from buildProgram (camelCase keys; optional where the option has
+ * no default); settingsFrom resolves the defaults that depend on other options (--quick, --quality).
+ */
+interface RawBenchOptions {
+  readonly model: string;
+  readonly classLabel?: number[];
+  readonly variant?: string;
+  readonly ep: ExecutionProviderChoice[];
+  readonly batch?: number;
+  readonly threads?: number;
+  readonly seed: number;
+  readonly samplers?: string;
+  readonly reference?: string;
+  readonly iterations: number | 'auto';
+  readonly quick: boolean;
+  readonly out: string;
+  readonly json: boolean;
+  readonly compare?: string;
+  readonly quality?: 'fid';
+  readonly fidSamples: number;
+  readonly classifier: string;
+  readonly baseline?: 'torch';
+}
 
 function buildProgram(): Command {
   return new Command('pnpm bench')
@@ -103,9 +124,9 @@ function buildProgram(): Command {
         .argParser(executionProviderList)
         .default(['cpu'], 'cpu'),
     )
-    .addOption(new Option('--batch <n>', 'images per batch').argParser(positiveInteger))
-    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (default: one per core)').argParser(positiveInteger))
-    .addOption(new Option('--seed <n>', 'seed of x_T (torch.manual_seed compatible) and of the step noise').argParser(nonNegativeInteger).default(0))
+    .addOption(new Option('--batch <n>', 'images per batch').argParser(integerOption(1)))
+    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (default: one per core)').argParser(integerOption(1)))
+    .addOption(new Option('--seed <n>', 'seed of x_T (torch.manual_seed compatible) and of the step noise').argParser(integerOption(0)).default(0))
     .option('--samplers <list>', `comma-separated configurations; grammar: ${SAMPLER_SPEC_GRAMMAR} (default: ${DEFAULT_SAMPLERS})`)
     .option('--reference <config>', "the configuration others are compared with, from the same x_T, or 'none' (for models too slow for it) (default: ddim-1000; ddim-100 with --quick)")
     .addOption(new Option('--iterations <n|auto>', 'timed runs per configuration; auto fits as many as take ~20 s (at least 1)').argParser(iterationsValue).default('auto'))
@@ -114,7 +135,7 @@ function buildProgram(): Command {
     .option('--json', 'print the JSON result on stdout instead of the Markdown table', false)
     .option('--compare <result.json>', 'compare the run just made with an earlier result (to compare two saved results without running: pnpm bench compare OLD.json NEW.json)')
     .addOption(new Option('--quality <metric>', `also measure distribution quality: fid = FID and KID of --fid-samples images per configuration in a Fashion-MNIST classifier's feature space (default samplers: ${FID_SAMPLERS}); long on CPU, resumable`).choices(['fid']))
-    .addOption(new Option('--fid-samples <n>', 'images per configuration for --quality fid').argParser(positiveInteger).default(500))
+    .addOption(new Option('--fid-samples <n>', 'images per configuration for --quality fid').argParser(integerOption(1)).default(500))
     .option('--classifier <dir>', 'feature classifier folder (model.onnx + reference-stats.json) for --quality fid', embeddedClassifierPath())
     .addOption(new Option('--baseline <framework>', 'also run tools/torch-baseline (PyTorch) on the same configurations and x_T').choices(['torch']))
     .addHelpText('after', '\nExit codes: 0 ok, 1 failure or a regression flagged by --compare, 2 bad usage.\n')
@@ -122,35 +143,37 @@ function buildProgram(): Command {
 }
 
 function settingsFrom(program: Command): BenchSettings {
-  const o = program.opts<Record<string, unknown>>();
-  const quick = o['quick'] as boolean;
-  const iterations = quick && program.getOptionValueSource('iterations') !== 'cli' ? 2 : (o['iterations'] as number | 'auto');
+  const o = program.opts<RawBenchOptions>();
+  const quick = o.quick;
+  const iterations = quick && program.getOptionValueSource('iterations') !== 'cli' ? 2 : o.iterations;
+  const batch = o.batch ?? (quick ? 2 : 16);
+  const [executionProvider, ...crossProviders] = o.ep;
   return {
-    model: o['model'] as string,
-    executionProvider: (o['ep'] as ExecutionProviderChoice[])[0]!,
-    ...((o['ep'] as ExecutionProviderChoice[]).length > 1 ? { crossProviders: (o['ep'] as ExecutionProvider[]).slice(1) } : {}),
-    ...(o['threads'] !== undefined ? { threads: o['threads'] as number } : {}),
-    ...(o['classLabel'] !== undefined ? { classLabels: o['classLabel'] as number[] } : {}),
-    ...(o['variant'] !== undefined ? { variant: o['variant'] as string } : {}),
-    batch: (o['batch'] as number | undefined) ?? (quick ? 2 : 16),
-    seed: o['seed'] as number,
-    samplers: parseSamplerSpecs((o['samplers'] as string | undefined) ?? (quick ? QUICK_SAMPLERS : o['quality'] === 'fid' ? FID_SAMPLERS : DEFAULT_SAMPLERS)),
-    reference: o['reference'] === 'none' ? undefined : parseSamplerSpec((o['reference'] as string | undefined) ?? (quick ? 'ddim-100' : 'ddim-1000')),
+    model: o.model,
+    executionProvider: executionProvider!,
+    // 'auto' stands alone (executionProviderList), so a list's further providers are all named ones.
+    ...(crossProviders.length > 0 ? { crossProviders: crossProviders.filter((p): p is ExecutionProvider => p !== 'auto') } : {}),
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
+    ...(o.classLabel !== undefined ? { classLabels: o.classLabel } : {}),
+    ...(o.variant !== undefined ? { variant: o.variant } : {}),
+    batch,
+    seed: o.seed,
+    samplers: parseSamplerSpecs(o.samplers ?? (quick ? QUICK_SAMPLERS : o.quality === 'fid' ? FID_SAMPLERS : DEFAULT_SAMPLERS)),
+    reference: o.reference === 'none' ? undefined : parseSamplerSpec(o.reference ?? (quick ? 'ddim-100' : 'ddim-1000')),
     iterations,
     autoBudgetMs: 20_000,
     quick,
-    ...(o['quality'] === 'fid' ? { fid: fidSettings(o, (o['batch'] as number | undefined) ?? (quick ? 2 : 16)) } : {}),
+    ...(o.quality === 'fid' ? { fid: fidSettings(o, batch) } : {}),
   };
 }
 
-function fidSettings(o: Record<string, unknown>, batch: number): NonNullable<BenchSettings['fid']> {
-  const samples = o['fidSamples'] as number;
-  const classifier = o['classifier'] as string;
+function fidSettings(o: RawBenchOptions, batch: number): NonNullable<BenchSettings['fid']> {
+  const samples = o.fidSamples;
   return {
     samples,
-    classifier: join(classifier, 'model.onnx'),
-    referenceStats: join(classifier, 'reference-stats.json'),
-    workDir: join(o['out'] as string, 'fid-work', `batch${batch}-samples${samples}-seed${String(o['seed'])}`),
+    classifier: join(o.classifier, 'model.onnx'),
+    referenceStats: join(o.classifier, 'reference-stats.json'),
+    workDir: join(o.out, 'fid-work', `batch${batch}-samples${samples}-seed${String(o.seed)}`),
   };
 }
 
@@ -203,10 +226,10 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`pnpm bench: ${(error as Error).message}\n`);
     return 2;
   }
-  const o = program.opts<Record<string, unknown>>();
-  const out = o['out'] as string;
-  const compareFile = o['compare'] as string | undefined;
-  const unusable = await unusableProvider(o['ep'] as ExecutionProviderChoice[]);
+  const o = program.opts<RawBenchOptions>();
+  const out = o.out;
+  const compareFile = o.compare;
+  const unusable = await unusableProvider(o.ep);
   if (unusable !== undefined) {
     process.stderr.write(`pnpm bench: ${unusable}\n`);
     return 2;
@@ -217,7 +240,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     const measured = await runBench(settings, log);
     let result = measured.result;
-    if (o['baseline'] === 'torch') result = { ...result, torchBaseline: await runTorchBaseline(settings, measured, log) };
+    if (o.baseline === 'torch') result = { ...result, torchBaseline: await runTorchBaseline(settings, measured, log) };
     if (settings.crossProviders) result = { ...result, crossProvider: await runCrossProviders(settings, measured, settings.crossProviders, log) };
     const run = { ...measured, result };
     const saved = await saveRun(out, run);
@@ -233,7 +256,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     runs.push(current);
     const report = await writeReport(out, runs);
-    process.stdout.write(o['json'] ? `${JSON.stringify(run.result, null, 2)}\n` : renderMarkdown(run.result));
+    process.stdout.write(o.json ? `${JSON.stringify(run.result, null, 2)}\n` : renderMarkdown(run.result));
     process.stderr.write(`\nresult: ${saved}\nreport: ${report}\n`);
     return regressions > 0 ? 1 : 0;
   } catch (error) {

@@ -35,19 +35,55 @@ export interface SampleCommand {
   readonly listProviders: boolean;
 }
 
-const integerAtLeast = (min: number) => (value: string): number => {
-  const n = Number(value);
-  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-    throw new InvalidArgumentError(`expected an integer ≥ ${min}, got '${value}'`);
-  }
-  return n;
-};
+/**
+ * The options exactly as commander produces them from buildSampleProgram (camelCase keys; optional where the option
+ * has no default); readSampleCommand turns them into a SampleCommand.
+ */
+interface RawSampleOptions {
+  readonly model: string;
+  readonly schedulerConfig?: string;
+  readonly sampler?: SamplerKind;
+  readonly steps?: number;
+  readonly eta?: number;
+  readonly spacing?: 'leading' | 'trailing' | 'linspace';
+  readonly prevTimestep?: 'diffusers' | 'schedule';
+  readonly seed: number;
+  readonly noise?: string;
+  readonly height?: number;
+  readonly width?: number;
+  readonly classLabel?: number[];
+  readonly variant?: string;
+  readonly generator: GeneratorKind;
+  readonly batch: number;
+  readonly out: string;
+  readonly grid: boolean;
+  readonly outNpy?: string;
+  readonly trace?: string;
+  readonly ep: ExecutionProviderChoice;
+  readonly threads?: number;
+  readonly json: boolean;
+  readonly listProviders: boolean;
+}
+
+/**
+ * The one integer parser of this CLI's options: an integer ≥ `min` (a safe integer, surrounding blanks allowed),
+ * refused with "expected <what>, got '<value>'"; `what` is "an integer ≥ <min>" unless given.
+ */
+const integerOption =
+  (min: number, what = `an integer ≥ ${min}`) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`expected ${what}, got '${value}'`);
+    }
+    return n;
+  };
 
 /** The most onnxruntime intra-op threads --threads takes: 4 per core of this machine. */
 export const MAX_THREADS = 4 * availableParallelism();
 
 const threadCount = (value: string): number => {
-  const n = integerAtLeast(1)(value);
+  const n = integerOption(1)(value);
   if (n > MAX_THREADS) {
     throw new InvalidArgumentError(`expected at most ${MAX_THREADS} (4 × ${availableParallelism()} cores), got '${value}'`);
   }
@@ -82,18 +118,18 @@ export function buildSampleProgram(): Command {
     .addOption(new Option('--model <dir|file>', 'a diffusers UNet2DModel folder (config.json + safetensors/.bin) or pipeline folder (model_index.json + unet/ + scheduler/), a folder with model.onnx (+ scheduler_config.json), or an .onnx file').default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'))
     .option('--scheduler-config <file>', 'scheduler_config.json to use instead of the one found with the model')
     .addOption(new Option('--sampler <kind>', `sampling algorithm, one per diffusers scheduler class: ${samplerList()} (default: the scheduler config's _class_name when it is one of the fast samplers, else ddim)`).choices(SAMPLER_KINDS))
-    .addOption(new Option('--steps <n>', `inference steps (default: ${defaultStepsList()}); Heun calls the model 2·n − 1 times, PNDM n + 9 (n + 1 with skip_prk_steps)`).argParser(integerAtLeast(1)))
+    .addOption(new Option('--steps <n>', `inference steps (default: ${defaultStepsList()}); Heun calls the model 2·n − 1 times, PNDM n + 9 (n + 1 with skip_prk_steps)`).argParser(integerOption(1)))
     .addOption(new Option('--eta <x>', "DDIM η: 0 is deterministic, 1 is DDPM-like (default: the config's eta, else 0)").argParser(nonNegativeNumber))
     .addOption(new Option('--spacing <s>', "timestep spacing (overrides the config's timestep_spacing)").choices(['leading', 'trailing', 'linspace']))
     .addOption(new Option('--prev-timestep <policy>', "DDIM's and PNDM's previous timestep: 'diffusers' (t − N/S, as diffusers) or 'schedule' (the next planned t)").choices(['diffusers', 'schedule']))
-    .addOption(new Option('--seed <n>', 'seed of the noise generator: x_T, then the per-step noise of DDPM, DDIM with η > 0, Euler ancestral and DPM-Solver SDE (with --noise, the step noise starts at this seed: do not reuse the seed that made the file)').argParser(integerAtLeast(0)).default(0))
+    .addOption(new Option('--seed <n>', 'seed of the noise generator: x_T, then the per-step noise of DDPM, DDIM with η > 0, Euler ancestral and DPM-Solver SDE (with --noise, the step noise starts at this seed: do not reuse the seed that made the file)').argParser(integerOption(0)).default(0))
     .option('--noise <file.npy>', 'x_T exactly, float32 NCHW .npy (its shape sets the batch and image size)')
-    .addOption(new Option('--height <px>', "image height, for models whose size is not fixed (default: the config's sample_size)").argParser(integerAtLeast(1)))
-    .addOption(new Option('--width <px>', "image width, for models whose size is not fixed (default: the config's sample_size)").argParser(integerAtLeast(1)))
+    .addOption(new Option('--height <px>', "image height, for models whose size is not fixed (default: the config's sample_size)").argParser(integerOption(1)))
+    .addOption(new Option('--width <px>', "image width, for models whose size is not fixed (default: the config's sample_size)").argParser(integerOption(1)))
     .addOption(new Option('--class-label <n[,n…]>', 'class label of a class-conditional model: one for every image, or a comma list with one per image').argParser(classLabelList))
     .option('--variant <name>', 'diffusers weights variant, e.g. fp16 for diffusion_pytorch_model.fp16.safetensors (computed in float32)')
     .addOption(new Option('--generator <kind>', 'seeded Gaussian stream: torch = torch.manual_seed compatible, philox = counter-based').choices(GENERATOR_KINDS).default('torch'))
-    .addOption(new Option('--batch <n>', 'images to generate (refused with --noise, whose first dimension is the batch)').argParser(integerAtLeast(1)).default(16))
+    .addOption(new Option('--batch <n>', 'images to generate (refused with --noise, whose first dimension is the batch)').argParser(integerOption(1)).default(16))
     .option('--out <dir>', 'output folder for the PNGs (created if missing); sample-NNN.png files there beyond this batch, left by an earlier larger batch, are removed when the new outputs are in place', 'out/samples')
     .option('--grid', 'also write grid.png with the whole batch', false)
     .option('--out-npy <file>', 'also write the raw float32 result as .npy (its folder is created if missing)')
@@ -116,31 +152,31 @@ export function buildSampleProgram(): Command {
 }
 
 export function readSampleCommand(program: Command): SampleCommand {
-  const o = program.opts<Record<string, unknown>>();
+  const o = program.opts<RawSampleOptions>();
   return {
-    model: o['model'] as string,
-    ...(o['schedulerConfig'] !== undefined ? { schedulerConfig: o['schedulerConfig'] as string } : {}),
-    ...(o['sampler'] !== undefined ? { sampler: o['sampler'] as SamplerKind } : {}),
-    ...(o['steps'] !== undefined ? { steps: o['steps'] as number } : {}),
-    ...(o['eta'] !== undefined ? { eta: o['eta'] as number } : {}),
-    ...(o['spacing'] !== undefined ? { spacing: o['spacing'] as 'leading' | 'trailing' | 'linspace' } : {}),
-    ...(o['prevTimestep'] !== undefined ? { prevTimestep: o['prevTimestep'] as 'diffusers' | 'schedule' } : {}),
-    seed: o['seed'] as number,
-    ...(o['noise'] !== undefined ? { noise: o['noise'] as string } : {}),
-    generator: o['generator'] as GeneratorKind,
-    batch: o['batch'] as number,
+    model: o.model,
+    ...(o.schedulerConfig !== undefined ? { schedulerConfig: o.schedulerConfig } : {}),
+    ...(o.sampler !== undefined ? { sampler: o.sampler } : {}),
+    ...(o.steps !== undefined ? { steps: o.steps } : {}),
+    ...(o.eta !== undefined ? { eta: o.eta } : {}),
+    ...(o.spacing !== undefined ? { spacing: o.spacing } : {}),
+    ...(o.prevTimestep !== undefined ? { prevTimestep: o.prevTimestep } : {}),
+    seed: o.seed,
+    ...(o.noise !== undefined ? { noise: o.noise } : {}),
+    generator: o.generator,
+    batch: o.batch,
     batchGiven: program.getOptionValueSource('batch') === 'cli',
-    out: o['out'] as string,
-    grid: o['grid'] as boolean,
-    ...(o['outNpy'] !== undefined ? { outNpy: o['outNpy'] as string } : {}),
-    ...(o['trace'] !== undefined ? { trace: o['trace'] as string } : {}),
-    ep: o['ep'] as ExecutionProviderChoice,
-    ...(o['threads'] !== undefined ? { threads: o['threads'] as number } : {}),
-    ...(o['height'] !== undefined ? { height: o['height'] as number } : {}),
-    ...(o['width'] !== undefined ? { width: o['width'] as number } : {}),
-    ...(o['classLabel'] !== undefined ? { classLabels: o['classLabel'] as number[] } : {}),
-    ...(o['variant'] !== undefined ? { variant: o['variant'] as string } : {}),
-    json: o['json'] as boolean,
-    listProviders: o['listProviders'] as boolean,
+    out: o.out,
+    grid: o.grid,
+    ...(o.outNpy !== undefined ? { outNpy: o.outNpy } : {}),
+    ...(o.trace !== undefined ? { trace: o.trace } : {}),
+    ep: o.ep,
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
+    ...(o.height !== undefined ? { height: o.height } : {}),
+    ...(o.width !== undefined ? { width: o.width } : {}),
+    ...(o.classLabel !== undefined ? { classLabels: o.classLabel } : {}),
+    ...(o.variant !== undefined ? { variant: o.variant } : {}),
+    json: o.json,
+    listProviders: o.listProviders,
   };
 }
