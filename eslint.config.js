@@ -5,7 +5,8 @@
 //
 // - eslint-plugin-boundaries (`boundaries/dependencies`): which workspace package or app may import which. Every
 //   package and app is an element; `@denoise/x` imports resolve (through pnpm's workspace links) into packages/x,
-//   so bare-name and relative imports are both checked. Apps never import other apps.
+//   so bare-name and relative imports are both checked. Apps never import other apps. packages/fuzz (the fuzz tests'
+//   mutation arbitraries and harness) is for tests only: packages' and apps' test files may import it, nothing else.
 // - core `no-restricted-imports`, per folder: the external modules that belong to one package (onnxruntime-node
 //   to packages/runtime, pngjs and ssim.js to packages/image, @huggingface/hub to packages/hub), and
 //   packages/schedule/src importing nothing but node: builtins and its own files.
@@ -48,9 +49,12 @@ const ALLOWED_WORKSPACE_IMPORTS = {
   runtime: ['schedule', 'sampler', 'diffusers', 'hub'],
   image: [],
   metrics: [],
-  // apps: any package, no app.
+  fuzz: [], // test support: imports only fast-check and node: builtins (see below)
+  // apps: any package but fuzz, no app.
 };
 const PACKAGES = Object.keys(ALLOWED_WORKSPACE_IMPORTS);
+/** Packages only tests may import (devDependencies of the packages and apps whose tests use them). */
+const TEST_ONLY_PACKAGES = ['fuzz'];
 /** What a package's tests and benches (packages/x/{test,bench}) may import besides what the package may: devDependencies. */
 const ALLOWED_TEST_IMPORTS = {
   runtime: ['image'], // diffusers-unet-parity.test.ts reads reference PNGs
@@ -107,6 +111,7 @@ export default tseslint.config(
         // First match wins: a package's tests and benches first, then the package itself.
         { type: 'package-test', pattern: 'packages/*/{test,bench}', capture: ['name'] },
         { type: 'package', pattern: 'packages/*', capture: ['name'] },
+        { type: 'app-test', pattern: 'apps/*/test', capture: ['name'] },
         { type: 'app', pattern: 'apps/*', capture: ['name'] },
       ],
       'boundaries/ignore': ['**/dist/**'],
@@ -127,12 +132,18 @@ export default tseslint.config(
               { from: { element: { type: 'package-test', captured: { name } } }, allow: { to: { element: { type: 'package-test', captured: { name } } } } },
               {
                 from: { element: { type: 'package-test', captured: { name } } },
-                allow: { to: { element: { type: 'package', captured: { name: anyOf([name, ...ALLOWED_WORKSPACE_IMPORTS[name], ...(ALLOWED_TEST_IMPORTS[name] ?? [])]) } } } },
+                allow: { to: { element: { type: 'package', captured: { name: anyOf([name, ...ALLOWED_WORKSPACE_IMPORTS[name], ...(ALLOWED_TEST_IMPORTS[name] ?? []), ...TEST_ONLY_PACKAGES]) } } } },
               },
             ]),
-            // Apps import any package, and their own files; never another app.
-            { from: { element: { type: 'app' } }, allow: { to: { element: { type: 'package' } } } },
+            // Apps import any package but the test-only ones, and their own files; never another app. Their tests
+            // import any package and their app's files.
+            {
+              from: { element: { type: 'app' } },
+              allow: { to: { element: { type: 'package', captured: { name: anyOf(PACKAGES.filter((p) => !TEST_ONLY_PACKAGES.includes(p))) } } } },
+            },
             { from: { element: { type: 'app' } }, allow: { to: { element: { type: 'app', captured: { name: '{{from.captured.name}}' } } } } },
+            { from: { element: { type: 'app-test' } }, allow: { to: { element: { type: 'package' } } } },
+            { from: { element: { type: 'app-test' } }, allow: { to: { element: { type: '{app,app-test}', captured: { name: '{{from.captured.name}}' } } } } },
           ],
         },
       ],
@@ -155,6 +166,16 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         { patterns: [{ regex: '^(?!node:|\\.{1,2}/)', message: 'packages/schedule/src imports only node: builtins and its own files' }] },
+      ],
+    },
+  },
+  // packages/fuzz/src: the fuzz tests' mutation arbitraries and harness; fast-check, node: builtins and its own files.
+  {
+    files: ['packages/fuzz/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!node:|fast-check$|\\.{1,2}/)', message: 'packages/fuzz/src imports only fast-check, node: builtins and its own files' }] },
       ],
     },
   },

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { HUGE, byteMutations as mutations, expectTypedOutcomeAsync, fuzz, fuzzAsync, jsonMutations, mutate, mutateJson, position, type Json } from '@denoise/fuzz';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { unpickle } from '../src/restricted-unpickler.js';
@@ -26,186 +27,8 @@ const PER_CALL_MS = 2_000;
 const scratch = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'denoise-fuzz-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-// ---- byte mutations (flip, set, truncate, insert, delete, duplicate, huge length field) ----
-
-const HUGE = [0xffffffffn, 0x7fffffffn, 0x80000000n, 0xfffffffen, 0x10000n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n];
-/** Positions biased toward the start and the end of the file, where the headers are. */
-const position = fc.record({
-  offset: fc.oneof(fc.nat(31), fc.nat(255), fc.nat(4095), fc.nat()),
-  fromEnd: fc.boolean(),
-});
-type Position = { offset: number; fromEnd: boolean };
-const mutation = fc.oneof(
-  fc.record({ op: fc.constant('flip' as const), at: position, bit: fc.nat(7) }),
-  fc.record({ op: fc.constant('set' as const), at: position, value: fc.oneof(fc.constantFrom(0, 0xff, 0x7f, 0x80, 0x30, 0x39, 0x2c, 0x29), fc.nat(255)) }),
-  fc.record({ op: fc.constant('truncate' as const), at: position }),
-  fc.record({ op: fc.constant('insert' as const), at: position, bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
-  fc.record({ op: fc.constant('delete' as const), at: position, length: fc.integer({ min: 1, max: 64 }) }),
-  fc.record({ op: fc.constant('duplicate' as const), at: position, to: position, length: fc.integer({ min: 1, max: 256 }) }),
-  fc.record({
-    op: fc.constant('huge' as const),
-    at: position,
-    width: fc.constantFrom(2, 4, 8),
-    littleEndian: fc.boolean(),
-    value: fc.constantFrom(...HUGE),
-  }),
-);
-type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
-
-function place(at: Position, length: number): number {
-  if (length === 0) return 0;
-  const i = at.offset % length;
-  return at.fromEnd ? length - 1 - i : i;
-}
-
-function mutate(base: Uint8Array, mutations: readonly Mutation[]): Buffer {
-  let bytes = Buffer.from(base);
-  for (const m of mutations) {
-    const at = place(m.at, bytes.length);
-    switch (m.op) {
-      case 'flip':
-        if (bytes.length > 0) bytes[at] = bytes[at]! ^ (1 << m.bit);
-        break;
-      case 'set':
-        if (bytes.length > 0) bytes[at] = m.value;
-        break;
-      case 'truncate':
-        bytes = bytes.subarray(0, at);
-        break;
-      case 'insert':
-        bytes = Buffer.concat([bytes.subarray(0, at), m.bytes, bytes.subarray(at)]);
-        break;
-      case 'delete':
-        bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + m.length)]);
-        break;
-      case 'duplicate': {
-        const region = bytes.subarray(at, at + m.length);
-        const to = place(m.to, bytes.length);
-        bytes = Buffer.concat([bytes.subarray(0, to), region, bytes.subarray(to)]);
-        break;
-      }
-      case 'huge': {
-        const value = m.value & ((1n << BigInt(8 * m.width)) - 1n);
-        if (at + m.width > bytes.length) break;
-        bytes = Buffer.from(bytes);
-        for (let i = 0; i < m.width; i++) {
-          const shift = BigInt(8 * (m.littleEndian ? i : m.width - 1 - i));
-          bytes[at + i] = Number((value >> shift) & 0xffn);
-        }
-        break;
-      }
-    }
-  }
-  return Buffer.from(bytes);
-}
-
-const mutations = fc.array(mutation, { minLength: 1, maxLength: 4 });
-
-// ---- JSON structural mutations (drop / replace / add keys, wrong types, huge numbers, NaN strings, deep nesting) ----
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-/**
- * Deep nesting, built when applied (so that a counterexample prints small): the value wrapped `depth` times.
- * At most 1500: JSON.stringify (the test's, not the parser's) overflows a vitest worker's stack near 5000.
- */
-const nesting = fc.option(fc.record({ depth: fc.integer({ min: 50, max: 1500 }), kind: fc.constantFrom('array', 'object') }), { freq: 4 });
-function nest(value: Json, how: { depth: number; kind: string } | null): Json {
-  if (how === null) return value;
-  for (let i = 0; i < how.depth; i++) value = how.kind === 'array' ? [value] : { a: value };
-  return value;
-}
-const replacement: fc.Arbitrary<Json> = fc.oneof(
-  fc.constantFrom<Json>(null, true, false, 0, -0, -1, 1, 0.5, 1e308, -1e308, 2 ** 53 + 2, -(2 ** 31), 1e-320, '', 'NaN', 'Infinity', '-Infinity', 'x', [], {}, [1, 2, 3], { a: 1 }),
-  fc.string({ maxLength: 12 }),
-  fc.double(),
-  fc.integer(),
-  fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
-);
-const keyName = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'toString', '', 'x', '_class_name', 'version', 'schema', 'name', 'dtype'), fc.string({ maxLength: 8 }));
-const jsonMutation = fc.record({
-  op: fc.constantFrom('drop', 'replace', 'replace', 'addKey', 'wrap', 'rename'),
-  target: fc.nat(),
-  key: keyName,
-  value: replacement,
-  nesting,
-});
-type JsonMutation = typeof jsonMutation extends fc.Arbitrary<infer T> ? T : never;
-
-interface Node {
-  readonly parent: Json[] | { [key: string]: Json } | undefined;
-  readonly key: string | number | undefined;
-  readonly value: Json;
-}
-
-function nodesOf(root: Json): Node[] {
-  const nodes: Node[] = [];
-  const stack: Node[] = [{ parent: undefined, key: undefined, value: root }];
-  while (stack.length > 0 && nodes.length < 20_000) {
-    const node = stack.pop()!;
-    nodes.push(node);
-    const v = node.value;
-    if (Array.isArray(v)) v.forEach((child, i) => stack.push({ parent: v, key: i, value: child }));
-    else if (v !== null && typeof v === 'object') for (const [k, child] of Object.entries(v)) stack.push({ parent: v, key: k, value: child });
-  }
-  return nodes;
-}
-
-function setOwn(target: Json[] | { [key: string]: Json }, key: string | number, value: Json): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-/** Applies the mutations to a deep copy of `base` (the root itself may be replaced). */
-function mutateJson(base: Json, mutations: readonly JsonMutation[]): Json {
-  let root = structuredClone(base);
-  for (const m of mutations) {
-    const nodes = nodesOf(root);
-    const node = nodes[m.target % nodes.length]!;
-    const { parent, key } = node;
-    const value = nest(structuredClone(m.value), m.nesting); // fresh: generated values may be shared between runs
-    const replace = (value: Json): void => {
-      if (parent === undefined) root = value;
-      else setOwn(parent, key!, value);
-    };
-    switch (m.op) {
-      case 'drop':
-        if (Array.isArray(parent)) parent.splice(key as number, 1);
-        else if (parent !== undefined) delete parent[key as string];
-        break;
-      case 'replace':
-        replace(value);
-        break;
-      case 'addKey':
-        if (node.value !== null && typeof node.value === 'object' && !Array.isArray(node.value)) setOwn(node.value, m.key, value);
-        else if (Array.isArray(node.value)) node.value.push(value);
-        break;
-      case 'wrap':
-        replace(Array.isArray(node.value) ? { [m.key]: node.value } : [node.value]);
-        break;
-      case 'rename':
-        if (parent !== undefined && !Array.isArray(parent)) {
-          delete parent[key as string];
-          setOwn(parent, m.key, node.value);
-        }
-        break;
-    }
-  }
-  return root;
-}
-
-const jsonMutations = fc.array(jsonMutation, { minLength: 1, maxLength: 3 });
-
-/** Awaits `read`, timing it; an error other than WeightsFileError fails the property with that error. */
-async function expectTypedOutcome(read: () => Promise<WeightsFile>, input: Uint8Array): Promise<void> {
-  const started = performance.now();
-  let file: WeightsFile;
-  try {
-    file = await read();
-  } catch (error) {
-    if (!(error instanceof WeightsFileError)) throw error;
-    expect(performance.now() - started).toBeLessThan(PER_CALL_MS);
-    return;
-  }
-  expect(performance.now() - started).toBeLessThan(PER_CALL_MS);
+/** The checks of a read that returned: every tensor's bytes lie inside the file. */
+function checkWeightsFile(file: WeightsFile, input: Uint8Array): void {
   expect(file.sizeBytes).toBe(input.length);
   for (const tensor of file.tensors.values()) {
     const bytes = tensor.shape.reduce((a, b) => a * b, 1) * { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 }[tensor.dtype];
@@ -218,15 +41,9 @@ async function expectTypedOutcome(read: () => Promise<WeightsFile>, input: Uint8
   }
 }
 
-/** fc.assert that also reports how many runs fit in the time limit (the suite's per-parser budget). */
-async function fuzz<T>(label: string, property: fc.IAsyncProperty<T> | fc.IProperty<T>, params: fc.Parameters<T>): Promise<void> {
-  const details = await fc.check(property as fc.IAsyncProperty<T>, params);
-  console.log(`fuzz ${label}: ${details.numRuns} runs${details.interrupted ? ' (stopped at the time limit)' : ''}, seed ${String(params.seed)}`);
-  if (details.failed) {
-    const cause = details.errorInstance;
-    throw new Error(`${fc.defaultReportMessage(details) ?? ''}
-Got: ${cause instanceof Error ? `${cause.name}: ${cause.message.slice(0, 500)}` : String(cause)}`, { cause });
-  }
+/** Awaits `read`, timing it; an error other than WeightsFileError fails the property with that error. */
+async function expectTypedOutcome(read: () => Promise<WeightsFile>, input: Uint8Array): Promise<void> {
+  await expectTypedOutcomeAsync(read, [WeightsFileError], PER_CALL_MS, (file) => checkWeightsFile(file, input));
 }
 
 let fileCounter = 0;
@@ -245,7 +62,7 @@ const safetensorsFiles = [
 
 describe('fuzz: readSafetensors on mutated files returns tensors inside the file or throws WeightsFileError', () => {
   it('byte mutations (header length, header JSON, data)', async () => {
-    await fuzz('safetensors bytes', 
+    await fuzzAsync('safetensors bytes', 
       fc.asyncProperty(fc.constantFrom(...safetensorsFiles), mutations, async (file, ms) => {
         const bytes = mutate(file.bytes, ms);
         await expectTypedOutcome(() => readSafetensors(writeScratch(bytes, 'safetensors')), bytes);
@@ -255,7 +72,7 @@ describe('fuzz: readSafetensors on mutated files returns tensors inside the file
   }, 30_000);
 
   it('structural mutations of the header JSON (length prefix kept consistent)', async () => {
-    await fuzz('safetensors header JSON', 
+    await fuzzAsync('safetensors header JSON', 
       fc.asyncProperty(fc.constantFrom(...safetensorsFiles), jsonMutations, async (file, ms) => {
         const length = Number(file.bytes.readBigUInt64LE(0));
         const header = JSON.parse(file.bytes.toString('utf8', 8, 8 + length)) as Json;
@@ -310,7 +127,7 @@ const inPlace = fc.array(
 
 describe('fuzz: readTorchBin on mutated files returns tensors inside the file or throws WeightsFileError', () => {
   it('byte mutations of the archive (headers, central directory, ZIP64 records, data)', async () => {
-    await fuzz('torch-bin bytes', 
+    await fuzzAsync('torch-bin bytes', 
       fc.asyncProperty(fc.constantFrom(...torchFiles), mutations, async (file, ms) => {
         const bytes = mutate(file.bytes, ms);
         await expectTypedOutcome(() => readTorchBin(writeScratch(bytes, 'bin')), bytes);
@@ -320,7 +137,7 @@ describe('fuzz: readTorchBin on mutated files returns tensors inside the file or
   }, 30_000);
 
   it('mutations of data.pkl inside a valid archive (CRC-32 recomputed), reaching the unpickler and the tensor views', async () => {
-    await fuzz('torch-bin data.pkl', 
+    await fuzzAsync('torch-bin data.pkl', 
       fc.asyncProperty(fc.constantFrom(...torchFiles.slice(0, 1).concat(torchFiles.slice(2))), inPlace, async (file, ms) => {
         const bytes = Buffer.from(file.bytes);
         const entry = zipEntries(bytes).find((e) => e.name.endsWith('/data.pkl') && e.method === 0)!;
@@ -337,7 +154,7 @@ describe('fuzz: readTorchBin on mutated files returns tensors inside the file or
 
   const pickles = [2, 3, 4, 5].map((protocol) => ({ protocol, bytes: readFileSync(TORCH_BIN(`pickles/values-protocol-${protocol}.pkl`)) }));
   it('the restricted unpickler and state_dict reader on mutated pickles (every protocol) throw only WeightsFileError', async () => {
-    await fuzz('unpickler', 
+    fuzz('unpickler', 
       fc.property(fc.constantFrom(...pickles), mutations, (file, ms) => {
         const bytes = mutate(file.bytes, ms);
         const started = performance.now();

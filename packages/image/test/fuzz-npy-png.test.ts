@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
+import { byteMutations as mutations, expectTypedOutcome, fuzz, mutate } from '@denoise/fuzz';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NpyFormatError, parseNpy } from '../src/npy.js';
@@ -19,106 +20,6 @@ import { IMAGE_FIXTURES, NPY_FIXTURES } from './fixture-paths.js';
 const GOLDEN_FIXTURES = join(IMAGE_FIXTURES, '..', 'golden');
 /** The slowest a single parse of a small mutated file may take before we call it a hang. */
 const PER_CALL_MS = 1_000;
-
-// ---- byte mutations (flip, set, truncate, insert, delete, duplicate, huge length field) ----
-
-const HUGE = [0xffffffffn, 0x7fffffffn, 0x80000000n, 0xfffffffen, 0x10000n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n];
-/** Positions biased toward the start and the end of the file, where the headers are. */
-const position = fc.record({
-  offset: fc.oneof(fc.nat(31), fc.nat(255), fc.nat(4095), fc.nat()),
-  fromEnd: fc.boolean(),
-});
-type Position = { offset: number; fromEnd: boolean };
-const mutation = fc.oneof(
-  fc.record({ op: fc.constant('flip' as const), at: position, bit: fc.nat(7) }),
-  fc.record({ op: fc.constant('set' as const), at: position, value: fc.oneof(fc.constantFrom(0, 0xff, 0x7f, 0x80, 0x30, 0x39, 0x2c, 0x29), fc.nat(255)) }),
-  fc.record({ op: fc.constant('truncate' as const), at: position }),
-  fc.record({ op: fc.constant('insert' as const), at: position, bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
-  fc.record({ op: fc.constant('delete' as const), at: position, length: fc.integer({ min: 1, max: 64 }) }),
-  fc.record({ op: fc.constant('duplicate' as const), at: position, to: position, length: fc.integer({ min: 1, max: 256 }) }),
-  fc.record({
-    op: fc.constant('huge' as const),
-    at: position,
-    width: fc.constantFrom(2, 4, 8),
-    littleEndian: fc.boolean(),
-    value: fc.constantFrom(...HUGE),
-  }),
-);
-type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
-
-function place(at: Position, length: number): number {
-  if (length === 0) return 0;
-  const i = at.offset % length;
-  return at.fromEnd ? length - 1 - i : i;
-}
-
-function mutate(base: Uint8Array, mutations: readonly Mutation[]): Buffer {
-  let bytes = Buffer.from(base);
-  for (const m of mutations) {
-    const at = place(m.at, bytes.length);
-    switch (m.op) {
-      case 'flip':
-        if (bytes.length > 0) bytes[at] = bytes[at]! ^ (1 << m.bit);
-        break;
-      case 'set':
-        if (bytes.length > 0) bytes[at] = m.value;
-        break;
-      case 'truncate':
-        bytes = bytes.subarray(0, at);
-        break;
-      case 'insert':
-        bytes = Buffer.concat([bytes.subarray(0, at), m.bytes, bytes.subarray(at)]);
-        break;
-      case 'delete':
-        bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + m.length)]);
-        break;
-      case 'duplicate': {
-        const region = bytes.subarray(at, at + m.length);
-        const to = place(m.to, bytes.length);
-        bytes = Buffer.concat([bytes.subarray(0, to), region, bytes.subarray(to)]);
-        break;
-      }
-      case 'huge': {
-        const value = m.value & ((1n << BigInt(8 * m.width)) - 1n);
-        if (at + m.width > bytes.length) break;
-        bytes = Buffer.from(bytes);
-        for (let i = 0; i < m.width; i++) {
-          const shift = BigInt(8 * (m.littleEndian ? i : m.width - 1 - i));
-          bytes[at + i] = Number((value >> shift) & 0xffn);
-        }
-        break;
-      }
-    }
-  }
-  return Buffer.from(bytes);
-}
-
-const mutations = fc.array(mutation, { minLength: 1, maxLength: 4 });
-
-/** Runs `parse`, timing it; an error that is not one of `allowed` fails the property with the error itself. */
-function expectTypedOutcome<T>(parse: () => T, allowed: readonly (new (...args: never[]) => Error)[], onResult: (value: T) => void): void {
-  const started = performance.now();
-  let result: T;
-  try {
-    result = parse();
-  } catch (error) {
-    if (!allowed.some((type) => error instanceof type)) throw error;
-    expect(performance.now() - started).toBeLessThan(PER_CALL_MS);
-    return;
-  }
-  expect(performance.now() - started).toBeLessThan(PER_CALL_MS);
-  onResult(result);
-}
-
-/** fc.assert that also reports how many runs were made (fewer when the time limit stops it on a slow machine). */
-function fuzz<T>(label: string, property: fc.IProperty<T>, params: fc.Parameters<T>): void {
-  const details = fc.check(property, params);
-  console.log(`fuzz ${label}: ${details.numRuns} runs${details.interrupted ? ' (stopped at the time limit)' : ''}, seed ${String(params.seed)}`);
-  if (details.failed) {
-    const cause = details.errorInstance;
-    throw new Error(`${fc.defaultReportMessage(details) ?? ''}\nGot: ${cause instanceof Error ? `${cause.name}: ${cause.message.slice(0, 500)}` : String(cause)}`, { cause });
-  }
-}
 
 // ---- .npy ----
 
@@ -139,7 +40,7 @@ describe('fuzz: parseNpy on mutated numpy files returns a consistent array or th
       'npy bytes',
       fc.property(fc.constantFrom(...npyFiles), mutations, (file, ms) => {
         const bytes = mutate(file.bytes, ms);
-        expectTypedOutcome(() => parseNpy(bytes, file.name), [NpyFormatError], (array) => checkNpyResult(bytes, array));
+        expectTypedOutcome(() => parseNpy(bytes, file.name), [NpyFormatError], PER_CALL_MS, (array) => checkNpyResult(bytes, array));
       }),
       { seed: 0x15_0001, numRuns: 4000, interruptAfterTimeLimit: 3_000 },
     );
@@ -163,7 +64,7 @@ describe('fuzz: parseNpy on mutated numpy files returns a consistent array or th
         file.bytes.copy(head, 0, 0, 8);
         head.writeUInt16LE(rewritten.length, 8);
         const bytes = Buffer.concat([head, Buffer.from(rewritten, 'latin1'), file.bytes.subarray(10 + header.length)]);
-        expectTypedOutcome(() => parseNpy(bytes, file.name), [NpyFormatError], (array) => checkNpyResult(bytes, array));
+        expectTypedOutcome(() => parseNpy(bytes, file.name), [NpyFormatError], PER_CALL_MS, (array) => checkNpyResult(bytes, array));
       }),
       { seed: 0x15_0002, numRuns: 2000, interruptAfterTimeLimit: 2_000 },
     );
@@ -242,7 +143,7 @@ describe('fuzz: decodePng on mutated PNG files returns consistent pixels and tex
       'png bytes',
       fc.property(fc.constantFrom(...pngFiles), mutations, (file, ms) => {
         const bytes = mutate(file.bytes, ms);
-        expectTypedOutcome(() => decodePng(bytes, file.name), [PngFormatError], checkPngResult);
+        expectTypedOutcome(() => decodePng(bytes, file.name), [PngFormatError], PER_CALL_MS, checkPngResult);
       }),
       { seed: 0x15_0003, numRuns: 2500, interruptAfterTimeLimit: 2_000 },
     );
@@ -270,7 +171,7 @@ describe('fuzz: decodePng on mutated PNG files returns consistent pixels and tex
           chunks.splice(1 + (extra.at % (chunks.length - 1)), 0, { type: extra.type, data });
         }
         const bytes = joinChunks(chunks);
-        expectTypedOutcome(() => decodePng(bytes, file.name), [PngFormatError], checkPngResult);
+        expectTypedOutcome(() => decodePng(bytes, file.name), [PngFormatError], PER_CALL_MS, checkPngResult);
       }),
       { seed: 0x15_0004, numRuns: 2500, interruptAfterTimeLimit: 3_000 },
     );
