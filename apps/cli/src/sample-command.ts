@@ -36,34 +36,10 @@ export interface SampleCommand {
 }
 
 /**
- * The options exactly as commander produces them from buildSampleProgram (camelCase keys; optional where the option
- * has no default); readSampleCommand turns them into a SampleCommand.
+ * The options exactly as commander produces them from buildSampleProgram: the command's own fields, except that
+ * --class-label arrives as `classLabel` and `batchGiven` is derived; readSampleCommand turns them into a SampleCommand.
  */
-interface RawSampleOptions {
-  readonly model: string;
-  readonly schedulerConfig?: string;
-  readonly sampler?: SamplerKind;
-  readonly steps?: number;
-  readonly eta?: number;
-  readonly spacing?: 'leading' | 'trailing' | 'linspace';
-  readonly prevTimestep?: 'diffusers' | 'schedule';
-  readonly seed: number;
-  readonly noise?: string;
-  readonly height?: number;
-  readonly width?: number;
-  readonly classLabel?: number[];
-  readonly variant?: string;
-  readonly generator: GeneratorKind;
-  readonly batch: number;
-  readonly out: string;
-  readonly grid: boolean;
-  readonly outNpy?: string;
-  readonly trace?: string;
-  readonly ep: ExecutionProviderChoice;
-  readonly threads?: number;
-  readonly json: boolean;
-  readonly listProviders: boolean;
-}
+type RawSampleOptions = Omit<SampleCommand, 'classLabels' | 'batchGiven'> & { readonly classLabel?: number[] };
 
 /**
  * The one integer parser of this CLI's options: an integer ≥ `min` (a safe integer, surrounding blanks allowed),
