@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { PNG_TEXT_KEYS, makeGrid, readNpy, toPixels, writeNpy, writePng, type ImageBatch, type NpyArray } from '@denoise/image';
 import { denoiseVersion, formatGpuAdapter, loadModel, type GpuAdapterInfo, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
-import { checkPlannedTimesteps, createScheduler, DEFAULT_STEPS, defaultSamplerFor, sample, type SampleResult, type SamplerKind, type TraceRecord } from '@denoise/sampler';
+import { checkPlannedTimesteps, createScheduler, DEFAULT_STEPS, defaultSamplerFor, imageSeed, imageSeeds, sample, type SampleResult, type SamplerKind, type TraceRecord } from '@denoise/sampler';
 import { DDIMScheduler, parsePythonJson, type Scheduler } from '@denoise/schedule';
 import { createDownloadProgress } from './download-progress.js';
 import { OutputStaging, staleSampleFiles } from './output-files.js';
@@ -47,6 +47,8 @@ export interface SampleSummary {
   readonly eta: number;
   readonly timestepSpacing: string;
   readonly seed: number;
+  /** With --per-image-seeds: each image's generator seed (imageSeed(seed, firstImage + i)). */
+  readonly imageSeeds?: readonly number[];
   readonly noise?: string;
   readonly generator: string;
   readonly batch: number;
@@ -72,6 +74,9 @@ export function checkCommand(command: SampleCommand, staging: OutputStaging): vo
   if (command.model.trim() === '') throw new UsageError('--model is empty; pass a model folder or .onnx file');
   if (command.noise !== undefined && command.batchGiven) {
     throw new UsageError(`--batch and --noise together: the batch is the first dimension of --noise ${command.noise}; drop --batch`);
+  }
+  if (command.firstImage !== undefined && !command.perImageSeeds) {
+    throw new UsageError(`--first-image ${command.firstImage} needs --per-image-seeds (image k of a run exists only when every image has its own seed)`);
   }
   staging.prepareDir('--out', command.out);
   if (command.outNpy !== undefined) staging.prepareFile('--out-npy', command.outNpy);
@@ -190,7 +195,7 @@ async function sampleWith(
       steps,
       ...(command.eta !== undefined ? { eta: command.eta } : {}),
       ...(noise ? { noise } : { batchSize: batch }),
-      seed: command.seed,
+      ...(command.perImageSeeds ? { imageSeeds: imageSeeds(command.seed, command.firstImage ?? 0, batch) } : { seed: command.seed }),
       generator: command.generator,
       signal,
       onStep: (event) => progress.update(event),
@@ -211,6 +216,7 @@ async function sampleWith(
     [PNG_TEXT_KEYS.timestepSpacing]: scheduler.config.timestepSpacing,
     [PNG_TEXT_KEYS.generator]: command.generator,
     [PNG_TEXT_KEYS.seed]: String(command.seed),
+    ...(command.perImageSeeds ? { [PNG_TEXT_KEYS.seedScheme]: 'per-image' } : {}),
     ...(command.noise ? { [PNG_TEXT_KEYS.noiseSha256]: await sha256Of(command.noise) } : {}),
     [PNG_TEXT_KEYS.executionProvider]: model.executionProvider,
     [PNG_TEXT_KEYS.version]: denoiseVersion(),
@@ -228,7 +234,10 @@ async function sampleWith(
   for (let i = 0; i < batch; i++) {
     const file = join(command.out, `sample-${String(i).padStart(3, '0')}.png`);
     const label = command.classLabels ? { [PNG_TEXT_KEYS.classLabel]: String(command.classLabels[command.classLabels.length === 1 ? 0 : i]) } : {};
-    await writing(() => writePng(staging.stage(file), toPixels(images, i), { ...text, ...label, [PNG_TEXT_KEYS.batchIndex]: String(i) }));
+    const perImage = command.perImageSeeds
+      ? { [PNG_TEXT_KEYS.imageIndex]: String((command.firstImage ?? 0) + i), [PNG_TEXT_KEYS.imageSeed]: String(imageSeed(command.seed, (command.firstImage ?? 0) + i)) }
+      : {};
+    await writing(() => writePng(staging.stage(file), toPixels(images, i), { ...text, ...label, ...perImage, [PNG_TEXT_KEYS.batchIndex]: String(i) }));
     files.push(file);
   }
   let grid: string | undefined;
@@ -262,6 +271,7 @@ async function sampleWith(
     eta,
     timestepSpacing: scheduler.config.timestepSpacing,
     seed: command.seed,
+    ...(command.perImageSeeds ? { imageSeeds: imageSeeds(command.seed, command.firstImage ?? 0, batch) } : {}),
     ...(command.noise ? { noise: command.noise } : {}),
     generator: command.generator,
     batch,

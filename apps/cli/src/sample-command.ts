@@ -15,6 +15,10 @@ export interface SampleCommand {
   readonly spacing?: 'leading' | 'trailing' | 'linspace';
   readonly prevTimestep?: 'diffusers' | 'schedule';
   readonly seed: number;
+  /** One generator per image, seeded imageSeed(seed, firstImage + i), instead of one for the batch. */
+  readonly perImageSeeds: boolean;
+  /** With perImageSeeds: the run index of the batch's first image (to regenerate images of a bench sweep). */
+  readonly firstImage?: number;
   readonly noise?: string;
   readonly generator: GeneratorKind;
   readonly batch: number;
@@ -99,6 +103,8 @@ export function buildSampleProgram(): Command {
     .addOption(new Option('--spacing <s>', "timestep spacing (overrides the config's timestep_spacing)").choices(['leading', 'trailing', 'linspace']))
     .addOption(new Option('--prev-timestep <policy>', "DDIM's and PNDM's previous timestep: 'diffusers' (t − N/S, as diffusers) or 'schedule' (the next planned t)").choices(['diffusers', 'schedule']))
     .addOption(new Option('--seed <n>', 'seed of the noise generator: x_T, then the per-step noise of DDPM, DDIM with η > 0, Euler ancestral and DPM-Solver SDE (with --noise, the step noise starts at this seed: do not reuse the seed that made the file)').argParser(integerOption(0)).default(0))
+    .option('--per-image-seeds', 'one generator per image, as diffusers with a list of generators: image i uses seed imageSeed(--seed, i) (README: Seeds), so it is the same whatever the batch; the bench draws every image this way', false)
+    .addOption(new Option('--first-image <k>', 'with --per-image-seeds: the batch is images k … k + batch − 1 of the run (e.g. to regenerate image k of a bench sweep)').argParser(integerOption(0)))
     .option('--noise <file.npy>', 'x_T exactly, float32 NCHW .npy (its shape sets the batch and image size)')
     .addOption(new Option('--height <px>', "image height, for models whose size is not fixed (default: the config's sample_size)").argParser(integerOption(1)))
     .addOption(new Option('--width <px>', "image width, for models whose size is not fixed (default: the config's sample_size)").argParser(integerOption(1)))
@@ -121,7 +127,8 @@ export function buildSampleProgram(): Command {
         'Outputs: every path is checked before the model is loaded; all files are written under temporary names and\n' +
         '  renamed into place together once every one is ready, so a failed or interrupted run leaves none of them.\n' +
         'Examples:\n  pnpm sample -- --steps 20 --grid\n  pnpm sample -- --sampler dpm-solver --steps 20 --grid\n  pnpm sample -- --sampler ddpm --batch 4 --seed 7 --out out/ddpm\n' +
-          '  pnpm sample -- --model path/to/ddpm-cifar10-32 --steps 10 --seed 0 --grid\n',
+          '  pnpm sample -- --model path/to/ddpm-cifar10-32 --steps 10 --seed 0 --grid\n' +
+          '  pnpm sample -- --per-image-seeds --first-image 537 --batch 1 --steps 50   (image 537 of a bench sweep with seed 0)\n',
     )
     .exitOverride()
     .showSuggestionAfterError();
@@ -138,6 +145,8 @@ export function readSampleCommand(program: Command): SampleCommand {
     ...(o.spacing !== undefined ? { spacing: o.spacing } : {}),
     ...(o.prevTimestep !== undefined ? { prevTimestep: o.prevTimestep } : {}),
     seed: o.seed,
+    perImageSeeds: o.perImageSeeds,
+    ...(o.firstImage !== undefined ? { firstImage: o.firstImage } : {}),
     ...(o.noise !== undefined ? { noise: o.noise } : {}),
     generator: o.generator,
     batch: o.batch,

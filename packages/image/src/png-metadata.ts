@@ -31,6 +31,11 @@ export const PNG_TEXT_KEYS = {
   timestepSpacing: 'denoise:timestep-spacing',
   /** Seed of the noise generator (absent when the noise came from a file). */
   seed: 'denoise:seed',
+  /** 'per-image' when every image has its own generator (--per-image-seeds); absent for one generator per batch. */
+  seedScheme: 'denoise:seed-scheme',
+  /** With per-image seeds: the image's index in the run, and its generator's seed imageSeed(seed, index). */
+  imageIndex: 'denoise:image-index',
+  imageSeed: 'denoise:image-seed',
   /** Noise generator ('torch' | 'philox'). */
   generator: 'denoise:generator',
   /** sha256 (hex) of the --noise .npy file, when x_T came from a file. */

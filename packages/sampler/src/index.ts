@@ -1,5 +1,5 @@
 export { elementsPerImage, type Denoiser, type DenoiserSpec } from './denoiser.js';
-export { createGenerator, GENERATOR_KINDS, type GeneratorKind } from './noise-generator.js';
+export { createGenerator, GENERATOR_KINDS, imageSeed, imageSeeds, PerImageGenerators, type GeneratorKind } from './noise-generator.js';
 export { NonFiniteError, SamplingAbortedError } from './sampling-errors.js';
 export {
   checkPlannedTimesteps,

@@ -1,6 +1,6 @@
 import { ConfigError, DDIMScheduler, type Scheduler } from '@denoise/schedule';
 import { elementsPerImage, type Denoiser } from './denoiser.js';
-import { createGenerator, GENERATOR_KINDS, type GeneratorKind } from './noise-generator.js';
+import { createGenerator, GENERATOR_KINDS, PerImageGenerators, type GeneratorKind } from './noise-generator.js';
 import { NonFiniteError, SamplingAbortedError } from './sampling-errors.js';
 
 export interface StepEvent {
@@ -35,10 +35,15 @@ export interface SampleOptions {
    * Either way the loop multiplies it by the scheduler's `initNoiseSigma`, as diffusers' pipelines do.
    */
   readonly noise?: Float32Array;
-  /** Images per batch when x_T is drawn (default 1). */
+  /** Images per batch when x_T is drawn (default 1, or the number of `imageSeeds`). */
   readonly batchSize?: number;
-  /** Seed of the generator for x_T and the per-step noise (default 0). */
+  /** Seed of the one generator for the whole batch's x_T and per-step noise (default 0). */
   readonly seed?: number;
+  /**
+   * Instead of `seed`: one generator per image (diffusers' list of generators), so image i's x_T and step noise
+   * depend on its seed alone, whatever the batch; see imageSeed() for the seeds of a run's images.
+   */
+  readonly imageSeeds?: readonly number[];
   readonly generator?: GeneratorKind;
   readonly signal?: AbortSignal;
   readonly onStep?: (event: StepEvent) => void;
@@ -66,7 +71,8 @@ export interface SampleResult {
 interface ResolvedRun {
   readonly batchSize: number;
   readonly eta: number;
-  readonly seed: number;
+  /** One seed for the batch, or one per image. */
+  readonly seed: number | readonly number[];
   readonly generator: GeneratorKind;
   readonly epsChannelsOnly: boolean;
   readonly isDdim: boolean;
@@ -89,7 +95,8 @@ function scaleInPlace(x: Float32Array, factor: number): void {
  * draw of the sample's shape at every call where the scheduler draws noise (DDPM: t > 0; DDIM: η > 0;
  * DPM-Solver SDE, Euler ancestral: every call). With `generator: 'torch'` this is the stream diffusers'
  * pipelines draw from a seeded CPU torch.Generator. With `noise` given, the step noise starts the stream at `seed`: if the noise was made
- * as torchRandn(seed), the first step would draw it again, so let the loop draw x_T instead.
+ * as torchRandn(seed), the first step would draw it again, so let the loop draw x_T instead. With `imageSeeds`,
+ * each image has this stream of its own (diffusers' list of generators).
  */
 export async function sample(options: SampleOptions): Promise<SampleResult> {
   const { scheduler, denoiser, signal, onStep, trace } = options;
@@ -97,7 +104,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   const perImage = elementsPerImage(denoiser.spec);
   const shape = [run.batchSize, denoiser.spec.channels, denoiser.spec.height, denoiser.spec.width] as const;
   const size = run.batchSize * perImage;
-  const rng = createGenerator(run.generator, run.seed);
+  const rng = typeof run.seed === 'number' ? createGenerator(run.generator, run.seed) : new PerImageGenerators(run.generator, run.seed);
 
   scheduler.setTimesteps(options.steps);
   checkPlannedTimesteps(scheduler);
@@ -193,7 +200,7 @@ function resolveRun(options: SampleOptions): ResolvedRun {
       throw new RangeError(`batchSize ${options.batchSize} does not match the noise, which holds ${batchSize} image(s)`);
     }
   } else {
-    batchSize = options.batchSize ?? 1;
+    batchSize = options.batchSize ?? options.imageSeeds?.length ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(`batchSize must be an integer ≥ 1, got ${batchSize}`);
     }
@@ -205,13 +212,26 @@ function resolveRun(options: SampleOptions): ResolvedRun {
   const eta = options.eta ?? (isDdim ? scheduler.config.eta : 0);
   if (!Number.isFinite(eta) || eta < 0) throw new RangeError(`eta must be a finite number ≥ 0, got ${eta}`);
   if (!isDdim && eta !== 0) throw new RangeError(`eta applies to DDIM only; ${scheduler.className} takes none (got ${eta})`);
-  const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be an integer ≥ 0, got ${seed}`);
+  const seed = resolveSeed(options, batchSize);
   const generator = options.generator ?? 'torch';
   if (!GENERATOR_KINDS.includes(generator)) {
     throw new RangeError(`generator must be one of ${GENERATOR_KINDS.join(', ')}, got ${String(generator)}`);
   }
   return { batchSize, eta, seed, generator, epsChannelsOnly: epsHalfOnly(options), isDdim };
+}
+
+function resolveSeed(options: SampleOptions, batchSize: number): number | readonly number[] {
+  const { imageSeeds } = options;
+  if (imageSeeds === undefined) {
+    const seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be an integer ≥ 0, got ${seed}`);
+    return seed;
+  }
+  if (options.seed !== undefined) throw new RangeError('give either seed (one generator for the batch) or imageSeeds (one per image), not both');
+  if (imageSeeds.length !== batchSize) throw new RangeError(`imageSeeds has ${imageSeeds.length} seed(s) for a batch of ${batchSize} image(s)`);
+  const bad = imageSeeds.find((s) => !Number.isSafeInteger(s) || s < 0);
+  if (bad !== undefined) throw new RangeError(`imageSeeds: every seed must be an integer ≥ 0, got ${bad}`);
+  return imageSeeds;
 }
 
 /**
