@@ -12,15 +12,16 @@ describe('denoise sample --per-image-seeds', () => {
     expect(whole.code, whole.stderr).toBe(0);
     const part = await runCli(['--per-image-seeds', '--first-image', '2', '--batch', '2', '--sampler', 'ddpm', '--steps', '8', '--out', join(dir, 'b'), '--out-npy', join(dir, 'b.npy')]);
     expect(part.code, part.stderr).toBe(0);
-    const a = await readNpy(join(dir, 'a.npy'));
-    const b = await readNpy(join(dir, 'b.npy'));
+    const floats = async (file: string) => (await readNpy(join(dir, file))).data as Float32Array;
+    const a = { data: await floats('a.npy') };
+    const b = { data: await floats('b.npy') };
     const perImage = b.data.length / 2;
     // DDPM draws step noise at every step: equal results mean x_T and every step's noise came from image 2's own stream.
     expect(Array.from(b.data)).toEqual(Array.from(a.data.subarray(2 * perImage, 4 * perImage)));
     // and not the batch-wide stream of --seed 0
     const batchWide = await runCli(['--batch', '4', '--sampler', 'ddpm', '--steps', '8', '--out', join(dir, 'c'), '--out-npy', join(dir, 'c.npy')]);
     expect(batchWide.code, batchWide.stderr).toBe(0);
-    expect(Array.from((await readNpy(join(dir, 'c.npy'))).data.subarray(2 * perImage, 3 * perImage))).not.toEqual(Array.from(b.data.subarray(0, perImage)));
+    expect(Array.from((await floats('c.npy')).subarray(2 * perImage, 3 * perImage))).not.toEqual(Array.from(b.data.subarray(0, perImage)));
 
     const summary = JSON.parse(whole.stdout) as { imageSeeds: number[] };
     expect(summary.imageSeeds).toEqual([0, 1, 2, 3].map((i) => imageSeed(0, i)));
