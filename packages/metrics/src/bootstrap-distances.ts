@@ -1,0 +1,172 @@
+/**
+ * Bootstrap distributions of FID and KID for several sets of generated features measured against one reference,
+ * resampling the generated images (with replacement) and keeping the reference fixed: the intervals describe the
+ * sampling noise of the generated set, which is what separates two samplers' scores.
+ *
+ * The sets are paired: row i of every set comes from the same starting noise (image i of a sweep, common random
+ * numbers), and each resample draws one index vector for all of them, so the difference of two sets' scores in a
+ * resample is a paired difference; its percentiles say whether the two differ beyond the noise.
+ */
+import { checkCount, checkFinite, type Features } from './argument-checks.js';
+import { frechetDistanceTo } from './prepared-frechet.js';
+import { Mulberry32 } from './seeded-subsets.js';
+
+export interface BootstrapReference {
+  readonly mean: Float64Array;
+  readonly cov: Float64Array;
+  /** Reference features for KID (row-major kidCount × dim). */
+  readonly kidFeatures: Features;
+  readonly kidCount: number;
+}
+
+export interface BootstrapOptions {
+  readonly resamples: number;
+  /** Seed of the mulberry32 stream that draws the resamples. */
+  readonly seed: number;
+  /** Called after each resample (for progress on long runs). */
+  readonly onResample?: (done: number, total: number) => void;
+}
+
+export interface BootstrapDistances {
+  /** Per set, the FID of every resample (length `resamples`, in resample order). */
+  readonly fid: readonly Float64Array[];
+  /** Per set, the unbiased MMD² (KID, full generated set against the full KID reference) of every resample. */
+  readonly kid: readonly Float64Array[];
+}
+
+export function bootstrapDistances(sets: readonly Features[], n: number, dim: number, reference: BootstrapReference, options: BootstrapOptions): BootstrapDistances {
+  const fn = 'bootstrapDistances';
+  checkCount(fn, 'n', n, 2);
+  checkCount(fn, 'dim', dim, 1);
+  checkCount(fn, 'resamples', options.resamples, 1);
+  sets.forEach((set, s) => checkFinite(fn, `sets[${s}]`, set, n * dim, 'n * dim'));
+  const frechet = frechetDistanceTo(reference.mean, reference.cov, dim);
+  const prepared = sets.map((set) => prepareSet(set, n, dim, reference));
+  const fid = sets.map(() => new Float64Array(options.resamples));
+  const kid = sets.map(() => new Float64Array(options.resamples));
+  const rng = new Mulberry32(options.seed);
+  const counts = new Int32Array(n);
+  const mean = new Float64Array(dim);
+  const cov = new Float64Array(dim * dim);
+  for (let r = 0; r < options.resamples; r++) {
+    counts.fill(0);
+    for (let k = 0; k < n; k++) counts[Math.floor(rng.nextFloat() * n)]!++;
+    const drawn: number[] = [];
+    for (let i = 0; i < n; i++) if (counts[i]! > 0) drawn.push(i);
+    prepared.forEach((set, s) => {
+      weightedStatistics(set, counts, drawn, n, dim, mean, cov);
+      fid[s]![r] = frechet(mean, cov);
+      kid[s]![r] = weightedMmd(set, counts, drawn, n);
+    });
+    options.onResample?.(r + 1, options.resamples);
+  }
+  return { fid, kid };
+}
+
+/** The central `confidence` interval of bootstrap samples (percentile method, linear interpolation). */
+export function percentileInterval(samples: ArrayLike<number>, confidence = 0.95): { readonly low: number; readonly high: number } {
+  const sorted = Float64Array.from(samples).sort();
+  if (sorted.length === 0) throw new RangeError('percentileInterval: no samples');
+  const at = (q: number) => {
+    const pos = q * (sorted.length - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(sorted.length - 1, lo + 1);
+    return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+  };
+  return { low: at((1 - confidence) / 2), high: at(1 - (1 - confidence) / 2) };
+}
+
+interface PreparedSet {
+  /** Rows minus the set's own mean, float64 (the weighted covariance is accumulated around it). */
+  readonly centred: Float64Array;
+  readonly setMean: Float64Array;
+  /** k(g_i, g_j), row-major n×n. */
+  readonly kernel: Float64Array;
+  /** Σ_j k(g_i, r_j) / kidCount. */
+  readonly crossMean: Float64Array;
+  /** Σ_{i≠j} k(r_i, r_j) / (m(m − 1)), the reference's own term. */
+  readonly referenceTerm: number;
+}
+
+const referenceTerms = new WeakMap<object, number>();
+
+function prepareSet(set: Features, n: number, dim: number, reference: BootstrapReference): PreparedSet {
+  const setMean = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) setMean[k] = setMean[k]! + (set[i * dim + k] as number);
+  for (let k = 0; k < dim; k++) setMean[k] = setMean[k]! / n;
+  const centred = new Float64Array(n * dim);
+  for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) centred[i * dim + k] = (set[i * dim + k] as number) - setMean[k]!;
+  const kernel = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      const v = polynomialKernel(set, i, set, j, dim);
+      kernel[i * n + j] = v;
+      kernel[j * n + i] = v;
+    }
+  }
+  const m = reference.kidCount;
+  const crossMean = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < m; j++) s += polynomialKernel(set, i, reference.kidFeatures, j, dim);
+    crossMean[i] = s / m;
+  }
+  let referenceTerm = referenceTerms.get(reference.kidFeatures);
+  if (referenceTerm === undefined) {
+    let s = 0;
+    for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) s += polynomialKernel(reference.kidFeatures, i, reference.kidFeatures, j, dim);
+    referenceTerm = (2 * s) / (m * (m - 1));
+    referenceTerms.set(reference.kidFeatures, referenceTerm);
+  }
+  return { centred, setMean, kernel, crossMean, referenceTerm };
+}
+
+/** k(a, b) = (a·b / d + 1)³, the KID kernel. */
+function polynomialKernel(a: Features, i: number, b: Features, j: number, dim: number): number {
+  let dot = 0;
+  for (let k = 0; k < dim; k++) dot += (a[i * dim + k] as number) * (b[j * dim + k] as number);
+  const base = dot / dim + 1;
+  return base * base * base;
+}
+
+/** Mean and unbiased covariance of the rows taken counts[i] times each (n rows in all). */
+function weightedStatistics(set: PreparedSet, counts: Int32Array, drawn: readonly number[], n: number, dim: number, mean: Float64Array, cov: Float64Array): void {
+  const { centred, setMean } = set;
+  const shift = new Float64Array(dim);
+  cov.fill(0);
+  for (const i of drawn) {
+    const w = counts[i]!;
+    const row = i * dim;
+    for (let a = 0; a < dim; a++) {
+      const wa = w * centred[row + a]!;
+      shift[a] = shift[a]! + wa;
+      const out = a * dim;
+      for (let b = a; b < dim; b++) cov[out + b] = cov[out + b]! + wa * centred[row + b]!;
+    }
+  }
+  for (let a = 0; a < dim; a++) shift[a] = shift[a]! / n;
+  for (let a = 0; a < dim; a++) {
+    mean[a] = setMean[a]! + shift[a]!;
+    for (let b = a; b < dim; b++) {
+      const v = (cov[a * dim + b]! - n * shift[a]! * shift[b]!) / (n - 1);
+      cov[a * dim + b] = v;
+      cov[b * dim + a] = v;
+    }
+  }
+}
+
+/** The unbiased MMD² of the resample (pairs of distinct positions; a row drawn twice pairs with itself). */
+function weightedMmd(set: PreparedSet, counts: Int32Array, drawn: readonly number[], n: number): number {
+  const { kernel, crossMean, referenceTerm } = set;
+  let within = 0;
+  let cross = 0;
+  for (const i of drawn) {
+    const wi = counts[i]!;
+    const row = i * n;
+    let s = 0;
+    for (const j of drawn) s += counts[j]! * kernel[row + j]!;
+    within += wi * s - wi * kernel[row + i]!;
+    cross += wi * crossMean[i]!;
+  }
+  return within / (n * (n - 1)) + referenceTerm - (2 * cross) / n;
+}
