@@ -1,266 +1,251 @@
-import type { ExecutionProvider, GpuAdapterInfo } from '@denoise/runtime';
-import { SAMPLER_KINDS, type SamplerKind } from '@denoise/sampler';
-import type { BenchEnvironment } from './environment.js';
-
-/** 2: speed per model call (Heun and PNDM call the model more than once per step); 1 had per-step names. */
-export const BENCH_RESULT_SCHEMA = 'denoise-bench/2';
-
-/** tinybench latency statistics of one configuration, in ms per batch. */
-export interface WallTime {
-  readonly meanMs: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly minMs: number;
-  readonly maxMs: number;
-  readonly sdMs: number;
-  /** Half-width of the 95 % confidence interval of the mean; 0 with a single sample (no interval). */
-  readonly moeMs: number;
-  /** Relative margin of error, % (tinybench's rme); null with a single sample. */
-  readonly rmePct: number | null;
-  readonly samples: number;
-}
-
-export type Quality =
-  | { readonly kind: 'reference' }
-  | { readonly kind: 'stochastic' }
-  /** `--reference none`: no configuration to compare with (for models too slow for a DDIM-1000 reference). */
-  | { readonly kind: 'unmeasured' }
-  | {
-      readonly kind: 'measured';
-      readonly ssimMean: number;
-      readonly ssimSd: number;
-      /** PSNR in dB over the images that differ at all; identical images (PSNR = ∞) are counted apart. */
-      readonly psnrMean: number | null;
-      readonly psnrSd: number | null;
-      readonly identicalImages: number;
-    };
-
-export interface ConfigurationResult {
-  readonly name: string;
-  readonly kind: SamplerKind;
-  /** Inference steps S. */
-  readonly steps: number;
-  /** Model evaluations per image batch: the unit of cost (Heun-10 makes 19, PNDM-50 59). */
-  readonly modelCalls: number;
-  readonly eta: number;
-  readonly spacing: string;
-  readonly stochastic: boolean;
-  readonly wall: WallTime;
-  readonly callsPerSec: number;
-  readonly imagesPerSec: number;
-  /** Averages over every timed run, from the sampler's own per-call timings. */
-  readonly modelMsPerCall: number;
-  readonly loopMsPerCall: number;
-  /**
-   * modelCalls × the mean time of a bare session.run on the same inputs, measured with min(steps, 100) calls right
-   * after the configuration: the physical limit for this model here.
-   */
-  readonly ceilingMs: number;
-  /** (wall − ceiling) / wall, in %. */
-  readonly overheadPct: number;
-  readonly peakRssMiB: number;
-  readonly quality: Quality;
-  /** Distribution quality (FID/KID, `--quality fid`): null when not measured, never invented. */
-  readonly fid: number | null;
-  readonly kid: number | null;
-  /** With `--quality fid`: the sample count, the spread of KID over subsets, and the predicted-class histogram. */
-  readonly distribution?: {
-    readonly samples: number;
-    readonly fid: number;
-    readonly kid: number;
-    readonly kidStd: number;
-    readonly classCounts: readonly number[];
-  };
-}
-
-export interface TorchBaselineRow {
-  readonly name: string;
-  /** One timed run of tools/torch-baseline (PyTorch), ms per batch. */
-  readonly wallMs: number;
-  readonly stepsPerSec: number;
-  readonly imagesPerSec: number;
-  /** PyTorch wall time / denoise wall time: > 1 means denoise is faster. */
-  readonly torchOverDenoiseWall: number;
-  /** Between the two frameworks' final float images from the same x_T. */
-  readonly maxAbsDiff: number;
-  readonly ssimMean: number;
-}
-
-export type TorchBaseline =
-  | { readonly available: false; readonly reason: string }
-  | { readonly available: true; readonly torch: string; readonly threads: number; readonly rows: readonly TorchBaselineRow[] };
-
-export interface CrossProviderRow {
-  readonly name: string;
-  /** Between this provider's final float images and the primary provider's first batch (same x_T and step noise). */
-  readonly maxAbsDiff: number;
-  /** SSIM (8-bit, per image) against the primary provider's images, mean over the batch. */
-  readonly ssimMean: number;
-  /** One run on this provider (not a tinybench mean), ms per batch, after a warm-up call. */
-  readonly wallMs: number;
-}
-
-export interface CrossProviderRun {
-  readonly executionProvider: ExecutionProvider;
-  /** With webgpu: the adapter it ran on; `software` for a CPU implementation of Vulkan (lavapipe). */
-  readonly adapter?: GpuAdapterInfo;
-  /** Session creation on this provider. */
-  readonly sessionMs: number;
-  /** The warm-up call (on webgpu this includes compiling the shaders). */
-  readonly warmupMs?: number;
-  readonly rows: readonly CrossProviderRow[];
-}
-
-/** `--ep A,B,…`: every configuration run once more on B, … and compared with the primary provider A's images. */
-export interface CrossProvider {
-  readonly primary: ExecutionProvider;
-  readonly providers: readonly CrossProviderRun[];
-}
-
-export interface BenchResult {
-  readonly schema: typeof BENCH_RESULT_SCHEMA;
-  readonly environment: BenchEnvironment;
-  readonly settings: {
-    readonly model: string;
-    readonly modelSha256: string;
-    /** For an `hf:` model: the commit its revision resolved to. */
-    readonly modelRevision?: string;
-    readonly executionProvider: string;
-    /** With the webgpu provider: the adapter it ran on, as far as the machine tells. */
-    readonly adapter?: GpuAdapterInfo;
-    readonly threads: number | null;
-    readonly batch: number;
-    readonly seed: number;
-    readonly generator: 'torch';
-    readonly iterations: number | 'auto';
-    readonly quick: boolean;
-    /** With `--quality fid`: samples per configuration and the feature extractor. */
-    readonly fid?: { readonly samples: number; readonly classifier: string; readonly classifierSha256: string };
-    /** The configuration every deterministic one is compared with (same x_T); 'none' with `--reference none`. */
-    readonly reference: string;
-    /** Class labels of a class-conditional model, and the diffusers weights variant, when given. */
-    readonly classLabels?: readonly number[];
-    readonly variant?: string;
-  };
-  /** Bare session.run on the same inputs, per call. */
-  readonly bareCall: WallTime;
-  readonly configurations: readonly ConfigurationResult[];
-  /** Present when the run was made with `--baseline torch`. */
-  readonly torchBaseline?: TorchBaseline;
-  /** Present when the run was made with more than one provider (`--ep cpu,webgpu`). */
-  readonly crossProvider?: CrossProvider;
-}
-
-type Check = (value: unknown, path: string) => void;
-const fail = (path: string, want: string, value: unknown): never => {
-  throw new TypeError(`bench result: ${path} should be ${want}, got ${JSON.stringify(value)}`);
-};
-const num: Check = (v, p) => (typeof v === 'number' && Number.isFinite(v) ? undefined : fail(p, 'a finite number', v));
-const numOrNull: Check = (v, p) => (v === null ? undefined : num(v, p));
-const str: Check = (v, p) => (typeof v === 'string' && v !== '' ? undefined : fail(p, 'a non-empty string', v));
-const bool: Check = (v, p) => (typeof v === 'boolean' ? undefined : fail(p, 'a boolean', v));
-const oneOf =
-  (...allowed: unknown[]): Check =>
-  (v, p) =>
-    allowed.includes(v) ? undefined : fail(p, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, v);
-const object =
-  (shape: Record<string, Check>): Check =>
-  (v, p) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(p, 'an object', v);
-    for (const [key, check] of Object.entries(shape)) check((v as Record<string, unknown>)[key], `${p}.${key}`);
-  };
-const array =
-  (item: Check): Check =>
-  (v, p) => {
-    if (!Array.isArray(v) || v.length === 0) return fail(p, 'a non-empty array', v);
-    v.forEach((x, i) => item(x, `${p}[${i}]`));
-  };
-
-const optional =
-  (check: Check): Check =>
-  (v, p) =>
-    v === undefined ? undefined : check(v, p);
-const provider = oneOf('cpu', 'webgpu', 'cuda');
-const adapter = optional(object({ vendor: str, device: str, driver: str, software: bool }));
-const crossProvider = optional(
-  object({
-    primary: provider,
-    providers: array(
-      object({
-        executionProvider: provider,
-        adapter,
-        sessionMs: num,
-        warmupMs: optional(num),
-        rows: array(object({ name: str, maxAbsDiff: num, ssimMean: num, wallMs: num })),
-      }),
-    ),
-  }),
-);
-
-const wallTime = object({ meanMs: num, p50Ms: num, p99Ms: num, minMs: num, maxMs: num, sdMs: num, moeMs: num, rmePct: numOrNull, samples: num });
-const quality: Check = (v, p) => {
-  oneOf('reference', 'stochastic', 'unmeasured', 'measured')((v as { kind?: unknown } | null)?.kind, `${p}.kind`);
-  if ((v as { kind: string }).kind === 'measured') {
-    object({ ssimMean: num, ssimSd: num, psnrMean: numOrNull, psnrSd: numOrNull, identicalImages: num })(v, p);
-  }
-};
+import { z } from 'zod';
+import { SAMPLER_KINDS } from '@denoise/sampler';
 
 /**
- * A schema-1 result (DDPM and DDIM only, where a step is one model call) in schema 2's names; other values
- * are returned as they are.
+ * 3: per-image seeds, interleaved rounds, speed ratios and FID/KID with bootstrap 95 % intervals, sharded sweeps;
+ * 2: speed per model call (Heun and PNDM call the model more than once per step); 1 had per-step names.
+ */
+export const BENCH_RESULT_SCHEMA = 'denoise-bench/3';
+
+const finite = z.number().refine(Number.isFinite, 'a finite number');
+const count = z.number().int().nonnegative();
+const text = z.string().min(1);
+const interval = z.object({ low: finite, high: finite });
+export type Interval = z.infer<typeof interval>;
+
+/** Latency statistics of one configuration, in ms per batch. */
+const wallTime = z.object({
+  meanMs: finite,
+  p50Ms: finite,
+  p99Ms: finite,
+  minMs: finite,
+  maxMs: finite,
+  sdMs: finite,
+  /** Half-width of the 95 % confidence interval of the mean (Student t); 0 with a single sample (no interval). */
+  moeMs: finite,
+  /** Relative margin of error, %; null with a single sample. */
+  rmePct: finite.nullable(),
+  samples: count,
+});
+export type WallTime = z.infer<typeof wallTime>;
+
+const quality = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('reference') }),
+  z.object({ kind: z.literal('stochastic') }),
+  /** `--reference none`: no configuration to compare with (for models too slow for a DDIM-1000 reference). */
+  z.object({ kind: z.literal('unmeasured') }),
+  z.object({
+    kind: z.literal('measured'),
+    ssimMean: finite,
+    ssimSd: finite,
+    /** PSNR in dB over the images that differ at all; identical images (PSNR = ∞) are counted apart. */
+    psnrMean: finite.nullable(),
+    psnrSd: finite.nullable(),
+    identicalImages: count,
+  }),
+]);
+export type Quality = z.infer<typeof quality>;
+
+const distribution = z.object({
+  samples: count,
+  fid: finite,
+  kid: finite,
+  /** Spread of KID over its subsets (torch-fidelity's kid_std). */
+  kidStd: finite,
+  /** Bootstrap 95 % intervals (resampling the generated images; the real set fixed). Absent in schema-2 results. */
+  fidInterval: interval.optional(),
+  kidInterval: interval.optional(),
+  /** Samples per predicted class (argmax of the classifier's logits): mode coverage. */
+  classCounts: z.array(count),
+});
+export type Distribution = z.infer<typeof distribution>;
+
+const configuration = z.object({
+  name: text,
+  kind: z.enum(SAMPLER_KINDS),
+  /** Inference steps S. */
+  steps: count,
+  /** Model evaluations per image batch: the unit of cost (Heun-10 makes 19, PNDM-50 59). */
+  modelCalls: count,
+  eta: finite,
+  spacing: text,
+  stochastic: z.boolean(),
+  wall: wallTime,
+  callsPerSec: finite,
+  imagesPerSec: finite,
+  /** Averages over every timed batch, from the sampler's own per-call timings. */
+  modelMsPerCall: finite,
+  loopMsPerCall: finite,
+  /** modelCalls × the mean bare session.run per call (measured in the same rounds): the physical limit here. */
+  ceilingMs: finite,
+  /**
+   * Harness overhead, %: the share of the wall time spent outside the model (schema 3: from each batch's own
+   * timings; schema ≤ 2: (wall − ceiling) / wall).
+   */
+  overheadPct: finite,
+  /** Bootstrap 95 % interval of overheadPct over the configuration's batches. */
+  overheadInterval: interval.nullable().optional(),
+  /** wall / ceiling with its bootstrap 95 % interval: 1 would be bare session.run speed. */
+  vsBare: z.object({ ratio: finite, low: finite, high: finite }).nullable().optional(),
+  /** The speed baseline's (ddpm-1000 when present) mean wall time / this one's, with its bootstrap 95 % interval. */
+  speedup: z.object({ baseline: text, ratio: finite, low: finite, high: finite }).nullable().optional(),
+  peakRssMiB: finite,
+  quality,
+  /** Distribution quality (FID/KID, `--quality fid`): null when not measured, never invented. */
+  fid: finite.nullable(),
+  kid: finite.nullable(),
+  distribution: distribution.optional(),
+  /** Images generated in all; and sha256 over the per-image sha256 of their float32 results, in image order. */
+  images: count.optional(),
+  imageDigest: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+});
+export type ConfigurationResult = z.infer<typeof configuration>;
+
+const provider = z.enum(['cpu', 'webgpu', 'cuda']);
+const adapter = z.object({ vendor: text, device: text, driver: text, software: z.boolean() });
+
+const torchBaselineRow = z.object({
+  name: text,
+  /** One timed run of tools/torch-baseline (PyTorch), ms per batch. */
+  wallMs: finite,
+  stepsPerSec: finite,
+  imagesPerSec: finite,
+  /** PyTorch wall time / denoise wall time: > 1 means denoise is faster. */
+  torchOverDenoiseWall: finite,
+  /** Between the two frameworks' final float images from the same x_T. */
+  maxAbsDiff: finite,
+  ssimMean: finite,
+});
+export type TorchBaselineRow = z.infer<typeof torchBaselineRow>;
+const torchBaseline = z.union([
+  z.object({ available: z.literal(false), reason: text }),
+  z.object({ available: z.literal(true), torch: text, threads: count, rows: z.array(torchBaselineRow) }),
+]);
+export type TorchBaseline = z.infer<typeof torchBaseline>;
+
+const crossProviderRow = z.object({
+  name: text,
+  /** Between this provider's final float images and the primary provider's first batch (same x_T and step noise). */
+  maxAbsDiff: finite,
+  /** SSIM (8-bit, per image) against the primary provider's images, mean over the batch. */
+  ssimMean: finite,
+  /** One run on this provider (not a mean), ms per batch, after a warm-up call. */
+  wallMs: finite,
+});
+export type CrossProviderRow = z.infer<typeof crossProviderRow>;
+const crossProviderRun = z.object({
+  executionProvider: provider,
+  /** With webgpu: the adapter it ran on; `software` for a CPU implementation of Vulkan (lavapipe). */
+  adapter: adapter.optional(),
+  /** Session creation on this provider. */
+  sessionMs: finite,
+  /** The warm-up call (on webgpu this includes compiling the shaders). */
+  warmupMs: finite.optional(),
+  rows: z.array(crossProviderRow).min(1),
+});
+export type CrossProviderRun = z.infer<typeof crossProviderRun>;
+/** `--ep A,B,…`: every configuration run once more on B, … and compared with the primary provider A's images. */
+const crossProvider = z.object({ primary: provider, providers: z.array(crossProviderRun).min(1) });
+export type CrossProvider = z.infer<typeof crossProvider>;
+
+const environment = z.object({
+  cpuModel: text,
+  logicalCores: count,
+  memoryGiB: finite,
+  os: text,
+  node: text,
+  onnxruntime: text,
+  denoise: text,
+  gitCommit: text,
+  gitDirty: z.boolean(),
+  date: text,
+});
+export type BenchEnvironment = z.infer<typeof environment>;
+
+/** A paired bootstrap difference FID(a) − FID(b) over the same resampled image indices. */
+const fidComparison = z.object({ a: text, b: text, difference: finite, low: finite, high: finite });
+export type FidComparison = z.infer<typeof fidComparison>;
+
+export const benchResultSchema = z.object({
+  schema: z.literal(BENCH_RESULT_SCHEMA),
+  environment,
+  settings: z.object({
+    model: text,
+    modelSha256: text,
+    /** For an `hf:` model: the commit its revision resolved to. */
+    modelRevision: text.optional(),
+    executionProvider: provider,
+    /** With the webgpu provider: the adapter it ran on, as far as the machine tells. */
+    adapter: adapter.optional(),
+    threads: count.nullable(),
+    batch: count,
+    seed: count,
+    generator: z.literal('torch'),
+    /** per-image: image i's generator is seeded imageSeed(seed, i); batch: one generator per batch (schema ≤ 2). */
+    seeding: z.enum(['per-image', 'batch']),
+    iterations: z.union([count, z.literal('auto')]),
+    quick: z.boolean(),
+    /** With `--quality fid`: samples per configuration and the feature extractor. */
+    fid: z.object({ samples: count, classifier: text, classifierSha256: text }).optional(),
+    /** The configuration every deterministic one is compared with (same x_T); 'none' with `--reference none`. */
+    reference: text,
+    /** Class labels of a class-conditional model, and the diffusers weights variant, when given. */
+    classLabels: z.array(count).optional(),
+    variant: text.optional(),
+    /** A sweep's identity (sha256 of its plan, 16 hex digits), its shard count, and the hosts that ran its units. */
+    sweepId: text.optional(),
+    shards: count.optional(),
+    hosts: z.array(text).optional(),
+    /** The bootstrap behind every interval: resamples and the seed of their draws. */
+    bootstrap: z.object({ resamples: count, seed: count }).optional(),
+  }),
+  /** Bare session.run on the same inputs, per call. */
+  bareCall: wallTime,
+  configurations: z.array(configuration).min(1),
+  /** With `--quality fid`: every pair's paired FID difference and its 95 % interval. */
+  fidComparisons: z.array(fidComparison).optional(),
+  /** Present when the run was made with `--baseline torch`. */
+  torchBaseline: torchBaseline.optional(),
+  /** Present when the run was made with more than one provider (`--ep cpu,webgpu`). */
+  crossProvider: crossProvider.optional(),
+});
+export type BenchResult = z.infer<typeof benchResultSchema>;
+
+/**
+ * An older result in schema 3's names: schema 1 (DDPM and DDIM only, where a step is one model call) and schema 2
+ * (one generator per batch). Other values are returned as they are, for the schema to name what is wrong.
  */
 export function upgradeBenchResult(value: unknown): unknown {
-  const v = value as { schema?: unknown; configurations?: unknown } | null;
-  if (v?.schema !== 'denoise-bench/1' || !Array.isArray(v.configurations)) return value;
-  const configurations = v.configurations.map((c: Record<string, unknown> | null) => {
-    if (c === null || typeof c !== 'object') return c; // left for checkBenchResult to name
-    const { stepsPerSec, modelMsPerStep, loopMsPerStep, ...rest } = c;
-    return { ...rest, modelCalls: c['steps'], callsPerSec: stepsPerSec, modelMsPerCall: modelMsPerStep, loopMsPerCall: loopMsPerStep };
-  });
-  return { ...v, schema: BENCH_RESULT_SCHEMA, configurations };
+  let v = value as { schema?: unknown; configurations?: unknown; settings?: unknown } | null;
+  if (v?.schema === 'denoise-bench/1' && Array.isArray(v.configurations)) {
+    const configurations = v.configurations.map((c: Record<string, unknown> | null) => {
+      if (c === null || typeof c !== 'object') return c;
+      const { stepsPerSec, modelMsPerStep, loopMsPerStep, ...rest } = c;
+      return { ...rest, modelCalls: c['steps'], callsPerSec: stepsPerSec, modelMsPerCall: modelMsPerStep, loopMsPerCall: loopMsPerStep };
+    });
+    v = { ...v, schema: 'denoise-bench/2', configurations };
+  }
+  if (v?.schema === 'denoise-bench/2' && v.settings !== null && typeof v.settings === 'object') {
+    v = { ...v, schema: BENCH_RESULT_SCHEMA, settings: { ...v.settings, seeding: 'batch' } };
+  }
+  return v;
 }
 
-/** The schema of a bench result, checked field by field: what `--compare` and the CI smoke test rely on. */
-export const checkBenchResult: (value: unknown) => asserts value is BenchResult = (value) =>
-  object({
-    schema: oneOf(BENCH_RESULT_SCHEMA),
-    environment: object({ cpuModel: str, logicalCores: num, memoryGiB: num, os: str, node: str, onnxruntime: str, denoise: str, gitCommit: str, gitDirty: bool, date: str }),
-    settings: object({
-      model: str,
-      modelSha256: str,
-      executionProvider: provider,
-      adapter,
-      threads: numOrNull,
-      batch: num,
-      seed: num,
-      generator: oneOf('torch'),
-      iterations: (v, p) => (v === 'auto' ? undefined : num(v, p)),
-      quick: bool,
-      reference: str,
-    }),
-    bareCall: wallTime,
-    torchBaseline: optional(object({ available: bool })),
-    crossProvider,
-    configurations: array(
-      object({
-        name: str,
-        kind: oneOf(...SAMPLER_KINDS),
-        steps: num,
-        modelCalls: num,
-        eta: num,
-        spacing: str,
-        stochastic: bool,
-        wall: wallTime,
-        callsPerSec: num,
-        imagesPerSec: num,
-        modelMsPerCall: num,
-        loopMsPerCall: num,
-        ceilingMs: num,
-        overheadPct: num,
-        peakRssMiB: num,
-        quality,
-        fid: numOrNull,
-        kid: numOrNull,
-      }),
-    ),
-  })(value, 'result');
+/** Parses a bench result; the error names each wrong key by its path and what it should be. */
+export function parseBenchResult(value: unknown, source: string): BenchResult {
+  const parsed = benchResultSchema.safeParse(value);
+  if (!parsed.success) throw new TypeError(`${source}: not a bench result: ${formatIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/** "settings.batch: expected number, received string; configurations[2].wall.meanMs: …" (at most 5). */
+export function formatIssues(error: z.ZodError): string {
+  const issues = error.issues.slice(0, 5).map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  const more = error.issues.length > 5 ? `; and ${error.issues.length - 5} more` : '';
+  return issues.join('; ') + more;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
+}

@@ -1,15 +1,16 @@
 import type { ImageBatch } from '@denoise/image';
 import { formatGpuAdapter, loadModel, type ExecutionProvider, type LoadedModel } from '@denoise/runtime';
 import { createScheduler, sample } from '@denoise/sampler';
+import { batchSeeds } from './run-shard.js';
 import type { CrossProvider, CrossProviderRow, CrossProviderRun } from './bench-result.js';
 import { compareWithReference } from './quality.js';
-import { configurationSampleOptions, type BenchLog, type BenchRun, type BenchSettings } from './run-bench.js';
+import type { BenchLog, BenchRun, BenchSettings } from './run-bench.js';
 import { parseSamplerSpec, samplerSpecOverrides } from './sampler-spec.js';
 
 /**
  * `--ep A,B,…`: after the timed sweep on the primary provider A, the same model is loaded on each further provider and
- * every configuration runs once, from the same seed (so the same x_T and, for stochastic configurations, the same
- * step noise), at the same batch. Its final images are compared with A's first batch of that configuration: the
+ * every configuration runs batch 0 once, from the same per-image seeds (so the same x_T and, for stochastic
+ * configurations, the same step noise), at the same batch. Its final images are compared with A's first batch of that configuration: the
  * largest absolute difference of the float images, and SSIM of the 8-bit images. Providers compute in float32 with
  * different kernels, so small differences are expected; a wrong kernel shows up as a large one.
  */
@@ -51,14 +52,24 @@ async function runOnProvider(settings: BenchSettings, run: BenchRun, provider: E
       const spec = parseSamplerSpec(name);
       const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
       const started = performance.now();
-      const result = await sample(
-        configurationSampleOptions(model, scheduler, spec, settings.batch, settings.seed, (e) => {
-          if ((e.index + 1) % Math.ceil(e.total / 4) === 0 && e.index + 1 < e.total) {
-            const eta = ((e.total - e.index - 1) * e.elapsedMs) / (e.index + 1) / 1000;
-            log(`${label}: ${e.index + 1}/${e.total} model calls, ETA ${eta.toFixed(0)} s`);
-          }
-        }),
-      );
+      const result = await sample({
+        scheduler,
+        denoiser: model.denoiser,
+        steps: spec.steps,
+        ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}),
+        imageSeeds: batchSeeds(settings, 0),
+        generator: 'torch',
+        ...(spec.steps >= 200
+          ? {
+              onStep: (e) => {
+                if ((e.index + 1) % Math.ceil(e.total / 4) === 0 && e.index + 1 < e.total) {
+                  const eta = ((e.total - e.index - 1) * e.elapsedMs) / (e.index + 1) / 1000;
+                  log(`${label}: ${e.index + 1}/${e.total} model calls, ETA ${eta.toFixed(0)} s`);
+                }
+              },
+            }
+          : {}),
+      });
       const wallMs = performance.now() - started;
       const images: ImageBatch = { data: result.samples, shape: result.shape };
       const row: CrossProviderRow = { name, maxAbsDiff: maxAbsDiff(images, reference), ssimMean: compareWithReference(images, reference).ssimMean, wallMs };

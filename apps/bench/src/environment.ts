@@ -1,19 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, platform, release, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { onnxruntimeVersion, denoiseVersion } from '@denoise/runtime';
-
-export interface BenchEnvironment {
-  readonly cpuModel: string;
-  readonly logicalCores: number;
-  readonly memoryGiB: number;
-  readonly os: string;
-  readonly node: string;
-  readonly onnxruntime: string;
-  readonly denoise: string;
-  readonly gitCommit: string;
-  readonly gitDirty: boolean;
-  readonly date: string;
-}
+import type { BenchEnvironment } from './bench-result.js';
 
 export function describeEnvironment(now: Date): BenchEnvironment {
   const cores = cpus();
@@ -30,10 +20,12 @@ export function describeEnvironment(now: Date): BenchEnvironment {
   };
 }
 
-function gitState(): { gitCommit: string; gitDirty: boolean } {
+export function gitState(): { gitCommit: string; gitDirty: boolean } {
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    // Asked where this code lives, not in the working directory (the bench may run from anywhere).
+    const cwd = dirname(fileURLToPath(import.meta.url));
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
     return { gitCommit: commit, gitDirty: dirty };
   } catch {
     return { gitCommit: 'unknown', gitDirty: false };

@@ -28,22 +28,26 @@ export function psnrCell(quality: Quality): string {
   return `${fixed(quality.psnrMean, 2)} ± ${fixed(quality.psnrSd ?? 0, 2)}${identical}`;
 }
 
+/** "12.3 [11.9, 12.8]": a value and its 95 % interval. */
+export const withInterval = (value: number, interval: { low: number; high: number } | null | undefined, digits: number, unit = ''): string =>
+  interval ? `${fixed(value, digits)}${unit} [${fixed(interval.low, digits)}, ${fixed(interval.high, digits)}]` : `${fixed(value, digits)}${unit}`;
+
 export const TABLE_HEADER = [
   'configuration',
+  'model calls',
+  'batches',
   'wall ms/batch (mean ± rme)',
   'p50 ms',
-  'p99 ms',
-  'runs',
-  'model calls',
+  'speed vs baseline [95 % CI]',
   'calls/s',
   'images/s',
   'model ms/call',
   'loop ms/call',
-  'loop share',
-  'overhead vs bare',
+  'harness overhead [95 % CI]',
+  'wall / bare ceiling [95 % CI]',
   'SSIM vs reference',
   'PSNR dB vs reference',
-  'FID',
+  'FID [95 % CI]',
   'KID',
   'peak RSS MiB',
 ] as const;
@@ -51,20 +55,20 @@ export const TABLE_HEADER = [
 export function tableRow(c: ConfigurationResult): string[] {
   return [
     c.name,
+    String(c.modelCalls),
+    String(c.wall.samples),
     wallCell(c.wall),
     fixed(c.wall.p50Ms, 0),
-    fixed(c.wall.p99Ms, 0),
-    String(c.wall.samples),
-    String(c.modelCalls),
+    c.speedup ? withInterval(c.speedup.ratio, c.speedup, c.speedup.ratio >= 10 ? 1 : 2, '×') : '—',
     fixed(c.callsPerSec, 2),
     fixed(c.imagesPerSec, 2),
     fixed(c.modelMsPerCall, 2),
     fixed(c.loopMsPerCall, 3),
-    `${fixed((100 * c.loopMsPerCall) / (c.loopMsPerCall + c.modelMsPerCall), 2)} %`,
-    `${fixed(c.overheadPct, 2)} %`,
+    withInterval(c.overheadPct, c.overheadInterval, 2, ' %'),
+    c.vsBare ? withInterval(c.vsBare.ratio, c.vsBare, 3, '×') : '—',
     ssimCell(c.quality),
     psnrCell(c.quality),
-    c.fid === null ? '—' : fixed(c.fid, 2),
+    c.fid === null ? '—' : withInterval(c.fid, c.distribution?.fidInterval, 2),
     c.kid === null ? '—' : fixed(c.kid, 4),
     fixed(c.peakRssMiB, 0),
   ];

@@ -20,7 +20,11 @@ import { renderHtml, type ReportRun } from './report-html.js';
 import { renderMarkdown } from './report-markdown.js';
 import { loadRun, saveRun } from './results-store.js';
 import { ConfigError } from '@denoise/schedule';
-import { BenchInputError, runBench, type BenchSettings } from './run-bench.js';
+import { loadReferenceStatistics } from './distribution-quality.js';
+import { loadSweep, mergeSweep } from './merge-sweep.js';
+import { BenchInputError, runBench, runBenchShard, type BenchLog, type BenchSettings } from './run-bench.js';
+import { parseShard, SHARD_GRAMMAR, type Shard } from './sweep-plan.js';
+import { SweepFileError } from './sweep-store.js';
 import { parseSamplerSpec, parseSamplerSpecs, SAMPLER_SPEC_GRAMMAR } from './sampler-spec.js';
 import { runTorchBaseline } from './torch-baseline.js';
 
@@ -81,6 +85,19 @@ const timedRuns = integerOption(1, "'auto' or an integer ≥ 1 (timed runs per c
 /** `--iterations`: 'auto' or a count ≥ 1; checked while parsing, so that commander names the option and the value. */
 const iterationsValue = (value: string): number | 'auto' => (value.trim() === 'auto' ? 'auto' : timedRuns(value));
 
+const shardOption = (value: string): Shard => {
+  try {
+    return parseShard(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message.replace(/^--shard: /, ''));
+  }
+};
+
+/** Bootstrap resamples behind every interval (FID/KID, speed ratios, overhead). */
+const DEFAULT_BOOTSTRAP = 200;
+const bootstrapOption = () =>
+  new Option('--bootstrap <n>', 'bootstrap resamples for the 95 % intervals of FID/KID, speed ratios and overhead').argParser(integerOption(20, 'an integer ≥ 20')).default(DEFAULT_BOOTSTRAP);
+
 /**
  * The options exactly as commander produces them from buildProgram (camelCase keys; optional where the option has
  * no default); settingsFrom resolves the defaults that depend on other options (--quick, --quality).
@@ -104,6 +121,8 @@ interface RawBenchOptions {
   readonly fidSamples: number;
   readonly classifier: string;
   readonly baseline?: 'torch';
+  readonly shard?: Shard;
+  readonly bootstrap: number;
 }
 
 function buildProgram(): Command {
@@ -138,7 +157,21 @@ function buildProgram(): Command {
     .addOption(new Option('--fid-samples <n>', 'images per configuration for --quality fid').argParser(integerOption(1)).default(500))
     .option('--classifier <dir>', 'feature classifier folder (model.onnx + reference-stats.json) for --quality fid', embeddedClassifierPath())
     .addOption(new Option('--baseline <framework>', 'also run tools/torch-baseline (PyTorch) on the same configurations and x_T').choices(['torch']))
-    .addHelpText('after', '\nExit codes: 0 ok, 1 failure or a regression flagged by --compare, 2 bad usage.\n')
+    .addOption(
+      new Option(
+        '--shard <K/N>',
+        `run only shard K of N of the sweep (${SHARD_GRAMMAR}) into <out>/shard-K-of-N/ (resuming finished units), then merge the shards with: pnpm bench merge <out>; needs --iterations N or --quality fid`,
+      ).argParser(shardOption),
+    )
+    .addOption(bootstrapOption())
+    .addHelpText(
+      'after',
+      '\nSeeds: image i of every configuration starts from its own generator, seeded imageSeed(--seed, i) (README: Seeds),\n' +
+        '  so it is the same whatever the batch, the shard or the order of work; pnpm sample --per-image-seeds --first-image i\n' +
+        '  regenerates it. Configurations are timed in interleaved rounds (batch r of each, then batch r + 1).\n' +
+        'Subcommands: pnpm bench merge DIR… (shards into one result), pnpm bench compare OLD NEW (two saved results).\n' +
+        'Exit codes: 0 ok, 1 failure or a regression flagged by --compare, 2 bad usage or unusable input.\n',
+    )
     .exitOverride();
 }
 
@@ -163,19 +196,70 @@ function settingsFrom(program: Command): BenchSettings {
     iterations,
     autoBudgetMs: 20_000,
     quick,
-    ...(o.quality === 'fid' ? { fid: fidSettings(o, batch) } : {}),
+    ...(o.quality === 'fid' ? { fid: fidSettings(o) } : {}),
+    bootstrap: { resamples: o.bootstrap, seed: 0 },
+    bareCalls: quick ? 5 : 20,
   };
 }
 
-function fidSettings(o: RawBenchOptions, batch: number): NonNullable<BenchSettings['fid']> {
-  const samples = o.fidSamples;
+function fidSettings(o: RawBenchOptions): NonNullable<BenchSettings['fid']> {
   return {
-    samples,
+    samples: o.fidSamples,
     classifier: join(o.classifier, 'model.onnx'),
     referenceStats: join(o.classifier, 'reference-stats.json'),
-    workDir: join(o.out, 'fid-work', `batch${batch}-samples${samples}-seed${String(o.seed)}`),
+    workRoot: join(o.out, 'sweeps'),
   };
 }
+
+/** `pnpm bench merge DIR… [--out DIR]`: shard folders of one sweep into one result, table and report. */
+async function mergeCommand(argv: readonly string[]): Promise<number> {
+  const program = new Command('pnpm bench merge')
+    .description(
+      'Merge the shard folders of one sweep (pnpm bench --shard K/N) into one result: checks that they are one sweep (model, settings,\n' +
+        'code) with every unit present once; timings from every batch, FID/KID from the merged features (never averaged across shards).\n' +
+        'Writes <out>/history/<run>/{result.json,table.md,grids/} and <out>/report/index.html, like a bench run.',
+    )
+    .argument('<dir...>', 'shard folders (shard-K-of-N/), or folders holding them')
+    .option('--out <dir>', 'where history/ and report/ go', 'benchmarks')
+    .option('--json', 'print the JSON result on stdout instead of the Markdown table', false)
+    .option('--classifier <dir>', 'feature classifier folder whose reference-stats.json scores an FID sweep', embeddedClassifierPath())
+    .addOption(bootstrapOption())
+    .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 bad usage or shard folders that do not make one whole sweep.\n')
+    .exitOverride()
+    .showSuggestionAfterError();
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  const o = program.opts<{ out: string; json: boolean; classifier: string; bootstrap: number }>();
+  const log = timedLog();
+  try {
+    const sweep = await loadSweep(program.args);
+    let referenceStats;
+    if (sweep.plan.fid) {
+      referenceStats = await loadReferenceStatistics(join(o.classifier, 'reference-stats.json'));
+      if (referenceStats.classifierSha256 !== sweep.plan.fid.classifierSha256) {
+        throw new SweepFileError(`--classifier ${o.classifier}: its reference statistics are for classifier ${referenceStats.classifierSha256.slice(0, 12)}…, the sweep used ${sweep.plan.fid.classifierSha256.slice(0, 12)}…`);
+      }
+    }
+    const merged = await mergeSweep(sweep, { ...(referenceStats ? { referenceStats } : {}), bootstrap: { resamples: o.bootstrap, seed: 0 }, log, date: new Date() });
+    const saved = await saveRun(o.out, merged);
+    const report = await writeReport(o.out, [{ label: 'merged sweep', result: merged.result, grids: merged.grids }]);
+    process.stdout.write(o.json ? `${JSON.stringify(merged.result, null, 2)}\n` : renderMarkdown(merged.result));
+    process.stderr.write(`\nresult: ${saved}\nreport: ${report}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`pnpm bench merge: ${(error as Error).message}\n`);
+    return isUnusableInput(error) ? 2 : 1;
+  }
+}
+
+const timedLog = (): BenchLog => {
+  const started = performance.now();
+  return (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+};
 
 /** `pnpm bench compare OLD.json NEW.json [--out DIR]`: two saved results side by side; nothing runs. */
 async function compareCommand(argv: readonly string[]): Promise<number> {
@@ -205,6 +289,7 @@ async function compareCommand(argv: readonly string[]): Promise<number> {
 async function main(argv: readonly string[]): Promise<number> {
   const args = argv[0] === '--' ? argv.slice(1) : argv;
   if (args[0] === 'compare') return compareCommand(args.slice(1));
+  if (args[0] === 'merge') return mergeCommand(args.slice(1));
   const at = args.indexOf('--compare');
   if (at >= 0 && args[at + 2] !== undefined && !args[at + 2]!.startsWith('-')) {
     process.stderr.write('pnpm bench: --compare takes one result (compared with the run just made); to compare two saved results: pnpm bench compare OLD.json NEW.json\n');
@@ -235,8 +320,23 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
-  const started = performance.now();
-  const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+  const log = timedLog();
+  if (o.shard) {
+    const refused = [o.baseline && '--baseline', o.compare && '--compare', settings.crossProviders && '--ep with more than one provider', o.json && '--json'].filter(Boolean);
+    if (refused.length > 0) {
+      process.stderr.write(`pnpm bench: --shard writes a partial result; ${refused.join(', ')} belong to the merged one (pnpm bench merge)\n`);
+      return 2;
+    }
+    try {
+      const done = await runBenchShard(settings, o.shard, out, log);
+      process.stderr.write(`\nshard ${o.shard.index}/${o.shard.count} of sweep ${done.sweepId}: ${done.ran} unit(s) run, ${done.resumed} already done, in ${done.dir}\n`);
+      process.stderr.write(`when every shard is done: pnpm bench merge ${out}\n`);
+      return 0;
+    } catch (error) {
+      process.stderr.write(`pnpm bench: ${(error as Error).message}\n`);
+      return isUnusableInput(error) ? 2 : 1;
+    }
+  }
   try {
     const measured = await runBench(settings, log);
     let result = measured.result;
@@ -272,6 +372,7 @@ async function main(argv: readonly string[]): Promise<number> {
 function isUnusableInput(error: unknown): boolean {
   return (
     error instanceof BenchInputError ||
+    error instanceof SweepFileError ||
     error instanceof ModelLoadError ||
     error instanceof ConfigError ||
     error instanceof ExecutionProviderError ||

@@ -1,5 +1,5 @@
 import type { BenchResult } from './bench-result.js';
-import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, TABLE_HEADER, tableRow } from './format.js';
+import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, TABLE_HEADER, tableRow, withInterval } from './format.js';
 
 export function renderMarkdown(result: BenchResult): string {
   const { environment: env, settings } = result;
@@ -7,7 +7,7 @@ export function renderMarkdown(result: BenchResult): string {
     `# denoise bench — ${env.date}`,
     '',
     `Model \`${settings.model}\` (sha256 ${settings.modelSha256.slice(0, 12)}…), batch ${settings.batch}, seed ${settings.seed} ` +
-      `(torch generator), execution provider ${providerLabel(settings.executionProvider, settings.adapter)}, threads ${settings.threads ?? 'default'}` +
+      `(${settings.seeding === 'per-image' ? 'torch generator per image: image i seeded imageSeed(seed, i)' : 'one torch generator per batch'}), execution provider ${providerLabel(settings.executionProvider, settings.adapter)}, threads ${settings.threads ?? 'default'}` +
       `${settings.quick ? ', quick mode' : ''}.`,
     `${env.cpuModel}, ${env.logicalCores} logical cores, ${env.memoryGiB} GiB, ${env.os}; Node ${env.node}, ` +
       `onnxruntime-node ${env.onnxruntime}, denoise ${env.denoise} @ ${env.gitCommit.slice(0, 10)}${env.gitDirty ? ' (dirty)' : ''}.`,
@@ -16,10 +16,7 @@ export function renderMarkdown(result: BenchResult): string {
     `| ${TABLE_HEADER.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
     ...result.configurations.map((c) => `| ${tableRow(c).join(' | ')} |`),
     '',
-    `Bare \`session.run\` on the same inputs: ${fixed(result.bareCall.meanMs, 2)} ms per call ` +
-      `(± ${result.bareCall.rmePct === null ? 'n/a' : fixed(result.bareCall.rmePct, 1)} %, ${result.bareCall.samples} calls); ` +
-      "each configuration's ceiling is steps × the same call timed again right after it (min(steps, 100) calls), " +
-      'and *overhead vs bare* is how far its wall time is above that ceiling.',
+    ...speedNotes(result),
     (settings.reference === 'none'
       ? 'Quality: not compared (--reference none). '
       : `Quality: SSIM/PSNR (8-bit, per image, mean ± sd over the batch) against ${settings.reference} from the same x_T. `) +
@@ -33,6 +30,39 @@ export function renderMarkdown(result: BenchResult): string {
     ...renderCrossProvider(result),
   ];
   return lines.join('\n');
+}
+
+function speedNotes(result: BenchResult): string[] {
+  const { settings } = result;
+  const baseline = result.configurations.find((c) => c.speedup)?.speedup?.baseline;
+  if (settings.seeding === 'batch') {
+    return [`Bare \`session.run\` on the same inputs: ${fixed(result.bareCall.meanMs, 2)} ms per call (a schema-2 result: configurations timed one after another, without intervals).`];
+  }
+  return [
+    `Timing: ${settings.shards !== undefined && settings.shards > 1 ? `${settings.shards} shards on ${settings.hosts?.length ?? 1} host(s); ` : ''}` +
+      'the configurations were timed in interleaved rounds (round r runs batch r of each), so slow drift of the host moves them together. ' +
+      `*Speed vs baseline* is ${baseline ?? 'the baseline'}'s mean wall time over this one's (higher is faster); ` +
+      '*harness overhead* is the share of each batch\'s wall time spent outside the model (x_T, scheduler steps, checks), from that batch\'s own timings; ' +
+      `*wall / bare ceiling* is the wall time over model calls × a bare \`session.run\` (${fixed(result.bareCall.meanMs, 2)} ms per call, ` +
+      `${result.bareCall.samples} blocks timed at the start of the rounds). Intervals are 95 % percentile-bootstrap intervals ` +
+      `(${settings.bootstrap?.resamples ?? '?'} resamples) over the batches and bare blocks; a configuration with one batch has no spread of its own.`,
+  ];
+}
+
+function renderFidComparisons(result: BenchResult): string[] {
+  const comparisons = result.fidComparisons;
+  if (!comparisons || comparisons.length === 0) return [];
+  return [
+    '### Which FID differences are real',
+    '',
+    'Paired bootstrap: every resample draws one set of image indices for all configurations (image i starts from the same x_T in each), ' +
+      'so FID(a) − FID(b) is compared on the same images. **significant** when the 95 % interval excludes 0.',
+    '',
+    '| a | b | FID(a) − FID(b) [95 % CI] | |',
+    '| --- | --- | ---: | --- |',
+    ...comparisons.map((c) => `| ${c.a} | ${c.b} | ${withInterval(c.difference, c, 2)} | ${c.low > 0 || c.high < 0 ? `**significant**: ${c.difference < 0 ? c.a : c.b} is better` : 'within noise'} |`),
+    '',
+  ];
 }
 
 function renderCrossProvider(result: BenchResult): string[] {
@@ -81,15 +111,17 @@ function renderDistribution(result: BenchResult): string[] {
   return [
     '## Distribution quality and mode coverage',
     '',
-    `| configuration | samples | FID | KID ± std over subsets | ${Array.from({ length: classes }, (_, k) => `class ${k}`).join(' | ')} |`,
+    `| configuration | samples | FID [95 % CI] | KID [95 % CI] | ${Array.from({ length: classes }, (_, k) => `class ${k}`).join(' | ')} |`,
     `| --- | ---: | ---: | ---: | ${Array.from({ length: classes }, () => '---:').join(' | ')} |`,
     ...rows.map((c) => {
       const d = c.distribution!;
-      return `| ${c.name} | ${d.samples} | ${fixed(d.fid, 2)} | ${fixed(d.kid, 4)} ± ${fixed(d.kidStd, 4)} | ${d.classCounts.join(' | ')} |`;
+      return `| ${c.name} | ${d.samples} | ${withInterval(d.fid, d.fidInterval, 2)} | ${withInterval(d.kid, d.kidInterval, 4)} | ${d.classCounts.join(' | ')} |`;
     }),
     '',
     'Classes are the classifier\'s predictions (argmax of its logits): 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, ' +
-      '5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, 9 Ankle boot for the Fashion-MNIST classifier. The real test set is close to uniform.',
+      '5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, 9 Ankle boot for the Fashion-MNIST classifier. The real test set is close to uniform. ' +
+      'FID/KID intervals: 95 % bootstrap over the generated images (the real set fixed).',
     '',
+    ...renderFidComparisons(result),
   ];
 }

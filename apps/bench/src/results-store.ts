@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '@denoise/image';
-import { checkBenchResult, upgradeBenchResult } from './bench-result.js';
+import { parseBenchResult, upgradeBenchResult, type BenchResult } from './bench-result.js';
 import type { BenchRun } from './run-bench.js';
 import { renderMarkdown } from './report-markdown.js';
 import type { ReportRun } from './report-html.js';
@@ -12,7 +12,7 @@ import type { ReportRun } from './report-html.js';
  * assembled under a temporary name and renamed into place, so a run is either wholly there or not at all, and
  * an existing run is never overwritten.
  */
-export async function saveRun(outDir: string, run: BenchRun): Promise<string> {
+export async function saveRun(outDir: string, run: Pick<BenchRun, 'result' | 'grids'>): Promise<string> {
   const history = join(outDir, 'history');
   await mkdir(history, { recursive: true });
   const stamp = run.result.environment.date.replace(/[:.]/g, '-');
@@ -35,17 +35,13 @@ export async function saveRun(outDir: string, run: BenchRun): Promise<string> {
 
 /** Reads a saved result.json (checked against the schema) and the grids stored beside it, if any. */
 export async function loadRun(jsonPath: string): Promise<ReportRun> {
-  let parsed: unknown;
+  let raw: unknown;
   try {
-    parsed = upgradeBenchResult(JSON.parse(await readFile(jsonPath, 'utf8')));
+    raw = upgradeBenchResult(JSON.parse(await readFile(jsonPath, 'utf8')));
   } catch (error) {
     throw new Error(`${jsonPath}: cannot read a bench result (${(error as Error).message})`, { cause: error });
   }
-  try {
-    checkBenchResult(parsed);
-  } catch (error) {
-    throw new Error(`${jsonPath}: ${(error as Error).message}`, { cause: error });
-  }
+  const parsed: BenchResult = parseBenchResult(raw, jsonPath);
   const grids = new Map<string, Buffer>();
   const gridDir = join(dirname(jsonPath), 'grids');
   if (existsSync(gridDir)) {

@@ -1,14 +1,30 @@
-import { encodePng, makeGrid, toPixels, type ImageBatch } from '@denoise/image';
-import { formatGpuAdapter, loadFeatureExtractor, loadModel, type ExecutionProvider, type ExecutionProviderChoice, type FeatureExtractor, type LoadedModel } from '@denoise/runtime';
-import { createScheduler, sample, type SampleOptions, type SampleResult, type StepEvent } from '@denoise/sampler';
-import { torchRandn } from '@denoise/schedule';
-import { BENCH_RESULT_SCHEMA, type BenchResult, type ConfigurationResult, type Quality, type WallTime } from './bench-result.js';
-import { describeEnvironment } from './environment.js';
-import { distributionQuality, loadReferenceStatistics, type ReferenceStatistics } from './distribution-quality.js';
-import { loadFinished, saveFinished, type FinishedConfiguration } from './fid-work.js';
-import { compareWithReference } from './quality.js';
-import { formatSamplerSpec, isStochastic, samplerSpecOverrides, type SamplerSpec } from './sampler-spec.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ImageBatch } from '@denoise/image';
+import {
+  denoiseVersion,
+  formatGpuAdapter,
+  loadFeatureExtractor,
+  loadModel,
+  type ExecutionProvider,
+  type ExecutionProviderChoice,
+  type FeatureExtractor,
+  type LoadedModel,
+} from '@denoise/runtime';
+import { createScheduler } from '@denoise/sampler';
+import type { BenchResult } from './bench-result.js';
+import { loadReferenceStatistics, type ReferenceStatistics } from './distribution-quality.js';
+import { gitState } from './environment.js';
+import { loadSweep, mergeSweep } from './merge-sweep.js';
+import { firstNoise, plannedCalls, runShard, type BenchLog } from './run-shard.js';
+import { formatSamplerSpec, samplerSpecOverrides, type SamplerSpec } from './sampler-spec.js';
+import { SWEEP_SCHEMA, sweepIdOf, type Shard, type SweepPlan } from './sweep-plan.js';
+import { openShardDir } from './sweep-store.js';
+import type { BootstrapSettings } from './timing-stats.js';
 import { timeIterations } from './wall-time.js';
+
+export type { BenchLog } from './run-shard.js';
 
 export interface BenchSettings {
   readonly model: string;
@@ -17,42 +33,47 @@ export interface BenchSettings {
   /** `--ep A,B,…`: B, …, on which every configuration runs once more and is compared with A's images. */
   readonly crossProviders?: readonly ExecutionProvider[];
   readonly threads?: number;
-  /** Class labels of a class-conditional model: one for every image, or one per image. */
+  /** Class labels of a class-conditional model: one for every image, or one per image of a batch. */
   readonly classLabels?: readonly number[];
   /** diffusers weights variant (e.g. 'fp16'). */
   readonly variant?: string;
   readonly batch: number;
+  /** The run seed: image i of every configuration draws from imageSeed(seed, i). */
   readonly seed: number;
   readonly samplers: readonly SamplerSpec[];
   /** The configuration the others are compared with image by image; undefined for `--reference none`. */
   readonly reference: SamplerSpec | undefined;
-  /** A fixed count, or 'auto': as many runs as fit in `autoBudgetMs` per configuration (at least 1). */
+  /** Timed batches per configuration, or 'auto': as many as fit in `autoBudgetMs` (at least MIN_ROUNDS, at most 20). */
   readonly iterations: number | 'auto';
   readonly autoBudgetMs: number;
   readonly quick: boolean;
   /** `--quality fid`: generate this many samples per configuration and measure FID/KID on them. */
   readonly fid?: FidSettings;
+  readonly bootstrap: BootstrapSettings;
+  /** Bare session.run calls timed at the start of each round. */
+  readonly bareCalls: number;
 }
 
 export interface FidSettings {
   readonly samples: number;
   readonly classifier: string;
   readonly referenceStats: string;
-  /** Finished configurations are kept here, so an interrupted run resumes where it stopped. */
-  readonly workDir: string;
+  /** Where an unsharded FID sweep keeps its finished units (sweeps/<sweep id>/shard-1-of-1), so a rerun resumes. */
+  readonly workRoot: string;
 }
 
 export interface BenchRun {
   readonly result: BenchResult;
-  /** A PNG grid of each configuration's images (same x_T), for the HTML report. */
+  /** A PNG grid of each configuration's batch 0 (same x_T), for the HTML report. */
   readonly grids: ReadonlyMap<string, Buffer>;
-  /** Each configuration's final images, for comparisons with other frameworks. */
+  /** Each configuration's batch 0 images, for comparisons with other frameworks and providers. */
   readonly samples: ReadonlyMap<string, ImageBatch>;
-  /** x_T, shared by every configuration. */
+  /** x_T of batch 0 (image i from imageSeed(seed, i)), shared by every configuration. */
   readonly noise: ImageBatch;
 }
 
-export type BenchLog = (line: string) => void;
+/** At least this many interleaved rounds per configuration with `--iterations auto` (the reference runs once). */
+export const MIN_ROUNDS = 3;
 
 /** An input the bench cannot use: no scheduler config, or configurations that the model's scheduler config refuses (exit 2). */
 export class BenchInputError extends Error {
@@ -82,12 +103,47 @@ export function checkConfigurations(model: Pick<LoadedModel, 'modelPath' | 'sche
 }
 
 /**
- * The quality-speed table: every configuration samples the same x_T through the one sampling loop, timed by
- * tinybench; the reference configuration (DDIM-1000 by default, the ODE limit that DDIM-S approximates) is
- * run first so each deterministic configuration can be compared with it image by image.
+ * The quality-speed table: the sweep is planned, run as one shard in a work folder (interleaved rounds, per-image
+ * seeds), and merged into the result, exactly as a sharded sweep would be; a non-FID work folder is temporary, an
+ * FID one is kept so that an interrupted run resumes.
  */
 export async function runBench(settings: BenchSettings, log: BenchLog): Promise<BenchRun> {
-  const started = new Date();
+  const date = new Date();
+  return withModel(settings, log, async (model) => {
+    const plan = await planSweep(settings, model, log);
+    const workRoot = settings.fid ? join(settings.fid.workRoot, sweepIdOf(plan)) : await mkdtemp(join(tmpdir(), 'denoise-bench-'));
+    try {
+      const { dir } = await runPlannedShard(settings, model, plan, { index: 1, count: 1 }, workRoot, log);
+      const referenceStats = settings.fid ? await loadReferenceStatistics(settings.fid.referenceStats) : undefined;
+      const merged = await mergeSweep(await loadSweep([dir]), { ...(referenceStats ? { referenceStats } : {}), bootstrap: settings.bootstrap, log, date });
+      const { channels, height, width } = model.signature;
+      return { ...merged, noise: { data: firstNoise(model, plan), shape: [plan.batch, channels, height, width] } };
+    } finally {
+      if (!settings.fid) await rm(workRoot, { recursive: true, force: true });
+    }
+  });
+}
+
+/** `--shard K/N`: this shard's units of the sweep, into `<outDir>/shard-K-of-N/` (resuming finished units). */
+export async function runBenchShard(settings: BenchSettings, shard: Shard, outDir: string, log: BenchLog): Promise<{ dir: string; ran: number; resumed: number; sweepId: string }> {
+  if (settings.iterations === 'auto' && !settings.fid) {
+    throw new BenchInputError("--shard needs a plan every host computes alike: pass --iterations N (auto depends on each host's speed) or --quality fid");
+  }
+  return withModel(settings, log, async (model) => runPlannedShard(settings, model, await planSweep(settings, model, log), shard, outDir, log));
+}
+
+async function runPlannedShard(settings: BenchSettings, model: LoadedModel, plan: SweepPlan, shard: Shard, outDir: string, log: BenchLog) {
+  const { dir, sweepId } = await openShardDir(outDir, plan, shard);
+  const extractor = settings.fid ? await openExtractor(settings.fid, settings.threads) : undefined;
+  try {
+    const done = await runShard({ model, plan, shard, dir, sweepId, ...(extractor ? { extractor } : {}), bareCalls: settings.bareCalls, log });
+    return { dir, sweepId, ...done };
+  } finally {
+    await extractor?.dispose();
+  }
+}
+
+async function withModel<T>(settings: BenchSettings, log: BenchLog, body: (model: LoadedModel) => Promise<T>): Promise<T> {
   const model = await loadModel(settings.model, {
     executionProvider: settings.executionProvider,
     ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
@@ -102,252 +158,70 @@ export async function runBench(settings: BenchSettings, log: BenchLog): Promise<
     if (model.built) {
       log(`built ${model.modelPath}: ${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, graph ${model.built.buildMs.toFixed(0)} ms, session ${model.sessionMs.toFixed(0)} ms`);
     }
+    checkConfigurations(model, settings);
     const denoiser = model.denoiser.forClassLabels(settings.classLabels, settings.batch);
-    return await benchModel({ ...model, denoiser }, settings, log, started);
+    return await body({ ...model, denoiser });
   } finally {
     await model.dispose();
   }
 }
 
-async function benchModel(model: LoadedModel, settings: BenchSettings, log: BenchLog, started: Date): Promise<BenchRun> {
-  checkConfigurations(model, settings);
-  const { channels, height, width } = model.signature;
-  const noise = torchRandn(settings.seed, [settings.batch, channels, height, width]);
-  await model.denoiser.warmup(settings.batch);
-
-  const bareRun = model.denoiser.bareRun(noise, 500);
-  const bareCall = await timeIterations('bare session.run', settings.quick ? 5 : 50, bareRun);
-  log(`bare session.run: ${bareCall.meanMs.toFixed(2)} ms per call at batch ${settings.batch} (${model.executionProvider})`);
-
-  const referenceName = settings.reference ? formatSamplerSpec(settings.reference) : 'none';
-  const order = [...(settings.reference ? [settings.reference] : []), ...settings.samplers.filter((s) => formatSamplerSpec(s) !== referenceName)];
-  const grids = new Map<string, Buffer>();
-  const samples = new Map<string, ImageBatch>();
-  const configurations: ConfigurationResult[] = [];
-  let reference: ImageBatch | undefined;
-
-  const fid = settings.fid ? await openFid(settings.fid, settings.threads) : undefined;
-  const fidClassifierSha = fid?.extractor.sha256;
-  try {
-    for (const [index, spec] of order.entries()) {
-      const name = formatSamplerSpec(spec);
-      const isReference = name === referenceName;
-      const label = `[${index + 1}/${order.length}] ${name}`;
-      const cached = fid && (await loadFinished(fid.settings.workDir, name, model.sha256));
-      const finished = cached || (await measureConfiguration(model, settings, spec, isReference, bareRun, bareCall, reference, fid, label, log));
-      if (cached) log(`${label}: resumed from ${fid.settings.workDir}`);
-      else if (fid) await saveFinished(fid.settings.workDir, name, model.sha256, finished);
-      if (isReference) reference = finished.firstBatch;
-      grids.set(name, finished.grid);
-      samples.set(name, finished.firstBatch);
-      configurations.push(finished.configuration);
-    }
-  } finally {
-    await fid?.extractor.dispose();
+/**
+ * The sweep's plan: the configurations as asked, the reference last unless listed (one batch, for its images); with
+ * `--quality fid` every other configuration makes `samples` images; otherwise each runs `--iterations` batches, or
+ * with auto as many as fit in the budget at the bare model speed measured here (MIN_ROUNDS … 20).
+ */
+async function planSweep(settings: BenchSettings, model: LoadedModel, log: BenchLog): Promise<SweepPlan> {
+  const names = settings.samplers.map(formatSamplerSpec);
+  const reference = settings.reference ? formatSamplerSpec(settings.reference) : 'none';
+  const specs = [...settings.samplers, ...(settings.reference && !names.includes(reference) ? [settings.reference] : [])];
+  let perCallMs = 0;
+  if (settings.iterations === 'auto' && !settings.fid) {
+    await model.denoiser.warmup(settings.batch);
+    const bare = await timeIterations('bare session.run', settings.bareCalls, model.denoiser.bareRun(firstNoise(model, settings), 500));
+    perCallMs = bare.meanMs;
+    log(`bare session.run: ${perCallMs.toFixed(2)} ms per call at batch ${settings.batch} (${model.executionProvider}); planning ~${(settings.autoBudgetMs / 1000).toFixed(0)} s per configuration`);
   }
-
-  // Table order: as asked on the command line, the reference last unless it was listed.
-  const asked = settings.samplers.map(formatSamplerSpec);
-  configurations.sort((a, b) => rank(asked, a.name) - rank(asked, b.name));
+  const fidClassifierSha = settings.fid ? (await loadReferenceStatistics(settings.fid.referenceStats)).classifierSha256 : undefined;
+  const configurations = specs.map((spec) => {
+    const name = formatSamplerSpec(spec);
+    const isOnlyReference = name === reference && !names.includes(name);
+    const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
+    let batches: number;
+    if (isOnlyReference) batches = 1;
+    else if (settings.fid) batches = Math.ceil(settings.fid.samples / settings.batch);
+    else if (settings.iterations === 'auto') batches = Math.max(MIN_ROUNDS, Math.min(20, Math.floor(settings.autoBudgetMs / (plannedCalls(model, name) * perCallMs))));
+    else batches = settings.iterations;
+    const fid = settings.fid !== undefined && !isOnlyReference;
+    return { name, batches, images: fid ? settings.fid!.samples : batches * settings.batch, spacing: scheduler.config.timestepSpacing, fid };
+  });
   return {
-    result: {
-      schema: BENCH_RESULT_SCHEMA,
-      environment: describeEnvironment(started),
-      settings: {
-        model: settings.model,
-        modelSha256: model.sha256,
-        ...(model.hub ? { modelRevision: model.hub.commit } : {}),
-        executionProvider: model.executionProvider,
-        ...(model.adapter ? { adapter: model.adapter } : {}),
-        threads: settings.threads ?? null,
-        batch: settings.batch,
-        seed: settings.seed,
-        generator: 'torch',
-        iterations: settings.iterations,
-        quick: settings.quick,
-        ...(settings.fid ? { fid: { samples: settings.fid.samples, classifier: settings.fid.classifier, classifierSha256: fidClassifierSha! } } : {}),
-        reference: referenceName,
-        ...(settings.classLabels ? { classLabels: settings.classLabels } : {}),
-        ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
-      },
-      bareCall,
-      configurations,
-    },
-    grids,
-    samples,
-    noise: { data: noise, shape: [settings.batch, channels, height, width] },
+    schema: SWEEP_SCHEMA,
+    model: settings.model,
+    modelSha256: model.sha256,
+    ...(model.hub ? { modelRevision: model.hub.commit } : {}),
+    executionProvider: model.executionProvider,
+    threads: settings.threads ?? null,
+    batch: settings.batch,
+    seed: settings.seed,
+    generator: 'torch',
+    iterations: settings.iterations,
+    quick: settings.quick,
+    configurations,
+    reference,
+    ...(settings.fid ? { fid: { samples: settings.fid.samples, classifier: settings.fid.classifier, classifierSha256: fidClassifierSha! } } : {}),
+    ...(settings.classLabels ? { classLabels: [...settings.classLabels] } : {}),
+    ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
+    code: { denoise: denoiseVersion(), ...gitState() },
   };
 }
 
-interface OpenFid {
-  readonly settings: FidSettings;
-  readonly extractor: FeatureExtractor;
-  readonly reference: ReferenceStatistics;
-}
-
-async function openFid(settings: FidSettings, threads: number | undefined): Promise<OpenFid> {
-  const reference = await loadReferenceStatistics(settings.referenceStats);
+async function openExtractor(settings: FidSettings, threads: number | undefined): Promise<FeatureExtractor> {
+  const reference: ReferenceStatistics = await loadReferenceStatistics(settings.referenceStats);
   const extractor = await loadFeatureExtractor(settings.classifier, threads !== undefined ? { threads } : {});
   if (extractor.sha256 !== reference.classifierSha256) {
     await extractor.dispose();
     throw new Error(`${settings.referenceStats} was made with classifier ${reference.classifierSha256.slice(0, 12)}…, not ${settings.classifier} (${extractor.sha256.slice(0, 12)}…)`);
   }
-  return { settings, extractor, reference };
-}
-
-async function measureConfiguration(
-  model: LoadedModel,
-  settings: BenchSettings,
-  spec: SamplerSpec,
-  isReference: boolean,
-  bareRun: () => Promise<void>,
-  bareCall: WallTime,
-  reference: ImageBatch | undefined,
-  fid: OpenFid | undefined,
-  label: string,
-  log: BenchLog,
-): Promise<FinishedConfiguration> {
-  const name = formatSamplerSpec(spec);
-  // With --quality fid every configuration but the reference samples `samples` images, batch after batch;
-  // batch k starts from torchRandn(seed + k) and draws its step noise from seed + k.
-  const batches = fid && !isReference ? Math.ceil(fid.settings.samples / settings.batch) : undefined;
-  const iterations =
-    batches ?? (settings.iterations === 'auto' ? autoIterations(plannedModelCalls(model, spec), bareCall.meanMs, settings.autoBudgetMs) : settings.iterations);
-  const collected: Float32Array[] = [];
-  const run = await timeConfiguration(model, spec, settings.batch, iterations, settings.seed, label, log, batches ? (images) => collected.push(images.slice()) : undefined);
-  const firstBatch: ImageBatch = { data: (collected[0] ?? run.last.samples).slice(), shape: run.last.shape };
-  let quality: Quality;
-  if (isReference) quality = { kind: 'reference' };
-  else if (isStochastic(spec)) quality = { kind: 'stochastic' };
-  else if (!reference) quality = { kind: 'unmeasured' };
-  else quality = compareWithReference(firstBatch, reference);
-  const modelCalls = run.last.timesteps.length;
-  // The ceiling is measured right after the configuration, so that both see the same machine state.
-  const bareAfter = await timeIterations(`${label} bare`, Math.min(modelCalls, 100), bareRun);
-  const ceilingMs = modelCalls * bareAfter.meanMs;
-  let distribution: ConfigurationResult['distribution'];
-  if (fid && batches) {
-    const perImage = firstBatch.data.length / settings.batch;
-    const all = new Float32Array(fid.settings.samples * perImage);
-    collected.forEach((images, k) => all.set(images.subarray(0, Math.min(images.length, all.length - k * images.length)), k * images.length));
-    const features = new Float32Array(fid.settings.samples * fid.extractor.featureDim);
-    const logits = new Float32Array(fid.settings.samples * fid.extractor.classCount);
-    for (let start = 0; start < fid.settings.samples; start += settings.batch) {
-      const end = Math.min(fid.settings.samples, start + settings.batch);
-      const out = await fid.extractor.extract(all.slice(start * perImage, end * perImage));
-      features.set(out.features, start * fid.extractor.featureDim);
-      logits.set(out.logits, start * fid.extractor.classCount);
-    }
-    distribution = distributionQuality(features, logits, fid.settings.samples, fid.reference);
-    log(`${label}: FID ${distribution.fid.toFixed(2)}, KID ${distribution.kid.toFixed(4)} over ${fid.settings.samples} samples`);
-  }
-  const configuration: ConfigurationResult = {
-    name,
-    kind: spec.kind,
-    steps: spec.steps,
-    modelCalls,
-    eta: spec.eta,
-    spacing: run.spacing,
-    stochastic: isStochastic(spec),
-    wall: run.wall,
-    callsPerSec: modelCalls / (run.wall.meanMs / 1000),
-    imagesPerSec: settings.batch / (run.wall.meanMs / 1000),
-    modelMsPerCall: run.modelMs / (modelCalls * run.runs),
-    loopMsPerCall: run.loopMs / (modelCalls * run.runs),
-    ceilingMs,
-    overheadPct: ((run.wall.meanMs - ceilingMs) / run.wall.meanMs) * 100,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    quality,
-    fid: distribution?.fid ?? null,
-    kid: distribution?.kid ?? null,
-    ...(distribution ? { distribution } : {}),
-  };
-  log(`${label}: ${run.wall.meanMs.toFixed(0)} ms per batch over ${run.wall.samples} run(s)`);
-  return { configuration, grid: encodePng(toPixels(makeGrid(firstBatch), 0)), firstBatch };
-}
-
-function rank(asked: readonly string[], name: string): number {
-  const i = asked.indexOf(name);
-  return i === -1 ? asked.length : i;
-}
-
-/** As many runs as fit in the budget at the bare model speed, at least 1 and at most 20. */
-function autoIterations(modelCalls: number, perCallMs: number, budgetMs: number): number {
-  return Math.max(1, Math.min(20, Math.floor(budgetMs / (modelCalls * perCallMs))));
-}
-
-/** The model calls one run of a configuration makes (Heun: 2S − 1; PNDM: S + 1 or S + 9). */
-function plannedModelCalls(model: LoadedModel, spec: SamplerSpec): number {
-  const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
-  scheduler.setTimesteps(spec.steps);
-  return scheduler.timesteps.length;
-}
-
-interface TimedConfiguration {
-  readonly wall: WallTime;
-  readonly last: SampleResult;
-  readonly runs: number;
-  readonly modelMs: number;
-  readonly loopMs: number;
-  readonly spacing: string;
-}
-
-async function timeConfiguration(
-  model: LoadedModel,
-  spec: SamplerSpec,
-  batchSize: number,
-  iterations: number,
-  seed: number,
-  label: string,
-  log: BenchLog,
-  onImages?: (images: Float32Array) => void,
-): Promise<TimedConfiguration> {
-  const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
-  let last: SampleResult | undefined;
-  let runs = 0;
-  let modelMs = 0;
-  let loopMs = 0;
-  const wall = await timeIterations(label, iterations, async () => {
-    runs++;
-    const run = runs;
-    // Run k > 1 of a multi-batch (FID) configuration starts from fresh noise; timing runs reuse x_T.
-    const fresh = onImages !== undefined && run > 1;
-    last = await sample(
-      configurationSampleOptions(model, scheduler, spec, batchSize, fresh ? seed + run - 1 : seed, (e) => {
-        if ((e.index + 1) % Math.ceil(e.total / 4) === 0 && e.index + 1 < e.total) {
-          const eta = ((e.total - e.index - 1) * e.elapsedMs) / (e.index + 1) / 1000;
-          log(`${label} run ${run}/${iterations}: ${e.index + 1}/${e.total} model calls, ETA ${eta.toFixed(0)} s`);
-        }
-      }),
-    );
-    onImages?.(last.samples);
-    modelMs += last.timings.modelMs.reduce((a, b) => a + b, 0);
-    loopMs += last.timings.loopMs.reduce((a, b) => a + b, 0);
-  });
-  return { wall, last: last!, runs, modelMs, loopMs, spacing: scheduler.config.timestepSpacing };
-}
-
-/**
- * One run of a configuration: x_T is drawn from the seeded generator, then the step noise continues that stream, in
- * diffusers' pipeline order; x_T is then torchRandn(seed) for every configuration. (Passing x_T in and seeding the
- * step noise with the same seed would make the first step's noise equal x_T.) Long runs (≥ 200 steps) report progress.
- */
-export function configurationSampleOptions(
-  model: LoadedModel,
-  scheduler: SampleOptions['scheduler'],
-  spec: SamplerSpec,
-  batchSize: number,
-  seed: number,
-  progress: (e: StepEvent) => void,
-): SampleOptions {
-  return {
-    scheduler,
-    denoiser: model.denoiser,
-    steps: spec.steps,
-    ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}),
-    batchSize,
-    seed,
-    generator: 'torch',
-    ...(spec.steps >= 200 ? { onStep: progress } : {}),
-  };
+  return extractor;
 }

@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { cpus, hostname } from 'node:os';
+import type { FeatureExtractor, LoadedModel } from '@denoise/runtime';
+import { createScheduler, imageSeeds, PerImageGenerators, sample } from '@denoise/sampler';
+import type { Scheduler } from '@denoise/schedule';
+import { parseSamplerSpec, samplerSpecOverrides } from './sampler-spec.js';
+import { planUnits, shardOf, type Shard, type SweepPlan } from './sweep-plan.js';
+import { unitDone, writeBare, writeUnit } from './sweep-store.js';
+import { timeIterations } from './wall-time.js';
+
+export type BenchLog = (line: string) => void;
+
+export interface ShardWork {
+  /** The model, its denoiser already conditioned for the plan's batch (class labels). */
+  readonly model: LoadedModel;
+  readonly plan: SweepPlan;
+  readonly shard: Shard;
+  readonly dir: string;
+  readonly sweepId: string;
+  /** The FID feature extractor, when the plan measures FID. */
+  readonly extractor?: FeatureExtractor;
+  /** Bare session.run calls timed at the start of each round. */
+  readonly bareCalls: number;
+  readonly log: BenchLog;
+}
+
+/** "host (cpu model ×cores)": where a unit ran. */
+export const hostLabel = (): string => `${hostname()} (${cpus()[0]?.model.trim() ?? 'unknown cpu'} ×${cpus().length})`;
+
+/** The x_T of images first … first + count − 1 of the plan (batch 0's is what the bare calls and comparisons use). */
+export const batchSeeds = (plan: Pick<SweepPlan, 'seed' | 'batch'>, first: number): number[] => imageSeeds(plan.seed, first, plan.batch);
+
+/**
+ * Runs this shard's units that are not finished yet, round by round (round r = batch r of each configuration), with
+ * a block of bare session.run calls at the start of each round, so that every configuration's timings and the bare
+ * calls are spread over the same stretch of time. Every unit runs a full batch (a short last batch is padded with
+ * the next images' seeds and the extra images dropped), so every timing is of the same work.
+ */
+export async function runShard(work: ShardWork): Promise<{ ran: number; resumed: number }> {
+  const { model, plan, shard, dir, sweepId, log } = work;
+  const mine = planUnits(plan).filter((u) => shardOf(u, shard.count) === shard.index);
+  const todo = mine.filter((u) => !unitDone(dir, u));
+  const resumed = mine.length - todo.length;
+  const callsOf = new Map(plan.configurations.map((c) => [c.name, plannedCalls(model, c.name)]));
+  const totalCalls = todo.reduce((s, u) => s + callsOf.get(u.config)!, 0);
+  log(`shard ${shard.index}/${shard.count} of sweep ${sweepId}: ${mine.length} units (${resumed} already done), ${totalCalls} model calls at batch ${plan.batch} to go`);
+  if (todo.length === 0) return { ran: 0, resumed };
+
+  const { channels, height, width } = model.signature;
+  await model.denoiser.warmup(plan.batch);
+  const bareInput = firstNoise(model, plan);
+  const bareRun = model.denoiser.bareRun(bareInput, 500);
+  const schedulers = new Map<string, Scheduler>();
+  const perImage = channels * height * width;
+  const host = hostLabel();
+  let doneCalls = 0;
+  const started = performance.now();
+  let lastRound = -1;
+  for (const [n, unit] of todo.entries()) {
+    if (unit.batch !== lastRound) {
+      lastRound = unit.batch;
+      const bare = await timeIterations(`bare round ${unit.batch}`, work.bareCalls, bareRun);
+      await writeBare(dir, { sweepId, round: unit.batch, calls: work.bareCalls, meanMsPerCall: bare.meanMs, host });
+    }
+    const spec = parseSamplerSpec(unit.config);
+    let scheduler = schedulers.get(unit.config);
+    if (!scheduler) schedulers.set(unit.config, (scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec))));
+    const label = `[${n + 1}/${todo.length}] ${unit.config} batch ${unit.batch} (images ${unit.first}–${unit.first + unit.count - 1})`;
+    const t0 = performance.now();
+    const result = await sample({
+      scheduler,
+      denoiser: model.denoiser,
+      steps: spec.steps,
+      ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}),
+      imageSeeds: batchSeeds(plan, unit.first),
+      generator: 'torch',
+      ...(spec.steps >= 200
+        ? {
+            onStep: (e) => {
+              if ((e.index + 1) % Math.ceil(e.total / 4) === 0 && e.index + 1 < e.total) log(`${label}: ${e.index + 1}/${e.total} model calls`);
+            },
+          }
+        : {}),
+    });
+    const wallMs = performance.now() - t0;
+    const images = result.samples.subarray(0, unit.count * perImage);
+    const sum = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
+    const features = unit.fid && work.extractor ? await work.extractor.extract(images.slice()) : undefined;
+    await writeUnit(
+      dir,
+      {
+        sweepId,
+        config: unit.config,
+        batch: unit.batch,
+        first: unit.first,
+        count: unit.count,
+        wallMs,
+        modelMs: sum(result.timings.modelMs),
+        loopMs: sum(result.timings.loopMs),
+        modelCalls: result.timesteps.length,
+        imageSha256: imageHashes(images, unit.count),
+        peakRssMiB: process.resourceUsage().maxRSS / 1024,
+        host,
+        finishedAt: new Date().toISOString(),
+      },
+      {
+        ...(unit.batch === 0 ? { images: { data: images.slice(), shape: [unit.count, channels, height, width] } } : {}),
+        ...(features && work.extractor ? { features: { ...features, featureDim: work.extractor.featureDim, classCount: work.extractor.classCount } } : {}),
+      },
+    );
+    doneCalls += callsOf.get(unit.config)!;
+    const elapsed = (performance.now() - started) / 1000;
+    const eta = doneCalls > 0 ? (elapsed * (totalCalls - doneCalls)) / doneCalls : 0;
+    log(`${label}: ${wallMs.toFixed(0)} ms; shard ${Math.round((100 * doneCalls) / totalCalls)} %, ETA ${eta.toFixed(0)} s`);
+  }
+  return { ran: todo.length, resumed };
+}
+
+/** sha256 of each image's float32 bytes, in order. */
+export function imageHashes(images: Float32Array, count: number): string[] {
+  const per = images.length / count;
+  return Array.from({ length: count }, (_, i) => {
+    const view = images.subarray(i * per, (i + 1) * per);
+    return createHash('sha256').update(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)).digest('hex');
+  });
+}
+
+/** Model calls of one run of a configuration (Heun: 2S − 1; PNDM: S + 1 or S + 9). */
+export function plannedCalls(model: Pick<LoadedModel, 'schedulerConfig'>, name: string): number {
+  const spec = parseSamplerSpec(name);
+  const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
+  scheduler.setTimesteps(spec.steps);
+  return scheduler.timesteps.length;
+}
+
+/** x_T of the plan's batch 0 (image i from imageSeed(seed, i)), unit variance, NCHW. */
+export function firstNoise(model: Pick<LoadedModel, 'signature'>, plan: Pick<SweepPlan, 'seed' | 'batch'>): Float32Array {
+  const { channels, height, width } = model.signature;
+  return new PerImageGenerators('torch', batchSeeds(plan, 0)).randn([plan.batch, channels, height, width]);
+}
