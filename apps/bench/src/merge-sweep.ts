@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { encodePng, makeGrid, toPixels, type ImageBatch } from '@denoise/image';
-import { bootstrapDistances, percentileInterval } from '@denoise/metrics';
+import { basicInterval, bootstrapDistances } from '@denoise/metrics';
 import { BENCH_RESULT_SCHEMA, type BenchResult, type ConfigurationResult, type FidComparison, type Quality } from './bench-result.js';
 import { distributionQuality, type DistributionQuality, type ReferenceStatistics } from './distribution-quality.js';
 import { describeEnvironment } from './environment.js';
@@ -241,13 +241,15 @@ async function measureDistributions(sweep: LoadedSweep, options: MergeOptions): 
   const out = new Map<string, MeasuredDistribution>();
   names.forEach((name, s) => {
     const point = distributionQuality(sets[s]!, logitSets[s]!, n, reference);
-    out.set(name, { ...point, fidSamples: boot.fid[s]!, fidInterval: percentileInterval(boot.fid[s]!), kidInterval: percentileInterval(boot.kid[s]!) });
+    // Basic bootstrap intervals: the resamples' FIDs sit above the estimate (see basicInterval); FID is ≥ 0.
+    const fidInterval = basicInterval(point.fid, boot.fid[s]!);
+    out.set(name, { ...point, fidSamples: boot.fid[s]!, fidInterval: { low: Math.max(0, fidInterval.low), high: fidInterval.high }, kidInterval: basicInterval(point.kid, boot.kid[s]!) });
     log(`${name}: FID ${point.fid.toFixed(2)} [${out.get(name)!.fidInterval.low.toFixed(2)}, ${out.get(name)!.fidInterval.high.toFixed(2)}], KID ${point.kid.toFixed(4)}`);
   });
   return out;
 }
 
-/** FID(a) − FID(b) for every pair, with the percentile interval of the paired bootstrap differences. */
+/** FID(a) − FID(b) for every pair, with the basic bootstrap interval of the paired resample differences. */
 function pairedComparisons(distributions: ReadonlyMap<string, MeasuredDistribution>): FidComparison[] {
   const entries = [...distributions];
   const out: FidComparison[] = [];
@@ -256,7 +258,7 @@ function pairedComparisons(distributions: ReadonlyMap<string, MeasuredDistributi
       const [a, da] = entries[i]!;
       const [b, db] = entries[j]!;
       const diffs = da.fidSamples.map((v, r) => v - db.fidSamples[r]!);
-      out.push({ a, b, difference: da.fid - db.fid, ...percentileInterval(diffs) });
+      out.push({ a, b, difference: da.fid - db.fid, ...basicInterval(da.fid - db.fid, diffs) });
     }
   }
   return out;

@@ -120,7 +120,7 @@ function renderDistribution(result: BenchResult): string[] {
     '',
     'Classes are the classifier\'s predictions (argmax of its logits): 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, ' +
       '5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, 9 Ankle boot for the Fashion-MNIST classifier. The real test set is close to uniform. ' +
-      'FID/KID intervals: 95 % bootstrap over the generated images (the real set fixed).',
+      'FID/KID intervals: 95 % basic-bootstrap intervals over the generated images (the real set fixed; resampled FIDs run high, so their percentiles are reflected about the estimate).',
     '',
     ...renderFidComparisons(result),
   ];

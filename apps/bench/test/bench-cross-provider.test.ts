@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listExecutionProviders } from '@denoise/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkBenchResult, type BenchResult } from '../src/bench-result.js';
+import { parseBenchResult, type BenchResult } from '../src/bench-result.js';
 
 const BENCH = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const EXPECT_WEBGPU = process.env['DENOISE_EXPECT_WEBGPU'] === '1';
@@ -49,12 +49,13 @@ describe('pnpm bench --ep: the provider list is validated before anything runs',
     expect(existsSync(join(out, 'history'))).toBe(false);
   });
 
-  it('checkBenchResult accepts a result without crossProvider and rejects a malformed one', () => {
+  it('parseBenchResult accepts a result without crossProvider and rejects a malformed one, naming the key', () => {
+    const checkBenchResult = (value: unknown) => parseBenchResult(value, 'r.json');
     const wall = { meanMs: 1, p50Ms: 1, p99Ms: 1, minMs: 1, maxMs: 1, sdMs: 0, moeMs: 0, rmePct: null, samples: 1 };
     const valid = {
-      schema: 'denoise-bench/2',
+      schema: 'denoise-bench/3',
       environment: { cpuModel: 'x', logicalCores: 1, memoryGiB: 1, os: 'linux', node: 'v20', onnxruntime: '1', denoise: '0', gitCommit: 'abc', gitDirty: false, date: 'd' },
-      settings: { model: 'm', modelSha256: 's', executionProvider: 'cpu', threads: 1, batch: 2, seed: 0, generator: 'torch', iterations: 1, quick: false, reference: 'none' },
+      settings: { model: 'm', modelSha256: 's', executionProvider: 'cpu', threads: 1, batch: 2, seed: 0, generator: 'torch', seeding: 'per-image', iterations: 1, quick: false, reference: 'none' },
       bareCall: wall,
       configurations: [
         { name: 'ddim-10', kind: 'ddim', steps: 10, modelCalls: 10, eta: 0, spacing: 'leading', stochastic: false, wall, callsPerSec: 1, imagesPerSec: 1, modelMsPerCall: 1, loopMsPerCall: 0, ceilingMs: 1, overheadPct: 0, peakRssMiB: 1, quality: { kind: 'unmeasured' }, fid: null, kid: null },
@@ -64,9 +65,9 @@ describe('pnpm bench --ep: the provider list is validated before anything runs',
     const adapter = { vendor: 'Mesa', device: 'lavapipe', driver: 'libvulkan_lvp.so', software: true };
     const cross = { primary: 'cpu', providers: [{ executionProvider: 'webgpu', adapter, sessionMs: 1, rows: [{ name: 'ddim-10', maxAbsDiff: 1e-5, ssimMean: 1, wallMs: 1 }] }] };
     expect(() => checkBenchResult({ ...valid, crossProvider: cross })).not.toThrow();
-    expect(() => checkBenchResult({ ...valid, crossProvider: { ...cross, providers: [{ ...cross.providers[0], rows: [] }] } })).toThrow(/crossProvider\.providers\[0\]\.rows should be a non-empty array/);
+    expect(() => checkBenchResult({ ...valid, crossProvider: { ...cross, providers: [{ ...cross.providers[0], rows: [] }] } })).toThrow(/crossProvider\.providers\[0\]\.rows: Too small/);
     expect(() => checkBenchResult({ ...valid, crossProvider: { ...cross, providers: [{ ...cross.providers[0], adapter: { ...adapter, software: 'yes' } }] } })).toThrow(
-      /crossProvider\.providers\[0\]\.adapter\.software should be a boolean/,
+      /crossProvider\.providers\[0\]\.adapter\.software: Invalid input: expected boolean/,
     );
     expect(() => checkBenchResult({ ...valid, settings: { ...valid.settings, adapter: { vendor: '' } } })).toThrow(/settings\.adapter\.vendor/);
   });
@@ -76,25 +77,19 @@ describe.skipIf(skipBench)(`pnpm bench --ep cpu,webgpu${skipBench ? ` (skipped: 
   const out = mkdtempSync(join(tmpdir(), 'denoise-bench-cross-'));
   let result: BenchResult;
   let stderr = '';
-  let wallMs = 0;
 
   beforeAll(() => {
-    const started = performance.now();
     const run = bench(
       ['--ep', 'cpu,webgpu', '--samplers', 'ddim-10,dpm-solver-10', '--reference', 'none', '--batch', '2', '--iterations', '1', '--threads', '1', '--json', '--out', out],
       150_000,
     );
-    wallMs = performance.now() - started;
     stderr = run.stderr;
     expect(run.status, stderr).toBe(0);
-    const parsed: unknown = JSON.parse(run.stdout);
-    checkBenchResult(parsed);
-    result = parsed;
+    result = parseBenchResult(JSON.parse(run.stdout), 'stdout');
   }, 160_000);
 
   it('times the sweep on cpu, then compares every configuration run once on webgpu with cpu\'s images', () => {
     // About 12 s here (2 cores, lavapipe): cpu sweep ~2 s, webgpu session 0.35 s, warm-up 0.7 s (shaders), ~4 s per configuration.
-    expect(wallMs).toBeLessThan(120_000);
     expect(result.settings.executionProvider).toBe('cpu');
     expect(result.settings.adapter).toBeUndefined();
     const cross = result.crossProvider!;

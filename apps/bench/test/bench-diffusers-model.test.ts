@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkBenchResult } from '../src/bench-result.js';
+import { parseBenchResult } from '../src/bench-result.js';
 
 const BENCH = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const folder = (name: string) => fileURLToPath(new URL(`../../../fixtures/diffusers-unet/${name}`, import.meta.url));
@@ -19,8 +19,7 @@ describe('pnpm bench on a diffusers UNet2DModel folder', { timeout: 130_000 }, (
     const run = bench(['--model', folder('opt-learned-time-class-timestep'), '--class-label', '1,2', '--samplers', 'ddim-4,ddim-8', '--reference', 'none', '--batch', '2']);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/built .*opt-learned-time-class-timestep: 0\.1 M parameters/);
-    const result: unknown = JSON.parse(run.stdout);
-    checkBenchResult(result);
+    const result = parseBenchResult(JSON.parse(run.stdout), 'stdout');
     expect(result.settings).toMatchObject({ reference: 'none', classLabels: [1, 2], batch: 2 });
     expect(result.configurations.map((c) => [c.name, c.quality.kind])).toEqual([
       ['ddim-4', 'unmeasured'],

@@ -7,7 +7,7 @@ import { loadRun } from '../src/results-store.js';
 
 const FID_RESULT = fileURLToPath(new URL('../../../benchmarks/fid/result.json', import.meta.url));
 
-describe('bench result schema 1 → 2', () => {
+describe('bench result schema 1 → 3', () => {
   it('loads the committed schema-1 FID sweep with model calls and per-call speed', async () => {
     const run = await loadRun(FID_RESULT);
     expect(run.result.schema).toBe(BENCH_RESULT_SCHEMA);
@@ -21,9 +21,13 @@ describe('bench result schema 1 → 2', () => {
     }
   });
 
-  it('leaves a schema-2 result and anything else as it is', () => {
-    const v2 = { schema: BENCH_RESULT_SCHEMA, configurations: [] };
-    expect(upgradeBenchResult(v2)).toBe(v2);
+  it('marks a schema-1 or schema-2 result as seeded one generator per batch', async () => {
+    expect((await loadRun(FID_RESULT)).result.settings.seeding).toBe('batch');
+  });
+
+  it('leaves a schema-3 result and anything else as it is', () => {
+    const v3 = { schema: BENCH_RESULT_SCHEMA, configurations: [] };
+    expect(upgradeBenchResult(v3)).toBe(v3);
     expect(upgradeBenchResult(null)).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Fuzz suite (issue 15): seeded structural mutations of the real benchmarks/baseline/result.json. The contract
- * checked: checkBenchResult(upgradeBenchResult(value)) either accepts the value or throws TypeError whose
- * message starts 'bench result:' and names the field (checkBenchResult's documented contract). Never another
+ * checked: parseBenchResult(upgradeBenchResult(value), 'result.json') either accepts the value or throws TypeError whose
+ * message starts 'result.json: not a bench result:' and names the key path (parseBenchResult's documented contract). Never another
  * error type, never a bare TypeError from a missing field, never a hang (each call is timed). Seed fixed for CI.
  */
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { expectTypedOutcome, fuzz, jsonMutations, mutateJson, type Json } from '@denoise/fuzz';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkBenchResult, upgradeBenchResult } from '../src/bench-result.js';
+import { parseBenchResult, upgradeBenchResult } from '../src/bench-result.js';
 
 const PER_CALL_MS = 1_000;
 const baseline = JSON.parse(readFileSync(fileURLToPath(new URL('../../../benchmarks/baseline/result.json', import.meta.url)), 'utf8')) as Json;
@@ -28,16 +28,16 @@ const schema1 = (() => {
 
 function checkTyped(value: unknown): void {
   expectTypedOutcome(
-    () => checkBenchResult(upgradeBenchResult(value)),
-    (error) => error instanceof TypeError && error.message.startsWith('bench result: '),
+    () => parseBenchResult(upgradeBenchResult(value), 'result.json'),
+    (error) => error instanceof TypeError && error.message.startsWith('result.json: not a bench result: '),
     PER_CALL_MS,
   );
 }
 
-describe('fuzz: checkBenchResult(upgradeBenchResult(result.json)) accepts or throws its TypeError naming the field', () => {
+describe('fuzz: parseBenchResult(upgradeBenchResult(result.json)) accepts or throws its TypeError naming the key', () => {
   it('dropped, replaced, renamed and added keys, wrong types, huge numbers, NaN strings, deep nesting (schema 2 and schema 1)', () => {
     fuzz(
-      'checkBenchResult',
+      'parseBenchResult',
       fc.property(fc.constantFrom(baseline, schema1), jsonMutations, (base, ms) => {
         checkTyped(JSON.parse(JSON.stringify(mutateJson(base, ms))));
       }),
@@ -47,10 +47,10 @@ describe('fuzz: checkBenchResult(upgradeBenchResult(result.json)) accepts or thr
 });
 
 describe('fuzz regressions: upgradeBenchResult', () => {
-  it('leaves a non-object schema-1 configuration to checkBenchResult (counterexample: {"schema":"denoise-bench/1","configurations":[null]} crashed with "Cannot destructure property \'stepsPerSec\' of \'c\' as it is null")', () => {
+  it('leaves a non-object schema-1 configuration to parseBenchResult (counterexample: {"schema":"denoise-bench/1","configurations":[null]} crashed with "Cannot destructure property \'stepsPerSec\' of \'c\' as it is null")', () => {
     for (const configuration of [null, 1, 'x']) {
       const value = { ...(structuredClone(schema1) as Record<string, Json>), configurations: [configuration] };
-      expect(() => checkBenchResult(upgradeBenchResult(value))).toThrow(/^bench result: result\.configurations\[0\] should be an object, got /);
+      expect(() => parseBenchResult(upgradeBenchResult(value), 'result.json')).toThrow(/^result\.json: not a bench result: configurations\[0\]: /);
     }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapDistances, featureStatistics, frechetDistance, frechetDistanceTo, Mulberry32, percentileInterval } from '../src/index.js';
+import { basicInterval, bootstrapDistances, featureStatistics, frechetDistance, frechetDistanceTo, Mulberry32, percentileInterval } from '../src/index.js';
 import { METRIC_CASES, readJson, type MetricCase } from './fixtures.js';
 
 const gaussian = (rng: Mulberry32, n: number, dim: number, shift: number): Float32Array => {
@@ -85,5 +85,12 @@ describe('percentileInterval', () => {
     expect(high).toBeCloseTo(195, 10);
     expect(percentileInterval([3])).toEqual({ low: 3, high: 3 });
     expect(() => percentileInterval([])).toThrow(/no samples/);
+  });
+
+  it('basicInterval reflects the percentiles about the estimate', () => {
+    const values = Array.from({ length: 201 }, (_, i) => 10 + i / 10); // percentiles 10.5 and 29.5
+    const { low, high } = basicInterval(12, values);
+    expect(low).toBeCloseTo(2 * 12 - 29.5, 10);
+    expect(high).toBeCloseTo(2 * 12 - 10.5, 10);
   });
 });
