@@ -1,5 +1,6 @@
 import type { BenchResult, ConfigurationResult } from './bench-result.js';
-import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, TABLE_HEADER, tableRow } from './format.js';
+import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, TABLE_HEADER, tableRow, withInterval } from './format.js';
+import { renderFrontierChart } from './report-frontier.js';
 
 export interface ReportRun {
   readonly label: string;
@@ -45,6 +46,8 @@ function renderRun(run: ReportRun): string {
 <h2>${escape(run.label)}</h2>
 <p>${escape(`${env.date} · ${env.cpuModel}, ${env.logicalCores} cores · Node ${env.node} · onnxruntime-node ${env.onnxruntime} · ${providerLabel(settings.executionProvider, settings.adapter)}`)}<br>
 ${escape(`model ${settings.model} (${settings.modelSha256.slice(0, 12)}…) · batch ${settings.batch} · seed ${settings.seed} · denoise ${env.denoise} @ ${env.gitCommit.slice(0, 10)}`)}</p>
+${renderFrontierChart(result.configurations, settings.batch)}
+${renderFidComparisons(result)}
 <table class="results"><thead><tr>${TABLE_HEADER.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>
 ${rows}
 </tbody></table>
@@ -57,6 +60,21 @@ ${renderFidChart(result.configurations)}
 <h3>Samples from the same x_T</h3>
 <div class="grids">${grids}</div>
 </section>`;
+}
+
+/** Every pair's paired FID difference; significant ones (interval excluding 0) in bold with the better one named. */
+function renderFidComparisons(result: BenchResult): string {
+  const comparisons = result.fidComparisons;
+  if (!comparisons || comparisons.length === 0) return '';
+  const rows = comparisons
+    .map((c) => {
+      const significant = c.low > 0 || c.high < 0;
+      const verdict = significant ? `<strong>significant: ${escape(c.difference < 0 ? c.a : c.b)} is better</strong>` : 'within noise';
+      return `<tr class="${significant ? 'significant' : 'noise'}"><td>${escape(c.a)}</td><td>${escape(c.b)}</td><td>${escape(withInterval(c.difference, c, 2))}</td><td>${verdict}</td></tr>`;
+    })
+    .join('');
+  return `<details><summary>Which FID differences are real (paired bootstrap, 95 %)</summary>
+<table class="fid-comparisons"><thead><tr><th>a</th><th>b</th><th>FID(a) − FID(b) [95 % CI]</th><th></th></tr></thead><tbody>${rows}</tbody></table></details>`;
 }
 
 function renderTorchBaseline(result: BenchResult): string {
