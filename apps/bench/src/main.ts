@@ -168,7 +168,7 @@ function buildProgram(): Command {
       'after',
       '\nSeeds: image i of every configuration starts from its own generator, seeded imageSeed(--seed, i) (README: Seeds),\n' +
         '  so it is the same whatever the batch, the shard or the order of work; pnpm sample --per-image-seeds --first-image i\n' +
-        '  regenerates it. Configurations are timed in interleaved rounds (batch r of each, then batch r + 1).\n' +
+        '  regenerates it. Configurations are timed in interleaved rounds (the batches of each spread over the run).\n' +
         'Subcommands: pnpm bench merge DIR… (shards into one result), pnpm bench compare OLD NEW (two saved results).\n' +
         'Exit codes: 0 ok, 1 failure or a regression flagged by --compare, 2 bad usage or unusable input.\n',
     )

@@ -40,7 +40,7 @@ function speedNotes(result: BenchResult): string[] {
   }
   return [
     `Timing: ${settings.shards !== undefined && settings.shards > 1 ? `${settings.shards} shards on ${settings.hosts?.length ?? 1} host(s); ` : ''}` +
-      'the configurations were timed in interleaved rounds (round r runs batch r of each), so slow drift of the host moves them together. ' +
+      'the configurations were timed in interleaved rounds (each one\'s batches spread evenly over the run), so slow drift of the host moves them together. ' +
       `*Speed vs baseline* is ${baseline ?? 'the baseline'}'s mean wall time over this one's (higher is faster); ` +
       '*harness overhead* is the share of each batch\'s wall time spent outside the model (x_T, scheduler steps, checks), from that batch\'s own timings; ' +
       `*wall / bare ceiling* is the wall time over model calls × a bare \`session.run\` (${fixed(result.bareCall.meanMs, 2)} ms per call, ` +

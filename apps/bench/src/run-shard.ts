@@ -31,7 +31,8 @@ export const hostLabel = (): string => `${hostname()} (${cpus()[0]?.model.trim()
 export const batchSeeds = (plan: Pick<SweepPlan, 'seed' | 'batch'>, first: number): number[] => imageSeeds(plan.seed, first, plan.batch);
 
 /**
- * Runs this shard's units that are not finished yet, round by round (round r = batch r of each configuration), with
+ * Runs this shard's units that are not finished yet, round by round (planUnits spreads each configuration's batches
+ * evenly over the rounds), with
  * a block of bare session.run calls at the start of each round, so that every configuration's timings and the bare
  * calls are spread over the same stretch of time. Every unit runs a full batch (a short last batch is padded with
  * the next images' seeds and the extra images dropped), so every timing is of the same work.
@@ -57,10 +58,10 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
   const started = performance.now();
   let lastRound = -1;
   for (const [n, unit] of todo.entries()) {
-    if (unit.batch !== lastRound) {
-      lastRound = unit.batch;
-      const bare = await timeIterations(`bare round ${unit.batch}`, work.bareCalls, bareRun);
-      await writeBare(dir, { sweepId, round: unit.batch, calls: work.bareCalls, meanMsPerCall: bare.meanMs, host });
+    if (unit.round !== lastRound) {
+      lastRound = unit.round;
+      const bare = await timeIterations(`bare round ${unit.round}`, work.bareCalls, bareRun);
+      await writeBare(dir, { sweepId, round: unit.round, calls: work.bareCalls, meanMsPerCall: bare.meanMs, host });
     }
     const spec = parseSamplerSpec(unit.config);
     let scheduler = schedulers.get(unit.config);

@@ -91,25 +91,29 @@ export interface WorkUnit {
   readonly first: number;
   readonly count: number;
   readonly fid: boolean;
+  /** The round it runs in (0 … rounds − 1): its batches spread evenly over the rounds. */
+  readonly round: number;
 }
 
 export const unitKey = (config: string, batch: number): string => `${config} batch ${batch}`;
 
 /**
- * Every unit of the plan in round-robin order: round r is batch r of every configuration that has one, so that the
- * configurations' timings are interleaved in time rather than taken one configuration after another.
+ * Every unit of the plan in the order a shard runs them: R rounds, R the largest batch count, and batch b of a
+ * configuration with B batches in round ⌊(b + ½)·R / B⌋, so that every configuration's batches (3 of DDPM-1000,
+ * 20 of DDIM-10) spread evenly over the whole run and the host's drift reaches all of them alike, rather than one
+ * configuration being timed after another. Within a round, configurations keep the plan's order.
  */
 export function planUnits(plan: SweepPlan): WorkUnit[] {
   const rounds = Math.max(...plan.configurations.map((c) => c.batches));
   const units: WorkUnit[] = [];
-  for (let batch = 0; batch < rounds; batch++) {
-    plan.configurations.forEach((c, configIndex) => {
-      if (batch >= c.batches) return;
+  plan.configurations.forEach((c, configIndex) => {
+    for (let batch = 0; batch < c.batches; batch++) {
       const first = batch * plan.batch;
-      units.push({ config: c.name, configIndex, batch, first, count: Math.min(plan.batch, c.images - first), fid: c.fid });
-    });
-  }
-  return units;
+      const round = Math.floor(((batch + 0.5) * rounds) / c.batches);
+      units.push({ config: c.name, configIndex, batch, first, count: Math.min(plan.batch, c.images - first), fid: c.fid, round });
+    }
+  });
+  return units.sort((a, b) => a.round - b.round || a.configIndex - b.configIndex);
 }
 
 export interface Shard {
