@@ -17,7 +17,10 @@ const REFUSED_ROOTS = ['/proc', '/sys'];
  * or interrupted run leaves nothing behind. Both are synchronous, so a signal handler cannot run in between.
  */
 export class OutputStaging {
-  private readonly runId = randomBytes(6).toString('hex');
+  /** The pid first, so that a later run can tell a dead run's leftovers (SIGKILL skips every cleanup) from a live one's. */
+  private readonly runId = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  /** Leftover temporary files of killed runs, removed by prepareDir. */
+  readonly removedLeftovers: string[] = [];
   private readonly staged = new Map<string, string>();
   private readonly createdDirs: string[] = [];
   private readonly stale: string[] = [];
@@ -55,6 +58,7 @@ export class OutputStaging {
     } catch (error) {
       throw pathError(option, given, 'the folder is not writable', error);
     }
+    this.removedLeftovers.push(...removeDeadRunLeftovers(absolute));
   }
 
   /** Checks an output file: its folder (prepared as by prepareDir) and that the path is not a folder. */
@@ -109,6 +113,45 @@ export class OutputStaging {
     }
     this.finished = true;
   }
+}
+
+/** `.NAME.PID-HEX.part`: a staged output of the run with that pid. */
+const STAGED_NAME = /^\..+\.(\d+)-[0-9a-f]{12}\.part$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes staged files (`.NAME.PID-HEX.part`) in `dir` whose run is no longer alive: what a SIGKILLed run (or a
+ * crash of the machine) left, since no handler runs then. Files of live runs, and anything else, are left alone.
+ * Returns the paths removed; never throws.
+ */
+export function removeDeadRunLeftovers(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = STAGED_NAME.exec(name);
+    if (!match || Number(match[1]) === process.pid || processAlive(Number(match[1]))) continue;
+    try {
+      rmSync(join(dir, name), { force: true });
+      removed.push(join(dir, name));
+    } catch {
+      // not ours to remove after all (permissions): leave it
+    }
+  }
+  return removed;
 }
 
 /** `sample-NNN.png` files in `dir` with an index ≥ `batch`: what an earlier, larger batch left there. */

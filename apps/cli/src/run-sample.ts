@@ -90,6 +90,9 @@ export async function runSample(
   staging: OutputStaging,
 ): Promise<SampleSummary> {
   checkCommand(command, staging);
+  if (staging.removedLeftovers.length > 0) {
+    stderr.write(`removed ${staging.removedLeftovers.length} temporary file(s) left by a killed run: ${staging.removedLeftovers.join(', ')}\n`);
+  }
   // x_T is read first: its shape is the sample size for models whose size is not fixed.
   const noise = command.noise ? await readNoiseFile(command.noise) : undefined;
   throwIfInterrupted(signal, 'before loading the model');

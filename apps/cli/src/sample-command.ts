@@ -125,7 +125,8 @@ export function buildSampleProgram(): Command {
       '\nExit codes: 0 ok, 1 failure while sampling or writing, 2 bad usage or unusable input (options, output paths, model,\n' +
         '  scheduler config, noise file), 130 interrupted by SIGINT, 143 terminated by SIGTERM.\n' +
         'Outputs: every path is checked before the model is loaded; all files are written under temporary names and\n' +
-        '  renamed into place together once every one is ready, so a failed or interrupted run leaves none of them.\n' +
+        '  renamed into place together once every one is ready, so a failed or interrupted run leaves none of them\n' +
+        '  (after SIGKILL, which no program can catch, the next run into the same folder removes what it left).\n' +
         'Examples:\n  pnpm sample -- --steps 20 --grid\n  pnpm sample -- --sampler dpm-solver --steps 20 --grid\n  pnpm sample -- --sampler ddpm --batch 4 --seed 7 --out out/ddpm\n' +
           '  pnpm sample -- --model path/to/ddpm-cifar10-32 --steps 10 --seed 0 --grid\n' +
           '  pnpm sample -- --per-image-seeds --first-image 537 --batch 1 --steps 50   (image 537 of a bench sweep with seed 0)\n',

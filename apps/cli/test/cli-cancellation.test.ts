@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, runCli, tempDir } from './run-cli.js';
@@ -23,5 +23,38 @@ describe('denoise sample on SIGINT', () => {
     expect(stepsDone).toBeLessThan(1000);
     expect(run.code).toBe(130);
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  }, 60_000);
+});
+
+describe('denoise sample after a SIGKILLed run', () => {
+  it('removes the staged files the killed run left (no handler runs on SIGKILL), and only those', async () => {
+    const out = join(tempDir(), 'out');
+    let killed = false;
+    // A pause before each output write (test hook), so the run is caught with staged files on disk.
+    const poll = setInterval(() => {
+      if (!killed && existsSync(out) && readdirSync(out).some((n) => n.endsWith('.part'))) {
+        killed = true;
+        child?.('SIGKILL');
+      }
+    }, 20);
+    let child: ((signal: NodeJS.Signals) => void) | undefined;
+    const run = await runCli(
+      ['--model', fixture('models/test/closed-form'), '--steps', '3', '--batch', '4', '--out', out],
+      (_text, kill) => (child = kill),
+      { ...process.env, DENOISE_TEST_WRITE_DELAY_MS: '300' },
+    );
+    clearInterval(poll);
+    expect(killed).toBe(true);
+    expect(run.signal).toBe('SIGKILL');
+    const left = readdirSync(out).filter((n) => n.endsWith('.part'));
+    expect(left.length).toBeGreaterThan(0);
+    // A staged file of a live run (this test's own pid) must survive the next run's cleanup.
+    const live = `.sample-009.png.${process.pid}-0123456789ab.part`;
+    writeFileSync(join(out, live), 'live');
+
+    const next = await runCli(['--model', fixture('models/test/closed-form'), '--steps', '3', '--batch', '2', '--out', out]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toContain(`removed ${left.length} temporary file(s) left by a killed run`);
+    expect(readdirSync(out).sort()).toEqual([live, 'sample-000.png', 'sample-001.png']);
   }, 60_000);
 });
