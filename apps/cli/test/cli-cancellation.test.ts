@@ -1,5 +1,7 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fixture, runCli, tempDir } from './run-cli.js';
 
@@ -56,5 +58,30 @@ describe('denoise sample after a SIGKILLed run', () => {
     expect(next.code, next.stderr).toBe(0);
     expect(next.stderr).toContain(`removed ${left.length} temporary file(s) left by a killed run`);
     expect(readdirSync(out).sort()).toEqual([live, 'sample-000.png', 'sample-001.png']);
+  }, 60_000);
+});
+
+describe('pnpm sample on SIGTERM', () => {
+  it("the root script execs node, so the signal reaches the CLI (exit 143), not a shell that would leave node running", async () => {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['sample']!;
+    // The part after the build: what pnpm's shell runs once the CLI is built (the test has built it already).
+    const launch = script.split('&&').at(-1)!.trim();
+    const out = join(tempDir(), 'out');
+    const child = spawn('sh', ['-c', `${launch} --sampler ddpm --batch 8 --threads 1 --out ${out}`], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && /ddpm-1000 \d+\/1000 steps/.test(stderr)) {
+        sent = true;
+        child.kill('SIGTERM'); // the shell's pid: with exec it is node's
+      }
+    });
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+    expect(sent).toBe(true);
+    expect(signal).toBeNull();
+    expect(code).toBe(143);
+    expect(stderr).toMatch(/sampling cancelled after \d+ step\(s\)/);
   }, 60_000);
 });
