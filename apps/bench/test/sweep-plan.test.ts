@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { parseShard, planUnits, shardOf, sweepIdOf, firstDifference, type SweepPlan } from '../src/sweep-plan.js';
+import { harnessOverhead, ratioOfMeans, wallOverCeiling, wallTimeOf } from '../src/timing-stats.js';
+
+const plan = (configurations: { name: string; batches: number; images?: number }[], extra: Partial<SweepPlan> = {}): SweepPlan => ({
+  schema: 'denoise-sweep/1',
+  model: '/somewhere/model',
+  modelSha256: 'a'.repeat(64),
+  executionProvider: 'cpu',
+  threads: null,
+  batch: 4,
+  seed: 0,
+  generator: 'torch',
+  iterations: 'auto',
+  quick: false,
+  configurations: configurations.map((c) => ({ name: c.name, batches: c.batches, images: c.images ?? c.batches * 4, spacing: 'leading', fid: false })),
+  reference: 'none',
+  code: { denoise: '0.1.0', gitCommit: 'c0ffee', gitDirty: false },
+  ...extra,
+});
+
+describe('planUnits', () => {
+  it("spreads every configuration's batches evenly over the rounds, in plan order within a round", () => {
+    const units = planUnits(plan([{ name: 'ddpm-1000', batches: 3 }, { name: 'ddim-10', batches: 12 }]));
+    expect(units).toHaveLength(15);
+    // R = 12 rounds; ddpm-1000's batches land in rounds ⌊(b + ½)·12/3⌋ = 2, 6, 10: beginning, middle, end of the run.
+    expect(units.filter((u) => u.config === 'ddpm-1000').map((u) => u.round)).toEqual([2, 6, 10]);
+    expect(units.filter((u) => u.config === 'ddim-10').map((u) => u.round)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const rounds = units.map((u) => u.round);
+    expect(rounds).toEqual([...rounds].sort((a, b) => a - b));
+    expect(units.findIndex((u) => u.config === 'ddpm-1000')).toBe(2); // round 2: ddpm-1000 before ddim-10 (plan order)
+  });
+
+  it('makes the last batch short when the image count is not a multiple of the batch', () => {
+    const units = planUnits(plan([{ name: 'ddim-10', batches: 3, images: 10 }]));
+    expect(units.map((u) => [u.first, u.count])).toEqual([[0, 4], [4, 4], [8, 2]]);
+  });
+});
+
+describe('shardOf', () => {
+  it('deals every configuration across all shards, each shard getting a near-equal share of each', () => {
+    const units = planUnits(plan([{ name: 'ddim-10', batches: 40 }, { name: 'ddim-20', batches: 40 }, { name: 'ddpm-1000', batches: 40 }]));
+    for (const config of ['ddim-10', 'ddim-20', 'ddpm-1000']) {
+      const perShard = [1, 2, 3].map((k) => units.filter((u) => u.config === config && shardOf(u, 3) === k).length);
+      expect(Math.max(...perShard) - Math.min(...perShard)).toBeLessThanOrEqual(1);
+      expect(perShard.reduce((a, b) => a + b, 0)).toBe(40);
+    }
+    expect(units.every((u) => shardOf(u, 1) === 1)).toBe(true);
+  });
+});
+
+describe('parseShard', () => {
+  it('takes K/N with 1 ≤ K ≤ N and refuses anything else, saying what is allowed', () => {
+    expect(parseShard('2/3')).toEqual({ index: 2, count: 3 });
+    expect(parseShard(' 1 / 1 ')).toEqual({ index: 1, count: 1 });
+    for (const bad of ['0/3', '4/3', '1/0', '-1/3', '1.5/3', '3', 'a/b', '']) expect(() => parseShard(bad)).toThrow(/expected K\/N with 1 ≤ K ≤ N/);
+  });
+});
+
+describe('sweep identity', () => {
+  it('ignores paths (they differ between hosts) but not settings, and names the first difference', () => {
+    const a = plan([{ name: 'ddim-10', batches: 2 }]);
+    expect(sweepIdOf({ ...a, model: '/elsewhere/model' })).toBe(sweepIdOf(a));
+    expect(sweepIdOf({ ...a, seed: 1 })).not.toBe(sweepIdOf(a));
+    expect(firstDifference(a, { ...a, seed: 1 })).toEqual({ key: 'seed', a: '0', b: '1' });
+    expect(firstDifference(a, { ...a, code: { ...a.code, gitCommit: 'beef' } })).toEqual({ key: 'code.gitCommit', a: '"c0ffee"', b: '"beef"' });
+    expect(firstDifference(a, a)).toBeUndefined();
+  });
+});
+
+describe('timing statistics', () => {
+  const bootstrap = { resamples: 400, seed: 3 };
+  it('wallTimeOf: mean, Student-t margin, quantiles', () => {
+    const w = wallTimeOf([10, 12, 14]);
+    expect(w.meanMs).toBe(12);
+    expect(w.sdMs).toBe(2);
+    expect(w.moeMs).toBeCloseTo(4.303 * (2 / Math.sqrt(3)), 10);
+    expect(w.p50Ms).toBe(12);
+    expect(wallTimeOf([5]).rmePct).toBeNull();
+  });
+
+  it('ratioOfMeans: the ratio of the means, inside its bootstrap interval; exact when neither set varies', () => {
+    const r = ratioOfMeans([100, 110, 90], [5, 5.5, 4.5], bootstrap);
+    expect(r.ratio).toBeCloseTo(20, 12);
+    expect(r.low).toBeLessThanOrEqual(r.ratio);
+    expect(r.high).toBeGreaterThanOrEqual(r.ratio);
+    expect(r.high - r.low).toBeGreaterThan(0);
+    expect(ratioOfMeans([60, 60], [3, 3], bootstrap)).toEqual({ ratio: 20, low: 20, high: 20 });
+  });
+
+  it('harnessOverhead: the share of wall time outside the model, from the batches themselves', () => {
+    const o = harnessOverhead([100, 200], [99, 196], bootstrap);
+    expect(o.pct).toBeCloseTo((100 * 5) / 300, 12);
+    expect(o.low).toBeGreaterThanOrEqual(1 - 1e-9);
+    expect(o.high).toBeLessThanOrEqual(2 + 1e-9);
+  });
+
+  it('wallOverCeiling: wall over calls × bare', () => {
+    expect(wallOverCeiling([110, 110], 10, [10, 10], bootstrap)).toEqual({ ratio: 1.1, low: 1.1, high: 1.1 });
+  });
+});
