@@ -58,7 +58,6 @@ const distribution = z.object({
   /** Samples per predicted class (argmax of the classifier's logits): mode coverage. */
   classCounts: z.array(count),
 });
-export type Distribution = z.infer<typeof distribution>;
 
 const configuration = z.object({
   name: text,

@@ -8,7 +8,7 @@ import { compareWithReference } from './quality.js';
 import type { BenchLog } from './run-shard.js';
 import { isStochastic, parseSamplerSpec } from './sampler-spec.js';
 import { firstDifference, planUnits, shardOf, unitKey, type SweepPlan } from './sweep-plan.js';
-import { readShardDir, readUnitFeatures, readUnitImages, shardDirsIn, shardLabel, SweepFileError, type BareRecord, type UnitRecord } from './sweep-store.js';
+import { readShardDir, readUnitFeatures, readUnitImages, shardDirsIn, SweepFileError, type BareRecord, type UnitRecord } from './sweep-store.js';
 import { harnessOverhead, ratioOfMeans, wallOverCeiling, wallTimeOf, type BootstrapSettings } from './timing-stats.js';
 
 /** Every unit of a sweep, each found once, from the shard folders given to merge. */
@@ -263,8 +263,3 @@ function pairedComparisons(distributions: ReadonlyMap<string, MeasuredDistributi
   }
   return out;
 }
-
-/** Whether a paired difference is significant at 95 %: its interval excludes 0. */
-export const significant = (c: Pick<FidComparison, 'low' | 'high'>): boolean => c.low > 0 || c.high < 0;
-
-export { shardLabel };

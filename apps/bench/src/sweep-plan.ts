@@ -21,7 +21,6 @@ const sweepConfiguration = z.object({
   /** Whether its images' features are extracted for FID/KID. */
   fid: z.boolean(),
 });
-export type SweepConfiguration = z.infer<typeof sweepConfiguration>;
 
 export const sweepPlanSchema = z.object({
   schema: z.literal(SWEEP_SCHEMA),

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { readNpy, writeFileAtomic, writeNpy } from '@denoise/image';
 import { z } from 'zod';
 import { formatIssues } from './bench-result.js';
@@ -196,5 +196,3 @@ export async function readUnitFeatures(dir: string, record: UnitRecord): Promise
   }
   return { features: features.data as Float32Array, logits: logits.data as Float32Array };
 }
-
-export const shardLabel = (dir: string): string => basename(dir);
