@@ -18,3 +18,4 @@ export {
 } from './weights-file.js';
 export { hasSyntheticCheckpoint, writeSyntheticCheckpoint } from './synthetic-checkpoint.js';
 export { assertPipelineHasUNet2D, planUNetFiles, UNetFilePlanError, type UNetFilePlan } from './model-file-plan.js';
+export { unetMemoryLowerBound, type UNetMemoryBound } from './unet-memory.js';
