@@ -32,8 +32,8 @@ export class DDPMScheduler extends DiscreteScheduler {
     return new DDPMScheduler(config);
   }
 
-  override setTimesteps(steps: number): void {
-    super.setTimesteps(steps);
+  protected override planTimesteps(steps: number): void {
+    super.planTimesteps(steps);
     this.custom = false;
   }
 

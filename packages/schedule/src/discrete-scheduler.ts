@@ -29,7 +29,7 @@ export abstract class DiscreteScheduler extends SchedulerBase implements Schedul
   }
 
   /** Plans `steps` inference timesteps by the config's spacing. Throws ConfigError unless 1 ≤ steps ≤ N. */
-  setTimesteps(steps: number): void {
+  protected planTimesteps(steps: number): void {
     this.plan = timestepPlan(this.config, steps);
     this.inferenceSteps = steps;
   }
