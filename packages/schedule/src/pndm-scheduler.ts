@@ -1,5 +1,5 @@
 import { ConfigError } from './config-error.js';
-import { checkFinite, DiscreteScheduler, predOriginalCoefficients } from './discrete-scheduler.js';
+import { DiscreteScheduler, predOriginalCoefficients } from './discrete-scheduler.js';
 import { checkStepArguments } from './step-arguments.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 import { checkInferenceSteps } from './timestep-plan.js';
@@ -176,7 +176,7 @@ export class PNDMScheduler extends DiscreteScheduler {
       this.config.predictionType === 'v_prediction'
         ? { gx: sampleCoeff - k * Math.sqrt(1 - a), gm: -k * Math.sqrt(a) }
         : { gx: sampleCoeff, gm: -k };
-    checkFinite(result, timestep);
+    this.checkCoefficients(result, timestep);
     return result;
   }
 
