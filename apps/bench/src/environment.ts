@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, platform, release, totalmem } from 'node:os';
-import { onnxruntimeVersion, denoiseVersion } from '@denoise/runtime';
+import { denoiseVersion } from '@denoise/repo-layout';
+import { onnxruntimeVersion } from '@denoise/runtime';
 
 export interface BenchEnvironment {
   readonly cpuModel: string;
