@@ -1,7 +1,8 @@
 // ESLint flat config: typescript-eslint's recommended rules (not the type-checked set, so that linting needs no
 // build and stays fast) and the package boundaries of the design (README "Layout"):
 //
-//   schedule ← sampler ← runtime ← apps        image ← apps        (diffusers ← hub ← runtime; metrics ← apps)
+//   schedule ← sampler ← runtime ← apps        image ← apps        (diffusers ← hub ← runtime; metrics ← apps;
+//   repo-layout ← runtime, apps)
 //
 // - eslint-plugin-boundaries (`boundaries/dependencies`): which workspace package or app may import which. Every
 //   package and app is an element; `@denoise/x` imports resolve (through pnpm's workspace links) into packages/x,
@@ -46,7 +47,10 @@ const ALLOWED_WORKSPACE_IMPORTS = {
   sampler: ['schedule'],
   diffusers: [],
   hub: ['diffusers'],
-  runtime: ['schedule', 'sampler', 'diffusers', 'hub'],
+  runtime: ['schedule', 'sampler', 'diffusers', 'hub', 'repo-layout'],
+  // Where the repository keeps the shipped models, the published configs and the version: the one module that
+  // knows the repo layout (runtime for synthetic:NAME and the built graphs' producer version, and the apps).
+  'repo-layout': [],
   image: [],
   metrics: [],
   fuzz: [], // test support: imports only fast-check and node: builtins (see below)

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { onnxruntimeVersion, denoiseVersion } from '@denoise/runtime';
+import { denoiseVersion } from '@denoise/repo-layout';
+import { onnxruntimeVersion } from '@denoise/runtime';
 import type { BenchEnvironment } from './bench-result.js';
 
 export function describeEnvironment(now: Date): BenchEnvironment {

@@ -3,11 +3,10 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '@denoise/image';
+import { embeddedClassifierPath, embeddedModelPath } from '@denoise/repo-layout';
 import {
   EXECUTION_PROVIDER_CHOICES,
   ExecutionProviderError,
-  embeddedClassifierPath,
-  embeddedModelPath,
   listExecutionProviders,
   ModelLoadError,
   parseClassLabelList,

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImageBatch } from '@denoise/image';
+import { denoiseVersion } from '@denoise/repo-layout';
 import {
-  denoiseVersion,
   formatGpuAdapter,
   loadFeatureExtractor,
   loadModel,

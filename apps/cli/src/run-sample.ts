@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { PNG_TEXT_KEYS, makeGrid, readNpy, toPixels, writeNpy, writePng, type ImageBatch, type NpyArray } from '@denoise/image';
-import { denoiseVersion, formatGpuAdapter, loadModel, type GpuAdapterInfo, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
-import { checkPlannedTimesteps, createScheduler, DEFAULT_STEPS, defaultSamplerFor, imageSeed, imageSeeds, sample, type SampleResult, type SamplerKind, type TraceRecord } from '@denoise/sampler';
+import { denoiseVersion } from '@denoise/repo-layout';
+import { formatGpuAdapter, loadModel, type GpuAdapterInfo, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
+import { createScheduler, DEFAULT_STEPS, defaultSamplerFor, imageSeed, imageSeeds, sample, type SampleResult, type SamplerKind, type TraceRecord } from '@denoise/sampler';
 import { DDIMScheduler, parsePythonJson, type Scheduler } from '@denoise/schedule';
 import { createDownloadProgress } from './download-progress.js';
 import { OutputStaging, staleSampleFiles } from './output-files.js';
@@ -156,8 +157,8 @@ async function sampleWith(
     const file = command.schedulerConfig ?? model.schedulerConfigPath ?? 'the default scheduler config';
     throw new UsageError(`${file}: ${(error as Error).message}`, { cause: error });
   }
+  // Refuses a plan outside [0, N) (a bad steps_offset) with a ConfigError, before any model call.
   scheduler.setTimesteps(steps);
-  checkPlannedTimesteps(scheduler);
   if (scheduler instanceof DDIMScheduler) {
     // η against every step of the plan before any model call (the loop checks again).
     try {

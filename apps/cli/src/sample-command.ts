@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_STEPS, GENERATOR_KINDS, SAMPLER_CLASSES, SAMPLER_KINDS, type GeneratorKind, type SamplerKind } from '@denoise/sampler';
-import { EXECUTION_PROVIDER_CHOICES, embeddedModelPath, parseClassLabelList, type ExecutionProviderChoice } from '@denoise/runtime';
+import { embeddedModelPath } from '@denoise/repo-layout';
+import { EXECUTION_PROVIDER_CHOICES, parseClassLabelList, type ExecutionProviderChoice } from '@denoise/runtime';
 
 export interface SampleCommand {
   readonly model: string;

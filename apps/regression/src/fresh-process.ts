@@ -1,5 +1,6 @@
 /** Runs golden cases in a new Node.js process (the built fresh-run-main.js) and collects their float hashes. */
 import { spawn } from 'node:child_process';
+import { parseFreshReport } from './fresh-report.js';
 import { freshRunScript } from './repo-paths.js';
 
 /** A fresh process working through the cases; each hash is available as soon as that case has run. */
@@ -37,14 +38,9 @@ export function runInFreshProcess(manifestPath: string, rootDir: string, caseNam
       const lines = (partial + chunk.toString()).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines.filter((l) => l.trim() !== '')) {
-        let report: { caseName?: unknown; floatSha256?: unknown } | undefined;
-        try {
-          report = JSON.parse(line) as typeof report;
-        } catch {
-          report = undefined;
-        }
-        if (typeof report?.caseName === 'string' && typeof report.floatSha256 === 'string') entry(report.caseName).resolve(report.floatSha256);
-        else stderr += `unexpected output line: ${line}\n`;
+        const read = parseFreshReport(line);
+        if ('report' in read) entry(read.report.caseName).resolve(read.report.floatSha256);
+        else stderr += `unexpected output line (${read.error}): ${line}\n`;
       }
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -4,6 +4,7 @@
  * `{"caseName": …, "floatSha256": …}`, for the golden suite to compare with its in-process runs.
  * CPU cases only: the cross-process float-hash check is the CPU's (a webgpu case is checked within one process).
  */
+import { formatFreshReport } from './fresh-report.js';
 import { readGoldenManifest } from './golden-manifest.js';
 import { GoldenRunner } from './golden-run.js';
 
@@ -21,7 +22,7 @@ async function main(argv: readonly string[]): Promise<void> {
       if (names.length > 0 && !names.includes(goldenCase.name)) continue;
       if (goldenCase.executionProvider !== 'cpu') continue;
       const run = await runner.run(goldenCase);
-      process.stdout.write(`${JSON.stringify({ caseName: run.caseName, floatSha256: run.floatSha256 })}\n`);
+      process.stdout.write(formatFreshReport({ caseName: run.caseName, floatSha256: run.floatSha256 }));
     }
   } finally {
     await runner.dispose();

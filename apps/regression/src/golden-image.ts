@@ -3,7 +3,7 @@
  * so a reviewer sees the whole case in one file and the check can cut the images back out.
  */
 import { makeGrid, PNG_TEXT_KEYS, toPixels, type Rgba8Image } from '@denoise/image';
-import { denoiseVersion } from '@denoise/runtime';
+import { denoiseVersion } from '@denoise/repo-layout';
 import type { GoldenCase } from './golden-manifest.js';
 import type { GoldenRun } from './golden-run.js';
 

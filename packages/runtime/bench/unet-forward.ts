@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { loadModel, type GraphOptimizationLevel, type LoadedModel } from '../src/index.js';
+import { sessionOf } from '../src/model-sessions.js';
 
 const { values } = parseArgs({
   options: {
@@ -63,15 +64,16 @@ for (const reference of references) {
       const { channels, height, width } = model.signature;
       const exported = values.against ? await exportedSession(values.against, threads, opt) : undefined;
       for (const batch of list(values.batch).map(Number)) {
-        const ours = feedsFor(model.session, batch, channels, height, width);
-        const tasks: Timed[] = [{ label: 'denoise graph', run: async () => void (await model.session.run(ours)), samples: [] }];
+        const session = sessionOf(model);
+        const ours = feedsFor(session, batch, channels, height, width);
+        const tasks: Timed[] = [{ label: 'denoise graph', run: async () => void (await session.run(ours)), samples: [] }];
         if (exported) {
           const theirs = feedsFor(exported, batch, channels, height, width);
           tasks.push({ label: 'torch.onnx.export', run: async () => void (await exported.run(theirs)), samples: [] });
         }
         if (exported) {
           // Same weights, same inputs: the two graphs must agree before their times mean anything.
-          const a = (await model.session.run(ours))['out_sample']!.data as Float32Array;
+          const a = (await session.run(ours))['out_sample']!.data as Float32Array;
           const theirs = feedsFor(exported, batch, channels, height, width);
           const b = Object.values(await exported.run(theirs))[0]!.data as Float32Array;
           let diff = 0;

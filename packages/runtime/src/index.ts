@@ -12,8 +12,7 @@ export { formatGpuAdapter, webGpuAdapter, type GpuAdapterInfo } from './gpu-adap
 export { DEFAULT_UNET_SCHEDULER_CONFIG, loadModel, type BuiltModelInfo, type GraphOptimizationLevel, type LoadedModel, type LoadModelOptions } from './load-model.js';
 export { ExecutionProviderError, ModelLoadError } from './model-errors.js';
 export type { ClassLabelsInput, ModelSignature, SampleDtype, SampleShapeRequest, TimestepDtype, TimestepLayout } from './model-signature.js';
-export { OnnxDenoiser, parseClassLabelList } from './onnx-denoiser.js';
+export { parseClassLabelList, type OnnxDenoiser } from './onnx-denoiser.js';
 export { onnxruntimeVersion } from './versions.js';
-export { denoiseVersion, embeddedClassifierPath, embeddedModelPath } from './embedded-model.js';
 export { loadFeatureExtractor, type FeatureExtractor } from './onnx-feature-extractor.js';
-export { denoiseCacheDir, publishedConfigsPath, resolveModelReference } from './model-reference.js';
+export { denoiseCacheDir, resolveModelReference } from './model-reference.js';

@@ -7,7 +7,7 @@ import {
   buildUNetModel,
   type BuiltUNetModel,
 } from '@denoise/diffusers';
-import { denoiseVersion } from './embedded-model.js';
+import { denoiseVersion } from '@denoise/repo-layout';
 import {
   resolveExecutionProvider,
   type ExecutionProvider,
@@ -15,11 +15,14 @@ import {
 } from './execution-provider.js';
 import { ModelLoadError } from './model-errors.js';
 import { assertLooksLikeOnnx, locateModelFiles, readSchedulerConfig, sha256File, type ModelFiles } from './model-files.js';
-import { readModelSignature, type ModelSignature, type SampleShapeRequest } from './model-signature.js';
+import type { ModelSignature, SampleShapeRequest } from './model-signature.js';
+import { readModelSignature } from './read-model-signature.js';
 import type { DownloadProgress } from '@denoise/hub';
 import { resolveModelReference, type ResolvedModelReference } from './model-reference.js';
 import { webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
-import { OnnxDenoiser } from './onnx-denoiser.js';
+import type { OnnxDenoiser } from './onnx-denoiser.js';
+import { registerSession } from './model-sessions.js';
+import { SessionDenoiser } from './session-denoiser.js';
 
 /**
  * What a UNet2DModel folder without scheduler_config.json is sampled with: diffusers' DDPMScheduler defaults
@@ -81,8 +84,6 @@ export interface LoadedModel {
   readonly built?: BuiltModelInfo;
   /** The session's creation time (parsing, optimization, weight loading). */
   readonly sessionMs: number;
-  /** The underlying session, for callers that time bare `session.run` calls (the bench's ceiling). */
-  readonly session: ort.InferenceSession;
   dispose(): Promise<void>;
 }
 
@@ -134,9 +135,9 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
       files.kind === 'onnx' ? sha256File(files.modelPath) : sha256File(files.folder.configPath, files.folder.weightsPath),
       files.schedulerConfigPath ? readSchedulerConfig(files.schedulerConfigPath) : undefined,
     ]);
-    const denoiser = new OnnxDenoiser(session, withClassCount(signature, source?.model), files.modelPath);
+    const denoiser: OnnxDenoiser = new SessionDenoiser(session, withClassCount(signature, source?.model), files.modelPath);
     const adapter = executionProvider === 'webgpu' ? webGpuAdapter() : undefined;
-    return {
+    const model: LoadedModel = {
       modelPath: files.modelPath,
       ...(files.schedulerConfigPath
         ? { schedulerConfigPath: files.schedulerConfigPath, schedulerConfig }
@@ -151,9 +152,10 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
       ...(source ? { built: source.info } : {}),
       ...(reference.hub ? { hub: reference.hub } : {}),
       sessionMs,
-      session,
       dispose: () => denoiser.dispose(),
     };
+    registerSession(model, session);
+    return model;
   } catch (error) {
     await session.release();
     throw error;

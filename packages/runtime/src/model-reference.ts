@@ -1,9 +1,8 @@
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { hasSyntheticCheckpoint, readJsonObject, writeSyntheticCheckpoint } from '@denoise/diffusers';
 import { HubError, isHubReference, resolveHubModel, type DownloadProgress } from '@denoise/hub';
-import { workspaceRoot } from './embedded-model.js';
+import { publishedConfigsPath } from '@denoise/repo-layout';
 import { ModelLoadError } from './model-errors.js';
 
 /** Where a model reference led: the local path, and for a Hub model the commit it resolved to. */
@@ -19,11 +18,6 @@ export interface ResolveReferenceOptions {
 }
 
 const SYNTHETIC_PREFIX = 'synthetic:';
-
-/** fixtures/diffusers-unet/published: the config.json of published hub checkpoints (no weights). */
-export function publishedConfigsPath(): string {
-  return fileURLToPath(new URL('fixtures/diffusers-unet/published', workspaceRoot()));
-}
 
 /** denoise's cache: $DENOISE_CACHE, else ~/.cache/denoise. */
 export function denoiseCacheDir(): string {

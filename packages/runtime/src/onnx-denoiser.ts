@@ -1,216 +1,33 @@
-import * as ort from 'onnxruntime-node';
-import type { Denoiser, DenoiserSpec } from '@denoise/sampler';
-import { float16ToFloat32, float32ToFloat16, toFloat16Bits } from './float16.js';
-import { ModelLoadError } from './model-errors.js';
+import type { Denoiser } from '@denoise/sampler';
 import type { ModelSignature } from './model-signature.js';
 
 /**
- * A Denoiser over an onnxruntime session. It adapts the boundary (float16 sample, the timestep's dtype and
- * layout, the output by name) so that the sampling loop and the scheduler always see float32.
- * Input tensors are cached per buffer and batch size and refilled in place: a step allocates nothing beyond
- * what onnxruntime returns (and, for float16 models, nothing at all after the first step).
+ * A Denoiser over an ONNX model loaded by loadModel: the sampling loop and the scheduler always see float32,
+ * whatever the model's dtypes and input layout. Implemented by SessionDenoiser; this interface is what the package
+ * exports, so that no onnxruntime type crosses its boundary.
  */
-export class OnnxDenoiser implements Denoiser {
-  readonly spec: DenoiserSpec;
-  private readonly sampleTensors = new Map<Float32Array, ort.Tensor>();
-  private readonly timestepTensors = new Map<number, ort.Tensor>();
-  private readonly halfBuffers = new Map<number, { input: ort.Tensor; output: Float32Array }>();
-  private readonly labelTensors = new Map<number, ort.Tensor>();
-  private readonly perImage: number;
-
-  /**
-   * `classLabels`: for a class-conditional model, one label for the whole batch or one per image
-   * (see withClassLabels).
-   */
-  constructor(
-    private readonly session: ort.InferenceSession,
-    readonly signature: ModelSignature,
-    private readonly modelPath: string,
-    private readonly classLabels?: readonly number[],
-  ) {
-    this.spec = {
-      channels: signature.channels,
-      height: signature.height,
-      width: signature.width,
-      outputChannels: signature.outputChannels,
-      fixedBatchSize: signature.fixedBatchSize,
-    };
-    this.perImage = signature.channels * signature.height * signature.width;
-  }
-
+export interface OnnxDenoiser extends Denoiser {
+  readonly signature: ModelSignature;
   /**
    * The same model conditioned on class labels (diffusers' `class_labels`): one label for every image, or one
    * per image of the batch. Checked here against the model's class count, before any sampling.
    */
-  withClassLabels(labels: readonly number[]): OnnxDenoiser {
-    const input = this.signature.classLabels;
-    if (!input) throw new RangeError(`${this.modelPath}: the model is not class-conditional; it takes no class labels`);
-    if (input.dtype === 'float32') {
-      throw new RangeError(`${this.modelPath}: the model's '${input.name}' input takes class embedding vectors [B, ${input.width ?? '?'}] (class_embed_type 'identity'), not class indices`);
-    }
-    if (labels.length === 0) throw new RangeError(`${this.modelPath}: no class labels given`);
-    for (const label of labels) {
-      if (!Number.isInteger(label) || label < 0 || (input.count !== undefined && label >= input.count)) {
-        const allowed = input.count !== undefined ? `0 … ${input.count - 1}` : 'an integer ≥ 0';
-        throw new RangeError(`${this.modelPath}: class label ${label} is out of range; the model takes ${allowed}`);
-      }
-    }
-    return new OnnxDenoiser(this.session, this.signature, this.modelPath, [...labels]);
-  }
-
+  withClassLabels(labels: readonly number[]): OnnxDenoiser;
   /**
    * The denoiser to sample `batchSize` images with, given the labels the user passed (or none): this one for an
    * unconditional model, the conditioned one for a class-conditional model. Refuses, before any work, labels for
    * an unconditional model, no labels for a conditional one, and a label count that is neither 1 nor the batch.
    */
-  forClassLabels(labels: readonly number[] | undefined, batchSize: number): OnnxDenoiser {
-    const input = this.signature.classLabels;
-    if (!input) {
-      if (labels) throw new RangeError(`${this.modelPath} is not class-conditional; it takes no class labels`);
-      return this;
-    }
-    if (!labels) {
-      const range = input.count !== undefined ? ` (0 … ${input.count - 1})` : '';
-      throw new RangeError(`${this.modelPath} is class-conditional: pass --class-label N${range}, one for all images or a comma list with one per image`);
-    }
-    if (labels.length !== 1 && labels.length !== batchSize) {
-      throw new RangeError(`${labels.length} class labels for a batch of ${batchSize}; give one label or one per image`);
-    }
-    return this.withClassLabels(labels);
-  }
-
-  async predict(sample: Float32Array, timestep: number): Promise<Float32Array> {
-    const batchSize = this.batchSizeOf(sample);
-    const feeds = {
-      [this.signature.sampleInput]: this.sampleTensor(sample, batchSize),
-      [this.signature.timestepInput]: this.timestepTensor(timestep, batchSize),
-      ...(this.signature.classLabels ? { [this.signature.classLabels.name]: this.labelTensor(batchSize) } : {}),
-    };
-    let results: ort.InferenceSession.ReturnType;
-    try {
-      results = await this.session.run(feeds, [this.signature.output]);
-    } catch (error) {
-      throw new Error(`${this.modelPath}: inference failed at timestep ${timestep}, batch ${batchSize}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    const output = results[this.signature.output]!;
-    // The dims, not only the element count: [B, 1, 4, 16] or [B, 64] for a [B, 1, 8, 8] sample is a model that
-    // computes something else, whose output would be read as if it were laid out as the sample.
-    const expected = [batchSize, this.signature.outputChannels, this.signature.height, this.signature.width];
-    if (output.dims.length !== expected.length || output.dims.some((d, i) => d !== expected[i])) {
-      throw new ModelLoadError(
-        this.modelPath,
-        `output '${this.signature.output}' has shape [${output.dims.join(', ')}], expected [${expected.join(', ')}] ` +
-          `(batch, output channels, height, width of the sample)`,
-      );
-    }
-    if (output.type === 'float32') return output.data as Float32Array;
-    const half = this.halfBuffers.get(batchSize)!;
-    return float16ToFloat32(output.data as Uint16Array, half.output);
-  }
-
+  forClassLabels(labels: readonly number[] | undefined, batchSize: number): OnnxDenoiser;
   /**
-   * A bare `session.run` on fixed inputs, with the feeds built once: the physical limit the bench compares the
+   * A bare model run on fixed inputs, with the feeds built once: the physical limit the bench compares the
    * whole harness with (no dtype adaptation, no output checks, no scheduler).
    */
-  bareRun(sample: Float32Array, timestep: number): () => Promise<void> {
-    const batchSize = this.batchSizeOf(sample);
-    const feeds = {
-      [this.signature.sampleInput]: this.sampleTensor(sample.slice(), batchSize),
-      [this.signature.timestepInput]: this.timestepTensor(timestep, batchSize),
-      ...(this.signature.classLabels ? { [this.signature.classLabels.name]: this.labelTensor(batchSize) } : {}),
-    };
-    const outputs = [this.signature.output];
-    return async () => {
-      await this.session.run(feeds, outputs);
-    };
-  }
-
+  bareRun(sample: Float32Array, timestep: number): () => Promise<void>;
   /** Runs the model once on zeros at this batch size, so that the first timed step pays no set-up cost. */
-  async warmup(batchSize: number): Promise<void> {
-    const zeros = new Float32Array(batchSize * this.perImage);
-    await this.predict(zeros, 0);
-    this.sampleTensors.delete(zeros);
-  }
-
-  async dispose(): Promise<void> {
-    this.sampleTensors.clear();
-    await this.session.release();
-  }
-
-  private batchSizeOf(sample: Float32Array): number {
-    const batchSize = sample.length / this.perImage;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new RangeError(
-        `${this.modelPath}: a sample of ${sample.length} elements is not a whole batch of ` +
-          `${this.signature.channels}×${this.signature.height}×${this.signature.width} images`,
-      );
-    }
-    const fixed = this.signature.fixedBatchSize;
-    if (fixed !== undefined && fixed !== batchSize) {
-      throw new RangeError(`${this.modelPath}: the model is fixed to batch ${fixed}, got a batch of ${batchSize}`);
-    }
-    return batchSize;
-  }
-
-  private dims(batchSize: number): number[] {
-    return [batchSize, this.signature.channels, this.signature.height, this.signature.width];
-  }
-
-  private sampleTensor(sample: Float32Array, batchSize: number): ort.Tensor {
-    if (this.signature.sampleDtype === 'float16') {
-      let half = this.halfBuffers.get(batchSize);
-      if (!half) {
-        const input = new ort.Tensor('float16', new Uint16Array(sample.length), this.dims(batchSize));
-        half = { input, output: new Float32Array(batchSize * this.signature.outputChannels * this.signature.height * this.signature.width) };
-        this.halfBuffers.set(batchSize, half);
-      }
-      float32ToFloat16(sample, half.input.data as Uint16Array);
-      return half.input;
-    }
-    // float32: wrap the caller's buffer without a copy; the loop alternates two buffers, so the cache stays small.
-    let tensor = this.sampleTensors.get(sample);
-    if (!tensor) {
-      if (this.sampleTensors.size >= 4) this.sampleTensors.clear();
-      tensor = new ort.Tensor('float32', sample, this.dims(batchSize));
-      this.sampleTensors.set(sample, tensor);
-    }
-    return tensor;
-  }
-
-  private labelTensor(batchSize: number): ort.Tensor {
-    const input = this.signature.classLabels!;
-    const labels = this.classLabels;
-    if (!labels) {
-      throw new RangeError(`${this.modelPath}: the model is class-conditional (input '${input.name}'); pass class labels (--class-label N)`);
-    }
-    if (labels.length !== 1 && labels.length !== batchSize) {
-      throw new RangeError(`${this.modelPath}: ${labels.length} class labels for a batch of ${batchSize}; give one label or one per image`);
-    }
-    let tensor = this.labelTensors.get(batchSize);
-    if (!tensor) {
-      const values = Array.from({ length: batchSize }, (_, i) => labels[labels.length === 1 ? 0 : i]!);
-      tensor =
-        input.dtype === 'int32'
-          ? new ort.Tensor('int32', Int32Array.from(values), [batchSize])
-          : new ort.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), [batchSize]);
-      this.labelTensors.set(batchSize, tensor);
-    }
-    return tensor;
-  }
-
-  private timestepTensor(timestep: number, batchSize: number): ort.Tensor {
-    const count = this.signature.timestepLayout === 'per-item' ? batchSize : 1;
-    let tensor = this.timestepTensors.get(count);
-    if (!tensor) {
-      const dims = this.signature.timestepLayout === 'scalar' ? [] : [count];
-      tensor = createTimestepTensor(this.signature.timestepDtype, count, dims);
-      this.timestepTensors.set(count, tensor);
-    }
-    fillTimestep(tensor, timestep);
-    return tensor;
-  }
+  warmup(batchSize: number): Promise<void>;
+  /** Releases the model's session; the denoiser (and every one derived from it) is unusable afterwards. */
+  dispose(): Promise<void>;
 }
 
 /** Class labels as written on a command line or in a manifest: '3' (one for every image) or '0,1,2,3' (one per image). */
@@ -220,30 +37,4 @@ export function parseClassLabelList(text: string): number[] {
     throw new RangeError(`expected a class index or a comma list of them (e.g. 3 or 0,1,2,3), got '${text}'`);
   }
   return parts.map(Number);
-}
-
-function createTimestepTensor(dtype: ModelSignature['timestepDtype'], count: number, dims: number[]): ort.Tensor {
-  switch (dtype) {
-    case 'int64':
-      return new ort.Tensor('int64', new BigInt64Array(count), dims);
-    case 'int32':
-      return new ort.Tensor('int32', new Int32Array(count), dims);
-    case 'float32':
-      return new ort.Tensor('float32', new Float32Array(count), dims);
-    case 'float16':
-      return new ort.Tensor('float16', new Uint16Array(count), dims);
-  }
-}
-
-/**
- * Writes t in the model's timestep dtype. The Euler family and Heun step at fractional timesteps; an
- * integer timestep input takes them truncated toward zero, as numpy's `astype` does in the ONNX pipelines
- * (a float timestep input, like the graphs built from diffusers folders, takes them exactly).
- */
-function fillTimestep(tensor: ort.Tensor, timestep: number): void {
-  const data = tensor.data;
-  if (data instanceof BigInt64Array) data.fill(BigInt(Math.trunc(timestep)));
-  else if (data instanceof Int32Array) data.fill(Math.trunc(timestep));
-  else if (tensor.type === 'float16') (data as Uint16Array).fill(toFloat16Bits(timestep));
-  else (data as Int32Array | Float32Array).fill(timestep);
 }

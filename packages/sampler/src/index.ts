@@ -2,7 +2,6 @@ export { elementsPerImage, type Denoiser, type DenoiserSpec } from './denoiser.j
 export { createGenerator, GENERATOR_KINDS, imageSeed, imageSeeds, PerImageGenerators, type GeneratorKind } from './noise-generator.js';
 export { NonFiniteError, SamplingAbortedError } from './sampling-errors.js';
 export {
-  checkPlannedTimesteps,
   sample,
   type SampleOptions,
   type SampleResult,

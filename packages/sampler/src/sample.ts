@@ -1,4 +1,4 @@
-import { ConfigError, DDIMScheduler, type Scheduler } from '@denoise/schedule';
+import { DDIMScheduler, type Scheduler } from '@denoise/schedule';
 import { elementsPerImage, type Denoiser } from './denoiser.js';
 import { createGenerator, GENERATOR_KINDS, PerImageGenerators, type GeneratorKind } from './noise-generator.js';
 import { NonFiniteError, SamplingAbortedError } from './sampling-errors.js';
@@ -106,8 +106,8 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   const size = run.batchSize * perImage;
   const rng = typeof run.seed === 'number' ? createGenerator(run.generator, run.seed) : new PerImageGenerators(run.generator, run.seed);
 
+  // setTimesteps refuses a plan outside [0, N) (a bad steps_offset) before the first model call.
   scheduler.setTimesteps(options.steps);
-  checkPlannedTimesteps(scheduler);
   // η against every step of the plan, before the first model call (not at step 48 of 50).
   if (scheduler instanceof DDIMScheduler) scheduler.validateEta(options.steps, run.eta);
   const timesteps = scheduler.timesteps;
@@ -163,24 +163,6 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
     timesteps: timesteps.slice(),
     timings: { modelMs, loopMs, totalMs: performance.now() - started },
   };
-}
-
-/**
- * Refuses a plan with a timestep outside [0, num_train_timesteps) before any model call: a steps_offset that
- * pushes leading spacing past the end (e.g. steps_offset 999 with 2 steps plans 1499) would otherwise fail at
- * the first step. Throws ConfigError naming steps_offset when it is set, else num_inference_steps.
- */
-export function checkPlannedTimesteps(scheduler: Scheduler): void {
-  const n = scheduler.config.numTrainTimesteps;
-  const timesteps = scheduler.timesteps;
-  for (let i = 0; i < timesteps.length; i++) {
-    const t = timesteps[i]!;
-    if (t >= 0 && t < n) continue;
-    const offset = scheduler.config.stepsOffset;
-    const why = `planned timestep ${t} (step ${i + 1} of ${timesteps.length}) lies outside [0, ${n - 1}]`;
-    if (offset > 0) throw new ConfigError('steps_offset', offset, `a smaller offset: with ${timesteps.length} steps the ${why}`);
-    throw new ConfigError('num_inference_steps', timesteps.length, `a plan inside [0, ${n - 1}]: the ${why}`);
-  }
 }
 
 function resolveRun(options: SampleOptions): ResolvedRun {

@@ -14,7 +14,7 @@ describe('sample: the plan is checked before the first model call', () => {
     expect(denoiser.calls).toBe(0);
   });
 
-  it('refuses a steps_offset that plans timesteps past num_train_timesteps, naming steps_offset, with no model call', async () => {
+  it('refuses a steps_offset that plans timesteps past num_train_timesteps (the check in setTimesteps), naming steps_offset, with no model call', async () => {
     const denoiser = new CountingDenoiser();
     const run = sample({ scheduler: DDIMScheduler.fromConfig({ ...config, steps_offset: 999 }), denoiser, steps: 2 });
     await expect(run).rejects.toBeInstanceOf(ConfigError);

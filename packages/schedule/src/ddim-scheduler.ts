@@ -1,5 +1,5 @@
 import { dynamicThresholdInPlace } from './sample-clipping.js';
-import { checkEta, checkFinite, DiscreteScheduler, predOriginalCoefficients } from './discrete-scheduler.js';
+import { checkEta, DiscreteScheduler, predOriginalCoefficients } from './discrete-scheduler.js';
 import { checkStepArguments } from './step-arguments.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 
@@ -130,7 +130,7 @@ export class DDIMScheduler extends DiscreteScheduler {
     const kx = dir * ex;
     const km = dir * em;
     const kn = eta > 0 ? std : 0;
-    checkFinite({ px, pm, k0, kx, km, kn }, timestep);
+    this.checkCoefficients({ px, pm, k0, kx, km, kn }, timestep);
 
     const pred = out.predOriginalSample;
     const prev = out.prevSample;

@@ -1,5 +1,5 @@
 import { dynamicThresholdInPlace } from './sample-clipping.js';
-import { checkFinite, DiscreteScheduler, predOriginalCoefficients } from './discrete-scheduler.js';
+import { DiscreteScheduler, predOriginalCoefficients } from './discrete-scheduler.js';
 import { checkStepArguments } from './step-arguments.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 import { checkCustomTimesteps } from './timestep-plan.js';
@@ -32,8 +32,8 @@ export class DDPMScheduler extends DiscreteScheduler {
     return new DDPMScheduler(config);
   }
 
-  override setTimesteps(steps: number): void {
-    super.setTimesteps(steps);
+  protected override planTimesteps(steps: number): void {
+    super.planTimesteps(steps);
     this.custom = false;
   }
 
@@ -104,7 +104,7 @@ export class DDPMScheduler extends DiscreteScheduler {
       case 'learned_range':
         break;
     }
-    checkFinite({ px, pm, c0, cx, std }, timestep);
+    this.checkCoefficients({ px, pm, c0, cx, std }, timestep);
 
     const pred = out.predOriginalSample;
     const prev = out.prevSample;

@@ -29,7 +29,7 @@ export abstract class DiscreteScheduler extends SchedulerBase implements Schedul
   }
 
   /** Plans `steps` inference timesteps by the config's spacing. Throws ConfigError unless 1 ≤ steps ≤ N. */
-  setTimesteps(steps: number): void {
+  protected planTimesteps(steps: number): void {
     this.plan = timestepPlan(this.config, steps);
     this.inferenceSteps = steps;
   }
@@ -61,6 +61,43 @@ export abstract class DiscreteScheduler extends SchedulerBase implements Schedul
       throw new RangeError(`timestep must be an integer in [0, ${this.config.numTrainTimesteps - 1}], got ${t}`);
     }
     return a;
+  }
+
+  /**
+   * Throws a RangeError when a step coefficient is not finite, so no NaN or ∞ escapes silently. The message
+   * says why in the config's terms: ᾱ_t reached 0 (a β of 1, or the product of 1 − β underflowing float32)
+   * or stayed 1 (β = 0 up to t), so the step divides by √ᾱ_t or by 1 − ᾱ_t.
+   */
+  protected checkCoefficients(coefficients: Readonly<Record<string, number>>, timestep: number): void {
+    for (const v of Object.values(coefficients)) {
+      if (!Number.isFinite(v)) throw new RangeError(`cannot step at timestep ${timestep}: ${this.whyNotFinite(timestep)}`);
+    }
+  }
+
+  private whyNotFinite(t: number): string {
+    const a = this.alphasCumprod[t]!;
+    const name = `ᾱ_${t} (alphas_cumprod[${t}])`;
+    const { config } = this;
+    const trained = config.trainedBetas !== null;
+    const source = trained
+      ? 'trained_betas'
+      : `beta_schedule '${config.betaSchedule}', beta_start ${config.betaStart}, beta_end ${config.betaEnd}`;
+    if (a === 0) {
+      const one = this.betas.subarray(0, t + 1).findIndex((b) => b >= 1);
+      const cause =
+        one >= 0
+          ? `β_${one} is 1 (${source})`
+          : `the product of (1 − β) underflows float32 from timestep ${this.alphasCumprod.indexOf(0)} on ` +
+            `(${source}, num_train_timesteps ${config.numTrainTimesteps})`;
+      const fix = trained ? 'trained_betas well below 1' : 'a smaller beta_end (or fewer num_train_timesteps)';
+      return `${name} is 0, so the step divides by zero: ${cause}; use ${fix}`;
+    }
+    if (a === 1) {
+      const zeros = t === 0 ? 'β_0 is 0' : `β_0 … β_${t} are all 0`;
+      const fix = trained ? 'trained_betas above 0' : 'a beta_start above 0';
+      return `${name} is 1 (no noise), so 1 − ᾱ_${t} = 0 and the step divides by zero: ${zeros} (${source}); use ${fix}`;
+    }
+    return `the step's coefficients are not finite with ${name} = ${a} (${source})`;
   }
 
   /** Index of t in the plan, or a RangeError. */
@@ -96,9 +133,3 @@ export function predOriginalCoefficients(
   }
 }
 
-/** Throws a RangeError when a step coefficient is not finite, so no NaN or ∞ escapes silently. */
-export function checkFinite(values: Readonly<Record<string, number>>, timestep: number): void {
-  for (const [name, v] of Object.entries(values)) {
-    if (!Number.isFinite(v)) throw new RangeError(`step coefficient ${name} is ${v} at timestep ${timestep}`);
-  }
-}

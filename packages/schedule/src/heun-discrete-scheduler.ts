@@ -22,8 +22,10 @@ export class HeunDiscreteScheduler extends SigmaDiscreteScheduler {
 
   private constructor(config: unknown) {
     super(config, 'HeunDiscreteScheduler');
-    // diffusers' constructor plans the full 1000 steps, so a bad spacing is refused here.
-    this.setTimesteps(this.config.numTrainTimesteps);
+    // diffusers' constructor plans the full N steps, so a bad spacing is refused here; unchecked, since with
+    // leading spacing and steps_offset 1 (Stable Diffusion's configs) the full plan ends at N, which diffusers
+    // accepts and no setTimesteps(S < N) plans.
+    this.planTimesteps(this.config.numTrainTimesteps);
   }
 
   /** Builds a scheduler from a diffusers `scheduler_config.json` object as is (other classes' keys are ignored). */
@@ -36,8 +38,8 @@ export class HeunDiscreteScheduler extends SigmaDiscreteScheduler {
     return this.savedDt === null;
   }
 
-  override setTimesteps(steps: number): void {
-    super.setTimesteps(steps);
+  protected override planTimesteps(steps: number): void {
+    super.planTimesteps(steps);
     this.savedDt = null;
   }
 

@@ -79,7 +79,7 @@ export abstract class MultistepScheduler extends SchedulerBase implements Schedu
    * unless 1 ≤ steps ≤ num_train_timesteps. With `lambda_min_clipped` (DPM-Solver) and trailing spacing the
    * plan can hold fewer than `steps` timesteps.
    */
-  setTimesteps(steps: number): void {
+  protected planTimesteps(steps: number): void {
     const { timesteps, sigmas } = multistepSchedule(this.config, this.alphasCumprod, steps, { family: this.family });
     this.plan = timesteps;
     this.sigmaTable = sigmas;

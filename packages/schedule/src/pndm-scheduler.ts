@@ -1,5 +1,5 @@
 import { ConfigError } from './config-error.js';
-import { checkFinite, DiscreteScheduler, predOriginalCoefficients } from './discrete-scheduler.js';
+import { DiscreteScheduler, predOriginalCoefficients } from './discrete-scheduler.js';
 import { checkStepArguments } from './step-arguments.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 import { checkInferenceSteps } from './timestep-plan.js';
@@ -92,7 +92,7 @@ export class PNDMScheduler extends DiscreteScheduler {
    * Plans `steps` inference steps by the config's spacing (diffusers' timesteps for DDIM) and resets the
    * counter and history. Without skip_prk_steps, PRK needs at least 4 steps (diffusers fails below that).
    */
-  override setTimesteps(steps: number): void {
+  protected override planTimesteps(steps: number): void {
     const n = this.config.numTrainTimesteps;
     checkInferenceSteps(steps, n);
     const skip = this.config.skipPrkSteps;
@@ -103,7 +103,7 @@ export class PNDMScheduler extends DiscreteScheduler {
         `an integer in [${PRK_ORDER}, ${n}] (PRK runs over the ${PRK_ORDER} highest timesteps; skip_prk_steps allows 1)`,
       );
     }
-    super.setTimesteps(steps);
+    super.planTimesteps(steps);
     const plan = this.plan;
     if (skip) {
       this.prk = new Int32Array(0);
@@ -176,7 +176,7 @@ export class PNDMScheduler extends DiscreteScheduler {
       this.config.predictionType === 'v_prediction'
         ? { gx: sampleCoeff - k * Math.sqrt(1 - a), gm: -k * Math.sqrt(a) }
         : { gx: sampleCoeff, gm: -k };
-    checkFinite(result, timestep);
+    this.checkCoefficients(result, timestep);
     return result;
   }
 

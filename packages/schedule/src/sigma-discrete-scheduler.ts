@@ -147,7 +147,7 @@ export abstract class SigmaDiscreteScheduler extends SchedulerBase implements Sc
   }
 
   /** Plans `steps` inference steps and resets the step index, the begin index and any multistep state. */
-  setTimesteps(steps: number): void {
+  protected planTimesteps(steps: number): void {
     const { timesteps, sigmas } = sigmaScheduleFor(this.config, this.trainSigmas, steps);
     this.applySchedule(timesteps, sigmas);
     this.inferenceSteps = steps;

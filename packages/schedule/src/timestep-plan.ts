@@ -58,6 +58,24 @@ export function timestepPlan(config: SchedulerConfig, steps: number): Int32Array
 }
 
 /**
+ * Refuses a plan with a timestep outside [0, num_train_timesteps) (fractional σ-family timesteps included):
+ * a steps_offset that pushes leading spacing past the end (steps_offset 999 with 2 steps plans 1499) would
+ * otherwise fail at the first model call, or index past ᾱ. Throws ConfigError naming steps_offset when it is
+ * set, else num_inference_steps.
+ */
+export function checkPlanInRange(timesteps: ArrayLike<number>, steps: number, config: SchedulerConfig): void {
+  const n = config.numTrainTimesteps;
+  for (let i = 0; i < timesteps.length; i++) {
+    const t = timesteps[i]!;
+    if (t >= 0 && t < n) continue;
+    const why = `planned timestep ${t} (model call ${i + 1} of ${timesteps.length}) lies outside [0, num_train_timesteps = ${n})`;
+    const offset = config.stepsOffset;
+    if (offset > 0) throw new ConfigError('steps_offset', offset, `a smaller offset: with ${steps} steps the ${why}`);
+    throw new ConfigError('num_inference_steps', steps, `a plan inside [0, ${n}): the ${why}`);
+  }
+}
+
+/**
  * Checks user-chosen timesteps (DDPM's custom timesteps): integers in [0, N), strictly descending.
  */
 export function checkCustomTimesteps(timesteps: readonly number[], numTrainTimesteps: number): Int32Array {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DDPMScheduler } from '../src/index.js';
+import { DDPMScheduler, timestepPlan } from '../src/index.js';
 import { loadParity, mismatch, type Figure } from './parity-fixture.js';
 
 interface Step {
@@ -68,6 +68,14 @@ describe('DDPM probes', () => {
   for (const p of file.probes) {
     it(p.description, () => {
       const s = DDPMScheduler.fromConfig(p.full_config);
+      if (p.index !== null && p.t >= s.config.numTrainTimesteps) {
+        // diffusers plans t = N (leading, steps_offset 1, N steps) and fails when stepping it; the plan is the
+        // same here, but setTimesteps refuses it before any step.
+        expect(timestepPlan(s.config, p.num_inference_steps!)[p.index]).toBe(p.t);
+        expect(p.error).toMatch(/IndexError/);
+        expect(() => s.setTimesteps(p.num_inference_steps!)).toThrow(/^invalid steps_offset: got 1;.*planned timestep 1000/);
+        return;
+      }
       if (p.num_inference_steps !== null) s.setTimesteps(p.num_inference_steps);
       if (p.index !== null) expect(s.timesteps[p.index]).toBe(p.t);
       const run = () => s.step(modelOutput, p.t, sample, { noise });

@@ -172,9 +172,11 @@ for (const subject of subjects) {
     });
 
     it('step rejects timesteps outside [0, N), mismatched lengths and a bad batch size with a RangeError', () => {
-      const s = subject.fromConfig({ prev_timestep: 'schedule', timestep_spacing: 'leading', steps_offset: 1 });
-      s.setTimesteps(1000); // leading + offset 1 plans t = 1000, past the last ᾱ (diffusers: IndexError)
-      expect(s.timesteps[0]).toBe(1000);
+      // leading + offset 1 plans t = 1000, past the last ᾱ (diffusers: IndexError at step): refused by setTimesteps.
+      const offset = subject.fromConfig({ prev_timestep: 'schedule', timestep_spacing: 'leading', steps_offset: 1 });
+      expect(() => offset.setTimesteps(1000)).toThrow(ConfigError);
+      const s = subject.fromConfig({ timestep_spacing: 'leading' });
+      s.setTimesteps(1000);
       expect(() => s.step(modelOutput, 1000, sample, { noise })).toThrow(RangeError);
       expect(() => s.step(modelOutput.subarray(1), 999, sample, { noise })).toThrow(RangeError);
       expect(() => s.step(modelOutput, 999, sample, { noise: noise.subarray(1), eta: 1 })).toThrow(RangeError);

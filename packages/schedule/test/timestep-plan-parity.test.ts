@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DDIMScheduler, DDPMScheduler } from '../src/index.js';
+import { ConfigError, DDIMScheduler, DDPMScheduler, timestepPlan } from '../src/index.js';
 import { loadParity } from './parity-fixture.js';
 
 interface Entry {
@@ -29,6 +29,13 @@ describe('timestep plans match diffusers set_timesteps exactly', () => {
     if (e.num_inference_steps === 0) continue; // diffusers returns [] for linspace; see the test below
     it(label(e), () => {
       const s = build(e);
+      if (e.timesteps!.some((t) => t >= e.num_train_timesteps)) {
+        // diffusers plans t = N here (leading, steps_offset 1, N steps) and fails at the first step; the plan
+        // itself matches, and setTimesteps refuses it up front.
+        expect(Array.from(timestepPlan(s.config, e.num_inference_steps))).toEqual(e.timesteps);
+        expect(() => s.setTimesteps(e.num_inference_steps)).toThrow(/^invalid steps_offset/);
+        return;
+      }
       s.setTimesteps(e.num_inference_steps);
       expect(Array.from(s.timesteps)).toEqual(e.timesteps);
       if (e.previous_timesteps !== undefined && s instanceof DDPMScheduler) {

@@ -1,0 +1,1 @@
+export { denoiseVersion, embeddedClassifierPath, embeddedModelPath, packageDirOf, publishedConfigsPath, repoRoot } from './repo-layout.js';
