@@ -7,6 +7,7 @@ import { embeddedClassifierPath, embeddedModelPath } from '@denoise/repo-layout'
 import {
   EXECUTION_PROVIDER_CHOICES,
   ExecutionProviderError,
+  InsufficientMemoryError,
   listExecutionProviders,
   ModelLoadError,
   parseClassLabelList,
@@ -372,6 +373,7 @@ function isUnusableInput(error: unknown): boolean {
   return (
     error instanceof BenchInputError ||
     error instanceof SweepFileError ||
+    error instanceof InsufficientMemoryError ||
     error instanceof ModelLoadError ||
     error instanceof ConfigError ||
     error instanceof ExecutionProviderError ||

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ImageBatch } from '@denoise/image';
 import { denoiseVersion } from '@denoise/repo-layout';
 import {
+  assertBatchFitsMemory,
   formatGpuAdapter,
   loadFeatureExtractor,
   loadModel,
@@ -159,6 +160,7 @@ async function withModel<T>(settings: BenchSettings, log: BenchLog, body: (model
       log(`built ${model.modelPath}: ${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, graph ${model.built.buildMs.toFixed(0)} ms, session ${model.sessionMs.toFixed(0)} ms`);
     }
     checkConfigurations(model, settings);
+    assertBatchFitsMemory(model, settings.batch);
     const denoiser = model.denoiser.forClassLabels(settings.classLabels, settings.batch);
     return await body({ ...model, denoiser });
   } finally {

@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { PNG_TEXT_KEYS, makeGrid, readNpy, toPixels, writeNpy, writePng, type ImageBatch, type NpyArray } from '@denoise/image';
 import { denoiseVersion } from '@denoise/repo-layout';
-import { formatGpuAdapter, loadModel, type GpuAdapterInfo, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
+import { assertBatchFitsMemory, formatGpuAdapter, InsufficientMemoryError, loadModel, type GpuAdapterInfo, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
 import { createScheduler, DEFAULT_STEPS, defaultSamplerFor, imageSeed, imageSeeds, sample, type SampleResult, type SamplerKind, type TraceRecord } from '@denoise/sampler';
 import { DDIMScheduler, parsePythonJson, type Scheduler } from '@denoise/schedule';
 import { createDownloadProgress } from './download-progress.js';
@@ -181,6 +181,13 @@ async function sampleWith(
   const fixedBatch = model.signature.fixedBatchSize;
   if (fixedBatch !== undefined && fixedBatch !== batch) {
     throw new UsageError(`${model.modelPath}: the model is fixed to batch ${fixedBatch}; asked for ${batch} (--batch or the --noise shape)`);
+  }
+  // Before the first model call: a batch whose activations cannot fit is refused, not run into swap or the OOM killer.
+  try {
+    assertBatchFitsMemory(model, batch);
+  } catch (error) {
+    if (error instanceof InsufficientMemoryError) throw new UsageError(`${error.message} (--batch)`, { cause: error });
+    throw error;
   }
   const denoiser = conditionedDenoiser(model, command, batch);
   await denoiser.warmup(batch);

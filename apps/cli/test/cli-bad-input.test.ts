@@ -48,3 +48,15 @@ describe('denoise sample rejects bad input with exit code 2, a message naming it
     }
   });
 });
+
+describe('denoise sample: a batch that cannot fit in memory', () => {
+  it('is refused before the first model call (exit 2), with the estimate, the free memory and how many would fit', async () => {
+    const out = join(tempDir(), 'out');
+    // 1000 images of 2048² through a UNet with attention at 128²: 2.3 GiB per image at least, 2.2 TiB in all.
+    const run = await runCli(['--model', fixture('diffusers-unet/ddpm-256-tiny'), '--height', '2048', '--width', '2048', '--batch', '1000', '--steps', '2', '--out', out]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/a batch of 1000 2048×2048 images needs at least \d+\.\d GiB of activations \(2\.3 GiB per image, of which 2\.0 GiB of attention scores\), but [\d.]+ GiB of memory is free; at most \d+ image\(s\) per batch fit \(--batch\)/);
+    expect(run.stderr).not.toMatch(/steps\/s/);
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  }, 60_000);
+});

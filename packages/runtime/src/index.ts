@@ -11,6 +11,7 @@ export { fromFloat16Bits, toFloat16Bits } from './float16.js';
 export { formatGpuAdapter, webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
 export { DEFAULT_UNET_SCHEDULER_CONFIG, loadModel, type BuiltModelInfo, type GraphOptimizationLevel, type LoadedModel, type LoadModelOptions } from './load-model.js';
 export { ExecutionProviderError, ModelLoadError } from './model-errors.js';
+export { assertBatchFitsMemory, InsufficientMemoryError } from './memory-check.js';
 export type { ClassLabelsInput, ModelSignature, SampleDtype, SampleShapeRequest, TimestepDtype, TimestepLayout } from './model-signature.js';
 export { parseClassLabelList, type OnnxDenoiser } from './onnx-denoiser.js';
 export { onnxruntimeVersion } from './versions.js';

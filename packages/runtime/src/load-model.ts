@@ -5,7 +5,9 @@ import {
   UNetConfigError,
   WeightsFileError,
   buildUNetModel,
+  unetMemoryLowerBound,
   type BuiltUNetModel,
+  type UNetMemoryBound,
 } from '@denoise/diffusers';
 import { denoiseVersion } from '@denoise/repo-layout';
 import {
@@ -82,6 +84,8 @@ export interface LoadedModel {
   readonly hub?: ResolvedModelReference['hub'];
   /** Set for a diffusers folder: the graph denoise built from it. */
   readonly built?: BuiltModelInfo;
+  /** Set for a diffusers folder: a lower bound of the activation memory per image at this sample size. */
+  readonly activationLowerBound?: UNetMemoryBound;
   /** The session's creation time (parsing, optimization, weight loading). */
   readonly sessionMs: number;
   dispose(): Promise<void>;
@@ -149,7 +153,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
       ...(adapter ? { adapter } : {}),
       signature: denoiser.signature,
       denoiser,
-      ...(source ? { built: source.info } : {}),
+      ...(source ? { built: source.info, activationLowerBound: unetMemoryLowerBound(source.model.config, signature.height, signature.width) } : {}),
       ...(reference.hub ? { hub: reference.hub } : {}),
       sessionMs,
       dispose: () => denoiser.dispose(),
