@@ -2,15 +2,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readNpy, writeNpy, type ImageBatch } from '@denoise/image';
+import { repoRoot } from '@denoise/repo-layout';
 import type { TorchBaseline, TorchBaselineRow } from './bench-result.js';
 import { compareWithReference } from './quality.js';
 import type { BenchLog, BenchRun, BenchSettings } from './run-bench.js';
 import { parseSamplerSpec, type SamplerSpec } from './sampler-spec.js';
 
 const PYTHON = '/usr/bin/python3';
-const SCRIPT = fileURLToPath(new URL('../../../../tools/torch-baseline/baseline.py', import.meta.url));
+/** tools/denoise_tools/torch_baseline/baseline.py, run as a module of the tools' package (tools/ on PYTHONPATH). */
+const MODULE = 'denoise_tools.torch_baseline.baseline';
 
 /**
  * `--baseline torch`: the same weights (weights.pt beside the model), configurations, batch, threads and x_T
@@ -28,7 +29,9 @@ export async function runTorchBaseline(settings: BenchSettings, run: BenchRun, l
   const probe = spawnSync(PYTHON, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' });
   if (probe.status !== 0) return skipped('python3-torch is not installed (Debian: apt-get install python3-torch python3-numpy)');
   if (!existsSync(weights)) return skipped(`no PyTorch weights beside the model (${weights})`);
-  if (!existsSync(SCRIPT)) return skipped(`${SCRIPT} is missing`);
+  const tools = join(repoRoot(), 'tools');
+  const script = join(tools, 'denoise_tools', 'torch_baseline', 'baseline.py');
+  if (!existsSync(script)) return skipped(`${script} is missing`);
   // tools/torch-baseline has the textbook DDPM and DDIM loops only, without linspace spacing; other
   // configurations are left out, and said so.
   const all = run.result.configurations.map((c) => c.name);
@@ -42,8 +45,8 @@ export async function runTorchBaseline(settings: BenchSettings, run: BenchRun, l
     const noisePath = join(work, 'noise.npy');
     await writeNpy(noisePath, { dtype: 'float32', shape: [...run.noise.shape], data: run.noise.data });
     log(`torch baseline: ${names.join(', ')} on ${threads} thread(s)`);
-    const stdout = await runPython([
-      SCRIPT, '--weights', weights, '--noise', noisePath, '--configs', names.join(','),
+    const stdout = await runPython(tools, [
+      '-m', MODULE, '--weights', weights, '--noise', noisePath, '--configs', names.join(','),
       '--threads', String(threads), '--seed', String(settings.seed), '--continue-stream', '--out', join(work, 'out'),
     ], log);
     const parsed = JSON.parse(stdout) as { results: { name: string; wall_ms: number; steps_per_sec: number; images_per_sec: number; torch: string; out: string }[] };
@@ -76,9 +79,9 @@ export function torchBaselineRuns(spec: SamplerSpec): boolean {
   return (spec.kind === 'ddpm' || spec.kind === 'ddim') && spec.spacing !== 'linspace';
 }
 
-function runPython(args: readonly string[], log: BenchLog): Promise<string> {
+function runPython(tools: string, args: readonly string[], log: BenchLog): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(PYTHON, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONPATH: tools } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -96,7 +96,7 @@ describe('values are checked against the whole run before the first model call (
   });
 });
 
-/** A closed-form model (as tools/make-test-models) whose output is reshaped to `outShape` (-1 = batch). */
+/** A closed-form model (as tools/denoise_tools/make_test_models) whose output is reshaped to `outShape` (-1 = batch). */
 function reshapedOutputModel(outShape: number[]): string | undefined {
   const file = join(tempDir(), 'model.onnx');
   const script = `

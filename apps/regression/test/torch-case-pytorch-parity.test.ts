@@ -1,6 +1,6 @@
 /**
  * The torch-generator golden case is anchored to PyTorch: its x_T is `torch.manual_seed(0); torch.randn(...)`,
- * the noise of the samples.png that tools/train-fixture/export.py made with a PyTorch loop, so its images
+ * the noise of the samples.png that tools/denoise_tools/train_fixture/export.py made with a PyTorch loop, so its images
  * must be that grid's first tiles. (torch's CPU randn fills sizes ≥ 16 in order, so randn(4, …) is the start
  * of randn(64, …).) The philox cases have no outside reference; this one ties the suite to diffusers' world.
  */
@@ -15,7 +15,7 @@ import { defaultManifestPath, repoRoot } from '../src/repo-paths.js';
 
 interface ModelSamples {
   readonly file: string;
-  /** The same grid made by PyTorch (tools/train-fixture/export.py): the outside reference. */
+  /** The same grid made by PyTorch (tools/denoise_tools/train_fixture/export.py): the outside reference. */
   readonly pytorch_file: string;
   readonly sampler: string;
   readonly steps: number;

@@ -1,4 +1,4 @@
-/** Paths of the committed fixtures the torch-bin tests read (made by tools/make-torch-bin-fixtures/make.py). */
+/** Paths of the committed fixtures the torch-bin tests read (made by tools/denoise_tools/make_torch_bin_fixtures/make.py). */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

@@ -1,4 +1,4 @@
-/** Paths of the committed fixtures the tests read (made by tools/make-npy-fixtures/make.py). */
+/** Paths of the committed fixtures the tests read (made by tools/denoise_tools/make_npy_fixtures/make.py). */
 import { fileURLToPath } from 'node:url';
 
 export const NPY_FIXTURES = fileURLToPath(new URL('../../../fixtures/npy/', import.meta.url));

@@ -1,7 +1,7 @@
 /**
  * Deterministic subset sampling for KID. The generator is mulberry32 (Tommy Ettinger, public domain):
  * 32 bits of state, period 2^32, good enough statistically for picking subsets and trivial to port,
- * which lets tools/train-classifier/metrics_ref.py reproduce the exact same subsets in numpy.
+ * which lets tools/denoise_tools/train_classifier/metrics_ref.py reproduce the exact same subsets in numpy.
  */
 
 export class Mulberry32 {

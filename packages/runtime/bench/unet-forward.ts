@@ -3,7 +3,7 @@
 // Run after `pnpm build`:  pnpm --filter @denoise/runtime bench [--arch a,b | --model REF] [--batch 1,4]
 //   [--threads 1,2] [--runs N] [--against FILE.onnx] [--opt all,basic]
 // --arch names `synthetic:<name>` models (seeded random weights; see README), written once to the cache;
-// --model takes any model reference. --against: an export of the same weights (e.g. tools/torch-unet2d/export.py),
+// --model takes any model reference. --against: an export of the same weights (e.g. tools/denoise_tools/torch_unet2d/export.py),
 // checked first to give the same output, then timed interleaved with denoise's graph.
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';

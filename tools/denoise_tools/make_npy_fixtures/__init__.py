@@ -1,0 +1,1 @@
+"""Writes the .npy and PNG fixtures of packages/image's tests."""

@@ -1,0 +1,1 @@
+"""Writes the closed-form ONNX test models of fixtures/models/test."""

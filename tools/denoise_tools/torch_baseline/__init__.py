@@ -1,0 +1,1 @@
+"""The PyTorch side of the bench's side-by-side (see README.md)."""
