@@ -105,7 +105,7 @@ const adapter = z.object({ vendor: text, device: text, driver: text, software: z
 
 const torchBaselineRow = z.object({
   name: text,
-  /** One timed run of tools/torch-baseline (PyTorch), ms per batch. */
+  /** One timed run of tools/denoise_tools/torch_baseline (PyTorch), ms per batch. */
   wallMs: finite,
   stepsPerSec: finite,
   imagesPerSec: finite,

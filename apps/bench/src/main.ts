@@ -156,7 +156,7 @@ function buildProgram(): Command {
     .addOption(new Option('--quality <metric>', `also measure distribution quality: fid = FID and KID of --fid-samples images per configuration in a Fashion-MNIST classifier's feature space (default samplers: ${FID_SAMPLERS}); long on CPU, resumable`).choices(['fid']))
     .addOption(new Option('--fid-samples <n>', 'images per configuration for --quality fid').argParser(integerOption(1)).default(500))
     .option('--classifier <dir>', 'feature classifier folder (model.onnx + reference-stats.json) for --quality fid', embeddedClassifierPath())
-    .addOption(new Option('--baseline <framework>', 'also run tools/torch-baseline (PyTorch) on the same configurations and x_T').choices(['torch']))
+    .addOption(new Option('--baseline <framework>', 'also run tools/denoise_tools/torch_baseline (PyTorch) on the same configurations and x_T').choices(['torch']))
     .addOption(
       new Option(
         '--shard <K/N>',

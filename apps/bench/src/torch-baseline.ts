@@ -4,9 +4,11 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readNpy, writeNpy, type ImageBatch } from '@denoise/image';
 import { repoRoot } from '@denoise/repo-layout';
-import type { TorchBaseline, TorchBaselineRow } from './bench-result.js';
+import { z } from 'zod';
+import { formatIssues, type TorchBaseline, type TorchBaselineRow } from './bench-result.js';
 import { compareWithReference } from './quality.js';
 import type { BenchLog, BenchRun, BenchSettings } from './run-bench.js';
+import { batchSeeds } from './run-shard.js';
 import { parseSamplerSpec, type SamplerSpec } from './sampler-spec.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -15,7 +17,7 @@ const MODULE = 'denoise_tools.torch_baseline.baseline';
 
 /**
  * `--baseline torch`: the same weights (weights.pt beside the model), configurations, batch, threads and x_T
- * through tools/torch-baseline's textbook PyTorch loops. Each row gets the speed ratio to denoise and how far
+ * through tools/denoise_tools/torch_baseline's textbook PyTorch loops. Each row gets the speed ratio to denoise and how far
  * apart the two frameworks' final images are. Returns a one-line reason instead when it cannot run here.
  */
 export async function runTorchBaseline(settings: BenchSettings, run: BenchRun, log: BenchLog): Promise<TorchBaseline> {
@@ -32,13 +34,13 @@ export async function runTorchBaseline(settings: BenchSettings, run: BenchRun, l
   const tools = join(repoRoot(), 'tools');
   const script = join(tools, 'denoise_tools', 'torch_baseline', 'baseline.py');
   if (!existsSync(script)) return skipped(`${script} is missing`);
-  // tools/torch-baseline has the textbook DDPM and DDIM loops only, without linspace spacing; other
+  // tools/denoise_tools/torch_baseline has the textbook DDPM and DDIM loops only, without linspace spacing; other
   // configurations are left out, and said so.
   const all = run.result.configurations.map((c) => c.name);
   const names = all.filter((n) => torchBaselineRuns(parseSamplerSpec(n)));
   const left = all.filter((n) => !names.includes(n));
-  if (left.length > 0) log(`torch baseline: no PyTorch loop for ${left.join(', ')} (tools/torch-baseline has DDPM and DDIM, leading/trailing)`);
-  if (names.length === 0) return skipped('no configuration that tools/torch-baseline implements (DDPM, DDIM)');
+  if (left.length > 0) log(`torch baseline: no PyTorch loop for ${left.join(', ')} (tools/denoise_tools/torch_baseline has DDPM and DDIM, leading/trailing)`);
+  if (names.length === 0) return skipped('no configuration that tools/denoise_tools/torch_baseline implements (DDPM, DDIM)');
   const threads = settings.threads ?? cpus().length;
   const work = mkdtempSync(join(tmpdir(), 'denoise-torch-baseline-'));
   try {
@@ -47,9 +49,9 @@ export async function runTorchBaseline(settings: BenchSettings, run: BenchRun, l
     log(`torch baseline: ${names.join(', ')} on ${threads} thread(s)`);
     const stdout = await runPython(tools, [
       '-m', MODULE, '--weights', weights, '--noise', noisePath, '--configs', names.join(','),
-      '--threads', String(threads), '--seed', String(settings.seed), '--continue-stream', '--out', join(work, 'out'),
+      '--threads', String(threads), '--image-seeds', batchSeeds(settings, 0).join(','), '--out', join(work, 'out'),
     ], log);
-    const parsed = JSON.parse(stdout) as { results: { name: string; wall_ms: number; steps_per_sec: number; images_per_sec: number; torch: string; out: string }[] };
+    const parsed = parseTorchOutput(stdout);
     const rows: TorchBaselineRow[] = [];
     for (const r of parsed.results) {
       const ours = run.result.configurations.find((c) => c.name === r.name)!;
@@ -74,7 +76,24 @@ export async function runTorchBaseline(settings: BenchSettings, run: BenchRun, l
   }
 }
 
-/** The configurations tools/torch-baseline implements: DDPM and DDIM with leading or trailing spacing. */
+const torchOutputSchema = z.object({
+  results: z.array(z.object({ name: z.string().min(1), wall_ms: z.number(), steps_per_sec: z.number(), images_per_sec: z.number(), torch: z.string(), out: z.string().min(1) })),
+});
+
+/** The JSON the baseline tool prints, checked: an error names the key path. */
+function parseTorchOutput(stdout: string): z.infer<typeof torchOutputSchema> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(stdout);
+  } catch (error) {
+    throw new Error(`tools' torch baseline printed no JSON (${(error as Error).message})`, { cause: error });
+  }
+  const parsed = torchOutputSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`tools' torch baseline printed an unexpected result: ${formatIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/** The configurations tools/denoise_tools/torch_baseline implements: DDPM and DDIM with leading or trailing spacing. */
 export function torchBaselineRuns(spec: SamplerSpec): boolean {
   return (spec.kind === 'ddpm' || spec.kind === 'ddim') && spec.spacing !== 'linspace';
 }
@@ -90,6 +109,6 @@ function runPython(tools: string, args: readonly string[], log: BenchLog): Promi
       for (const line of d.toString().split('\n')) if (line.trim()) log(`torch baseline: ${line.trim()}`);
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`tools/torch-baseline exited ${code}: ${stderr.slice(-500)}`))));
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`tools/denoise_tools/torch_baseline exited ${code}: ${stderr.slice(-500)}`))));
   });
 }

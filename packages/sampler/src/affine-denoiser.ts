@@ -2,7 +2,7 @@ import type { Denoiser, DenoiserSpec } from './denoiser.js';
 
 /**
  * A closed-form denoiser, eps(x, t) = scaleX·x + scaleT·t, computed in float32. With the default
- * coefficients it is the formula of the ONNX test models in fixtures/models/test (tools/make-test-models),
+ * coefficients it is the formula of the ONNX test models in fixtures/models/test (tools/denoise_tools/make_test_models),
  * so a run through onnxruntime can be checked against the same run in pure TypeScript. It also measures the
  * loop's own cost with a model that costs almost nothing. A learned-variance spec (outputChannels = 2C)
  * returns [eps, 0] per image, as the ONNX fixture does.

@@ -58,6 +58,8 @@ def main() -> None:
     p.add_argument("--make-noise", metavar="FILE.npy")
     p.add_argument("--noise-seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--image-seeds", help="comma list, one seed per image: one generator per image (diffusers' list of "
+                        "generators), each continuing after the draw of its own x_T; replaces --seed")
     p.add_argument("--continue-stream", action="store_true",
                    help="x_T is torch.manual_seed(--seed)'s first draw: the step noise continues after it, as "
                         "diffusers' pipelines draw (instead of restarting at --seed, which repeats x_T)")
@@ -85,10 +87,18 @@ def main() -> None:
         os.makedirs(args.out, exist_ok=True)
 
     results = []
+    image_seeds = [int(v) for v in args.image_seeds.split(",")] if args.image_seeds else None
+    if image_seeds is not None and len(image_seeds) != batch:
+        raise SystemExit(f"--image-seeds: {len(image_seeds)} seeds for a batch of {batch}")
     for c in configs:
-        gen = torch.Generator().manual_seed(args.seed)
-        if args.continue_stream:
-            torch.randn(tuple(x_T.shape), generator=gen)  # skip the draw that made x_T
+        if image_seeds is not None:
+            gen = [torch.Generator().manual_seed(s) for s in image_seeds]
+            for g in gen:
+                torch.randn((1,) + tuple(x_T.shape[1:]), generator=g)  # skip the draw that made this image's x_T
+        else:
+            gen = torch.Generator().manual_seed(args.seed)
+            if args.continue_stream:
+                torch.randn(tuple(x_T.shape), generator=gen)  # skip the draw that made x_T
         if args.device == "cuda":
             torch.cuda.synchronize()
         t0 = time.perf_counter()

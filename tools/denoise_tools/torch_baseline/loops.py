@@ -33,6 +33,14 @@ def _clip(x0: torch.Tensor, cfg: dict) -> torch.Tensor:
     return x0
 
 
+def randn(shape, generator):
+    """torch.randn(shape) from one generator, or, from a list of generators (one per image), one draw of
+    [1, ...] per image concatenated, as diffusers' randn_tensor does with a list."""
+    if isinstance(generator, list):
+        return torch.cat([torch.randn((1,) + tuple(shape[1:]), generator=g) for g in generator])
+    return torch.randn(shape, generator=generator)
+
+
 @torch.no_grad()
 def ddpm_sample(model, x: torch.Tensor, cfg: dict, generator: torch.Generator, steps: int | None = None):
     """Ancestral DDPM (Ho et al. 2020, Alg. 2) over t = T-1 ... 0 (or a 'leading' sub-sequence of `steps`),
@@ -57,7 +65,7 @@ def ddpm_sample(model, x: torch.Tensor, cfg: dict, generator: torch.Generator, s
         mean = (a_prev.sqrt() * beta_t / beta_prod_t) * x0 + (alpha_t.sqrt() * beta_prod_prev / beta_prod_t) * x
         if t > 0:
             var = (beta_prod_prev / beta_prod_t * beta_t).clamp(min=1e-20)
-            z = torch.randn(x.shape, generator=generator).to(x.device)
+            z = randn(x.shape, generator).to(x.device)
             mean = mean + var.sqrt() * z
         x = mean
     return x
@@ -85,5 +93,5 @@ def ddim_sample(model, x: torch.Tensor, cfg: dict, steps: int, eta: float = 0.0,
         direction = (1 - a_prev - sigma ** 2).sqrt() * eps                     # 2. direction
         x = a_prev.sqrt() * x0 + direction                                     # 3. x_prev
         if eta > 0:
-            x = x + sigma * torch.randn(x.shape, generator=generator).to(x.device)
+            x = x + sigma * randn(x.shape, generator).to(x.device)
     return x
