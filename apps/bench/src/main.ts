@@ -20,7 +20,7 @@ import { renderHtml, type ReportRun } from './report-html.js';
 import { renderMarkdown } from './report-markdown.js';
 import { loadRun, saveRun } from './results-store.js';
 import { ConfigError } from '@denoise/schedule';
-import { loadReferenceStatistics } from './distribution-quality.js';
+import { loadReferenceStatistics } from './reference-stats.js';
 import { loadSweep, mergeSweep } from './merge-sweep.js';
 import { BenchInputError, runBench, runBenchShard, type BenchLog, type BenchSettings } from './run-bench.js';
 import { parseShard, SHARD_GRAMMAR, type Shard } from './sweep-plan.js';

@@ -15,7 +15,7 @@ import {
 } from '@denoise/runtime';
 import { createScheduler } from '@denoise/sampler';
 import type { BenchResult } from './bench-result.js';
-import { loadReferenceStatistics, type ReferenceStatistics } from './distribution-quality.js';
+import { loadReferenceStatistics, type ReferenceStatistics } from './reference-stats.js';
 import { gitState } from './environment.js';
 import { loadSweep, mergeSweep } from './merge-sweep.js';
 import { firstNoise, plannedCalls, runShard, type BenchLog } from './run-shard.js';

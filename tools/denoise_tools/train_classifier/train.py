@@ -6,7 +6,7 @@ and two outputs: `logits` [B, 10] and `features` [B, 128] (the penultimate layer
 feature space in which @denoise/metrics computes FID and KID.
 
 Writes into --out (default fixtures/models/fmnist-classifier):
-  model.onnx, model.json (provenance), reference-stats.json + reference-stats/*.f64|*.f32 (see README).
+  model.onnx, model.json (provenance), reference-stats.json + reference-stats/*.npy (see README).
 
 Usage: PYTHONPATH=tools /usr/bin/python3 -m denoise_tools.train_classifier.train [--epochs 4] [--out DIR]
 """
@@ -177,12 +177,10 @@ def package_version(name: str) -> str:
         return "unknown"
 
 
-def write_raw(path: Path, array: np.ndarray, dtype: str) -> dict:
-    """Little-endian raw values, row-major, no header; the JSON header records dtype and shape."""
-    data = np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<"))
-    path.write_bytes(data.tobytes())
-    return {"file": f"{path.parent.name}/{path.name}", "dtype": dtype, "shape": list(array.shape),
-            "sha256": sha256(path)}
+def write_npy(path: Path, array: np.ndarray, dtype: str) -> dict:
+    """A .npy file (its header holds dtype and shape); the JSON header records its name and sha256."""
+    np.save(path, np.ascontiguousarray(array, dtype=dtype))
+    return {"file": f"{path.parent.name}/{path.name}", "sha256": sha256(path)}
 
 
 def main() -> None:
@@ -236,29 +234,29 @@ def main() -> None:
                                                                           replace=False))
     stats_dir = out / "reference-stats"
     header = {
-        "format": "denoise-feature-stats/1",
+        "format": "denoise-feature-stats/2",
         "description": "Fashion-MNIST features of fixtures/models/fmnist-classifier/model.onnx (output "
-                       "`features`). Each entry names a raw little-endian row-major file relative to this "
-                       "header, its dtype and shape; no header inside the raw files.",
+                       "`features`). Each entry names a .npy file relative to this header (its dtype and shape "
+                       "are in the file) and its sha256.",
         "model": {"file": "model.onnx", "sha256": sha256(onnx_path)},
         "featureDim": FEATURE_DIM,
         "test": {
             "count": len(x_test),
-            "mean": write_raw(stats_dir / "test-mean.f64", test_mu, "float64"),
-            "cov": write_raw(stats_dir / "test-cov.f64", test_cov, "float64"),
+            "mean": write_npy(stats_dir / "test-mean.npy", test_mu, "float64"),
+            "cov": write_npy(stats_dir / "test-cov.npy", test_cov, "float64"),
             "predictedClassCounts": np.bincount(test_pred, minlength=10).tolist(),
         },
         "train": {
             "count": len(x_train),
-            "mean": write_raw(stats_dir / "train-mean.f64", train_mu, "float64"),
-            "cov": write_raw(stats_dir / "train-cov.f64", train_cov, "float64"),
+            "mean": write_npy(stats_dir / "train-mean.npy", train_mu, "float64"),
+            "cov": write_npy(stats_dir / "train-cov.npy", train_cov, "float64"),
         },
         "testKidSubset": {
             "count": KID_SUBSET_COUNT,
             "selection": f"sorted(numpy.random.default_rng({KID_SUBSET_SEED}).choice(10000, "
                          f"{KID_SUBSET_COUNT}, replace=False)) of the t10k images",
             "indices": subset.tolist(),
-            "features": write_raw(stats_dir / "test-kid-features.f32", test_feats[subset], "float32"),
+            "features": write_npy(stats_dir / "test-kid-features.npy", test_feats[subset], "float32"),
         },
         "covariance": "unbiased (n - 1), numpy.cov(features, rowvar=False) in float64",
         "deadFeatures": int((test_feats.max(axis=0) == 0).sum()),
