@@ -34,6 +34,7 @@ export function compareResults(old: BenchResult, next: BenchResult): Comparison 
   if (o.batch !== n.batch) differences.push(`batch ${o.batch} vs ${n.batch}: times per batch differ by design, quality is not compared`);
   if (o.seed !== n.seed) differences.push(`seed ${o.seed} vs ${n.seed}: quality is not compared`);
   if (o.reference !== n.reference) differences.push(`quality reference ${o.reference} vs ${n.reference}: quality is not compared`);
+  if (o.seeding !== n.seeding) differences.push(`seeding ${o.seeding} vs ${n.seeding}: the runs start from different x_T, so quality is not compared`);
   if (o.executionProvider !== n.executionProvider) differences.push(`execution provider ${o.executionProvider} vs ${n.executionProvider}`);
   if (o.executionProvider === n.executionProvider && JSON.stringify(o.adapter) !== JSON.stringify(n.adapter)) {
     differences.push(`adapter ${o.adapter ? `${o.adapter.vendor} ${o.adapter.device}` : 'unknown'} vs ${n.adapter ? `${n.adapter.vendor} ${n.adapter.device}` : 'unknown'}`);
@@ -44,7 +45,7 @@ export function compareResults(old: BenchResult, next: BenchResult): Comparison 
   if (oe.cpuModel !== ne.cpuModel || oe.logicalCores !== ne.logicalCores) differences.push(`machine: ${oe.cpuModel} ×${oe.logicalCores} vs ${ne.cpuModel} ×${ne.logicalCores}`);
   if (oe.onnxruntime !== ne.onnxruntime) differences.push(`onnxruntime-node ${oe.onnxruntime} vs ${ne.onnxruntime}`);
   if (oe.node !== ne.node) differences.push(`Node ${oe.node} vs ${ne.node}`);
-  const qualityComparable = o.modelSha256 === n.modelSha256 && o.batch === n.batch && o.seed === n.seed && o.reference === n.reference;
+  const qualityComparable = o.modelSha256 === n.modelSha256 && o.batch === n.batch && o.seed === n.seed && o.reference === n.reference && o.seeding === n.seeding;
 
   const oldByName = new Map(old.configurations.map((c) => [c.name, c]));
   const newByName = new Map(next.configurations.map((c) => [c.name, c]));
