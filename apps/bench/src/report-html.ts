@@ -1,6 +1,6 @@
 import type { BenchResult, ConfigurationResult } from './bench-result.js';
 import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, TABLE_HEADER, tableRow, withInterval } from './format.js';
-import { renderFrontierChart } from './report-frontier.js';
+import { placeLabels, renderFrontierChart } from './report-frontier.js';
 
 export interface ReportRun {
   readonly label: string;
@@ -51,7 +51,7 @@ ${renderFidComparisons(result)}
 <table class="results"><thead><tr>${TABLE_HEADER.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>
 ${rows}
 </tbody></table>
-<p class="note">Bare session.run: ${fixed(result.bareCall.meanMs, 2)} ms per call. Quality is SSIM against ${escape(settings.reference)} from the same x_T; stochastic configurations have none. FID/KID are empty unless a distribution-metric run filled them.</p>
+<p class="note">${escape(speedNote(result))} Bare session.run: ${fixed(result.bareCall.meanMs, 2)} ms per call. Quality is SSIM against ${escape(settings.reference)} from the same x_T; stochastic configurations have none. FID/KID are empty unless a distribution-metric run filled them.</p>
 ${renderTorchBaseline(result)}
 ${renderCrossProvider(result)}
 <h3>SSIM against wall time</h3>
@@ -75,6 +75,13 @@ function renderFidComparisons(result: BenchResult): string {
     .join('');
   return `<details><summary>Which FID differences are real (paired bootstrap, 95 %)</summary>
 <table class="fid-comparisons"><thead><tr><th>a</th><th>b</th><th>FID(a) − FID(b) [95 % CI]</th><th></th></tr></thead><tbody>${rows}</tbody></table></details>`;
+}
+
+/** Which configuration the speed column is relative to, and how the intervals were made. */
+function speedNote(result: BenchResult): string {
+  const baseline = result.configurations.find((c) => c.speedup)?.speedup?.baseline;
+  if (!baseline) return '';
+  return `Speed vs baseline: ${baseline}'s mean wall time over each configuration's (higher is faster); intervals are 95 % bootstrap intervals over the interleaved batches.`;
 }
 
 function renderTorchBaseline(result: BenchResult): string {
@@ -175,12 +182,26 @@ function renderChart(configurations: readonly ConfigurationResult[]): string {
   const yMin = Math.min(0.9, ...measured) - 0.01;
   const x = (ms: number) => left + ((Math.log10(ms) - xMin) / (xMax - xMin)) * (width - left - 90);
   const y = (s: number | null) => (s === null ? height - bottom + 22 : 20 + ((1 - s) / (1 - yMin)) * (height - bottom - 30));
+  // Labels beside their points where they fit without overlapping another label or point (else only the tooltip).
+  const boxes = plotted.map((p) => ({ x: x(p.ms) - 5, y: y(p.ssim) - 5, w: 10, h: 10 }));
+  const spots = placeLabels(
+    plotted.map((p) => {
+      const w = p.name.length * 6.2;
+      const [px, py] = [x(p.ms), y(p.ssim)];
+      return { text: p.name, candidates: [{ x: px + 7, y: py - 16, w, h: 12 }, { x: px + 7, y: py + 3, w, h: 12 }, { x: px - w - 7, y: py - 16, w, h: 12 }, { x: px - w - 7, y: py + 3, w, h: 12 }] };
+    }),
+    boxes,
+    { x: 0, y: 0, w: width, h: height - 10 },
+  );
   const points = plotted
-    .map(
-      (p) =>
-        `<g class="point" data-config="${escape(p.name)}"><circle cx="${x(p.ms).toFixed(1)}" cy="${y(p.ssim).toFixed(1)}" r="5" fill="${p.ssim === null ? '#999' : '#1f6feb'}"/>` +
-        `<text x="${(x(p.ms) + 7).toFixed(1)}" y="${(y(p.ssim) - 6).toFixed(1)}" font-size="11">${escape(p.name)}</text></g>`,
-    )
+    .map((p, i) => {
+      const spot = spots[i];
+      return (
+        `<g class="point" data-config="${escape(p.name)}"><title>${escape(p.name)}</title><circle cx="${x(p.ms).toFixed(1)}" cy="${y(p.ssim).toFixed(1)}" r="5" fill="${p.ssim === null ? '#999' : '#1f6feb'}"/>` +
+        (spot ? `<text x="${spot.x.toFixed(1)}" y="${(spot.y + 10).toFixed(1)}" font-size="11">${escape(p.name)}</text>` : '') +
+        '</g>'
+      );
+    })
     .join('');
   const yTicks = [yMin, (yMin + 1) / 2, 1]
     .map((s) => `<text x="${left - 6}" y="${y(s) + 4}" font-size="10" text-anchor="end">${s.toFixed(3)}</text>`)
