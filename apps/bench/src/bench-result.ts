@@ -86,8 +86,14 @@ const configuration = z.object({
   overheadInterval: interval.nullable().optional(),
   /** wall / ceiling with its bootstrap 95 % interval: 1 would be bare session.run speed. */
   vsBare: z.object({ ratio: finite, low: finite, high: finite }).nullable().optional(),
-  /** The speed baseline's (ddpm-1000 when present) mean wall time / this one's, with its bootstrap 95 % interval. */
+  /**
+   * How many times faster than the speed baseline (ddpm-1000 when present), from time-matched costs (see
+   * timeMatchedSpeedup: the per-call model time pooled over the run, each configuration's own time outside the
+   * model), with its bootstrap 95 % interval.
+   */
   speedup: z.object({ baseline: text, ratio: finite, low: finite, high: finite }).nullable().optional(),
+  /** The raw ratio of the two wall-time means, with its bootstrap 95 % interval (host drift included). */
+  wallSpeedup: z.object({ baseline: text, ratio: finite, low: finite, high: finite }).nullable().optional(),
   peakRssMiB: finite,
   quality,
   /** Distribution quality (FID/KID, `--quality fid`): null when not measured, never invented. */

@@ -10,7 +10,7 @@ import type { BenchLog } from './run-shard.js';
 import { isStochastic, parseSamplerSpec } from './sampler-spec.js';
 import { firstDifference, planUnits, shardOf, unitKey, type SweepPlan } from './sweep-plan.js';
 import { readShardDir, readUnitFeatures, readUnitImages, shardDirsIn, SweepFileError, type BareRecord, type UnitRecord } from './sweep-store.js';
-import { harnessOverhead, ratioOfMeans, wallOverCeiling, wallTimeOf, type BootstrapSettings } from './timing-stats.js';
+import { harnessOverhead, ratioOfMeans, timeMatchedSpeedup, wallOverCeiling, wallTimeOf, type BootstrapSettings, type TimedBatch } from './timing-stats.js';
 
 /** Every unit of a sweep, each found once, from the shard folders given to merge. */
 export interface LoadedSweep {
@@ -115,6 +115,8 @@ export async function mergeSweep(sweep: LoadedSweep, options: MergeOptions): Pro
   const bareCall = wallTimeOf(barePerCall.length > 0 ? barePerCall : [Number.NaN]);
   const baseline = speedBaseline(plan, callsOf);
   const baselineWalls = recordsOf(baseline).map((u) => u.record.wallMs);
+  const batchesOf = (name: string): TimedBatch[] => recordsOf(name).map((u) => u.record);
+  const allBatches: TimedBatch[] = [...sweep.units.values()].map((u) => u.record);
   const reference = plan.reference === 'none' ? undefined : samples.get(plan.reference);
 
   const distributions = plan.fid ? await measureDistributions(sweep, options) : undefined;
@@ -134,7 +136,8 @@ export async function mergeSweep(sweep: LoadedSweep, options: MergeOptions): Pro
     const ceiling = barePerCall.length > 0 ? modelCalls * bareCall.meanMs : Number.NaN;
     const overhead = harnessOverhead(walls, records.map((r) => r.modelMs), options.bootstrap);
     const vsBare = barePerCall.length > 0 ? wallOverCeiling(walls, modelCalls, barePerCall, options.bootstrap) : null;
-    const speedup = ratioOfMeans(baselineWalls, walls, options.bootstrap);
+    const speedup = timeMatchedSpeedup(batchesOf(baseline), records, allBatches, options.bootstrap);
+    const wallSpeedup = ratioOfMeans(baselineWalls, walls, options.bootstrap);
     const measured = distributions?.get(c.name);
     const distribution = measured
       ? { samples: measured.samples, fid: measured.fid, kid: measured.kid, kidStd: measured.kidStd, fidInterval: measured.fidInterval, kidInterval: measured.kidInterval, classCounts: [...measured.classCounts] }
@@ -158,6 +161,7 @@ export async function mergeSweep(sweep: LoadedSweep, options: MergeOptions): Pro
       overheadInterval: { low: overhead.low, high: overhead.high },
       vsBare,
       speedup: { baseline, ratio: speedup.ratio, low: speedup.low, high: speedup.high },
+      wallSpeedup: { baseline, ratio: wallSpeedup.ratio, low: wallSpeedup.low, high: wallSpeedup.high },
       peakRssMiB: Math.max(...records.map((r) => r.peakRssMiB)),
       quality,
       fid: distribution?.fid ?? null,

@@ -81,7 +81,7 @@ function renderFidComparisons(result: BenchResult): string {
 function speedNote(result: BenchResult): string {
   const baseline = result.configurations.find((c) => c.speedup)?.speedup?.baseline;
   if (!baseline) return '';
-  return `Speed vs baseline: ${baseline}'s mean wall time over each configuration's (higher is faster); intervals are 95 % bootstrap intervals over the interleaved batches.`;
+  return `Speed vs baseline: how many times faster than ${baseline}, from time-matched costs (model calls × the per-call model time pooled over the run, plus each configuration's own time outside the model); intervals are 95 % bootstrap intervals over the interleaved batches.`;
 }
 
 function renderTorchBaseline(result: BenchResult): string {

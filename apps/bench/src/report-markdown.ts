@@ -41,7 +41,10 @@ function speedNotes(result: BenchResult): string[] {
   return [
     `Timing: ${settings.shards !== undefined && settings.shards > 1 ? `${settings.shards} shards on ${settings.hosts?.length ?? 1} host(s); ` : ''}` +
       'the configurations were timed in interleaved rounds (each one\'s batches spread evenly over the run), so slow drift of the host moves them together. ' +
-      `*Speed vs baseline* is ${baseline ?? 'the baseline'}'s mean wall time over this one's (higher is faster); ` +
+      `*Speed vs baseline* is how many times faster than ${baseline ?? 'the baseline'} a configuration runs, from time-matched costs: every ` +
+      'configuration calls the same model with the same inputs, so the time per model call is pooled over every batch of the run and ' +
+      'each configuration keeps its own time outside the model (model calls × pooled ms per call + own overhead); the raw ratio of ' +
+      'wall-time means, which host drift between the moments two configurations ran also moves, is `wallSpeedup` in result.json. ' +
       '*harness overhead* is the share of each batch\'s wall time spent outside the model (x_T, scheduler steps, checks), from that batch\'s own timings; ' +
       `*wall / bare ceiling* is the wall time over model calls × a bare \`session.run\` (${fixed(result.bareCall.meanMs, 2)} ms per call, ` +
       `${result.bareCall.samples} blocks timed at the start of the rounds). Intervals are 95 % percentile-bootstrap intervals ` +

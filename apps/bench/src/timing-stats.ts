@@ -90,3 +90,51 @@ export function wallOverCeiling(walls: readonly number[], modelCalls: number, ba
   for (let r = 0; r < bootstrap.resamples; r++) samples[r] = resampledMean(walls, rng) / (modelCalls * resampledMean(barePerCall, rng));
   return { ratio: mean(walls) / (modelCalls * mean(barePerCall)), ...percentileInterval(samples) };
 }
+
+/** One timed batch: its wall time, the part of it inside the model, and its model calls. */
+export interface TimedBatch {
+  readonly wallMs: number;
+  readonly modelMs: number;
+  readonly modelCalls: number;
+}
+
+/**
+ * How many times faster configuration B runs than A, from time-matched costs: every configuration calls the same
+ * model with the same input shape, so the time per model call is a property of the model and the host, not of
+ * the sampler; it is pooled over every batch of the run (all configurations, spread over the same stretch of
+ * time), and each configuration keeps its own time outside the model (x_T, scheduler steps, noise draws). With
+ * t = pooled ms per call and o = a configuration's mean wall − model time per batch:
+ *   speedup = (calls_A · t + o_A) / (calls_B · t + o_B)
+ * The interval is a percentile bootstrap that resamples all batches for t and each configuration's batches for o.
+ * Unlike the ratio of the two wall-time means, host drift between the moments A and B ran does not enter it.
+ */
+export function timeMatchedSpeedup(a: readonly TimedBatch[], b: readonly TimedBatch[], all: readonly TimedBatch[], bootstrap: BootstrapSettings): { ratio: number } & Interval {
+  const rng = new Mulberry32(bootstrap.seed);
+  const perCall = (batches: readonly TimedBatch[], pick: (k: number) => number) => {
+    let model = 0;
+    let calls = 0;
+    for (let k = 0; k < batches.length; k++) {
+      const x = batches[pick(k)]!;
+      model += x.modelMs;
+      calls += x.modelCalls;
+    }
+    return model / calls;
+  };
+  const outside = (batches: readonly TimedBatch[], pick: (k: number) => number) => {
+    let sum = 0;
+    for (let k = 0; k < batches.length; k++) {
+      const x = batches[pick(k)]!;
+      sum += x.wallMs - x.modelMs;
+    }
+    return sum / batches.length;
+  };
+  const cost = (c: readonly TimedBatch[], t: number, o: number) => c[0]!.modelCalls * t + o;
+  const draw = (n: number) => () => Math.floor(rng.nextFloat() * n);
+  const samples = new Float64Array(bootstrap.resamples);
+  for (let r = 0; r < bootstrap.resamples; r++) {
+    const t = perCall(all, draw(all.length));
+    samples[r] = cost(a, t, outside(a, draw(a.length))) / cost(b, t, outside(b, draw(b.length)));
+  }
+  const t = perCall(all, (k) => k);
+  return { ratio: cost(a, t, outside(a, (k) => k)) / cost(b, t, outside(b, (k) => k)), ...percentileInterval(samples) };
+}

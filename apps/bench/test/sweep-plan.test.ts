@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseShard, planUnits, shardOf, sweepIdOf, firstDifference, type SweepPlan } from '../src/sweep-plan.js';
-import { harnessOverhead, ratioOfMeans, wallOverCeiling, wallTimeOf } from '../src/timing-stats.js';
+import { harnessOverhead, ratioOfMeans, timeMatchedSpeedup, wallOverCeiling, wallTimeOf } from '../src/timing-stats.js';
 
 const plan = (configurations: { name: string; batches: number; images?: number }[], extra: Partial<SweepPlan> = {}): SweepPlan => ({
   schema: 'denoise-sweep/1',
@@ -97,5 +97,19 @@ describe('timing statistics', () => {
 
   it('wallOverCeiling: wall over calls × bare', () => {
     expect(wallOverCeiling([110, 110], 10, [10, 10], bootstrap)).toEqual({ ratio: 1.1, low: 1.1, high: 1.1 });
+  });
+
+  it('timeMatchedSpeedup: host drift between the moments two configurations ran does not enter the ratio', () => {
+    // The host was twice as slow while the 100-call configuration ran (2 ms per call) as during the 10-call one's
+    // batches (1 ms); each spends 1 ms per batch outside the model.
+    const slow = Array.from({ length: 3 }, () => ({ wallMs: 201, modelMs: 200, modelCalls: 100 }));
+    const fast = Array.from({ length: 30 }, () => ({ wallMs: 11, modelMs: 10, modelCalls: 10 }));
+    const raw = ratioOfMeans(slow.map((b) => b.wallMs), fast.map((b) => b.wallMs), bootstrap);
+    const matched = timeMatchedSpeedup(slow, fast, [...slow, ...fast], bootstrap);
+    expect(raw.ratio).toBeCloseTo(201 / 11, 10); // 18.3×: the drift doubles the apparent gap
+    // pooled 1.5 ms per call: (100 · 1.5 + 1) / (10 · 1.5 + 1) = 151 / 16
+    expect(matched.ratio).toBeCloseTo(151 / 16, 10);
+    expect(matched.low).toBeLessThanOrEqual(matched.ratio);
+    expect(matched.high).toBeGreaterThanOrEqual(matched.ratio);
   });
 });
