@@ -227,12 +227,8 @@ async function mergeCommand(argv: readonly string[]): Promise<number> {
     .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 bad usage or shard folders that do not make one whole sweep.\n')
     .exitOverride()
     .showSuggestionAfterError();
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    throw error;
-  }
+  const parsed = parseArguments(program, argv);
+  if (parsed !== undefined) return parsed;
   const o = program.opts<{ out: string; json: boolean; classifier: string; bootstrap: number }>();
   const log = timedLog();
   try {
@@ -261,6 +257,17 @@ const timedLog = (): BenchLog => {
   return (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 };
 
+/** Parses a subcommand's arguments: undefined to go on, else the exit code (commander has printed the help or the error). */
+function parseArguments(program: Command, argv: readonly string[]): number | undefined {
+  try {
+    program.parse([...argv], { from: 'user' });
+    return undefined;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+}
+
 /** `pnpm bench compare OLD.json NEW.json [--out DIR]`: two saved results side by side; nothing runs. */
 async function compareCommand(argv: readonly string[]): Promise<number> {
   const program = new Command('pnpm bench compare')
@@ -271,12 +278,8 @@ async function compareCommand(argv: readonly string[]): Promise<number> {
     .addHelpText('after', '\nExit codes: 0 no regression, 1 a regression beyond the measured noise, 2 bad usage or an unreadable result.\n')
     .exitOverride()
     .showSuggestionAfterError();
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    throw error;
-  }
+  const parsed = parseArguments(program, argv);
+  if (parsed !== undefined) return parsed;
   const [oldPath, newPath] = program.args as [string, string];
   try {
     return await compareOnly(oldPath, newPath, program.opts<{ out: string }>().out);

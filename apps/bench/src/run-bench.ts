@@ -17,7 +17,7 @@ import { createScheduler } from '@denoise/sampler';
 import type { BenchResult } from './bench-result.js';
 import { loadReferenceStatistics, type ReferenceStatistics } from './reference-stats.js';
 import { gitState } from './environment.js';
-import { loadSweep, mergeSweep } from './merge-sweep.js';
+import { loadSweep, mergeSweep, type MergedSweep } from './merge-sweep.js';
 import { firstNoise, plannedCalls, runShard, type BenchLog } from './run-shard.js';
 import { formatSamplerSpec, samplerSpecOverrides, type SamplerSpec } from './sampler-spec.js';
 import { SWEEP_SCHEMA, sweepIdOf, type Shard, type SweepPlan } from './sweep-plan.js';
@@ -63,12 +63,8 @@ export interface FidSettings {
   readonly workRoot: string;
 }
 
-export interface BenchRun {
-  readonly result: BenchResult;
-  /** A PNG grid of each configuration's batch 0 (same x_T), for the HTML report. */
-  readonly grids: ReadonlyMap<string, Buffer>;
-  /** Each configuration's batch 0 images, for comparisons with other frameworks and providers. */
-  readonly samples: ReadonlyMap<string, ImageBatch>;
+/** A merged sweep (result, grids, batch 0's images) and batch 0's x_T, for the runs that compare with other frameworks. */
+export interface BenchRun extends MergedSweep {
   /** x_T of batch 0 (image i from imageSeed(seed, i)), shared by every configuration. */
   readonly noise: ImageBatch;
 }

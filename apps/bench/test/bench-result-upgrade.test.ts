@@ -1,11 +1,11 @@
-// A schema-1 result (the committed FID sweep was written by it) still loads: --compare and the report read
+// A schema-1 result (the FID sweep committed before schema 3, kept as a fixture) still loads: --compare and the report read
 // it in schema 2's per-call names.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BENCH_RESULT_SCHEMA, upgradeBenchResult } from '../src/bench-result.js';
 import { loadRun } from '../src/results-store.js';
 
-const FID_RESULT = fileURLToPath(new URL('../../../benchmarks/fid/result.json', import.meta.url));
+const FID_RESULT = fileURLToPath(new URL('../../../fixtures/bench/schema-1-fid-result.json', import.meta.url));
 
 describe('bench result schema 1 → 3', () => {
   it('loads the committed schema-1 FID sweep with model calls and per-call speed', async () => {
