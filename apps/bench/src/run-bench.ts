@@ -14,7 +14,6 @@ import {
   type LoadedModel,
 } from '@denoise/runtime';
 import { createScheduler } from '@denoise/sampler';
-import type { BenchResult } from './bench-result.js';
 import { loadReferenceStatistics, type ReferenceStatistics } from './reference-stats.js';
 import { gitState } from './environment.js';
 import { loadSweep, mergeSweep, type MergedSweep } from './merge-sweep.js';
