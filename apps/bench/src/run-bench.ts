@@ -109,7 +109,7 @@ export async function runBench(settings: BenchSettings, log: BenchLog): Promise<
     const plan = await planSweep(settings, model, log);
     const workRoot = settings.fid ? join(settings.fid.workRoot, sweepIdOf(plan)) : await mkdtemp(join(tmpdir(), 'denoise-bench-'));
     try {
-      const { dir } = await runPlannedShard(settings, model, plan, { index: 1, count: 1 }, workRoot, log);
+      const { dir } = await runPlannedShard({ settings, model, plan, shard: { index: 1, count: 1 }, outDir: workRoot, log });
       const referenceStats = settings.fid ? await loadReferenceStatistics(settings.fid.referenceStats) : undefined;
       const merged = await mergeSweep(await loadSweep([dir]), { ...(referenceStats ? { referenceStats } : {}), bootstrap: settings.bootstrap, log, date });
       const { channels, height, width } = model.signature;
@@ -125,10 +125,20 @@ export async function runBenchShard(settings: BenchSettings, shard: Shard, outDi
   if (settings.iterations === 'auto' && !settings.fid) {
     throw new BenchInputError("--shard needs a plan every host computes alike: pass --iterations N (auto depends on each host's speed) or --quality fid");
   }
-  return withModel(settings, log, async (model) => runPlannedShard(settings, model, await planSweep(settings, model, log), shard, outDir, log));
+  return withModel(settings, log, async (model) => runPlannedShard({ settings, model, plan: await planSweep(settings, model, log), shard, outDir, log }));
 }
 
-async function runPlannedShard(settings: BenchSettings, model: LoadedModel, plan: SweepPlan, shard: Shard, outDir: string, log: BenchLog) {
+interface PlannedShard {
+  readonly settings: BenchSettings;
+  readonly model: LoadedModel;
+  readonly plan: SweepPlan;
+  readonly shard: Shard;
+  /** The folder that receives shard-K-of-N/. */
+  readonly outDir: string;
+  readonly log: BenchLog;
+}
+
+async function runPlannedShard({ settings, model, plan, shard, outDir, log }: PlannedShard) {
   const { dir, sweepId } = await openShardDir(outDir, plan, shard);
   const extractor = settings.fid ? await openExtractor(settings.fid, settings.threads) : undefined;
   try {
