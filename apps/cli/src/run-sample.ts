@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PNG_TEXT_KEYS, makeGrid, readNpy, toPixels, writeNpy, writePng, type ImageBatch, type NpyArray } from '@denoise/image';
 import { denoiseVersion } from '@denoise/repo-layout';
 import { assertBatchFitsMemory, formatGpuAdapter, InsufficientMemoryError, loadModel, type GpuAdapterInfo, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
-import { createScheduler, DEFAULT_STEPS, defaultSamplerFor, imageSeed, imageSeeds, sample, type SampleResult, type SamplerKind, type TraceRecord } from '@denoise/sampler';
+import { createScheduler, DEFAULT_STEPS, defaultSamplerFor, imageSeed, imageSeeds, rehearseSchedule, sample, type SampleResult, type SamplerKind, type TraceRecord } from '@denoise/sampler';
 import { DDIMScheduler, parsePythonJson, type Scheduler } from '@denoise/schedule';
 import { createDownloadProgress } from './download-progress.js';
 import { OutputStaging, staleSampleFiles } from './output-files.js';
@@ -167,6 +167,15 @@ async function sampleWith(
       if (error instanceof RangeError) throw new UsageError(`--eta: ${error.message}`, { cause: error });
       throw error;
     }
+  }
+  // Every step of the plan once on a one-element sample (the loop does it again): a config whose β make a step
+  // divide by zero is refused here, before the model is called, naming the key to change.
+  try {
+    rehearseSchedule(scheduler, steps, { ...(sampler === 'ddim' ? { eta: command.eta ?? scheduler.config.eta } : {}), outputChannelsPerChannel: sampler === 'ddpm' && model.signature.outputChannels === 2 * model.signature.channels ? 2 : 1 });
+  } catch (error) {
+    const file = command.schedulerConfig ?? model.schedulerConfigPath ?? 'the default scheduler config';
+    if (error instanceof RangeError) throw new UsageError(`${file}: ${error.message}`, { cause: error });
+    throw error;
   }
   if (command.sampler === undefined && sampler !== 'ddim') {
     stderr.write(`note: sampler ${sampler} chosen by the scheduler config's _class_name (${scheduler.className}); --sampler overrides it\n`);

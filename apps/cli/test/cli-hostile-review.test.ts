@@ -81,6 +81,15 @@ describe('values are checked against the whole run before the first model call (
     expect(run.code).toBe(2);
   }, 20_000);
 
+  it('beta_end 1 (ᾱ underflows to 0) exits 2 before the first model call, naming the file, the step and the key to change', async () => {
+    const config = writeConfig({ beta_end: 1 });
+    const run = await runCli(['--model', model, '--steps', '10', '--scheduler-config', config, '--out', join(tempDir(), 'out')]);
+    expect(run.stderr).toContain(`${config}: model call 1 of 10 (timestep 900) cannot run:`);
+    expect(run.stderr).toMatch(/use a smaller beta_end/);
+    expect(run.stderr).not.toMatch(/steps,/);
+    expect(run.code).toBe(2);
+  });
+
   it('steps_offset 5000 exits 2 before sampling with a ConfigError naming the key', async () => {
     const run = await runCli(['--model', model, '--scheduler-config', writeConfig({ steps_offset: 5000 }), '--out', join(tempDir(), 'out')]);
     expect(run.stderr).toMatch(/invalid steps_offset: got 5000/);

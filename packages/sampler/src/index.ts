@@ -19,3 +19,4 @@ export {
   type SamplerKind,
 } from './create-scheduler.js';
 export { AffineDenoiser } from './affine-denoiser.js';
+export { rehearseSchedule } from './rehearse-schedule.js';

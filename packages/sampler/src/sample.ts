@@ -1,6 +1,7 @@
 import { DDIMScheduler, type Scheduler } from '@denoise/schedule';
 import { elementsPerImage, type Denoiser } from './denoiser.js';
 import { createGenerator, GENERATOR_KINDS, PerImageGenerators, type GeneratorKind } from './noise-generator.js';
+import { rehearseSchedule } from './rehearse-schedule.js';
 import { NonFiniteError, SamplingAbortedError } from './sampling-errors.js';
 
 export interface StepEvent {
@@ -110,6 +111,8 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   scheduler.setTimesteps(options.steps);
   // η against every step of the plan, before the first model call (not at step 48 of 50).
   if (scheduler instanceof DDIMScheduler) scheduler.validateEta(options.steps, run.eta);
+  // Every other step-time refusal too: the whole plan once on a one-element sample, before any model call.
+  rehearseSchedule(scheduler, options.steps, { ...(run.isDdim ? { eta: run.eta } : {}), outputChannelsPerChannel: !run.epsChannelsOnly && denoiser.spec.outputChannels === 2 * denoiser.spec.channels ? 2 : 1 });
   const timesteps = scheduler.timesteps;
   const modelMs = new Float64Array(timesteps.length);
   const loopMs = new Float64Array(timesteps.length);
