@@ -401,4 +401,9 @@ async function writeReport(out: string, runs: readonly ReportRun[]): Promise<str
   return report;
 }
 
+// A reader that stops early (`… --help | head`) closes the pipe: that ends the output, not in a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+});
 process.exitCode = await main(process.argv.slice(2));

@@ -99,3 +99,11 @@ describe('pnpm bench: an unusable input exits 2, as in denoise sample', () => {
     expectNothingTimed(stderr);
   });
 });
+
+describe('pnpm bench with its output piped into a reader that stops early', () => {
+  it('--help | head -1 ends quietly (no EPIPE stack trace)', () => {
+    const run = spawnSync('sh', ['-c', `"${process.execPath}" "${BENCH}" merge --help | head -1`], { encoding: 'utf8' });
+    expect(run.stdout).toMatch(/^Usage: pnpm bench merge/);
+    expect(run.stderr).not.toMatch(/EPIPE|Unhandled 'error' event/);
+  });
+});
