@@ -1,7 +1,7 @@
 import type { ImageBatch } from '@denoise/image';
 import { formatGpuAdapter, loadModel, type ExecutionProvider, type LoadedModel } from '@denoise/runtime';
 import { createScheduler, sample } from '@denoise/sampler';
-import { batchSeeds } from './run-shard.js';
+import { batchSeeds, configurationRun } from './run-shard.js';
 import type { CrossProvider, CrossProviderRow, CrossProviderRun } from './bench-result.js';
 import { compareWithReference } from './quality.js';
 import type { BenchLog, BenchRun, BenchSettings } from './run-bench.js';
@@ -52,24 +52,7 @@ async function runOnProvider(settings: BenchSettings, run: BenchRun, provider: E
       const spec = parseSamplerSpec(name);
       const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
       const started = performance.now();
-      const result = await sample({
-        scheduler,
-        denoiser: model.denoiser,
-        steps: spec.steps,
-        ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}),
-        imageSeeds: batchSeeds(settings, 0),
-        generator: 'torch',
-        ...(spec.steps >= 200
-          ? {
-              onStep: (e) => {
-                if ((e.index + 1) % Math.ceil(e.total / 4) === 0 && e.index + 1 < e.total) {
-                  const eta = ((e.total - e.index - 1) * e.elapsedMs) / (e.index + 1) / 1000;
-                  log(`${label}: ${e.index + 1}/${e.total} model calls, ETA ${eta.toFixed(0)} s`);
-                }
-              },
-            }
-          : {}),
-      });
+      const result = await sample(configurationRun({ model, spec, scheduler, imageSeeds: batchSeeds(settings, 0), label, log }));
       const wallMs = performance.now() - started;
       const images: ImageBatch = { data: result.samples, shape: result.shape };
       const row: CrossProviderRow = { name, maxAbsDiff: maxAbsDiff(images, reference), ssimMean: compareWithReference(images, reference).ssimMean, wallMs };

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { cpus, hostname } from 'node:os';
 import type { FeatureExtractor, LoadedModel } from '@denoise/runtime';
-import { createScheduler, imageSeeds, PerImageGenerators, sample } from '@denoise/sampler';
+import { createScheduler, imageSeeds, PerImageGenerators, sample, type SampleOptions, type StepEvent } from '@denoise/sampler';
 import type { Scheduler } from '@denoise/schedule';
-import { parseSamplerSpec, samplerSpecOverrides } from './sampler-spec.js';
+import { parseSamplerSpec, samplerSpecOverrides, type SamplerSpec } from './sampler-spec.js';
 import { planUnits, shardOf, type Shard, type SweepPlan } from './sweep-plan.js';
 import { unitDone, writeBare, writeUnit } from './sweep-store.js';
 import { timeIterations } from './wall-time.js';
@@ -68,21 +68,7 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
     if (!scheduler) schedulers.set(unit.config, (scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec))));
     const label = `[${n + 1}/${todo.length}] ${unit.config} batch ${unit.batch} (images ${unit.first}–${unit.first + unit.count - 1})`;
     const t0 = performance.now();
-    const result = await sample({
-      scheduler,
-      denoiser: model.denoiser,
-      steps: spec.steps,
-      ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}),
-      imageSeeds: batchSeeds(plan, unit.first),
-      generator: 'torch',
-      ...(spec.steps >= 200
-        ? {
-            onStep: (e) => {
-              if ((e.index + 1) % Math.ceil(e.total / 4) === 0 && e.index + 1 < e.total) log(`${label}: ${e.index + 1}/${e.total} model calls`);
-            },
-          }
-        : {}),
-    });
+    const result = await sample(configurationRun({ model, spec, scheduler, imageSeeds: batchSeeds(plan, unit.first), label, log }));
     const wallMs = performance.now() - t0;
     const images = result.samples.subarray(0, unit.count * perImage);
     const sum = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
@@ -115,6 +101,40 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
     log(`${label}: ${wallMs.toFixed(0)} ms; shard ${Math.round((100 * doneCalls) / totalCalls)} %, ETA ${eta.toFixed(0)} s`);
   }
   return { ran: todo.length, resumed };
+}
+
+/**
+ * The sample() options of one batch of a configuration: its steps and η, per-image seeds, the torch generator, and
+ * for long runs (≥ 200 steps) a progress line every quarter with an ETA. The one place the bench turns a
+ * configuration into a sampling run (shards and the cross-provider pass).
+ */
+export function configurationRun(run: {
+  readonly model: Pick<LoadedModel, 'denoiser'>;
+  readonly spec: SamplerSpec;
+  readonly scheduler: Scheduler;
+  readonly imageSeeds: readonly number[];
+  readonly label: string;
+  readonly log: BenchLog;
+}): SampleOptions {
+  const { spec, label, log } = run;
+  return {
+    scheduler: run.scheduler,
+    denoiser: run.model.denoiser,
+    steps: spec.steps,
+    ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}),
+    imageSeeds: run.imageSeeds,
+    generator: 'torch',
+    ...(spec.steps >= 200
+      ? {
+          onStep: (e: StepEvent) => {
+            if ((e.index + 1) % Math.ceil(e.total / 4) === 0 && e.index + 1 < e.total) {
+              const eta = ((e.total - e.index - 1) * e.elapsedMs) / (e.index + 1) / 1000;
+              log(`${label}: ${e.index + 1}/${e.total} model calls, ETA ${eta.toFixed(0)} s`);
+            }
+          },
+        }
+      : {}),
+  };
 }
 
 /** sha256 of each image's float32 bytes, in order. */
