@@ -37,7 +37,7 @@ export async function encodeOnnxModel(
     producerName: 'denoise',
     producerVersion: options.producerVersion,
     ...(options.docString ? { docString: options.docString } : {}),
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: OPSET }, ...(graph.nodes.some((n) => n.domain === 'com.microsoft') ? [{ domain: 'com.microsoft', version: 1 }] : [])],
     graph: {
       name: 'unet',
       node: graph.nodes.map((node) => ({
@@ -46,7 +46,7 @@ export async function encodeOnnxModel(
         name: node.outputs[0],
         opType: node.opType,
         domain: node.domain,
-        attribute: encodeAttributes(node.attributes),
+        attribute: encodeAttributes(node),
       })),
       initializer: initializers,
       input: graph.inputs.map(valueInfo),

@@ -6,7 +6,7 @@ export { readSafetensors } from './safetensors.js';
 export { readWeightBytes } from './read-weight-bytes.js';
 export { readTorchBin } from './torch-bin.js';
 export { parseUNet2DConfig, UNetConfigError, type UNet2DConfig } from './unet-config.js';
-export { buildUNet2DGraph, sinusoidalFrequencies, unet2DWeightShapes, type UNetGraph, type UNetGraphSignature } from './unet-graph.js';
+export { buildUNet2DGraph, unet2DWeightShapes, type UNetGraph, type UNetGraphSignature } from './unet-graph.js';
 export {
   WEIGHT_DTYPE_BYTES,
   WeightsFileError,

@@ -1,13 +1,11 @@
+import { attributeKind, ONNX_OPS, type OpAttributes, type OpType } from './onnx-ops.js';
 import { ONNX_ATTRIBUTE_TYPE, ONNX_DTYPE, type OnnxDtypeName } from './onnx-proto.js';
 
-/** An attribute value: numbers are INT when integral unless wrapped with `float()`. */
-export type AttributeValue = number | string | readonly number[] | { readonly float: number } | { readonly floats: readonly number[] };
-
-/** Marks a number as a FLOAT attribute even when it is integral. */
-export const float = (value: number): AttributeValue => ({ float: value });
+/** An attribute as stored on a node; its encoding comes from the operator's schema (ONNX_OPS). */
+export type AttributeValue = number | string | readonly number[];
 
 export interface GraphNode {
-  readonly opType: string;
+  readonly opType: OpType;
   readonly domain: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
@@ -46,14 +44,15 @@ export class GraphBuilder {
   private readonly constants = new Map<string, string>();
 
   /** Adds a node and returns the name of its (first) output. */
-  op(opType: string, inputs: readonly string[], attributes: Record<string, AttributeValue> = {}, scope = '', domain = ''): string {
-    return this.opMulti(opType, inputs, 1, attributes, scope, domain)[0]!;
+  op<K extends OpType>(opType: K, inputs: readonly string[], attributes: OpAttributes<K> = {}, scope = ''): string {
+    return this.opMulti(opType, inputs, 1, attributes, scope)[0]!;
   }
 
-  opMulti(opType: string, inputs: readonly string[], outputCount: number, attributes: Record<string, AttributeValue> = {}, scope = '', domain = ''): string[] {
+  opMulti<K extends OpType>(opType: K, inputs: readonly string[], outputCount: number, attributes: OpAttributes<K> = {}, scope = ''): string[] {
     const base = this.uniqueName(scope ? `${scope}/${opType}` : opType);
     const outputs = Array.from({ length: outputCount }, (_, i) => (outputCount === 1 ? base : `${base}:${i}`));
-    this.nodes.push({ opType, domain, inputs, outputs, attributes });
+    const stored = Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== undefined)) as Record<string, AttributeValue>;
+    this.nodes.push({ opType, domain: ONNX_OPS[opType].domain, inputs, outputs, attributes: stored });
     return outputs;
   }
 
@@ -98,14 +97,21 @@ export class GraphBuilder {
   }
 }
 
-/** The ModelProto JSON object (protobufjs field names) of a graph node's attributes. */
-export function encodeAttributes(attributes: Readonly<Record<string, AttributeValue>>): Record<string, unknown>[] {
-  return Object.entries(attributes).map(([name, value]) => {
-    if (typeof value === 'string') return { name, type: ONNX_ATTRIBUTE_TYPE.STRING, s: new TextEncoder().encode(value) };
-    if (typeof value === 'number') return { name, type: ONNX_ATTRIBUTE_TYPE.INT, i: value };
-    if (Array.isArray(value)) return { name, type: ONNX_ATTRIBUTE_TYPE.INTS, ints: value };
-    if ('float' in (value as object)) return { name, type: ONNX_ATTRIBUTE_TYPE.FLOAT, f: (value as { float: number }).float };
-    return { name, type: ONNX_ATTRIBUTE_TYPE.FLOATS, floats: (value as { floats: readonly number[] }).floats };
+/** The ModelProto JSON object (protobufjs field names) of a node's attributes, each encoded as its schema says. */
+export function encodeAttributes(node: GraphNode): Record<string, unknown>[] {
+  return Object.entries(node.attributes).map(([name, value]) => {
+    switch (attributeKind(node.opType, name)) {
+      case 'string':
+        return { name, type: ONNX_ATTRIBUTE_TYPE.STRING, s: new TextEncoder().encode(value as string) };
+      case 'int':
+        return { name, type: ONNX_ATTRIBUTE_TYPE.INT, i: value as number };
+      case 'ints':
+        return { name, type: ONNX_ATTRIBUTE_TYPE.INTS, ints: value as readonly number[] };
+      case 'float':
+        return { name, type: ONNX_ATTRIBUTE_TYPE.FLOAT, f: value as number };
+      case 'floats':
+        return { name, type: ONNX_ATTRIBUTE_TYPE.FLOATS, floats: value as readonly number[] };
+    }
   });
 }
 

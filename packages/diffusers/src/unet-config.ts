@@ -4,21 +4,21 @@
  * UNet2DModel.__init__ defaults, so a config.json that omits a key means what it means to diffusers.
  */
 
-export const DOWN_BLOCK_TYPES = ['DownBlock2D', 'AttnDownBlock2D', 'ResnetDownsampleBlock2D'] as const;
-export const UP_BLOCK_TYPES = ['UpBlock2D', 'AttnUpBlock2D', 'ResnetUpsampleBlock2D'] as const;
+import type { DownBlockType, ResampleType, UpBlockType } from './unet-blocks.js';
+
+/** The blocks UNet2DModel is built from (those without cross-attention). */
+const UNET2D_DOWN_BLOCK_TYPES = ['DownBlock2D', 'AttnDownBlock2D', 'ResnetDownsampleBlock2D'] as const satisfies readonly DownBlockType[];
+const UNET2D_UP_BLOCK_TYPES = ['UpBlock2D', 'AttnUpBlock2D', 'ResnetUpsampleBlock2D'] as const satisfies readonly UpBlockType[];
 export const ACTIVATIONS = ['silu', 'swish', 'mish'] as const;
 export const TIME_EMBEDDING_TYPES = ['positional', 'fourier', 'learned'] as const;
 export const CLASS_EMBED_TYPES = ['timestep', 'identity'] as const;
 export const TIME_SCALE_SHIFTS = ['default', 'scale_shift'] as const;
-export const RESAMPLE_TYPES = ['conv', 'resnet'] as const;
+const RESAMPLE_TYPES = ['conv', 'resnet'] as const satisfies readonly ResampleType[];
 
-export type DownBlockType = (typeof DOWN_BLOCK_TYPES)[number];
-export type UpBlockType = (typeof UP_BLOCK_TYPES)[number];
 export type Activation = (typeof ACTIVATIONS)[number];
 export type TimeEmbeddingType = (typeof TIME_EMBEDDING_TYPES)[number];
 export type ClassEmbedType = (typeof CLASS_EMBED_TYPES)[number];
 export type TimeScaleShift = (typeof TIME_SCALE_SHIFTS)[number];
-export type ResampleType = (typeof RESAMPLE_TYPES)[number];
 
 export interface UNet2DConfig {
   /** [height, width], or undefined when the config has none. */
@@ -30,9 +30,9 @@ export interface UNet2DConfig {
   readonly timeEmbeddingDim: number | undefined;
   readonly freqShift: number;
   readonly flipSinToCos: boolean;
-  readonly downBlockTypes: readonly DownBlockType[];
+  readonly downBlockTypes: readonly (typeof UNET2D_DOWN_BLOCK_TYPES)[number][];
   readonly midBlockType: 'UNetMidBlock2D' | undefined;
-  readonly upBlockTypes: readonly UpBlockType[];
+  readonly upBlockTypes: readonly (typeof UNET2D_UP_BLOCK_TYPES)[number][];
   readonly blockOutChannels: readonly number[];
   readonly layersPerBlock: number;
   readonly midBlockScaleFactor: number;
@@ -120,8 +120,8 @@ export function parseUNet2DConfig(input: unknown, source = 'config.json'): UNet2
 
   const blockOutChannels = read.intList('block_out_channels', 1);
   const levels = blockOutChannels.length;
-  const downBlockTypes = read.choiceList('down_block_types', DOWN_BLOCK_TYPES, levels);
-  const upBlockTypes = read.choiceList('up_block_types', UP_BLOCK_TYPES, levels);
+  const downBlockTypes = read.choiceList('down_block_types', UNET2D_DOWN_BLOCK_TYPES, levels);
+  const upBlockTypes = read.choiceList('up_block_types', UNET2D_UP_BLOCK_TYPES, levels);
   const normNumGroups = read.int('norm_num_groups', 1);
   for (const channels of blockOutChannels) {
     if (channels % normNumGroups !== 0) {

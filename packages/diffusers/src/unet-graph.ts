@@ -1,8 +1,10 @@
 import { CheckpointWeights } from './checkpoint-weights.js';
 import { GraphBuilder } from './onnx-graph.js';
 import type { UNet2DConfig } from './unet-config.js';
-import { downBlock, midBlock, upBlock, type BlockContext } from './unet-blocks.js';
-import { activation, conv2d, groupNorm, linear, type LayerContext } from './unet-layers.js';
+import { DOWN_BLOCKS, MID_BLOCKS, UP_BLOCKS } from './unet-blocks.js';
+import { activation, conv2d, groupNorm, type LayerContext } from './nn-layers.js';
+import type { ResnetSettings } from './resnet-block.js';
+import { sinusoidalProjection, timestepEmbedding } from './time-embedding.js';
 import type { WeightsFile } from './weights-file.js';
 
 /** The graph's inputs, as the runtime feeds them. */
@@ -53,17 +55,24 @@ function assembleGraph(config: UNet2DConfig, weightsFile: WeightsFile): UNetGrap
 
   // Time embedding: time_proj (sinusoidal, Gaussian Fourier or a learned table), then the two-layer MLP.
   const timeProjection = timeProjector(layer, config, channels0);
-  let embedding = timestepEmbedding(layer, timeProjection.project(timestep), 'time_embedding', timeProjection.width, embeddingChannels);
+  let embedding = timestepEmbedding(layer, timeProjection.project(timestep), 'time_embedding', { in: timeProjection.width, out: embeddingChannels });
   const classLabels = classEmbedding(layer, config, timeProjection, embeddingChannels);
   if (classLabels) embedding = graph.op('Add', [embedding, classLabels.embedding], {}, 'class_embedding');
 
-  const ctx: BlockContext = {
-    graph,
-    weights,
-    config,
-    embeddingChannels,
-    activatedEmbedding: activation(layer, embedding, config.actFn, 'time_embedding'),
+  const resnet: ResnetSettings = {
+    groups: config.normNumGroups,
+    eps: config.normEps,
+    act: config.actFn,
+    timeScaleShift: config.resnetTimeScaleShift,
+    temb: { activated: activation(layer, embedding, config.actFn, 'time_embedding'), channels: embeddingChannels },
   };
+  const levelArgs = (index: number, out: number) => ({
+    index,
+    layers: config.layersPerBlock,
+    resnet,
+    attentionHeadDim: config.attentionHeadDim ?? out,
+    resnetOutScaleFactor: 1,
+  });
 
   let h = sample;
   if (config.centerInputSample) {
@@ -77,20 +86,46 @@ function assembleGraph(config: UNet2DConfig, weightsFile: WeightsFile): UNetGrap
   config.downBlockTypes.forEach((type, i) => {
     const inChannels = outChannels;
     outChannels = config.blockOutChannels[i]!;
-    const block = downBlock(ctx, h, i, type, inChannels, outChannels, i < levels - 1);
+    const block = DOWN_BLOCKS[type](layer, h, {
+      ...levelArgs(i, outChannels),
+      channels: { in: inChannels, out: outChannels },
+      addDownsample: i < levels - 1,
+      downsamplePadding: config.downsamplePadding,
+      downsampleType: config.downsampleType,
+    });
     h = block.output;
     skips.push(...block.skips);
     skipChannels.push(...block.skips.map(() => outChannels));
   });
-  if (config.midBlockType) h = midBlock(ctx, h, config.blockOutChannels[levels - 1]!);
+  if (config.midBlockType) {
+    const channels = config.blockOutChannels[levels - 1]!;
+    h = MID_BLOCKS[config.midBlockType](layer, h, {
+      channels,
+      resnet,
+      outputScaleFactor: config.midBlockScaleFactor,
+      // The mid attention's group norm: attn_norm_num_groups, else norm_num_groups — none with scale_shift.
+      attention: {
+        enabled: config.addAttention,
+        headDim: config.attentionHeadDim ?? channels,
+        groups: config.attnNormNumGroups ?? (config.resnetTimeScaleShift === 'default' ? config.normNumGroups : undefined),
+      },
+    });
+  }
 
   const reversed = [...config.blockOutChannels].reverse();
   let upOut = reversed[0]!;
   config.upBlockTypes.forEach((type, i) => {
     const prevOutput = upOut;
     upOut = reversed[i]!;
-    const inChannels = reversed[Math.min(i + 1, levels - 1)]!;
-    h = upBlock(ctx, h, i, type, { in: inChannels, prevOutput, out: upOut }, skips, skipChannels, i < levels - 1);
+    h = UP_BLOCKS[type](layer, h, {
+      ...levelArgs(i, upOut),
+      layers: config.layersPerBlock + 1,
+      channels: { in: reversed[Math.min(i + 1, levels - 1)]!, prevOutput, out: upOut },
+      addUpsample: i < levels - 1,
+      upsampleType: config.upsampleType,
+      skips,
+      skipChannels,
+    });
   });
 
   // conv_act is SiLU whatever act_fn says (UNet2DModel builds nn.SiLU() there).
@@ -124,20 +159,11 @@ interface TimeProjector {
 function timeProjector(ctx: LayerContext, config: UNet2DConfig, channels0: number): TimeProjector {
   const { graph, weights } = ctx;
   switch (config.timeEmbeddingType) {
-    case 'positional': {
-      const frequencies = graph.constant('FLOAT', [1, Math.floor(channels0 / 2)], sinusoidalFrequencies(channels0, config.freqShift));
+    case 'positional':
       return {
         width: channels0,
-        project: (value) => {
-          const t = graph.op('Unsqueeze', [graph.op('Cast', [value], { to: 1 }, 'time_proj'), graph.constant('INT64', [1], [1])], {}, 'time_proj');
-          const args = graph.op('Mul', [t, frequencies], {}, 'time_proj');
-          const [first, second] = config.flipSinToCos ? ['Cos', 'Sin'] : ['Sin', 'Cos'];
-          let emb = graph.op('Concat', [graph.op(first, [args], {}, 'time_proj'), graph.op(second, [args], {}, 'time_proj')], { axis: 1 }, 'time_proj');
-          if (channels0 % 2 === 1) emb = graph.op('Pad', [emb, graph.constant('INT64', [4], [0, 0, 0, 1])], {}, 'time_proj');
-          return emb;
-        },
+        project: (value) => sinusoidalProjection(ctx, value, channels0, { flipSinToCos: config.flipSinToCos, freqShift: config.freqShift }, 'time_proj'),
       };
-    }
     case 'fourier': {
       const w = weights.take('time_proj.weight', [channels0]);
       return {
@@ -160,23 +186,6 @@ function timeProjector(ctx: LayerContext, config: UNet2DConfig, channels0: numbe
   }
 }
 
-/**
- * Timesteps' frequencies exp(−ln(10000)·i / (half − freq_shift)), i < half, rounded to float32 at each step
- * as torch computes them in float32 (get_timestep_embedding).
- */
-export function sinusoidalFrequencies(dim: number, freqShift: number): number[] {
-  const half = Math.floor(dim / 2);
-  const logMaxPeriod = Math.fround(-Math.log(10000));
-  const divisor = Math.fround(half - freqShift);
-  return Array.from({ length: half }, (_, i) => Math.fround(Math.exp(Math.fround(Math.fround(logMaxPeriod * i) / divisor))));
-}
-
-/** TimestepEmbedding: linear_1 → SiLU → linear_2. */
-function timestepEmbedding(ctx: LayerContext, x: string, prefix: string, inFeatures: number, outFeatures: number): string {
-  const hidden = activation(ctx, linear(ctx, x, `${prefix}.linear_1`, inFeatures, outFeatures), 'silu', prefix);
-  return linear(ctx, hidden, `${prefix}.linear_2`, outFeatures, outFeatures);
-}
-
 /** The class embedding added to the time embedding, and the class_labels input it reads; none without one. */
 function classEmbedding(
   ctx: LayerContext,
@@ -191,7 +200,7 @@ function classEmbedding(
   }
   if (config.classEmbedType === 'timestep') {
     const labels = graph.input({ name: 'class_labels', dtype: 'INT64', shape: ['batch'] });
-    const embedding = timestepEmbedding(ctx, timeProjection.project(labels), 'class_embedding', timeProjection.width, embeddingChannels);
+    const embedding = timestepEmbedding(ctx, timeProjection.project(labels), 'class_embedding', { in: timeProjection.width, out: embeddingChannels });
     const count = config.timeEmbeddingType === 'learned' ? config.numTrainTimesteps : undefined;
     return { embedding, signature: { name: 'class_labels', dtype: 'int64', ...(count ? { count } : {}) } };
   }
