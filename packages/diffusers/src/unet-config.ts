@@ -4,6 +4,7 @@
  * UNet2DModel.__init__ defaults, so a config.json that omits a key means what it means to diffusers.
  */
 
+import { openConfig, PLAUSIBLE, quote } from './config-reader.js';
 import type { DownBlockType, ResampleType, UpBlockType } from './unet-blocks.js';
 
 /** The blocks UNet2DModel is built from (those without cross-attention). */
@@ -51,18 +52,6 @@ export interface UNet2DConfig {
   readonly numTrainTimesteps: number | undefined;
 }
 
-/** A config.json that the builder cannot use; `key` is the offending key when there is one. */
-export class UNetConfigError extends Error {
-  override readonly name = 'UNetConfigError';
-  constructor(
-    readonly source: string,
-    readonly reason: string,
-    readonly key?: string,
-  ) {
-    super(`${source}: ${reason}`);
-  }
-}
-
 /** Keys diffusers reads for UNet2DModel, with its defaults (as the JSON would spell them). */
 const DEFAULTS = {
   sample_size: null,
@@ -95,53 +84,31 @@ const DEFAULTS = {
   num_train_timesteps: null,
 } as const satisfies Record<string, unknown>;
 
-const KNOWN_KEYS = Object.keys(DEFAULTS);
-
 /** Parses a UNet2DModel config.json object; `source` (the file) prefixes every error. */
 export function parseUNet2DConfig(input: unknown, source = 'config.json'): UNet2DConfig {
-  const fail = (reason: string, key?: string): never => {
-    throw new UNetConfigError(source, reason, key);
-  };
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return fail(`must be a JSON object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`);
-  }
-  const raw = input as Record<string, unknown>;
-  const className = raw['_class_name'];
-  if (className !== undefined && className !== 'UNet2DModel') {
-    fail(`_class_name is ${JSON.stringify(className)}; denoise builds UNet2DModel only`, '_class_name');
-  }
-  for (const key of Object.keys(raw)) {
-    if (!key.startsWith('_') && !KNOWN_KEYS.includes(key)) {
-      fail(`unknown key '${key}'; UNet2DModel takes: ${KNOWN_KEYS.join(', ')}`, key);
-    }
-  }
-  const value = (key: keyof typeof DEFAULTS): unknown => (key in raw ? raw[key] : DEFAULTS[key]);
-  const read = new ConfigReader(value, fail);
+  const read = openConfig(input, { source, classNames: ['UNet2DModel'], defaults: DEFAULTS });
+  const { value, fail } = read;
 
   const blockOutChannels = read.intList('block_out_channels', 1);
   const levels = blockOutChannels.length;
   const downBlockTypes = read.choiceList('down_block_types', UNET2D_DOWN_BLOCK_TYPES, levels);
   const upBlockTypes = read.choiceList('up_block_types', UNET2D_UP_BLOCK_TYPES, levels);
   const normNumGroups = read.int('norm_num_groups', 1);
-  for (const channels of blockOutChannels) {
-    if (channels % normNumGroups !== 0) {
-      fail(`block_out_channels ${JSON.stringify(blockOutChannels)}: ${channels} is not divisible by norm_num_groups ${normNumGroups}`, 'block_out_channels');
-    }
-  }
+  read.divisibleBy('block_out_channels', blockOutChannels, normNumGroups, 'norm_num_groups');
   const timeEmbeddingType = read.choice('time_embedding_type', TIME_EMBEDDING_TYPES);
-  const numTrainTimesteps = read.optionalInt('num_train_timesteps', 1);
+  const numTrainTimesteps = read.optionalInt('num_train_timesteps', 1, 100_000);
   if (timeEmbeddingType === 'learned' && numTrainTimesteps === undefined) {
     fail(`time_embedding_type 'learned' needs num_train_timesteps (an integer ≥ 1)`, 'num_train_timesteps');
   }
   const midBlockType = value('mid_block_type');
   if (midBlockType !== null && midBlockType !== 'UNetMidBlock2D') {
-    fail(`mid_block_type ${JSON.stringify(midBlockType)} is not supported; allowed: "UNetMidBlock2D", null`, 'mid_block_type');
+    fail(`mid_block_type ${quote(midBlockType)} is not supported; allowed: "UNetMidBlock2D", null`, 'mid_block_type');
   }
   const dropout = value('dropout');
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) fail(`dropout ${JSON.stringify(dropout)} must be a number in [0, 1) (inert at inference)`, 'dropout');
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) fail(`dropout ${quote(dropout)} must be a number in [0, 1) (inert at inference)`, 'dropout');
 
   return {
-    sampleSize: read.sampleSize(),
+    sampleSize: read.sampleSize('sample_size'),
     inChannels: read.int('in_channels', 1),
     outChannels: read.int('out_channels', 1),
     centerInputSample: read.boolean('center_input_sample'),
@@ -153,7 +120,7 @@ export function parseUNet2DConfig(input: unknown, source = 'config.json'): UNet2
     midBlockType: midBlockType === null ? undefined : 'UNetMidBlock2D',
     upBlockTypes,
     blockOutChannels,
-    layersPerBlock: read.int('layers_per_block', 1),
+    layersPerBlock: read.int('layers_per_block', 1, PLAUSIBLE.layers),
     midBlockScaleFactor: read.positiveNumber('mid_block_scale_factor'),
     downsamplePadding: read.int('downsample_padding', 0),
     downsampleType: read.choice('downsample_type', RESAMPLE_TYPES),
@@ -169,83 +136,4 @@ export function parseUNet2DConfig(input: unknown, source = 'config.json'): UNet2
     numClassEmbeds: read.optionalInt('num_class_embeds', 1),
     numTrainTimesteps,
   };
-}
-
-/** The typed readers of one config; each names the key and what it allows when it refuses a value. */
-class ConfigReader {
-  constructor(
-    private readonly value: (key: keyof typeof DEFAULTS) => unknown,
-    private readonly fail: (reason: string, key?: string) => never,
-  ) {}
-
-  int(key: keyof typeof DEFAULTS, min: number): number {
-    const v = this.value(key);
-    if (!Number.isSafeInteger(v) || (v as number) < min) this.fail(`${key} ${JSON.stringify(v)} must be an integer ≥ ${min}`, key);
-    return v as number;
-  }
-
-  optionalInt(key: keyof typeof DEFAULTS, min: number): number | undefined {
-    return this.value(key) === null ? undefined : this.int(key, min);
-  }
-
-  number(key: keyof typeof DEFAULTS): number {
-    const v = this.value(key);
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`${key} ${JSON.stringify(v)} must be a finite number`, key);
-    return v as number;
-  }
-
-  positiveNumber(key: keyof typeof DEFAULTS): number {
-    const v = this.number(key);
-    if (!(v > 0)) this.fail(`${key} ${v} must be > 0`, key);
-    return v;
-  }
-
-  boolean(key: keyof typeof DEFAULTS): boolean {
-    const v = this.value(key);
-    if (typeof v !== 'boolean') this.fail(`${key} ${JSON.stringify(v)} must be true or false`, key);
-    return v as boolean;
-  }
-
-  choice<T extends string>(key: keyof typeof DEFAULTS, allowed: readonly T[]): T {
-    const v = this.value(key);
-    if (!allowed.includes(v as T)) this.fail(`${key} ${JSON.stringify(v)} is not supported; allowed: ${allowed.map((a) => `"${a}"`).join(', ')}`, key);
-    return v as T;
-  }
-
-  optionalChoice<T extends string>(key: keyof typeof DEFAULTS, allowed: readonly T[]): T | undefined {
-    const v = this.value(key);
-    if (v === null) return undefined;
-    if (!allowed.includes(v as T)) {
-      this.fail(`${key} ${JSON.stringify(v)} is not supported; allowed: ${allowed.map((a) => `"${a}"`).join(', ')}, null`, key);
-    }
-    return v as T;
-  }
-
-  intList(key: keyof typeof DEFAULTS, min: number): number[] {
-    const v = this.value(key);
-    if (!Array.isArray(v) || v.length === 0 || !v.every((x) => Number.isSafeInteger(x) && (x as number) >= min)) {
-      this.fail(`${key} ${JSON.stringify(v)} must be a non-empty list of integers ≥ ${min}`, key);
-    }
-    return v as number[];
-  }
-
-  choiceList<T extends string>(key: keyof typeof DEFAULTS, allowed: readonly T[], length: number): T[] {
-    const v = this.value(key);
-    if (!Array.isArray(v)) return this.fail(`${key} ${JSON.stringify(v)} must be a list of block types`, key);
-    if (v.length !== length) this.fail(`${key} has ${v.length} entries but block_out_channels has ${length}; they must match`, key);
-    v.forEach((type, i) => {
-      if (!allowed.includes(type as T)) {
-        this.fail(`${key}[${i}] ${JSON.stringify(type)} is not supported; allowed: ${allowed.join(', ')}`, key);
-      }
-    });
-    return v as T[];
-  }
-
-  sampleSize(): readonly [number, number] | undefined {
-    const v = this.value('sample_size');
-    if (v === null) return undefined;
-    if (Number.isSafeInteger(v) && (v as number) >= 1) return [v as number, v as number];
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => Number.isSafeInteger(x) && (x as number) >= 1)) return [v[0] as number, v[1] as number];
-    return this.fail(`sample_size ${JSON.stringify(v)} must be an integer ≥ 1, [height, width] or null`, 'sample_size');
-  }
 }

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import {
   CheckpointMismatchError,
   DiffusersFolderError,
-  UNetConfigError,
+  ModelConfigError,
   WeightsFileError,
   buildUNetModel,
   unetMemoryLowerBound,
@@ -174,7 +174,7 @@ async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>
   } catch (error) {
     // What the user's folder got wrong becomes a ModelLoadError (exit 2 in the apps); the message names the file.
     const unusable =
-      error instanceof UNetConfigError ||
+      error instanceof ModelConfigError ||
       error instanceof WeightsFileError ||
       error instanceof CheckpointMismatchError ||
       error instanceof DiffusersFolderError;
