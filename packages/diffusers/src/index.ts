@@ -1,4 +1,7 @@
-export { buildUNetModel, readWeightsFile, type BuiltUNetModel } from './build-unet-model.js';
+export { buildUNetModel, UNET_2D, UNET_2D_CONDITION, type BuiltUNetModel } from './build-unet-model.js';
+export { buildComponent, readWeightsFile, type BuildComponentOptions, type BuiltComponent, type ComponentFiles, type ComponentKind, type WeightsFormat } from './component-model.js';
+export { parseUNet2DConditionConfig, type UNet2DConditionConfig } from './unet-condition-config.js';
+export { buildUNet2DConditionGraph, unet2DConditionWeightShapes, type UNetConditionGraphSignature } from './unet-condition-graph.js';
 export { CheckpointMismatchError } from './checkpoint-weights.js';
 export { encodeOnnxModel, type EncodedModel, type WeightStorage } from './encode-onnx-model.js';
 export { DiffusersFolderError, isDiffusersFolder, locateDiffusersUNet, readJsonObject, type DiffusersUNetFolder } from './model-folder.js';

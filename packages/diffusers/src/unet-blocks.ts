@@ -55,6 +55,8 @@ export interface UpBlockArgs extends BlockArgs {
 
 export interface MidBlockArgs {
   readonly channels: number;
+  /** (attention, resnet) pairs after the first resnet: 1, or 0 for UNet2DConditionModel's UNetMidBlock2D. */
+  readonly layers: number;
   readonly resnet: ResnetSettings;
   readonly outputScaleFactor: number;
   /** UNetMidBlock2D: whether it has its attention, its head size and group norm groups (undefined: no norm). */
@@ -89,27 +91,31 @@ export const UP_BLOCKS: Readonly<Record<UpBlockType, UpBlockBuilder>> = {
 };
 
 export const MID_BLOCKS: Readonly<Record<MidBlockType, MidBlockBuilder>> = {
-  /** resnet, [attention], resnet, all scaled by output_scale_factor. */
+  /** resnet, then `layers` × ([attention], resnet), all scaled by output_scale_factor. */
   UNetMidBlock2D: (ctx, x, args) => {
     const { channels, resnet, outputScaleFactor } = args;
-    const io = { in: channels, out: channels };
-    let h = resnetBlock(ctx, x, 'mid_block.resnets.0', io, resnet, { outputScaleFactor });
-    if (args.attention.enabled) {
-      const { headDim, groups } = args.attention;
-      h = spatialSelfAttention(ctx, h, 'mid_block.attentions.0', { channels, heads: Math.floor(channels / headDim), headDim, groups, eps: resnet.eps, outputScaleFactor });
-    }
-    return resnetBlock(ctx, h, 'mid_block.resnets.1', io, resnet, { outputScaleFactor });
+    const { enabled, headDim, groups } = args.attention;
+    return midPath(ctx, x, args, (h, prefix) =>
+      enabled ? spatialSelfAttention(ctx, h, prefix, { channels, heads: Math.floor(channels / headDim), headDim, groups, eps: resnet.eps, outputScaleFactor }) : h,
+    );
   },
-  /** resnet, then (transformer, resnet) once. */
+  /** resnet, then `layers` × (Transformer2DModel, resnet). */
   UNetMidBlock2DCrossAttn: (ctx, x, args) => {
-    const { channels, resnet, outputScaleFactor } = args;
     const transformer = args.transformer;
     if (!transformer) throw new Error('internal error: UNetMidBlock2DCrossAttn built without its transformer settings');
-    const io = { in: channels, out: channels };
-    const h = transformer2D(ctx, resnetBlock(ctx, x, 'mid_block.resnets.0', io, resnet, { outputScaleFactor }), 'mid_block.attentions.0', channels, transformer);
-    return resnetBlock(ctx, h, 'mid_block.resnets.1', io, resnet, { outputScaleFactor });
+    return midPath(ctx, x, args, (h, prefix) => transformer2D(ctx, h, prefix, args.channels, transformer));
   },
 };
+
+function midPath(ctx: LayerContext, x: string, args: MidBlockArgs, attention: (h: string, prefix: string) => string): string {
+  const { channels, resnet, outputScaleFactor } = args;
+  const io = { in: channels, out: channels };
+  let h = resnetBlock(ctx, x, 'mid_block.resnets.0', io, resnet, { outputScaleFactor });
+  for (let i = 0; i < args.layers; i++) {
+    h = resnetBlock(ctx, attention(h, `mid_block.attentions.${i}`), `mid_block.resnets.${i + 1}`, io, resnet, { outputScaleFactor });
+  }
+  return h;
+}
 
 /** What follows each resnet of a block: nothing, a self-attention or a Transformer2DModel (layer i of the block). */
 type LayerAfterResnet = ((ctx: LayerContext, h: string, prefix: string, channels: number, i: number) => string) | undefined;

@@ -101,6 +101,7 @@ function assembleGraph(config: UNet2DConfig, weightsFile: WeightsFile): UNetGrap
     const channels = config.blockOutChannels[levels - 1]!;
     h = MID_BLOCKS[config.midBlockType](layer, h, {
       channels,
+      layers: 1,
       resnet,
       outputScaleFactor: config.midBlockScaleFactor,
       // The mid attention's group norm: attn_norm_num_groups, else norm_num_groups — none with scale_shift.

@@ -1,0 +1,70 @@
+import { encodeOnnxModel, type WeightStorage } from './encode-onnx-model.js';
+import { readJsonObject } from './model-folder.js';
+import type { GraphBuilder } from './onnx-graph.js';
+import { readSafetensors } from './safetensors.js';
+import { readTorchBin } from './torch-bin.js';
+import { elementCount, type WeightsFile } from './weights-file.js';
+
+export type WeightsFormat = 'safetensors' | 'torch-bin';
+
+/** A model component on disk: its config.json and its one weights file. */
+export interface ComponentFiles {
+  readonly configPath: string;
+  readonly weightsPath: string;
+  readonly weightsFormat: WeightsFormat;
+}
+
+/** How one kind of component (a diffusers or transformers class) becomes a graph: its config parser and graph builder. */
+export interface ComponentKind<Config, Signature> {
+  /** The class, for the model's doc string. */
+  readonly className: string;
+  parse(json: unknown, source: string): Config;
+  build(config: Config, weights: WeightsFile): { readonly graph: GraphBuilder; readonly signature: Signature };
+}
+
+export interface BuiltComponent<Config, Signature> {
+  readonly files: ComponentFiles;
+  readonly config: Config;
+  readonly signature: Signature;
+  /** The ONNX ModelProto. */
+  readonly bytes: Uint8Array;
+  /** Set when weights stay in their file (storage 'external'): the folder onnxruntime reads them from. */
+  readonly externalDataFolder?: string;
+  readonly parameterCount: number;
+  readonly weightsBytes: number;
+}
+
+export interface BuildComponentOptions {
+  /** Default 'external': the weights stay in their file and onnxruntime reads them (see encodeOnnxModel). */
+  readonly storage?: WeightStorage;
+  readonly producerVersion?: string;
+}
+
+/** Reads a component's config.json and weights, builds its graph and encodes the ONNX model. */
+export async function buildComponent<Config, Signature>(
+  kind: ComponentKind<Config, Signature>,
+  files: ComponentFiles,
+  options: BuildComponentOptions = {},
+): Promise<BuiltComponent<Config, Signature>> {
+  const config = kind.parse(await readJsonObject(files.configPath), files.configPath);
+  const weights = await readWeightsFile(files.weightsPath, files.weightsFormat);
+  const { graph, signature } = kind.build(config, weights);
+  const encoded = await encodeOnnxModel(graph, weights, {
+    storage: options.storage ?? 'external',
+    producerVersion: options.producerVersion ?? '0',
+    docString: `${kind.className} built by denoise from ${files.configPath} and ${files.weightsPath}`,
+  });
+  return {
+    files,
+    config,
+    signature,
+    bytes: encoded.bytes,
+    ...(encoded.externalDataFolder ? { externalDataFolder: encoded.externalDataFolder } : {}),
+    parameterCount: [...weights.tensors.values()].reduce((n, t) => n + elementCount(t.shape), 0),
+    weightsBytes: weights.sizeBytes,
+  };
+}
+
+export function readWeightsFile(path: string, format: WeightsFormat): Promise<WeightsFile> {
+  return format === 'safetensors' ? readSafetensors(path) : readTorchBin(path);
+}
