@@ -20,3 +20,15 @@ export {
 } from './create-scheduler.js';
 export { AffineDenoiser } from './affine-denoiser.js';
 export { rehearseSchedule } from './rehearse-schedule.js';
+export { ClassifierFreeGuidance, type GuidanceOptions } from './guided-denoiser.js';
+export {
+  latentSize,
+  repeatPerImage,
+  textToImage,
+  type LatentSize,
+  type TextEmbeddings,
+  type TextToImageModel,
+  type TextToImageOptions,
+  type TextToImageResult,
+  type TextToImageTimings,
+} from './text-to-image.js';

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { DDIMScheduler } from '@denoise/schedule';
+import { ClassifierFreeGuidance, sample, textToImage, type Denoiser, type DenoiserSpec, type TextEmbeddings, type TextToImageModel } from '../src/index.js';
+
+/** A closed-form conditioned model: row r of the batch predicts 0.5·x + bias[r]·(1 + i/n) for element i of its image. */
+class RowBiasDenoiser implements Denoiser {
+  readonly spec: DenoiserSpec;
+  readonly calls: number[] = [];
+
+  constructor(
+    readonly bias: readonly number[],
+    size = 4,
+  ) {
+    this.spec = { channels: 1, height: size, width: size, outputChannels: 1, fixedBatchSize: bias.length };
+  }
+
+  async predict(x: Float32Array, _t: number): Promise<Float32Array> {
+    const perImage = x.length / this.bias.length;
+    this.calls.push(x.length / perImage);
+    return Float32Array.from(x, (v, i) => 0.5 * v + this.bias[Math.floor(i / perImage)]! * (1 + (i % perImage) / perImage));
+  }
+}
+
+describe('classifier-free guidance as a Denoiser', () => {
+  it('runs the model once on [x, x] and returns ε_u + w·(ε_c − ε_u) per image', async () => {
+    const inner = new RowBiasDenoiser([0.1, -0.2, 0.7, 0.3]); // rows: uncond 0, uncond 1, cond 0, cond 1
+    const guided = new ClassifierFreeGuidance(inner, { guidanceScale: 7.5 });
+    expect(guided.spec.fixedBatchSize).toBe(2);
+    const x = Float32Array.from({ length: 32 }, (_, i) => Math.sin(i));
+    const out = await guided.predict(x, 500);
+    expect(inner.calls).toEqual([4]);
+    for (let i = 0; i < 32; i++) {
+      const image = Math.floor(i / 16);
+      const ramp = 1 + (i % 16) / 16;
+      const u = 0.5 * x[i]! + inner.bias[image]! * ramp;
+      const c = 0.5 * x[i]! + inner.bias[image + 2]! * ramp;
+      expect(out[i]).toBeCloseTo(u + 7.5 * (c - u), 5);
+    }
+  });
+
+  it('guidance_rescale φ mixes in ε·std(ε_c)/std(ε) per image, and φ = 0 changes nothing', async () => {
+    const x = Float32Array.from({ length: 32 }, (_, i) => Math.cos(i * 0.7));
+    const plain = await new ClassifierFreeGuidance(new RowBiasDenoiser([0.1, -0.2, 0.7, 0.3]), { guidanceScale: 5 }).predict(x, 10);
+    const zero = await new ClassifierFreeGuidance(new RowBiasDenoiser([0.1, -0.2, 0.7, 0.3]), { guidanceScale: 5, guidanceRescale: 0 }).predict(x, 10);
+    expect(Array.from(zero)).toEqual(Array.from(plain));
+    const inner = new RowBiasDenoiser([0.1, -0.2, 0.7, 0.3]);
+    const rescaled = await new ClassifierFreeGuidance(inner, { guidanceScale: 5, guidanceRescale: 0.7 }).predict(x, 10);
+    const cond = (await inner.predict(Float32Array.from([...x, ...x]), 10)).subarray(32);
+    const std = (v: ArrayLike<number>) => {
+      const values = Array.from(v);
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));
+    };
+    for (const image of [0, 1]) {
+      const g = plain.subarray(image * 16, image * 16 + 16);
+      const ratio = std(cond.subarray(image * 16, image * 16 + 16)) / std(g);
+      for (let i = 0; i < 16; i++) expect(rescaled[image * 16 + i]).toBeCloseTo(0.7 * g[i]! * ratio + 0.3 * g[i]!, 5);
+    }
+  });
+
+  it('refuses an odd fixed batch and a scale that is not finite', () => {
+    expect(() => new ClassifierFreeGuidance(new RowBiasDenoiser([1, 2, 3]), { guidanceScale: 7.5 })).toThrow(/must be even/);
+    expect(() => new ClassifierFreeGuidance(new RowBiasDenoiser([1, 2]), { guidanceScale: Number.NaN })).toThrow(/guidanceScale/);
+    expect(() => new ClassifierFreeGuidance(new RowBiasDenoiser([1, 2]), { guidanceScale: 2, guidanceRescale: 1.5 })).toThrow(/guidanceRescale/);
+  });
+
+  it('a batch that does not match the conditioning rows is refused by the loop before any model call', async () => {
+    const inner = new RowBiasDenoiser([0.1, 0.2, 0.3, 0.4]);
+    const scheduler = DDIMScheduler.fromConfig({});
+    await expect(sample({ scheduler, denoiser: new ClassifierFreeGuidance(inner, { guidanceScale: 3 }), steps: 5, batchSize: 3 })).rejects.toThrow(/fixed to batch 2/);
+    expect(inner.calls).toEqual([]);
+  });
+});
+
+/** A closed-form text-to-image model: each prompt's "embedding" is its length; decode doubles the latents. */
+class LengthModel implements TextToImageModel {
+  readonly latentChannels = 1;
+  readonly vaeScaleFactor = 2;
+  readonly encoded: string[][] = [];
+  readonly decoded: Float32Array[] = [];
+
+  async encodePrompts(prompts: readonly string[]): Promise<TextEmbeddings> {
+    this.encoded.push([...prompts]);
+    return { data: Float32Array.from(prompts, (p) => p.length / 10), rows: prompts.length, tokens: 1, width: 1 };
+  }
+
+  denoiser(text: TextEmbeddings, size: { height: number; width: number }): Denoiser {
+    return new RowBiasDenoiser(Array.from(text.data), size.height);
+  }
+
+  async decode(latents: Float32Array): Promise<Float32Array> {
+    this.decoded.push(latents.slice());
+    return Float32Array.from({ length: latents.length * 4 }, (_, i) => latents[Math.floor(i / 4)]! * 2);
+  }
+}
+
+describe('textToImage: encode → the one loop → decode', () => {
+  it('with guidance, encodes [negatives…, prompts…] and samples the guided model; decodes the final latents', async () => {
+    const model = new LengthModel();
+    const result = await textToImage({
+      model,
+      scheduler: DDIMScheduler.fromConfig({}),
+      steps: 4,
+      prompts: ['a cat', 'a red bicycle'],
+      negativePrompts: ['', 'blurry'],
+      guidanceScale: 7.5,
+      height: 8,
+      width: 8,
+    });
+    expect(model.encoded).toEqual([['', 'blurry', 'a cat', 'a red bicycle']]);
+    expect(result.guided).toBe(true);
+    expect(result.latents.shape).toEqual([2, 1, 4, 4]);
+    expect(Array.from(model.decoded[0]!)).toEqual(Array.from(result.latents.samples));
+    expect(result.imageShape).toEqual([2, 1, 8, 8]);
+    expect(result.timings.loop.modelMs.length).toBe(4);
+  });
+
+  it('guidance 1 (or less) encodes the prompts alone and runs the unguided model (no doubled batch)', async () => {
+    const model = new LengthModel();
+    const result = await textToImage({ model, scheduler: DDIMScheduler.fromConfig({}), steps: 3, prompts: ['a cat'], guidanceScale: 1, height: 4, width: 4 });
+    expect(model.encoded).toEqual([['a cat']]);
+    expect(result.guided).toBe(false);
+  });
+
+  it('refuses a size that the VAE scale factor does not divide, before encoding anything', async () => {
+    const model = new LengthModel();
+    await expect(textToImage({ model, scheduler: DDIMScheduler.fromConfig({}), steps: 3, prompts: ['x'], guidanceScale: 7.5, height: 7, width: 8 })).rejects.toThrow(
+      /height 7 must be a positive multiple of 2/,
+    );
+    expect(model.encoded).toEqual([]);
+  });
+});
