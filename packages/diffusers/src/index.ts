@@ -4,7 +4,7 @@ export { parseUNet2DConditionConfig, type UNet2DConditionConfig } from './unet-c
 export { buildUNet2DConditionGraph, unet2DConditionWeightShapes, type UNetConditionGraphSignature } from './unet-condition-graph.js';
 export { CheckpointMismatchError } from './checkpoint-weights.js';
 export { encodeOnnxModel, type EncodedModel, type WeightStorage } from './encode-onnx-model.js';
-export { DiffusersFolderError, isDiffusersFolder, locateDiffusersUNet, readJsonObject, type DiffusersUNetFolder } from './model-folder.js';
+export { DiffusersFolderError, isDiffusersFolder, locateDiffusersModel, locateDiffusersUNet, readJsonObject, type DiffusersModelFolder, type DiffusersUNetFolder, type PipelineFolder } from './model-folder.js';
 export { readSafetensors } from './safetensors.js';
 export { readWeightBytes } from './read-weight-bytes.js';
 export { readTorchBin } from './torch-bin.js';
@@ -21,5 +21,7 @@ export {
   type WeightsFile,
 } from './weights-file.js';
 export { hasSyntheticCheckpoint, writeSyntheticCheckpoint } from './synthetic-checkpoint.js';
-export { assertPipelineHasUNet2D, planUNetFiles, UNetFilePlanError, type UNetFilePlan } from './model-file-plan.js';
+export { assertPipelineHasUNet2D, modelPlanPaths, planModelFiles, planUNetFiles, type ModelFilePlan, type UNetFilePlan } from './model-file-plan.js';
+export { ModelFilePlanError } from './file-plan-error.js';
+export { TEXT_TO_IMAGE_PIPELINES, textToImagePipelineClass, type PipelineFilePlan, type TextToImagePipelineClass, type TokenizerPlan, type WeightedComponentPlan } from './pipeline-file-plan.js';
 export { unetMemoryLowerBound, type UNetMemoryBound } from './unet-memory.js';

@@ -1,6 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { planUNetFiles, UNetFilePlanError, type UNetFilePlan } from './model-file-plan.js';
+import { ModelFilePlanError } from './file-plan-error.js';
+import { planModelFiles, type ModelFilePlan, type UNetFilePlan } from './model-file-plan.js';
+import type { PipelineFilePlan } from './pipeline-file-plan.js';
 
 /** Where a diffusers UNet2DModel's files are. */
 export interface DiffusersUNetFolder {
@@ -31,26 +33,52 @@ export async function isDiffusersFolder(path: string): Promise<boolean> {
   return (await isFile(join(path, 'model_index.json'))) || (await isFile(join(path, 'config.json')));
 }
 
+/** A text-to-image pipeline folder: its root and the plan of the files each component is read from. */
+export interface PipelineFolder {
+  readonly root: string;
+  /** Paths relative to `root` ('/'-separated); absolute ones through `path`. */
+  readonly plan: PipelineFilePlan;
+  path(relative: string): string;
+}
+
+/** What a model folder holds: an unconditional UNet2DModel, or a text-to-image pipeline. */
+export type DiffusersModelFolder = { readonly kind: 'unet'; readonly folder: DiffusersUNetFolder } | { readonly kind: 'pipeline'; readonly folder: PipelineFolder };
+
 /**
- * Finds config.json, the weights and scheduler_config.json of a UNet folder or a pipeline folder, as
- * diffusers' from_pretrained does: safetensors before `.bin`, and with `variant` (e.g. 'fp16') the
- * `diffusion_pytorch_model.<variant>.*` file. The choice is planUNetFiles', the same one a Hub repo gets.
+ * Finds the files of a UNet folder or a pipeline folder as diffusers' from_pretrained would: for a UNet2DModel its
+ * config.json, weights (safetensors before `.bin`; `diffusion_pytorch_model.<variant>.*` with a variant) and
+ * scheduler_config.json; for a text-to-image pipeline (model_index.json naming StableDiffusionPipeline) every
+ * component's files. The choice is planModelFiles', the same one a Hub repo gets.
  */
-export async function locateDiffusersUNet(path: string, options: { readonly variant?: string } = {}): Promise<DiffusersUNetFolder> {
+export async function locateDiffusersModel(path: string, options: { readonly variant?: string } = {}): Promise<DiffusersModelFolder> {
   const root = resolve(path);
   if (!(await isDiffusersFolder(root))) {
     throw new DiffusersFolderError(root, 'not a diffusers model folder: it has neither model_index.json nor config.json');
   }
-  let plan: UNetFilePlan;
+  let plan: ModelFilePlan;
   try {
-    plan = await planUNetFiles(await listModelFiles(root), {
+    plan = await planModelFiles(await listModelFiles(root), {
       ...(options.variant ? { variant: options.variant } : {}),
-      readModelIndex: (file) => readJsonObject(join(root, file)),
+      readJson: (file) => readJsonObject(join(root, file)),
     });
   } catch (error) {
-    if (error instanceof UNetFilePlanError) throw new DiffusersFolderError(root, error.message);
+    if (error instanceof ModelFilePlanError) throw new DiffusersFolderError(root, error.message);
     throw error;
   }
+  if (plan.kind === 'pipeline') return { kind: 'pipeline', folder: { root, plan, path: (relative) => join(root, ...relative.split('/')) } };
+  return { kind: 'unet', folder: await unetFolder(root, plan) };
+}
+
+/** locateDiffusersModel for a folder that must hold a UNet2DModel. */
+export async function locateDiffusersUNet(path: string, options: { readonly variant?: string } = {}): Promise<DiffusersUNetFolder> {
+  const located = await locateDiffusersModel(path, options);
+  if (located.kind === 'pipeline') {
+    throw new DiffusersFolderError(located.folder.root, `${located.folder.plan.pipelineClass} is a text-to-image pipeline, not a UNet2DModel`);
+  }
+  return located.folder;
+}
+
+async function unetFolder(root: string, plan: UNetFilePlan): Promise<DiffusersUNetFolder> {
   const schedulerConfigPath = plan.schedulerConfig
     ? join(root, plan.schedulerConfig)
     : plan.modelIndex
@@ -66,13 +94,15 @@ export async function locateDiffusersUNet(path: string, options: { readonly vari
   };
 }
 
-/** The files a plan can name: the folder's own, and those of its unet/ and scheduler/ subfolders. */
+/** The files a plan can name: the folder's own, and those of its immediate subfolders (the components). */
 async function listModelFiles(root: string): Promise<string[]> {
   const files: string[] = [];
-  for (const sub of ['', 'unet/', 'scheduler/']) {
+  const rootEntries = await readdir(root, { withFileTypes: true });
+  const subfolders = ['', ...rootEntries.filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => `${e.name}/`)];
+  for (const sub of subfolders) {
     let entries;
     try {
-      entries = await readdir(join(root, sub), { withFileTypes: true });
+      entries = sub === '' ? rootEntries : await readdir(join(root, sub), { withFileTypes: true });
     } catch {
       continue;
     }

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HubApiError, modelInfo, pathsInfo } from '@huggingface/hub';
-import { planUNetFiles, UNetFilePlanError, type UNetFilePlan } from '@denoise/diffusers';
+import { modelPlanPaths, ModelFilePlanError, planModelFiles, type ModelFilePlan } from '@denoise/diffusers';
 import { BlobMismatchError, blobName, ensureBlob, type DownloadProgress, type RemoteFile } from './blob-download.js';
 import { COMMIT_HASH, HubRepoCache } from './hub-cache.js';
 import { readHubEnvironment, type HubEnvironment } from './hub-environment.js';
@@ -34,8 +34,9 @@ export interface ResolvedHubModel {
 
 /**
  * Resolves `hf:OWNER/NAME[@REVISION][/SUBFOLDER]` to a local folder in Python huggingface_hub's cache,
- * fetching only the files the UNet2DModel needs (model_index.json, config.json, scheduler_config.json and one
- * weights file) with the official @huggingface/hub client. With HF_HUB_OFFLINE=1 nothing is requested: the
+ * fetching only the files the model needs (see planModelFiles: for a UNet2DModel model_index.json, config.json,
+ * scheduler_config.json and one weights file; for a text-to-image pipeline each component's config and weights, the
+ * tokenizer files and the scheduler config) with the official @huggingface/hub client. With HF_HUB_OFFLINE=1 nothing is requested: the
  * revision resolves through refs/ and the files must all be cached.
  */
 export async function resolveHubModel(reference: string, options: ResolveHubOptions = {}): Promise<ResolvedHubModel> {
@@ -86,7 +87,7 @@ export async function resolveHubModel(reference: string, options: ResolveHubOpti
     await cache.linkSnapshotFile(commit, path, blobName(info[0]!));
     return JSON.parse(await readFile(join(cache.snapshotDir(commit), path), 'utf8')) as unknown;
   });
-  const needed = planPaths(plan);
+  const needed = modelPlanPaths(plan);
   const remote = await describeFiles(reference, cache, env, commit, needed);
   const downloaded: string[] = [];
   for (const file of remote) {
@@ -131,21 +132,21 @@ async function resolveFromCache(
   }
   const files = await cache.snapshotFiles(commit);
   const snapshot = cache.snapshotDir(commit);
-  let plan: UNetFilePlan;
+  let plan: ModelFilePlan;
   try {
-    plan = await planUNetFiles(files, {
+    plan = await planModelFiles(files, {
       ...(ref.subfolder ? { subfolder: ref.subfolder } : {}),
       ...(options.variant ? { variant: options.variant } : {}),
-      readModelIndex: async (path) => JSON.parse(await readFile(join(snapshot, path), 'utf8')) as unknown,
+      readJson: async (path) => JSON.parse(await readFile(join(snapshot, path), 'utf8')) as unknown,
     });
   } catch (error) {
-    if (error instanceof UNetFilePlanError) {
+    if (error instanceof ModelFilePlanError) {
       throw new HubError(reference, `${why}, and the cached snapshot ${commit.slice(0, 12)} is incomplete: ${error.message}`, 'offline', { cause: error });
     }
     throw error;
   }
   // A snapshot link whose blob is gone (a cleaned cache) is a missing file too.
-  for (const path of planPaths(plan)) {
+  for (const path of modelPlanPaths(plan)) {
     try {
       await stat(join(snapshot, path)); // follows the link: a blob removed by a cache clean-up fails here
     } catch {
@@ -157,7 +158,7 @@ async function resolveFromCache(
     reference: ref,
     revision,
     commit,
-    files: planPaths(plan),
+    files: modelPlanPaths(plan),
     downloaded: [],
     offline: true,
   };
@@ -168,18 +169,14 @@ async function planFiles(
   files: readonly string[],
   ref: HubReference,
   variant: string | undefined,
-  readModelIndex: (path: string) => Promise<unknown>,
-): Promise<UNetFilePlan> {
+  readJson: (path: string) => Promise<unknown>,
+): Promise<ModelFilePlan> {
   try {
-    return await planUNetFiles(files, { ...(ref.subfolder ? { subfolder: ref.subfolder } : {}), ...(variant ? { variant } : {}), readModelIndex });
+    return await planModelFiles(files, { ...(ref.subfolder ? { subfolder: ref.subfolder } : {}), ...(variant ? { variant } : {}), readJson });
   } catch (error) {
-    if (error instanceof UNetFilePlanError) throw new HubError(reference, error.message, 'not-a-unet', { cause: error });
+    if (error instanceof ModelFilePlanError) throw new HubError(reference, error.message, 'not-a-unet', { cause: error });
     throw error;
   }
-}
-
-function planPaths(plan: UNetFilePlan): string[] {
-  return [plan.modelIndex, plan.config, plan.schedulerConfig, plan.weights].filter((p): p is string => p !== undefined);
 }
 
 async function describeFiles(reference: string, cache: HubRepoCache, env: HubEnvironment, commit: string, paths: readonly string[]): Promise<RemoteFile[]> {

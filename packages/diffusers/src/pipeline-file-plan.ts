@@ -1,0 +1,177 @@
+/**
+ * Which files of a repository (or folder) a text-to-image pipeline needs, decided from its file list and
+ * model_index.json, as diffusers' DiffusionPipeline.from_pretrained would load it: per component its config and one
+ * weights file (safetensors before `.bin`; with a variant, `<stem>.<variant>.*` where the component has one; a sharded
+ * checkpoint's index and shards), the tokenizer's files and the scheduler config. Nothing else is fetched.
+ */
+import { ModelFilePlanError } from './file-plan-error.js';
+
+/** The text-to-image pipelines denoise runs, and the class each of their components must be. */
+export const TEXT_TO_IMAGE_PIPELINES = {
+  StableDiffusionPipeline: { unet: 'UNet2DConditionModel', vae: 'AutoencoderKL', text_encoder: 'CLIPTextModel', tokenizer: 'CLIPTokenizer' },
+  // The same checkpoint layout, saved from the image-to-image pipeline.
+  StableDiffusionImg2ImgPipeline: { unet: 'UNet2DConditionModel', vae: 'AutoencoderKL', text_encoder: 'CLIPTextModel', tokenizer: 'CLIPTokenizer' },
+} as const;
+
+export type TextToImagePipelineClass = keyof typeof TEXT_TO_IMAGE_PIPELINES;
+
+/** Components of a model_index.json that a text-to-image run does not use: never fetched, listed in a note. */
+const UNUSED_COMPONENTS = ['safety_checker', 'feature_extractor', 'image_encoder'];
+
+/** One weighted component: its folder, config and weights (one file, or a sharded index and its shards). */
+export interface WeightedComponentPlan {
+  /** The component folder, '/'-terminated (e.g. 'unet/'). */
+  readonly dir: string;
+  readonly config: string;
+  /** The weights file, or a sharded checkpoint's `*.index.json`. */
+  readonly weights: string;
+  readonly format: 'safetensors' | 'torch-bin';
+  /** A sharded checkpoint's shard files (each listed once), or empty. */
+  readonly shards: readonly string[];
+  /** Set when a variant was asked for but this component has none, so its plain weights are used. */
+  readonly variantMissing?: string;
+}
+
+export interface TokenizerPlan {
+  readonly dir: string;
+  readonly vocab: string;
+  readonly merges: string;
+  readonly tokenizerConfig?: string;
+  readonly specialTokensMap?: string;
+}
+
+export interface PipelineFilePlan {
+  readonly pipelineClass: TextToImagePipelineClass;
+  readonly modelIndex: string;
+  readonly unet: WeightedComponentPlan;
+  readonly vae: WeightedComponentPlan;
+  readonly textEncoder: WeightedComponentPlan;
+  readonly tokenizer: TokenizerPlan;
+  readonly schedulerConfig: string;
+  /** Components model_index.json names that are not run (the safety checker, …). */
+  readonly unused: readonly string[];
+}
+
+/** The text-to-image pipeline class of a model_index.json, or undefined when it names another pipeline. */
+export function textToImagePipelineClass(index: unknown): TextToImagePipelineClass | undefined {
+  const name = (index as { _class_name?: unknown } | null)?._class_name;
+  return typeof name === 'string' && name in TEXT_TO_IMAGE_PIPELINES ? (name as TextToImagePipelineClass) : undefined;
+}
+
+/**
+ * `files`: every file path of the folder or repository ('/'-separated, relative to it); `prefix` the subfolder holding
+ * model_index.json ('' or 'sub/'). `readJson` reads a listed file (model_index.json is already read: `index`), for
+ * sharded checkpoints' index files.
+ */
+export async function planPipelineFiles(
+  files: readonly string[],
+  index: Record<string, unknown>,
+  options: { readonly prefix: string; readonly variant?: string; readonly readJson: (path: string) => Promise<unknown> },
+): Promise<PipelineFilePlan> {
+  const { prefix } = options;
+  const modelIndex = `${prefix}model_index.json`;
+  const pipelineClass = textToImagePipelineClass(index);
+  if (!pipelineClass) throw new ModelFilePlanError(`${modelIndex}: ${String(index['_class_name'])} is not a text-to-image pipeline denoise runs`);
+  const expected = TEXT_TO_IMAGE_PIPELINES[pipelineClass];
+  for (const [name, cls] of Object.entries(expected)) {
+    const entry = index[name];
+    if (!Array.isArray(entry) || entry[1] !== cls) {
+      const found = Array.isArray(entry) ? `a ${String(entry[1])}` : 'missing';
+      throw new ModelFilePlanError(`${modelIndex}: ${pipelineClass} needs a '${name}' component of class ${cls}; it is ${found}`);
+    }
+  }
+  const has = (path: string) => files.includes(path);
+  const weighted = async (name: string, stems: readonly { readonly stem: string; readonly ext: 'safetensors' | 'bin' }[]) => {
+    const dir = `${prefix}${name}/`;
+    if (!has(`${dir}config.json`)) throw new ModelFilePlanError(`${modelIndex} names a ${name}, but ${dir}config.json does not exist`);
+    const pick = (variant: string | undefined) => {
+      for (const { stem, ext } of stems) {
+        const base = `${dir}${stem}${variant ? `.${variant}` : ''}.${ext}`;
+        if (has(base)) return { weights: base, sharded: false, ext };
+        if (has(`${base}.index.json`)) return { weights: `${base}.index.json`, sharded: true, ext };
+      }
+      return undefined;
+    };
+    const chosen = pick(options.variant) ?? (options.variant ? pick(undefined) : undefined);
+    if (!chosen) {
+      const present = files.filter((f) => f.startsWith(dir) && !f.slice(dir.length).includes('/') && /\.(safetensors|bin|json)$/.test(f) && !f.endsWith('config.json'));
+      const wanted = stems.map(({ stem, ext }) => `${stem}${options.variant ? `.${options.variant}` : ''}.${ext}`).join(' or ');
+      throw new ModelFilePlanError(`${dir} has no ${wanted}${present.length ? `; files here: ${present.join(', ')}` : ''}`);
+    }
+    const shards = chosen.sharded ? await shardFiles(chosen.weights, dir, options.readJson, has) : [];
+    const variantMissing = options.variant && !chosen.weights.includes(`.${options.variant}.`) ? options.variant : undefined;
+    return {
+      dir,
+      config: `${dir}config.json`,
+      weights: chosen.weights,
+      format: chosen.ext === 'bin' ? ('torch-bin' as const) : ('safetensors' as const),
+      shards,
+      ...(variantMissing ? { variantMissing } : {}),
+    };
+  };
+  const diffusersWeights = [
+    { stem: 'diffusion_pytorch_model', ext: 'safetensors' },
+    { stem: 'diffusion_pytorch_model', ext: 'bin' },
+  ] as const;
+  const transformersWeights = [
+    { stem: 'model', ext: 'safetensors' },
+    { stem: 'pytorch_model', ext: 'bin' },
+  ] as const;
+  const tokenizerDir = `${prefix}tokenizer/`;
+  for (const file of ['vocab.json', 'merges.txt']) {
+    if (!has(`${tokenizerDir}${file}`)) throw new ModelFilePlanError(`${modelIndex} names a CLIPTokenizer, but ${tokenizerDir}${file} does not exist`);
+  }
+  const optional = (file: string) => (has(`${tokenizerDir}${file}`) ? `${tokenizerDir}${file}` : undefined);
+  const tokenizerConfig = optional('tokenizer_config.json');
+  const specialTokensMap = optional('special_tokens_map.json');
+  const schedulerConfig = `${prefix}scheduler/scheduler_config.json`;
+  if (!has(schedulerConfig)) throw new ModelFilePlanError(`${modelIndex} names a scheduler, but ${schedulerConfig} does not exist`);
+  return {
+    pipelineClass,
+    modelIndex,
+    unet: await weighted('unet', diffusersWeights),
+    vae: await weighted('vae', diffusersWeights),
+    textEncoder: await weighted('text_encoder', transformersWeights),
+    tokenizer: {
+      dir: tokenizerDir,
+      vocab: `${tokenizerDir}vocab.json`,
+      merges: `${tokenizerDir}merges.txt`,
+      ...(tokenizerConfig ? { tokenizerConfig } : {}),
+      ...(specialTokensMap ? { specialTokensMap } : {}),
+    },
+    schedulerConfig,
+    unused: UNUSED_COMPONENTS.filter((name) => Array.isArray(index[name]) && index[name][0] !== null),
+  };
+}
+
+/** Every file a pipeline plan names, model_index.json first. */
+export function pipelinePlanPaths(plan: PipelineFilePlan): string[] {
+  const component = (c: WeightedComponentPlan) => [c.config, c.weights, ...c.shards];
+  const { tokenizer } = plan;
+  return [
+    plan.modelIndex,
+    ...component(plan.unet),
+    ...component(plan.vae),
+    ...component(plan.textEncoder),
+    tokenizer.vocab,
+    tokenizer.merges,
+    ...(tokenizer.tokenizerConfig ? [tokenizer.tokenizerConfig] : []),
+    ...(tokenizer.specialTokensMap ? [tokenizer.specialTokensMap] : []),
+    plan.schedulerConfig,
+  ];
+}
+
+/** The shard files a sharded checkpoint's index names (its weight_map values), each of which must exist. */
+async function shardFiles(indexPath: string, dir: string, readJson: (path: string) => Promise<unknown>, has: (path: string) => boolean): Promise<string[]> {
+  const index = (await readJson(indexPath)) as { weight_map?: unknown } | null;
+  const map = index?.weight_map;
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new ModelFilePlanError(`${indexPath}: no "weight_map" object`);
+  const shards = [...new Set(Object.values(map))];
+  for (const shard of shards) {
+    if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\') || shard.startsWith('.')) {
+      throw new ModelFilePlanError(`${indexPath}: weight_map names ${JSON.stringify(shard).slice(0, 80)}, not a file beside the index`);
+    }
+    if (!has(`${dir}${shard}`)) throw new ModelFilePlanError(`${indexPath} names the shard ${shard}, which does not exist`);
+  }
+  return shards.map((s) => `${dir}${s as string}`);
+}
