@@ -2,6 +2,7 @@ import { encodeOnnxModel, type WeightStorage } from './encode-onnx-model.js';
 import { readJsonObject } from './model-folder.js';
 import type { GraphBuilder } from './onnx-graph.js';
 import { readSafetensors } from './safetensors.js';
+import { readShardedSafetensors } from './sharded-weights.js';
 import { readTorchBin } from './torch-bin.js';
 import { elementCount, type WeightsFile } from './weights-file.js';
 
@@ -65,6 +66,8 @@ export async function buildComponent<Config, Signature>(
   };
 }
 
+/** A weights file: safetensors, a sharded safetensors checkpoint (its `.index.json`), or a legacy PyTorch `.bin`. */
 export function readWeightsFile(path: string, format: WeightsFormat): Promise<WeightsFile> {
-  return format === 'safetensors' ? readSafetensors(path) : readTorchBin(path);
+  if (format === 'torch-bin') return readTorchBin(path);
+  return path.endsWith('.index.json') ? readShardedSafetensors(path) : readSafetensors(path);
 }

@@ -29,9 +29,13 @@ export async function encodeOnnxModel(
   options: { readonly storage: WeightStorage; readonly producerVersion: string; readonly docString?: string },
 ): Promise<EncodedModel> {
   // onnxruntime resolves symlinks and refuses external data outside the folder it is given, so name the real
-  // file: in a huggingface_hub cache the weights are a snapshot link to blobs/<sha256>.
-  const weightsFile = options.storage === 'external' ? await realpath(weights.path) : weights.path;
-  const initializers = await Promise.all(graph.initializers.map((init) => encodeInitializer(init, weights, weightsFile, options.storage)));
+  // files: in a huggingface_hub cache the weights are snapshot links to blobs/<sha256>.
+  const realFiles = options.storage === 'external' ? await realWeightFiles(weights) : new Map<string, string>();
+  const folders = new Set([...realFiles.values()].map((file) => dirname(file)));
+  if (folders.size > 1) {
+    throw new Error(`${weights.path}: the shards of this checkpoint are in ${folders.size} different folders (${[...folders].join(', ')}); onnxruntime reads external data from one`);
+  }
+  const initializers = await Promise.all(graph.initializers.map((init) => encodeInitializer(init, weights, realFiles, options.storage)));
   const bytes = encodeModelProto({
     irVersion: IR_VERSION,
     producerName: 'denoise',
@@ -53,10 +57,26 @@ export async function encodeOnnxModel(
       output: graph.outputs.map(valueInfo),
     },
   });
-  return options.storage === 'external' ? { bytes, externalDataFolder: dirname(weightsFile) } : { bytes };
+  const [folder] = folders;
+  return options.storage === 'external' && folder !== undefined ? { bytes, externalDataFolder: folder } : { bytes };
 }
 
-async function encodeInitializer(init: GraphInitializer, weights: WeightsFile, weightsFile: string, storage: WeightStorage): Promise<Record<string, unknown>> {
+/** Each weights file the tensors live in (the file itself, or a sharded checkpoint's shards) → its real path. */
+async function realWeightFiles(weights: WeightsFile): Promise<Map<string, string>> {
+  const files = new Set<string>();
+  for (const tensor of weights.tensors.values()) {
+    if (tensor.source.kind === 'file-range') files.add(tensor.source.file ?? weights.path);
+  }
+  if (files.size === 0) files.add(weights.path);
+  return new Map(await Promise.all([...files].map(async (file) => [file, await realpath(file)] as const)));
+}
+
+async function encodeInitializer(
+  init: GraphInitializer,
+  weights: WeightsFile,
+  realFiles: ReadonlyMap<string, string>,
+  storage: WeightStorage,
+): Promise<Record<string, unknown>> {
   const head = { name: init.name, dims: init.dims, dataType: onnxDtype(init.dtype) };
   if (init.data.kind === 'inline') return { ...head, rawData: init.data.bytes };
   const tensor = weights.tensors.get(init.data.tensorName);
@@ -66,7 +86,7 @@ async function encodeInitializer(init: GraphInitializer, weights: WeightsFile, w
       ...head,
       dataLocation: 1,
       externalData: [
-        { key: 'location', value: basename(weightsFile) },
+        { key: 'location', value: basename(realFiles.get(tensor.source.file ?? weights.path)!) },
         { key: 'offset', value: String(tensor.source.offset) },
         { key: 'length', value: String(tensor.source.byteLength) },
       ],

@@ -88,7 +88,7 @@ export async function planPipelineFiles(
       for (const { stem, ext } of stems) {
         const base = `${dir}${stem}${variant ? `.${variant}` : ''}.${ext}`;
         if (has(base)) return { weights: base, sharded: false, ext };
-        if (has(`${base}.index.json`)) return { weights: `${base}.index.json`, sharded: true, ext };
+        if (ext === 'safetensors' && has(`${base}.index.json`)) return { weights: `${base}.index.json`, sharded: true, ext };
       }
       return undefined;
     };

@@ -9,9 +9,10 @@ import type { WeightsFile, WeightTensor } from './weights-file.js';
 export async function readWeightBytes(file: WeightsFile, tensor: WeightTensor): Promise<Uint8Array> {
   const { source } = tensor;
   if (source.kind === 'bytes') return source.bytes;
-  const handle = await open(file.path, 'r');
+  const path = source.file ?? file.path;
+  const handle = await open(path, 'r');
   try {
-    return await readFileRange(handle, file.path, source.offset, source.byteLength, `tensor '${tensor.name}'`);
+    return await readFileRange(handle, path, source.offset, source.byteLength, `tensor '${tensor.name}'`);
   } finally {
     await handle.close();
   }

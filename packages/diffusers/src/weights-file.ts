@@ -21,11 +21,12 @@ export const WEIGHT_DTYPE_BYTES: Readonly<Record<WeightDtype, number>> = {
 
 /**
  * Where a tensor's bytes are: little-endian, C-contiguous, exactly product(shape) × dtype size bytes.
- * 'file-range': a range of the weights file itself (onnxruntime can read it as external data, no copy in JS).
+ * 'file-range': a range of the weights file itself (onnxruntime can read it as external data, no copy in JS); `file`
+ * names the shard holding it when the checkpoint is sharded (absent: the WeightsFile's own path).
  * 'bytes': materialized in memory (a legacy `.bin` tensor that is a strided view or sits in a compressed entry).
  */
 export type WeightSource =
-  | { readonly kind: 'file-range'; readonly offset: number; readonly byteLength: number }
+  | { readonly kind: 'file-range'; readonly offset: number; readonly byteLength: number; readonly file?: string }
   | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
 
 export interface WeightTensor {
@@ -36,7 +37,7 @@ export interface WeightTensor {
 }
 
 export interface WeightsFile {
-  /** Absolute path of the file. */
+  /** Absolute path of the file (of a sharded checkpoint: its index, each tensor naming its shard). */
   readonly path: string;
   readonly format: 'safetensors' | 'torch-bin';
   readonly sizeBytes: number;
