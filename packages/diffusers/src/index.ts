@@ -1,3 +1,4 @@
+export { buildAutoencoderKL, type BuildAutoencoderKLOptions, type BuiltAutoencoderKL } from './build-autoencoder-kl.js';
 export { buildUNetModel, readWeightsFile, type BuiltUNetModel } from './build-unet-model.js';
 export { CheckpointMismatchError } from './checkpoint-weights.js';
 export { encodeOnnxModel, type EncodedModel, type WeightStorage } from './encode-onnx-model.js';
@@ -20,3 +21,14 @@ export {
 export { hasSyntheticCheckpoint, writeSyntheticCheckpoint } from './synthetic-checkpoint.js';
 export { assertPipelineHasUNet2D, planUNetFiles, UNetFilePlanError, type UNetFilePlan } from './model-file-plan.js';
 export { unetMemoryLowerBound, type UNetMemoryBound } from './unet-memory.js';
+export { locateComponentFiles, type ComponentFiles } from './component-files.js';
+export { parseAutoencoderKLConfig, type AutoencoderKLConfig } from './vae-config.js';
+export {
+  autoencoderKLWeightShapes,
+  buildVaeDecoderGraph,
+  buildVaeEncoderGraph,
+  type VaeDecoderInput,
+  type VaeGraph,
+  type VaeGraphSignature,
+  type VaePart,
+} from './vae-graph.js';
