@@ -5,10 +5,11 @@ import { buildUNet2DConditionGraph, type UNetConditionGraphSignature } from './u
 import { parseUNet2DConfig, type UNet2DConfig } from './unet-config.js';
 import { buildUNet2DGraph, type UNetGraphSignature } from './unet-graph.js';
 
-export const UNET_2D: ComponentKind<UNet2DConfig, UNetGraphSignature> = { className: 'UNet2DModel', parse: parseUNet2DConfig, build: buildUNet2DGraph };
+export const UNET_2D: ComponentKind<UNet2DConfig, UNetGraphSignature> = { className: 'UNet2DModel', graphName: 'unet', parse: parseUNet2DConfig, build: buildUNet2DGraph };
 
 export const UNET_2D_CONDITION: ComponentKind<UNet2DConditionConfig, UNetConditionGraphSignature> = {
   className: 'UNet2DConditionModel',
+  graphName: 'unet',
   parse: parseUNet2DConditionConfig,
   build: buildUNet2DConditionGraph,
 };

@@ -26,6 +26,12 @@ const LEGACY_ATTENTION_NAMES: readonly [string, string][] = [
   ['.to_out.0.', '.proj_attn.'],
 ];
 
+/** The weights of one module of the checkpoint, taken by names relative to it (torch's module tree). */
+export interface ModuleWeights {
+  /** The float32 graph value of weight `name`, whose shape must be `shape`. */
+  take(name: string, shape: readonly number[]): string;
+}
+
 const FLOAT_DTYPES: Partial<Record<WeightDtype, OnnxDtypeName>> = { F32: 'FLOAT', F16: 'FLOAT16', BF16: 'BFLOAT16', F64: 'DOUBLE' };
 
 /**
@@ -34,7 +40,7 @@ const FLOAT_DTYPES: Partial<Record<WeightDtype, OnnxDtypeName>> = { F32: 'FLOAT'
  * in the graph (onnxruntime folds the cast once at session creation). Every problem is collected, so one error
  * lists all missing, mis-shaped and unexpected weights.
  */
-export class CheckpointWeights {
+export class CheckpointWeights implements ModuleWeights {
   private readonly used = new Set<string>();
   private readonly problems: string[] = [];
   private readonly values = new Map<string, string>();
@@ -57,7 +63,7 @@ export class CheckpointWeights {
       return this.placeholder(name);
     }
     this.used.add(tensor.name);
-    if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {
+    if (!sameShape(tensor.shape, shape)) {
       this.problems.push(`weight '${tensor.name}' has shape [${tensor.shape.join(', ')}], expected [${shape.join(', ')}]`);
       return this.placeholder(name);
     }
@@ -72,15 +78,30 @@ export class CheckpointWeights {
     return value;
   }
 
+  /** The weights under `prefix` (e.g. 'decoder.'), taken by the names the module's own state_dict gives them. */
+  module(prefix: string): ModuleWeights {
+    return { take: (name, shape) => this.take(`${prefix}${name}`, shape) };
+  }
+
   /** Whether the checkpoint has `name` (or its legacy name), for parts whose presence the weights decide. */
   has(name: string): boolean {
     return this.find(name) !== undefined;
   }
 
-  /** Fails with every problem found, including weights that no part of the config uses. */
-  assertComplete(): void {
-    const unused = [...this.file.tensors.keys()].filter((name) => !this.used.has(name));
-    const problems = [...this.problems, ...unused.map((name) => `unexpected weight '${name}': no part of this config uses it`)];
+  /**
+   * Fails with every problem found, including weights that no part of the config uses. A graph that builds one part
+   * of a model (the VAE's decoder) passes `elsewhere`, the state_dict of the parts it does not build: a weight the
+   * graph did not take is then accepted only if `elsewhere` lists it with its shape, so a misspelt or extra weight
+   * anywhere in the checkpoint is still refused, but the other part's weights are not "unexpected".
+   */
+  assertComplete(elsewhere: ReadonlyMap<string, readonly number[]> = new Map()): void {
+    const problems = [...this.problems];
+    for (const tensor of this.file.tensors.values()) {
+      if (this.used.has(tensor.name)) continue;
+      const expected = elsewhere.get(currentName(tensor.name));
+      if (!expected) problems.push(`unexpected weight '${tensor.name}': no part of this config uses it`);
+      else if (!sameShape(tensor.shape, expected)) problems.push(`weight '${tensor.name}' has shape [${tensor.shape.join(', ')}], expected [${expected.join(', ')}]`);
+    }
     if (problems.length > 0) throw new CheckpointMismatchError(this.file.path, problems);
   }
 
@@ -99,4 +120,16 @@ export class CheckpointWeights {
     this.values.set(name, value);
     return value;
   }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** A stored name in diffusers' current spelling (legacy attention names renamed). */
+function currentName(stored: string): string {
+  for (const [current, legacy] of LEGACY_ATTENTION_NAMES) {
+    if (stored.includes(legacy)) return stored.replace(legacy, current);
+  }
+  return stored;
 }

@@ -19,6 +19,8 @@ export interface ComponentFiles {
 export interface ComponentKind<Config, Signature> {
   /** The class, for the model's doc string. */
   readonly className: string;
+  /** The ONNX graph's name (default 'model'). */
+  readonly graphName?: string;
   parse(json: unknown, source: string): Config;
   build(config: Config, weights: WeightsFile): { readonly graph: GraphBuilder; readonly signature: Signature };
 }
@@ -53,6 +55,7 @@ export async function buildComponent<Config, Signature>(
   const encoded = await encodeOnnxModel(graph, weights, {
     storage: options.storage ?? 'external',
     producerVersion: options.producerVersion ?? '0',
+    graphName: kind.graphName ?? 'model',
     docString: `${kind.className} built by denoise from ${files.configPath} and ${files.weightsPath}`,
   });
   return {

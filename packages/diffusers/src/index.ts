@@ -2,6 +2,7 @@ export { buildUNetModel, UNET_2D, UNET_2D_CONDITION, type BuiltUNetModel } from 
 export { buildComponent, readWeightsFile, type BuildComponentOptions, type BuiltComponent, type ComponentFiles, type ComponentKind, type WeightsFormat } from './component-model.js';
 export { parseUNet2DConditionConfig, type UNet2DConditionConfig } from './unet-condition-config.js';
 export { buildUNet2DConditionGraph, unet2DConditionWeightShapes, type UNetConditionGraphSignature } from './unet-condition-graph.js';
+export { VAE_DECODER, VAE_ENCODER, vaeDecoderKind } from './vae-model.js';
 export { CheckpointMismatchError } from './checkpoint-weights.js';
 export { encodeOnnxModel, type EncodedModel, type WeightStorage } from './encode-onnx-model.js';
 export { DiffusersFolderError, isDiffusersFolder, locateDiffusersModel, locateDiffusersUNet, readJsonObject, type DiffusersModelFolder, type DiffusersUNetFolder, type PipelineFolder } from './model-folder.js';
@@ -23,5 +24,16 @@ export {
 export { hasSyntheticCheckpoint, writeSyntheticCheckpoint } from './synthetic-checkpoint.js';
 export { assertPipelineHasUNet2D, modelPlanPaths, planModelFiles, planUNetFiles, type ModelFilePlan, type UNetFilePlan } from './model-file-plan.js';
 export { ModelFilePlanError } from './file-plan-error.js';
-export { TEXT_TO_IMAGE_PIPELINES, textToImagePipelineClass, type PipelineFilePlan, type TextToImagePipelineClass, type TokenizerPlan, type WeightedComponentPlan } from './pipeline-file-plan.js';
+export { planWeightedComponent, TEXT_TO_IMAGE_PIPELINES, textToImagePipelineClass, type WeightsStems, type PipelineFilePlan, type TextToImagePipelineClass, type TokenizerPlan, type WeightedComponentPlan } from './pipeline-file-plan.js';
 export { unetMemoryLowerBound, type UNetMemoryBound } from './unet-memory.js';
+export { locateComponentFiles } from './component-files.js';
+export { parseAutoencoderKLConfig, type AutoencoderKLConfig } from './vae-config.js';
+export {
+  autoencoderKLWeightShapes,
+  buildVaeDecoderGraph,
+  buildVaeEncoderGraph,
+  type VaeDecoderInput,
+  type VaeGraph,
+  type VaeGraphSignature,
+  type VaePart,
+} from './vae-graph.js';

@@ -1,4 +1,4 @@
-import type { CheckpointWeights } from './checkpoint-weights.js';
+import type { ModuleWeights } from './checkpoint-weights.js';
 import type { GraphBuilder } from './onnx-graph.js';
 
 /**
@@ -9,7 +9,7 @@ import type { GraphBuilder } from './onnx-graph.js';
 /** What every layer function needs: the graph being built and the checkpoint it takes weights from. */
 export interface LayerContext {
   readonly graph: GraphBuilder;
-  readonly weights: CheckpointWeights;
+  readonly weights: ModuleWeights;
 }
 
 /**

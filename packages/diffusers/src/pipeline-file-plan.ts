@@ -81,42 +81,8 @@ export async function planPipelineFiles(
     }
   }
   const has = (path: string) => files.includes(path);
-  const weighted = async (name: string, stems: readonly { readonly stem: string; readonly ext: 'safetensors' | 'bin' }[]) => {
-    const dir = `${prefix}${name}/`;
-    if (!has(`${dir}config.json`)) throw new ModelFilePlanError(`${modelIndex} names a ${name}, but ${dir}config.json does not exist`);
-    const pick = (variant: string | undefined) => {
-      for (const { stem, ext } of stems) {
-        const base = `${dir}${stem}${variant ? `.${variant}` : ''}.${ext}`;
-        if (has(base)) return { weights: base, sharded: false, ext };
-        if (ext === 'safetensors' && has(`${base}.index.json`)) return { weights: `${base}.index.json`, sharded: true, ext };
-      }
-      return undefined;
-    };
-    const chosen = pick(options.variant) ?? (options.variant ? pick(undefined) : undefined);
-    if (!chosen) {
-      const present = files.filter((f) => f.startsWith(dir) && !f.slice(dir.length).includes('/') && /\.(safetensors|bin|json)$/.test(f) && !f.endsWith('config.json'));
-      const wanted = stems.map(({ stem, ext }) => `${stem}${options.variant ? `.${options.variant}` : ''}.${ext}`).join(' or ');
-      throw new ModelFilePlanError(`${dir} has no ${wanted}${present.length ? `; files here: ${present.join(', ')}` : ''}`);
-    }
-    const shards = chosen.sharded ? await shardFiles(chosen.weights, dir, options.readJson, has) : [];
-    const variantMissing = options.variant && !chosen.weights.includes(`.${options.variant}.`) ? options.variant : undefined;
-    return {
-      dir,
-      config: `${dir}config.json`,
-      weights: chosen.weights,
-      format: chosen.ext === 'bin' ? ('torch-bin' as const) : ('safetensors' as const),
-      shards,
-      ...(variantMissing ? { variantMissing } : {}),
-    };
-  };
-  const diffusersWeights = [
-    { stem: 'diffusion_pytorch_model', ext: 'safetensors' },
-    { stem: 'diffusion_pytorch_model', ext: 'bin' },
-  ] as const;
-  const transformersWeights = [
-    { stem: 'model', ext: 'safetensors' },
-    { stem: 'pytorch_model', ext: 'bin' },
-  ] as const;
+  const weighted = (name: string, stems: WeightsStems) =>
+    planWeightedComponent(files, `${prefix}${name}/`, stems, { readJson: options.readJson, ...(options.variant ? { variant: options.variant, variantFallback: true } : {}) }, modelIndex);
   const tokenizerDir = `${prefix}tokenizer/`;
   for (const file of ['vocab.json', 'merges.txt']) {
     if (!has(`${tokenizerDir}${file}`)) throw new ModelFilePlanError(`${modelIndex} names a CLIPTokenizer, but ${tokenizerDir}${file} does not exist`);
@@ -129,9 +95,9 @@ export async function planPipelineFiles(
   return {
     pipelineClass,
     modelIndex,
-    unet: await weighted('unet', diffusersWeights),
-    vae: await weighted('vae', diffusersWeights),
-    textEncoder: await weighted('text_encoder', transformersWeights),
+    unet: await weighted('unet', 'diffusers'),
+    vae: await weighted('vae', 'diffusers'),
+    textEncoder: await weighted('text_encoder', 'transformers'),
     tokenizer: {
       dir: tokenizerDir,
       vocab: `${tokenizerDir}vocab.json`,
@@ -141,6 +107,63 @@ export async function planPipelineFiles(
     },
     schedulerConfig,
     unused: UNUSED_COMPONENTS.filter((name) => Array.isArray(index[name]) && index[name][0] !== null),
+  };
+}
+
+/** Which weights file names a component's library saves: diffusers' models or transformers' models. */
+export type WeightsStems = 'diffusers' | 'transformers';
+
+const STEMS: Readonly<Record<WeightsStems, readonly { readonly stem: string; readonly ext: 'safetensors' | 'bin' }[]>> = {
+  diffusers: [
+    { stem: 'diffusion_pytorch_model', ext: 'safetensors' },
+    { stem: 'diffusion_pytorch_model', ext: 'bin' },
+  ],
+  transformers: [
+    { stem: 'model', ext: 'safetensors' },
+    { stem: 'pytorch_model', ext: 'bin' },
+  ],
+};
+
+/**
+ * One component's config and weights in folder `dir` ('' or '…/'), as from_pretrained picks them: safetensors before
+ * `.bin`, a sharded safetensors index when there is no single file; with a variant its `<stem>.<variant>.*` file —
+ * and, with `variantFallback` (a pipeline, as DiffusionPipeline loads components that lack the variant), the plain
+ * file when the component has none, reported in `variantMissing`. `source` names the asking file in errors.
+ */
+export async function planWeightedComponent(
+  files: readonly string[],
+  dir: string,
+  stems: WeightsStems,
+  options: { readonly variant?: string; readonly variantFallback?: boolean; readonly readJson: (path: string) => Promise<unknown> },
+  source = dir || 'the folder',
+): Promise<WeightedComponentPlan> {
+  const has = (path: string) => files.includes(path);
+  const where = dir || 'the folder';
+  if (!has(`${dir}config.json`)) throw new ModelFilePlanError(`${where} has no config.json${source !== where ? ` (${source} names it as a component)` : ''}`);
+  const pick = (variant: string | undefined) => {
+    for (const { stem, ext } of STEMS[stems]) {
+      const base = `${dir}${stem}${variant ? `.${variant}` : ''}.${ext}`;
+      if (has(base)) return { weights: base, sharded: false, ext };
+      if (ext === 'safetensors' && has(`${base}.index.json`)) return { weights: `${base}.index.json`, sharded: true, ext };
+    }
+    return undefined;
+  };
+  const chosen = pick(options.variant) ?? (options.variant && options.variantFallback ? pick(undefined) : undefined);
+  if (!chosen) {
+    const present = files.filter((f) => f.startsWith(dir) && !f.slice(dir.length).includes('/') && /\.(safetensors|bin)(\.index\.json)?$/.test(f)).map((f) => f.slice(dir.length));
+    const wanted = STEMS[stems].map(({ stem, ext }) => `${stem}${options.variant ? `.${options.variant}` : ''}.${ext}`).join(' or ');
+    const hint = present.length ? `; weights files here: ${present.join(', ')}${options.variant ? '' : ' (pass a variant such as fp16)'}` : '';
+    throw new ModelFilePlanError(`${where} has no ${wanted}${hint}`);
+  }
+  const shards = chosen.sharded ? await shardFiles(chosen.weights, dir, options.readJson, has) : [];
+  const variantMissing = options.variant && !chosen.weights.includes(`.${options.variant}.`) ? options.variant : undefined;
+  return {
+    dir,
+    config: `${dir}config.json`,
+    weights: chosen.weights,
+    format: chosen.ext === 'bin' ? 'torch-bin' : 'safetensors',
+    shards,
+    ...(variantMissing ? { variantMissing } : {}),
   };
 }
 

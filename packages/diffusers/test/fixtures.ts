@@ -19,3 +19,13 @@ export function publishedConfig(name: string): Record<string, unknown> {
 export function scratchDir(): string {
   return mkdtempSync(join(tmpdir(), 'denoise-diffusers-'));
 }
+
+/** fixtures/diffusers-sd/<path>: the Stable Diffusion reference folders (see that folder's README). */
+export function sdReferencePath(path: string): string {
+  return fileURLToPath(new URL(`../../../fixtures/diffusers-sd/${path}`, import.meta.url));
+}
+
+/** A config.json of fixtures/diffusers-sd, e.g. 'sd1-tiny/vae' or 'published/runwayml--stable-diffusion-v1-5/vae'. */
+export function sdReferenceConfig(folder: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(sdReferencePath(folder), 'config.json'), 'utf8')) as Record<string, unknown>;
+}
