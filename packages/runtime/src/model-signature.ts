@@ -15,6 +15,16 @@ export interface ClassLabelsInput {
   readonly count?: number;
 }
 
+/**
+ * A float32 input that conditions every image of the batch: [B, …] with one row per image (a text-conditioned UNet's
+ * `encoder_hidden_states` [B, tokens, width], LCM's `timestep_cond` [B, width]). Its rows are bound before sampling.
+ */
+export interface ConditioningInput {
+  readonly name: string;
+  /** The dims after the batch axis, as declared (symbolic ones as strings). */
+  readonly rowShape: readonly (number | string)[];
+}
+
 /** Sizes asked for by the user (--height/--width, or the --noise shape), and the model's own default (config sample_size). */
 export interface SampleShapeRequest {
   readonly channels?: number;
@@ -39,4 +49,6 @@ export interface ModelSignature {
   readonly outputDtype: SampleDtype;
   readonly outputChannels: number;
   readonly classLabels?: ClassLabelsInput;
+  /** Inputs bound to the conditioning's rows (see OnnxDenoiser.conditionedOn); none for an unconditional model. */
+  readonly conditioning?: readonly ConditioningInput[];
 }

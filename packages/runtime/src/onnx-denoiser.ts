@@ -20,6 +20,12 @@ export interface OnnxDenoiser extends Denoiser {
    */
   forClassLabels(labels: readonly number[] | undefined, batchSize: number): OnnxDenoiser;
   /**
+   * The same model conditioned on `rows` images' worth of each conditioning input (a text-conditioned UNet's
+   * encoder_hidden_states): one row per image of the batch it will be called with, so its batch is fixed to `rows`.
+   * Every conditioning input the model declares must be given, with rows × (its row size) values.
+   */
+  conditionedOn(rows: number, feeds: readonly ConditioningFeed[]): OnnxDenoiser;
+  /**
    * A bare model run on fixed inputs, with the feeds built once: the physical limit the bench compares the
    * whole harness with (no dtype adaptation, no output checks, no scheduler).
    */
@@ -28,6 +34,13 @@ export interface OnnxDenoiser extends Denoiser {
   warmup(batchSize: number): Promise<void>;
   /** Releases the model's session; the denoiser (and every one derived from it) is unusable afterwards. */
   dispose(): Promise<void>;
+}
+
+/** The values of one conditioning input for a batch: [rows, …rowDims] float32. */
+export interface ConditioningFeed {
+  readonly name: string;
+  readonly data: Float32Array;
+  readonly rowDims: readonly number[];
 }
 
 /** Class labels as written on a command line or in a manifest: '3' (one for every image) or '0,1,2,3' (one per image). */

@@ -8,10 +8,13 @@ const SAMPLE_INPUT_NAMES = ['sample', 'x', 'x_t', 'latent', 'latents', 'input'];
 const TIMESTEP_INPUT_NAMES = ['timestep', 'timesteps', 't'];
 const OUTPUT_NAMES = ['out_sample', 'sample', 'noise_pred', 'eps', 'output', 'out'];
 const CLASS_LABEL_INPUT_NAMES = ['class_labels', 'class_label', 'labels', 'y'];
+/** Inputs that condition each image on text (diffusers' UNet2DConditionModel and its exports). */
+const CONDITIONING_INPUT_NAMES = ['encoder_hidden_states', 'timestep_cond'];
 
 const EXPECTED =
   'expected: a sample input float32|float16 [B, C, H, W], a timestep input ' +
-  'int64|int32|float32|float16 as a scalar, [1] or [B], optionally class_labels, and an output of the sample shape (C or 2C channels)';
+  'int64|int32|float32|float16 as a scalar, [1] or [B], optionally class_labels or float32 encoder_hidden_states [B, tokens, width] ' +
+  '(+ timestep_cond [B, width]), and an output of the sample shape (C or 2C channels)';
 
 /**
  * Reads the session's metadata and decides how to drive it, or fails listing what the model declares.
@@ -24,11 +27,16 @@ export function readModelSignature(path: string, session: InferenceSession, requ
     const list = (m: readonly TensorMeta[]) => m.map((v) => `${v.name}: ${v.type} [${v.shape.join(', ')}]`).join('; ');
     throw new ModelLoadError(path, `${why}. The model declares inputs {${list(inputs)}} and outputs {${list(outputs)}}; ${EXPECTED}`);
   };
-  const labels = inputs.length === 3 ? pickByName(inputs, CLASS_LABEL_INPUT_NAMES) : undefined;
-  if (inputs.length !== 2 && !labels) {
-    fail(`unsupported signature: ${inputs.length} input(s), denoise drives models with 2 (sample, timestep) or 3 (+ class_labels)`);
+  const conditioning = inputs.filter((i) => CONDITIONING_INPUT_NAMES.includes(i.name));
+  for (const input of conditioning) {
+    if (input.type !== 'float32' || input.shape.length < 2) fail(`the conditioning input '${input.name}' must be float32 [B, …], it is ${input.type} [${input.shape.join(', ')}]`);
   }
-  const driven = inputs.filter((i) => i !== labels);
+  const rest = inputs.filter((i) => !conditioning.includes(i));
+  const labels = rest.length === 3 ? pickByName(rest, CLASS_LABEL_INPUT_NAMES) : undefined;
+  if (rest.length !== 2 && !labels) {
+    fail(`unsupported signature: ${inputs.length} input(s), denoise drives models with 2 (sample, timestep), 3 (+ class_labels) or text conditioning (+ encoder_hidden_states)`);
+  }
+  const driven = rest.filter((i) => i !== labels);
 
   const sample = pickByName(driven, SAMPLE_INPUT_NAMES) ?? driven.find((i) => i.shape.length === 4);
   if (!sample) return fail('no sample input of rank 4');
@@ -95,6 +103,7 @@ export function readModelSignature(path: string, session: InferenceSession, requ
     outputDtype: output.type as SampleDtype,
     outputChannels,
     ...(classLabels ? { classLabels } : {}),
+    ...(conditioning.length > 0 ? { conditioning: conditioning.map((i) => ({ name: i.name, rowShape: i.shape.slice(1) })) } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import type { DenoiserSpec } from '@denoise/sampler';
 import { float16ToFloat32, float32ToFloat16, toFloat16Bits } from './float16.js';
 import { ModelLoadError } from './model-errors.js';
 import type { ModelSignature } from './model-signature.js';
-import type { OnnxDenoiser } from './onnx-denoiser.js';
+import type { ConditioningFeed, OnnxDenoiser } from './onnx-denoiser.js';
 
 /**
  * OnnxDenoiser over an onnxruntime session. It adapts the boundary (float16 sample, the timestep's dtype and
@@ -28,13 +28,14 @@ export class SessionDenoiser implements OnnxDenoiser {
     readonly signature: ModelSignature,
     private readonly modelPath: string,
     private readonly classLabels?: readonly number[],
+    private readonly conditioning?: { readonly rows: number; readonly feeds: Readonly<Record<string, ort.Tensor>> },
   ) {
     this.spec = {
       channels: signature.channels,
       height: signature.height,
       width: signature.width,
       outputChannels: signature.outputChannels,
-      fixedBatchSize: signature.fixedBatchSize,
+      fixedBatchSize: conditioning?.rows ?? signature.fixedBatchSize,
     };
     this.perImage = signature.channels * signature.height * signature.width;
   }
@@ -52,7 +53,32 @@ export class SessionDenoiser implements OnnxDenoiser {
         throw new RangeError(`${this.modelPath}: class label ${label} is out of range; the model takes ${allowed}`);
       }
     }
-    return new SessionDenoiser(this.session, this.signature, this.modelPath, [...labels]);
+    return new SessionDenoiser(this.session, this.signature, this.modelPath, [...labels], this.conditioning);
+  }
+
+  conditionedOn(rows: number, feeds: readonly ConditioningFeed[]): OnnxDenoiser {
+    const inputs = this.signature.conditioning ?? [];
+    if (inputs.length === 0) throw new RangeError(`${this.modelPath}: the model takes no conditioning inputs`);
+    if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`${this.modelPath}: conditioning rows must be an integer ≥ 1, got ${rows}`);
+    const fixed = this.signature.fixedBatchSize;
+    if (fixed !== undefined && fixed !== rows) throw new RangeError(`${this.modelPath}: the model is fixed to batch ${fixed}; conditioning has ${rows} rows`);
+    const tensors: Record<string, ort.Tensor> = {};
+    for (const input of inputs) {
+      const feed = feeds.find((f) => f.name === input.name);
+      if (!feed) throw new RangeError(`${this.modelPath}: conditioning input '${input.name}' is not given (given: ${feeds.map((f) => f.name).join(', ') || 'none'})`);
+      const declared = input.rowShape;
+      if (feed.rowDims.length !== declared.length || feed.rowDims.some((d, i) => typeof declared[i] === 'number' && declared[i] !== d)) {
+        throw new RangeError(`${this.modelPath}: conditioning input '${input.name}' rows are [${feed.rowDims.join(', ')}], the model takes [${declared.join(', ')}]`);
+      }
+      const perRow = feed.rowDims.reduce((a, b) => a * b, 1);
+      if (feed.data.length !== rows * perRow) {
+        throw new RangeError(`${this.modelPath}: conditioning input '${input.name}' has ${feed.data.length} values for ${rows} rows of ${perRow}`);
+      }
+      tensors[input.name] = new ort.Tensor('float32', feed.data, [rows, ...feed.rowDims]);
+    }
+    const unknown = feeds.find((f) => !inputs.some((i) => i.name === f.name));
+    if (unknown) throw new RangeError(`${this.modelPath}: the model has no conditioning input '${unknown.name}' (it takes ${inputs.map((i) => i.name).join(', ')})`);
+    return new SessionDenoiser(this.session, this.signature, this.modelPath, this.classLabels, { rows, feeds: tensors });
   }
 
   forClassLabels(labels: readonly number[] | undefined, batchSize: number): OnnxDenoiser {
@@ -76,7 +102,7 @@ export class SessionDenoiser implements OnnxDenoiser {
     const feeds = {
       [this.signature.sampleInput]: this.sampleTensor(sample, batchSize),
       [this.signature.timestepInput]: this.timestepTensor(timestep, batchSize),
-      ...(this.signature.classLabels ? { [this.signature.classLabels.name]: this.labelTensor(batchSize) } : {}),
+      ...this.conditioningFeeds(batchSize),
     };
     let results: ort.InferenceSession.ReturnType;
     try {
@@ -108,7 +134,7 @@ export class SessionDenoiser implements OnnxDenoiser {
     const feeds = {
       [this.signature.sampleInput]: this.sampleTensor(sample.slice(), batchSize),
       [this.signature.timestepInput]: this.timestepTensor(timestep, batchSize),
-      ...(this.signature.classLabels ? { [this.signature.classLabels.name]: this.labelTensor(batchSize) } : {}),
+      ...this.conditioningFeeds(batchSize),
     };
     const outputs = [this.signature.output];
     return async () => {
@@ -127,6 +153,17 @@ export class SessionDenoiser implements OnnxDenoiser {
     await this.session.release();
   }
 
+  /** Class labels and the bound conditioning rows; refuses a conditional model that was not conditioned. */
+  private conditioningFeeds(batchSize: number): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = this.signature.classLabels ? { [this.signature.classLabels.name]: this.labelTensor(batchSize) } : {};
+    const inputs = this.signature.conditioning;
+    if (!inputs) return feeds;
+    if (!this.conditioning) {
+      throw new RangeError(`${this.modelPath}: the model is conditioned on ${inputs.map((i) => i.name).join(', ')}; bind them first (conditionedOn)`);
+    }
+    return { ...feeds, ...this.conditioning.feeds };
+  }
+
   private batchSizeOf(sample: Float32Array): number {
     const batchSize = sample.length / this.perImage;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
@@ -135,9 +172,10 @@ export class SessionDenoiser implements OnnxDenoiser {
           `${this.signature.channels}×${this.signature.height}×${this.signature.width} images`,
       );
     }
-    const fixed = this.signature.fixedBatchSize;
+    const fixed = this.spec.fixedBatchSize;
     if (fixed !== undefined && fixed !== batchSize) {
-      throw new RangeError(`${this.modelPath}: the model is fixed to batch ${fixed}, got a batch of ${batchSize}`);
+      const why = this.conditioning ? `conditioned on ${fixed} row(s)` : `fixed to batch ${fixed}`;
+      throw new RangeError(`${this.modelPath}: the model is ${why}, got a batch of ${batchSize}`);
     }
     return batchSize;
   }
