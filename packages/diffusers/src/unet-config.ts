@@ -4,6 +4,7 @@
  * UNet2DModel.__init__ defaults, so a config.json that omits a key means what it means to diffusers.
  */
 
+import { ConfigReader } from './config-reader.js';
 import type { DownBlockType, ResampleType, UpBlockType } from './unet-blocks.js';
 
 /** The blocks UNet2DModel is built from (those without cross-attention). */
@@ -116,7 +117,7 @@ export function parseUNet2DConfig(input: unknown, source = 'config.json'): UNet2
     }
   }
   const value = (key: keyof typeof DEFAULTS): unknown => (key in raw ? raw[key] : DEFAULTS[key]);
-  const read = new ConfigReader(value, fail);
+  const read = new UNetConfigReader(value, fail);
 
   const blockOutChannels = read.intList('block_out_channels', 1);
   const levels = blockOutChannels.length;
@@ -171,76 +172,8 @@ export function parseUNet2DConfig(input: unknown, source = 'config.json'): UNet2
   };
 }
 
-/** The typed readers of one config; each names the key and what it allows when it refuses a value. */
-class ConfigReader {
-  constructor(
-    private readonly value: (key: keyof typeof DEFAULTS) => unknown,
-    private readonly fail: (reason: string, key?: string) => never,
-  ) {}
-
-  int(key: keyof typeof DEFAULTS, min: number): number {
-    const v = this.value(key);
-    if (!Number.isSafeInteger(v) || (v as number) < min) this.fail(`${key} ${JSON.stringify(v)} must be an integer ≥ ${min}`, key);
-    return v as number;
-  }
-
-  optionalInt(key: keyof typeof DEFAULTS, min: number): number | undefined {
-    return this.value(key) === null ? undefined : this.int(key, min);
-  }
-
-  number(key: keyof typeof DEFAULTS): number {
-    const v = this.value(key);
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`${key} ${JSON.stringify(v)} must be a finite number`, key);
-    return v as number;
-  }
-
-  positiveNumber(key: keyof typeof DEFAULTS): number {
-    const v = this.number(key);
-    if (!(v > 0)) this.fail(`${key} ${v} must be > 0`, key);
-    return v;
-  }
-
-  boolean(key: keyof typeof DEFAULTS): boolean {
-    const v = this.value(key);
-    if (typeof v !== 'boolean') this.fail(`${key} ${JSON.stringify(v)} must be true or false`, key);
-    return v as boolean;
-  }
-
-  choice<T extends string>(key: keyof typeof DEFAULTS, allowed: readonly T[]): T {
-    const v = this.value(key);
-    if (!allowed.includes(v as T)) this.fail(`${key} ${JSON.stringify(v)} is not supported; allowed: ${allowed.map((a) => `"${a}"`).join(', ')}`, key);
-    return v as T;
-  }
-
-  optionalChoice<T extends string>(key: keyof typeof DEFAULTS, allowed: readonly T[]): T | undefined {
-    const v = this.value(key);
-    if (v === null) return undefined;
-    if (!allowed.includes(v as T)) {
-      this.fail(`${key} ${JSON.stringify(v)} is not supported; allowed: ${allowed.map((a) => `"${a}"`).join(', ')}, null`, key);
-    }
-    return v as T;
-  }
-
-  intList(key: keyof typeof DEFAULTS, min: number): number[] {
-    const v = this.value(key);
-    if (!Array.isArray(v) || v.length === 0 || !v.every((x) => Number.isSafeInteger(x) && (x as number) >= min)) {
-      this.fail(`${key} ${JSON.stringify(v)} must be a non-empty list of integers ≥ ${min}`, key);
-    }
-    return v as number[];
-  }
-
-  choiceList<T extends string>(key: keyof typeof DEFAULTS, allowed: readonly T[], length: number): T[] {
-    const v = this.value(key);
-    if (!Array.isArray(v)) return this.fail(`${key} ${JSON.stringify(v)} must be a list of block types`, key);
-    if (v.length !== length) this.fail(`${key} has ${v.length} entries but block_out_channels has ${length}; they must match`, key);
-    v.forEach((type, i) => {
-      if (!allowed.includes(type as T)) {
-        this.fail(`${key}[${i}] ${JSON.stringify(type)} is not supported; allowed: ${allowed.join(', ')}`, key);
-      }
-    });
-    return v as T[];
-  }
-
+/** ConfigReader with UNet2DModel's one key of its own shape. */
+class UNetConfigReader extends ConfigReader<keyof typeof DEFAULTS> {
   sampleSize(): readonly [number, number] | undefined {
     const v = this.value('sample_size');
     if (v === null) return undefined;
