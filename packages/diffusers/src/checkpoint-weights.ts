@@ -77,6 +77,14 @@ export class CheckpointWeights {
     return this.find(name) !== undefined;
   }
 
+  /**
+   * Accepts tensor `name` without using it, when the file has it: a buffer an older save wrote that the model
+   * rebuilds itself (transformers drops it on load).
+   */
+  ignore(name: string): void {
+    if (this.file.tensors.has(name)) this.used.add(name);
+  }
+
   /** Fails with every problem found, including weights that no part of the config uses. */
   assertComplete(): void {
     const unused = [...this.file.tensors.keys()].filter((name) => !this.used.has(name));

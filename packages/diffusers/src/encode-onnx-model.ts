@@ -26,7 +26,7 @@ const OPSET = 17;
 export async function encodeOnnxModel(
   graph: GraphBuilder,
   weights: WeightsFile,
-  options: { readonly storage: WeightStorage; readonly producerVersion: string; readonly docString?: string },
+  options: { readonly storage: WeightStorage; readonly producerVersion: string; readonly docString?: string; readonly graphName?: string },
 ): Promise<EncodedModel> {
   // onnxruntime resolves symlinks and refuses external data outside the folder it is given, so name the real
   // file: in a huggingface_hub cache the weights are a snapshot link to blobs/<sha256>.
@@ -39,7 +39,7 @@ export async function encodeOnnxModel(
     ...(options.docString ? { docString: options.docString } : {}),
     opsetImport: [{ domain: '', version: OPSET }, ...(graph.nodes.some((n) => n.domain === 'com.microsoft') ? [{ domain: 'com.microsoft', version: 1 }] : [])],
     graph: {
-      name: 'unet',
+      name: options.graphName ?? 'unet',
       node: graph.nodes.map((node) => ({
         input: node.inputs,
         output: node.outputs,

@@ -1,5 +1,24 @@
 export { buildUNetModel, readWeightsFile, type BuiltUNetModel } from './build-unet-model.js';
+export { buildClipTextModel, type BuildClipTextOptions, type BuiltClipTextModel } from './build-clip-text-model.js';
 export { CheckpointMismatchError } from './checkpoint-weights.js';
+export {
+  CLIP_HIDDEN_ACTS,
+  CLIP_TEXT_ARCHITECTURES,
+  ClipTextConfigError,
+  parseClipTextConfig,
+  type ClipHiddenAct,
+  type ClipTextArchitecture,
+  type ClipTextConfig,
+} from './clip-text-config.js';
+export { locateClipTextFolder, type ClipTextFolder } from './clip-text-folder.js';
+export {
+  buildClipTextGraph,
+  clipTextWeightShapes,
+  type ClipTextGraph,
+  type ClipTextGraphOptions,
+  type ClipTextGraphSignature,
+  type ClipTextOutputName,
+} from './clip-text-graph.js';
 export { encodeOnnxModel, type EncodedModel, type WeightStorage } from './encode-onnx-model.js';
 export { DiffusersFolderError, isDiffusersFolder, locateDiffusersUNet, readJsonObject, type DiffusersUNetFolder } from './model-folder.js';
 export { readSafetensors } from './safetensors.js';

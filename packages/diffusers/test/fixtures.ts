@@ -16,6 +16,15 @@ export function publishedConfig(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(referenceFolder(`published/${name}.config.json`), 'utf8')) as Record<string, unknown>;
 }
 
+/** fixtures/diffusers-sd/<path>: the Stable Diffusion reference folders (see that folder's README). */
+export function sdReferenceFolder(path: string): string {
+  return fileURLToPath(new URL(`../../../fixtures/diffusers-sd/${path}`, import.meta.url));
+}
+
+export function sdReferenceConfig(path: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(sdReferenceFolder(path), 'config.json'), 'utf8')) as Record<string, unknown>;
+}
+
 export function scratchDir(): string {
   return mkdtempSync(join(tmpdir(), 'denoise-diffusers-'));
 }
