@@ -89,6 +89,14 @@ export class CheckpointWeights implements ModuleWeights {
   }
 
   /**
+   * Accepts tensor `name` without using it, when the file has it: a buffer an older save wrote that the model
+   * rebuilds itself (transformers drops it on load).
+   */
+  ignore(name: string): void {
+    if (this.file.tensors.has(name)) this.used.add(name);
+  }
+
+  /**
    * Fails with every problem found, including weights that no part of the config uses. A graph that builds one part
    * of a model (the VAE's decoder) passes `elsewhere`, the state_dict of the parts it does not build: a weight the
    * graph did not take is then accepted only if `elsewhere` lists it with its shape, so a misspelt or extra weight

@@ -64,7 +64,8 @@ export async function buildComponent<Config, Signature>(
     signature,
     bytes: encoded.bytes,
     ...(encoded.externalDataFolder ? { externalDataFolder: encoded.externalDataFolder } : {}),
-    parameterCount: [...weights.tensors.values()].reduce((n, t) => n + elementCount(t.shape), 0),
+    // Floating-point tensors only: an old checkpoint's int64 buffers (CLIP's position_ids) are not parameters.
+    parameterCount: [...weights.tensors.values()].filter((t) => t.dtype.startsWith('F') || t.dtype === 'BF16').reduce((n, t) => n + elementCount(t.shape), 0),
     weightsBytes: weights.sizeBytes,
   };
 }

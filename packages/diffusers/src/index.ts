@@ -3,7 +3,24 @@ export { buildComponent, readWeightsFile, type BuildComponentOptions, type Built
 export { parseUNet2DConditionConfig, type UNet2DConditionConfig } from './unet-condition-config.js';
 export { buildUNet2DConditionGraph, unet2DConditionWeightShapes, type UNetConditionGraphSignature } from './unet-condition-graph.js';
 export { VAE_DECODER, VAE_ENCODER, vaeDecoderKind } from './vae-model.js';
+export { CLIP_TEXT_MODEL } from './clip-text-model.js';
 export { CheckpointMismatchError } from './checkpoint-weights.js';
+export {
+  CLIP_HIDDEN_ACTS,
+  CLIP_TEXT_ARCHITECTURES,
+  parseClipTextConfig,
+  type ClipHiddenAct,
+  type ClipTextArchitecture,
+  type ClipTextConfig,
+} from './clip-text-config.js';
+export {
+  buildClipTextGraph,
+  clipTextWeightShapes,
+  type ClipTextGraph,
+  type ClipTextGraphOptions,
+  type ClipTextGraphSignature,
+  type ClipTextOutputName,
+} from './clip-text-graph.js';
 export { encodeOnnxModel, type EncodedModel, type WeightStorage } from './encode-onnx-model.js';
 export { DiffusersFolderError, isDiffusersFolder, locateDiffusersModel, locateDiffusersUNet, readJsonObject, type DiffusersModelFolder, type DiffusersUNetFolder, type PipelineFolder } from './model-folder.js';
 export { readSafetensors } from './safetensors.js';
