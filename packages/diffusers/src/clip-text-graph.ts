@@ -81,7 +81,9 @@ function assembleGraph(config: ClipTextConfig, weightsFile: WeightsFile, options
   }
   const finalNorm = (x: string) => layerNorm(layer, x, `${PREFIX}.final_layer_norm`, width, config.layerNormEps);
   const lastHiddenState = finalNorm(hiddenStates[layers]!);
-  const stacked = graph.op('Concat', hiddenStates.map((h) => graph.op('Unsqueeze', [h, graph.constant('INT64', [1], [0])], {}, 'hidden_states')), { axis: 0 }, 'hidden_states');
+  const leadingAxis = graph.constant('INT64', [1], [0]);
+  const entries = hiddenStates.map((h) => graph.op('Unsqueeze', [h, leadingAxis], {}, 'hidden_states'));
+  const stacked = graph.op('Concat', entries, { axis: 0 }, 'hidden_states'); // [L+1, B, S, D]
   const pooled = eosPooling(layer, lastHiddenState, inputIds, config);
 
   const publish = (value: string, name: ClipTextOutputName, shape: GraphValueInfo['shape']) =>
@@ -148,7 +150,8 @@ function eosPooling({ graph }: LayerContext, lastHiddenState: string, inputIds: 
       ? graph.op('Cast', [inputIds], int32, scope)
       : graph.op('Cast', [graph.op('Equal', [inputIds, graph.constant('INT64', [], [config.eosTokenId])], {}, scope)], int32, scope);
   const position = graph.op('ArgMax', [scored], { axis: -1, keepdims: 1, select_last_index: 0 }, scope); // [B, 1], the first maximum
-  const indices = graph.op('Expand', [graph.op('Unsqueeze', [position, graph.constant('INT64', [1], [2])], {}, scope), graph.constant('INT64', [3], [1, 1, config.hiddenSize])], {}, scope);
+  const perRow = graph.op('Unsqueeze', [position, graph.constant('INT64', [1], [2])], {}, scope); // [B, 1, 1]
+  const indices = graph.op('Expand', [perRow, graph.constant('INT64', [3], [1, 1, config.hiddenSize])], {}, scope); // [B, 1, D]
   const row = graph.op('GatherElements', [lastHiddenState, indices], { axis: 1 }, scope); // [B, 1, D]
   return graph.op('Squeeze', [row, graph.constant('INT64', [1], [1])], {}, scope);
 }
