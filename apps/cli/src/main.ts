@@ -6,7 +6,8 @@ import { SamplingAbortedError } from '@denoise/sampler';
 import { NpyFormatError } from '@denoise/image';
 import { buildSampleProgram, readSampleCommand } from './sample-command.js';
 import { OutputPathError, OutputStaging } from './output-files.js';
-import { InterruptedError, UsageError, runSample } from './run-sample.js';
+import { runSample } from './run-sample.js';
+import { InterruptedError, UsageError } from './usage-error.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;

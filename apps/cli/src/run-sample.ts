@@ -1,35 +1,21 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
-import { PNG_TEXT_KEYS, makeGrid, readNpy, toPixels, writeNpy, writePng, type ImageBatch, type NpyArray } from '@denoise/image';
+import { PNG_TEXT_KEYS, readNpy, writeNpy, type NpyArray } from '@denoise/image';
 import { denoiseVersion } from '@denoise/repo-layout';
-import { assertBatchFitsMemory, formatGpuAdapter, InsufficientMemoryError, loadModel, type GpuAdapterInfo, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
-import { createScheduler, DEFAULT_STEPS, defaultSamplerFor, imageSeed, imageSeeds, rehearseSchedule, sample, type SampleResult, type SamplerKind, type TraceRecord } from '@denoise/sampler';
-import { DDIMScheduler, parsePythonJson, type Scheduler } from '@denoise/schedule';
+import { openModel, type GpuAdapterInfo, type OpenedModel } from '@denoise/runtime';
+import type { TraceRecord } from '@denoise/sampler';
 import { createDownloadProgress } from './download-progress.js';
-import { OutputStaging, staleSampleFiles } from './output-files.js';
-import { createProgress } from './progress.js';
+import type { OutputStaging } from './output-files.js';
 import type { SampleCommand } from './sample-command.js';
+import type { SchedulerSetup } from './scheduler-setup.js';
+import { runTextToImage } from './text-to-image-run.js';
+import { runUnconditional } from './unconditional-run.js';
+import { throwIfInterrupted, UsageError } from './usage-error.js';
 
-/** An input the user gave that cannot be used: reported with exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { InterruptedError, throwIfInterrupted, UsageError } from './usage-error.js';
 
-/** The run was stopped by a signal outside the sampling loop (loading, writing the outputs). */
-export class InterruptedError extends Error {
-  override readonly name = 'InterruptedError';
-}
-
-/** Throws InterruptedError when the run's signal has fired. */
-export function throwIfInterrupted(signal: AbortSignal, phase: string): void {
-  if (signal.aborted) throw new InterruptedError(`${String((signal.reason as Error | undefined)?.message ?? 'interrupted')} ${phase}; nothing written`);
-}
-
-/** Test hook: a pause before each output write, so that a test can signal the run while it writes. */
-const WRITE_DELAY_MS = Number(process.env['DENOISE_TEST_WRITE_DELAY_MS'] ?? 0) || 0;
-
+/** What a run's files and timings came to (`--json` prints it). */
 export interface SampleSummary {
   readonly model: string;
   readonly modelSha256: string;
@@ -54,17 +40,36 @@ export interface SampleSummary {
   readonly generator: string;
   readonly batch: number;
   readonly classLabels?: readonly number[];
+  /** Text-to-image: what conditioned the images and how. */
+  readonly textToImage?: TextToImageSummary;
   readonly files: readonly string[];
   readonly grid?: string;
   readonly npy?: string;
+  readonly latents?: string;
   readonly ignoredConfigKeys: readonly string[];
   readonly totalMs: number;
   readonly stepsPerSec: number;
   readonly modelCallsPerSec: number;
-  /** Mean time in the model per call. */
+  /** Mean time in the model (the UNet) per call. */
   readonly modelMsPerCall: number;
-  /** Mean time in the loop (input scaling, noise, scheduler step) per model call. */
+  /** Mean time in the loop (input scaling, guidance, noise, scheduler step) per model call. */
   readonly loopMsPerCall: number;
+}
+
+export interface TextToImageSummary {
+  readonly pipeline: string;
+  readonly prompts: readonly string[];
+  readonly negativePrompts: readonly string[];
+  readonly imagesPerPrompt: number;
+  readonly guidanceScale: number;
+  /** Whether classifier-free guidance ran (guidance scale > 1): two UNet rows per image. */
+  readonly guided: boolean;
+  readonly guidanceRescale: number;
+  readonly clipSkip?: number;
+  readonly height: number;
+  readonly width: number;
+  /** Where the time went: the text encoder, the UNet calls, the loop's own work, the VAE decoder. */
+  readonly timings: { readonly textEncoderMs: number; readonly unetMs: number; readonly loopMs: number; readonly vaeDecodeMs: number };
 }
 
 /**
@@ -79,17 +84,25 @@ export function checkCommand(command: SampleCommand, staging: OutputStaging): vo
   if (command.firstImage !== undefined && !command.perImageSeeds) {
     throw new UsageError(`--first-image ${command.firstImage} needs --per-image-seeds (image k of a run exists only when every image has its own seed)`);
   }
+  const prompts = command.prompts?.length ?? 0;
+  const negatives = command.negativePrompts?.length ?? 0;
+  if (negatives > 1 && negatives !== prompts) {
+    throw new UsageError(`${negatives} --negative-prompt for ${prompts} --prompt: give one negative prompt for all, or one per prompt`);
+  }
   staging.prepareDir('--out', command.out);
   if (command.outNpy !== undefined) staging.prepareFile('--out-npy', command.outNpy);
+  if (command.outLatents !== undefined) staging.prepareFile('--out-latents', command.outLatents);
   if (command.trace !== undefined) staging.prepareDir('--trace', command.trace);
 }
 
-export async function runSample(
-  command: SampleCommand,
-  stderr: NodeJS.WriteStream,
-  signal: AbortSignal,
-  staging: OutputStaging,
-): Promise<SampleSummary> {
+/** The run's surroundings: where messages go, the signal that stops it, the staged outputs. */
+export interface RunContext {
+  readonly stderr: NodeJS.WriteStream;
+  readonly signal: AbortSignal;
+  readonly staging: OutputStaging;
+}
+
+export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStream, signal: AbortSignal, staging: OutputStaging): Promise<SampleSummary> {
   checkCommand(command, staging);
   if (staging.removedLeftovers.length > 0) {
     stderr.write(`removed ${staging.removedLeftovers.length} temporary file(s) left by a killed run: ${staging.removedLeftovers.join(', ')}\n`);
@@ -97,32 +110,45 @@ export async function runSample(
   // x_T is read first: its shape is the sample size for models whose size is not fixed.
   const noise = command.noise ? await readNoiseFile(command.noise) : undefined;
   throwIfInterrupted(signal, 'before loading the model');
-  const model = await loadModel(command.model, {
+  const model = await openModel(command.model, {
     executionProvider: command.ep,
     ...(command.threads !== undefined ? { threads: command.threads } : {}),
     ...(command.variant !== undefined ? { variant: command.variant } : {}),
     sampleShape: sampleShapeOf(command, noise),
+    producerVersion: denoiseVersion(),
     log: (line) => stderr.write(`${line}\n`),
     onDownload: createDownloadProgress(stderr),
   });
   try {
-    if (model.hub) {
-      const fetched = model.hub.downloaded.length > 0 ? `downloaded ${model.hub.downloaded.join(', ')}` : 'all files cached';
-      stderr.write(`${command.model}: revision ${model.hub.revision} = commit ${model.hub.commit} (${fetched}); ${model.modelPath}\n`);
-    }
-    if (model.built) {
-      stderr.write(
-        `built ${model.modelPath} (${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, ${model.built.weightsFormat}) ` +
-          `in ${model.built.buildMs.toFixed(0)} ms; session ${model.sessionMs.toFixed(0)} ms\n`,
-      );
-    }
+    reportLoad(model, command, stderr);
     throwIfInterrupted(signal, 'while loading the model');
-    return await sampleWith(model, command, noise && checkNoise(command.noise!, noise, model), stderr, signal, staging);
+    const context: RunContext = { stderr, signal, staging };
+    return model.kind === 'text-to-image' ? await runTextToImage(model, command, noise, context) : await runUnconditional(model, command, noise, context);
   } finally {
     await model.dispose();
   }
 }
 
+function reportLoad(model: OpenedModel, command: SampleCommand, stderr: NodeJS.WriteStream): void {
+  if (model.hub) {
+    const fetched = model.hub.downloaded.length > 0 ? `downloaded ${model.hub.downloaded.join(', ')}` : 'all files cached';
+    stderr.write(`${command.model}: revision ${model.hub.revision} = commit ${model.hub.commit} (${fetched}); ${model.modelPath}\n`);
+  }
+  if (model.kind === 'text-to-image') {
+    const parts = Object.entries(model.components).map(
+      ([name, c]) => `${name} ${(c.parameterCount / 1e6).toFixed(1)} M (build ${c.buildMs.toFixed(0)} ms, session ${c.sessionMs.toFixed(0)} ms)`,
+    );
+    stderr.write(`loaded ${model.pipelineClass} ${model.modelPath}: ${parts.join('; ')}\n`);
+    for (const note of model.notes) stderr.write(`note: ${note}\n`);
+  } else if (model.built) {
+    stderr.write(
+      `built ${model.modelPath} (${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, ${model.built.weightsFormat}) ` +
+        `in ${model.built.buildMs.toFixed(0)} ms; session ${model.sessionMs.toFixed(0)} ms\n`,
+    );
+  }
+}
+
+/** The size a model with symbolic dims is run at: the --noise shape, else --height/--width. */
 function sampleShapeOf(command: SampleCommand, noise: NpyArray | undefined): { channels?: number; height?: number; width?: number } {
   if (noise && noise.shape.length === 4) {
     const [, channels, height, width] = noise.shape as [number, number, number, number];
@@ -134,106 +160,20 @@ function sampleShapeOf(command: SampleCommand, noise: NpyArray | undefined): { c
   return { ...(command.height !== undefined ? { height: command.height } : {}), ...(command.width !== undefined ? { width: command.width } : {}) };
 }
 
-async function sampleWith(
-  model: LoadedModel,
+/** The provenance every image of a run carries: the model, the sampler and its settings, the seeds, the software. */
+export async function runProvenance(
+  model: OpenedModel,
   command: SampleCommand,
-  noise: Float32Array | undefined,
-  stderr: NodeJS.WriteStream,
-  signal: AbortSignal,
-  staging: OutputStaging,
-): Promise<SampleSummary> {
-  const config = await schedulerConfigFor(model, command);
-  const sampler = command.sampler ?? defaultSamplerFor(config);
-  const steps = command.steps ?? DEFAULT_STEPS[sampler];
-  checkSamplerOptions(command, sampler);
-  let scheduler: Scheduler;
-  try {
-    scheduler = createScheduler(sampler, config, {
-      ...(command.spacing ? { timestep_spacing: command.spacing } : {}),
-      ...(command.prevTimestep ? { prev_timestep: command.prevTimestep } : {}),
-    });
-  } catch (error) {
-    // Name the file the bad value came from (the flags' overrides are checked by commander already).
-    const file = command.schedulerConfig ?? model.schedulerConfigPath ?? 'the default scheduler config';
-    throw new UsageError(`${file}: ${(error as Error).message}`, { cause: error });
-  }
-  // Refuses a plan outside [0, N) (a bad steps_offset) with a ConfigError, before any model call.
-  scheduler.setTimesteps(steps);
-  if (scheduler instanceof DDIMScheduler) {
-    // η against every step of the plan before any model call (the loop checks again).
-    try {
-      scheduler.validateEta(steps, command.eta ?? scheduler.config.eta);
-    } catch (error) {
-      if (error instanceof RangeError) throw new UsageError(`--eta: ${error.message}`, { cause: error });
-      throw error;
-    }
-  }
-  // Every step of the plan once on a one-element sample (the loop does it again): a config whose β make a step
-  // divide by zero is refused here, before the model is called, naming the key to change.
-  try {
-    rehearseSchedule(scheduler, steps, { ...(sampler === 'ddim' ? { eta: command.eta ?? scheduler.config.eta } : {}), outputChannelsPerChannel: sampler === 'ddpm' && model.signature.outputChannels === 2 * model.signature.channels ? 2 : 1 });
-  } catch (error) {
-    const file = command.schedulerConfig ?? model.schedulerConfigPath ?? 'the default scheduler config';
-    if (error instanceof RangeError) throw new UsageError(`${file}: ${error.message}`, { cause: error });
-    throw error;
-  }
-  if (command.sampler === undefined && sampler !== 'ddim') {
-    stderr.write(`note: sampler ${sampler} chosen by the scheduler config's _class_name (${scheduler.className}); --sampler overrides it\n`);
-  }
-  if (model.schedulerConfigIsDefault && !command.schedulerConfig) {
-    stderr.write(`note: no scheduler_config.json with ${model.modelPath}; using diffusers' DDPMScheduler defaults (1000 steps, linear β 1e-4 … 0.02)\n`);
-  }
-  if (scheduler.ignoredKeys.length > 0) {
-    stderr.write(`note: scheduler config keys not used by ${scheduler.className}: ${scheduler.ignoredKeys.join(', ')}\n`);
-  }
-  const batch = noise ? noise.length / (model.signature.channels * model.signature.height * model.signature.width) : command.batch;
-  const fixedBatch = model.signature.fixedBatchSize;
-  if (fixedBatch !== undefined && fixedBatch !== batch) {
-    throw new UsageError(`${model.modelPath}: the model is fixed to batch ${fixedBatch}; asked for ${batch} (--batch or the --noise shape)`);
-  }
-  // Before the first model call: a batch whose activations cannot fit is refused, not run into swap or the OOM killer.
-  try {
-    assertBatchFitsMemory(model, batch);
-  } catch (error) {
-    if (error instanceof InsufficientMemoryError) throw new UsageError(`${error.message} (--batch)`, { cause: error });
-    throw error;
-  }
-  const denoiser = conditionedDenoiser(model, command, batch);
-  await denoiser.warmup(batch);
-  throwIfInterrupted(signal, 'before sampling');
-  if (command.ep === 'auto' || model.adapter) {
-    const on = model.adapter ? ` on ${formatGpuAdapter(model.adapter)}` : '';
-    stderr.write(`execution provider: ${model.executionProvider}${command.ep === 'auto' ? ' (auto)' : ''}${on}\n`);
-  }
-
-  const progress = createProgress(stderr, `${sampler}-${steps}`);
-  let result: SampleResult;
-  try {
-    result = await sample({
-      scheduler,
-      denoiser,
-      steps,
-      ...(command.eta !== undefined ? { eta: command.eta } : {}),
-      ...(noise ? { noise } : { batchSize: batch }),
-      ...(command.perImageSeeds ? { imageSeeds: imageSeeds(command.seed, command.firstImage ?? 0, batch) } : { seed: command.seed }),
-      generator: command.generator,
-      signal,
-      onStep: (event) => progress.update(event),
-      ...(command.trace ? { trace: traceWriter(command.trace, staging) } : {}),
-    });
-  } finally {
-    progress.stop();
-  }
-
-  const eta = sampler === 'ddim' ? (command.eta ?? scheduler.config.eta) : 0;
-  const text: Record<string, string> = {
+  setup: SchedulerSetup,
+): Promise<Record<string, string>> {
+  return {
     [PNG_TEXT_KEYS.model]: command.model,
     [PNG_TEXT_KEYS.modelSha256]: model.sha256,
     ...(model.hub ? { [PNG_TEXT_KEYS.modelRevision]: model.hub.commit } : {}),
-    [PNG_TEXT_KEYS.sampler]: sampler,
-    [PNG_TEXT_KEYS.steps]: String(steps),
-    [PNG_TEXT_KEYS.eta]: String(eta),
-    [PNG_TEXT_KEYS.timestepSpacing]: scheduler.config.timestepSpacing,
+    [PNG_TEXT_KEYS.sampler]: setup.sampler,
+    [PNG_TEXT_KEYS.steps]: String(setup.steps),
+    [PNG_TEXT_KEYS.eta]: String(setup.eta),
+    [PNG_TEXT_KEYS.timestepSpacing]: setup.scheduler.config.timestepSpacing,
     [PNG_TEXT_KEYS.generator]: command.generator,
     [PNG_TEXT_KEYS.seed]: String(command.seed),
     ...(command.perImageSeeds ? { [PNG_TEXT_KEYS.seedScheme]: 'per-image' } : {}),
@@ -242,109 +182,6 @@ async function sampleWith(
     [PNG_TEXT_KEYS.version]: denoiseVersion(),
     [PNG_TEXT_KEYS.software]: `denoise ${denoiseVersion()}`,
   };
-  const images: ImageBatch = { data: result.samples, shape: result.shape };
-  // Every output goes to a temporary name first; all are renamed into place together once every one is ready.
-  const writing = async (write: () => Promise<void>) => {
-    throwIfInterrupted(signal, 'while writing the outputs');
-    if (WRITE_DELAY_MS > 0) await delay(WRITE_DELAY_MS);
-    await write();
-    throwIfInterrupted(signal, 'while writing the outputs');
-  };
-  const files: string[] = [];
-  for (let i = 0; i < batch; i++) {
-    const file = join(command.out, `sample-${String(i).padStart(3, '0')}.png`);
-    const label = command.classLabels ? { [PNG_TEXT_KEYS.classLabel]: String(command.classLabels[command.classLabels.length === 1 ? 0 : i]) } : {};
-    const perImage = command.perImageSeeds
-      ? { [PNG_TEXT_KEYS.imageIndex]: String((command.firstImage ?? 0) + i), [PNG_TEXT_KEYS.imageSeed]: String(imageSeed(command.seed, (command.firstImage ?? 0) + i)) }
-      : {};
-    await writing(() => writePng(staging.stage(file), toPixels(images, i), { ...text, ...label, ...perImage, [PNG_TEXT_KEYS.batchIndex]: String(i) }));
-    files.push(file);
-  }
-  let grid: string | undefined;
-  if (command.grid) {
-    const gridFile = join(command.out, 'grid.png');
-    grid = gridFile;
-    const labels = command.classLabels ? { [PNG_TEXT_KEYS.classLabel]: command.classLabels.join(',') } : {};
-    await writing(() => writePng(staging.stage(gridFile), toPixels(makeGrid(images, { padding: 2 }), 0), { ...text, ...labels, [PNG_TEXT_KEYS.batchIndex]: 'grid' }));
-  }
-  if (command.outNpy) {
-    const npyFile = command.outNpy;
-    await writing(() => writeNpy(staging.stage(npyFile), { dtype: 'float32', shape: [...result.shape], data: result.samples }));
-  }
-  // A reused --out: sample-NNN.png beyond this batch came from an earlier, larger one; they go with the commit.
-  for (const stale of staleSampleFiles(command.out, batch)) staging.removeOnCommit(stale);
-  throwIfInterrupted(signal, 'while writing the outputs');
-  staging.commit();
-  const modelCalls = result.timesteps.length;
-  const seconds = result.timings.totalMs / 1000;
-  const sum = (values: Float64Array) => values.reduce((a, b) => a + b, 0);
-  return {
-    model: command.model,
-    modelSha256: model.sha256,
-    ...(model.hub ? { modelRevision: model.hub.commit } : {}),
-    executionProvider: model.executionProvider,
-    ...(model.adapter ? { adapter: model.adapter } : {}),
-    sampler,
-    schedulerClass: scheduler.className,
-    steps,
-    modelCalls,
-    eta,
-    timestepSpacing: scheduler.config.timestepSpacing,
-    seed: command.seed,
-    ...(command.perImageSeeds ? { imageSeeds: imageSeeds(command.seed, command.firstImage ?? 0, batch) } : {}),
-    ...(command.noise ? { noise: command.noise } : {}),
-    generator: command.generator,
-    batch,
-    ...(command.classLabels ? { classLabels: command.classLabels } : {}),
-    files,
-    ...(grid ? { grid } : {}),
-    ...(command.outNpy ? { npy: command.outNpy } : {}),
-    ignoredConfigKeys: scheduler.ignoredKeys,
-    totalMs: result.timings.totalMs,
-    stepsPerSec: steps / seconds,
-    modelCallsPerSec: modelCalls / seconds,
-    modelMsPerCall: sum(result.timings.modelMs) / modelCalls,
-    loopMsPerCall: sum(result.timings.loopMs) / modelCalls,
-  };
-}
-
-async function schedulerConfigFor(model: LoadedModel, command: SampleCommand): Promise<unknown> {
-  if (command.schedulerConfig) {
-    let text: string;
-    try {
-      text = await readFile(command.schedulerConfig, 'utf8');
-    } catch (error) {
-      throw new UsageError(`--scheduler-config ${command.schedulerConfig}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-    }
-    try {
-      return parsePythonJson(text);
-    } catch (error) {
-      throw new UsageError(`--scheduler-config ${command.schedulerConfig}: not valid JSON (${(error as Error).message})`, { cause: error });
-    }
-  }
-  if (model.schedulerConfig === undefined) {
-    throw new UsageError(`no scheduler_config.json found with ${model.modelPath}; pass --scheduler-config FILE`);
-  }
-  return model.schedulerConfig;
-}
-
-/** Options that belong to one sampler are refused with the others, rather than ignored. */
-function checkSamplerOptions(command: SampleCommand, sampler: SamplerKind): void {
-  if (command.eta !== undefined && sampler !== 'ddim') {
-    throw new UsageError(`--eta applies to the ddim sampler only (η of DDIM); ${sampler} takes none`);
-  }
-  if (command.prevTimestep !== undefined && sampler !== 'ddim' && sampler !== 'pndm') {
-    throw new UsageError(`--prev-timestep applies to the ddim and pndm samplers only; ${sampler} steps along its own schedule`);
-  }
-}
-
-/** The model conditioned on --class-label, checked against the batch before any work. */
-function conditionedDenoiser(model: LoadedModel, command: SampleCommand, batch: number): OnnxDenoiser {
-  try {
-    return model.denoiser.forClassLabels(command.classLabels, batch);
-  } catch (error) {
-    throw new UsageError(`--class-label: ${(error as Error).message}`, { cause: error });
-  }
 }
 
 async function readNoiseFile(path: string): Promise<NpyArray> {
@@ -377,13 +214,15 @@ function unravel(index: number, shape: readonly number[]): number[] {
   return out;
 }
 
-function checkNoise(path: string, array: NpyArray, model: LoadedModel): Float32Array {
-  const { channels, height, width } = model.signature;
+/**
+ * --noise as float32 [N, C, H, W] for a model that takes [N, channels, height, width]; `what` names the tensor in the
+ * message (x_T, or a pipeline's initial latents).
+ */
+export function checkNoise(path: string, array: NpyArray, expected: { readonly channels: number; readonly height: number; readonly width: number }, what = 'the model'): Float32Array {
+  const { channels, height, width } = expected;
   const [n, c, h, w] = array.shape;
   if (array.shape.length !== 4 || c !== channels || h !== height || w !== width) {
-    throw new UsageError(
-      `--noise ${path}: shape [${array.shape.join(', ')}] does not fit the model, which takes [N, ${channels}, ${height}, ${width}]`,
-    );
+    throw new UsageError(`--noise ${path}: shape [${array.shape.join(', ')}] does not fit ${what}, which takes [N, ${channels}, ${height}, ${width}]`);
   }
   if (array.dtype !== 'float32' && array.dtype !== 'float64') {
     throw new UsageError(`--noise ${path}: dtype ${array.dtype}, expected float32 or float64`);
@@ -397,10 +236,24 @@ async function sha256Of(path: string): Promise<string> {
 }
 
 /** The trace files, staged with the run's other outputs (the folder was prepared by checkCommand). */
-function traceWriter(dir: string, staging: OutputStaging): (record: TraceRecord) => Promise<void> {
+export function traceWriter(dir: string, staging: OutputStaging): (record: TraceRecord) => Promise<void> {
   return async (record) => {
     const stem = join(dir, `step-${String(record.index).padStart(4, '0')}-t${String(record.timestep).padStart(4, '0')}`);
     await writeNpy(staging.stage(`${stem}-xt.npy`), { dtype: 'float32', shape: [...record.shape], data: record.sample });
     await writeNpy(staging.stage(`${stem}-pred_x0.npy`), { dtype: 'float32', shape: [...record.shape], data: record.predOriginalSample });
+  };
+}
+
+/** The loop's timings as the summary reports them. */
+export function loopRates(result: { readonly timesteps: ArrayLike<number>; readonly timings: { readonly modelMs: Float64Array; readonly loopMs: Float64Array; readonly totalMs: number } }, steps: number) {
+  const modelCalls = result.timesteps.length;
+  const seconds = result.timings.totalMs / 1000;
+  const sum = (values: Float64Array) => values.reduce((a, b) => a + b, 0);
+  return {
+    modelCalls,
+    stepsPerSec: steps / seconds,
+    modelCallsPerSec: modelCalls / seconds,
+    modelMsPerCall: sum(result.timings.modelMs) / modelCalls,
+    loopMsPerCall: sum(result.timings.loopMs) / modelCalls,
   };
 }

@@ -36,6 +36,17 @@ export interface SampleCommand {
   /** One class label for the whole batch, or one per image. */
   readonly classLabels?: readonly number[];
   readonly variant?: string;
+  /** Text-to-image pipelines: the prompts (one or more); each makes `imagesPerPrompt` images. */
+  readonly prompts?: readonly string[];
+  /** One negative prompt for every prompt, or one per prompt; '' when absent (diffusers' default). */
+  readonly negativePrompts?: readonly string[];
+  /** Absent: 7.5, diffusers' StableDiffusionPipeline default. */
+  readonly guidanceScale?: number;
+  readonly guidanceRescale?: number;
+  readonly imagesPerPrompt?: number;
+  readonly clipSkip?: number;
+  /** Also write the final latents (before the VAE) as float32 NCHW .npy. */
+  readonly outLatents?: string;
   readonly json: boolean;
   readonly listProviders: boolean;
 }
@@ -44,7 +55,11 @@ export interface SampleCommand {
  * The options exactly as commander produces them from buildSampleProgram: the command's own fields, except that
  * --class-label arrives as `classLabel` and `batchGiven` is derived; readSampleCommand turns them into a SampleCommand.
  */
-type RawSampleOptions = Omit<SampleCommand, 'classLabels' | 'batchGiven'> & { readonly classLabel?: number[] };
+type RawSampleOptions = Omit<SampleCommand, 'classLabels' | 'batchGiven' | 'prompts' | 'negativePrompts'> & {
+  readonly classLabel?: number[];
+  readonly prompt?: string[];
+  readonly negativePrompt?: string[];
+};
 
 /**
  * The one integer parser of this CLI's options: an integer ≥ `min` (a safe integer, surrounding blanks allowed),
@@ -77,6 +92,21 @@ const nonNegativeNumber = (value: string): number => {
   return n;
 };
 
+const finiteNumber = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
+  return n;
+};
+
+const unitInterval = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a number in [0, 1], got '${value}'`);
+  return n;
+};
+
+/** Repeatable text options: every occurrence is kept, in order. */
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
 const classLabelList = (value: string): number[] => {
   try {
     return parseClassLabelList(value);
@@ -93,10 +123,16 @@ const defaultStepsList = (): string =>
 export function buildSampleProgram(): Command {
   return new Command('denoise sample')
     .description(
-      'Generate images with a diffusion model (ONNX) and its diffusers scheduler config.\n' +
-        'Writes one PNG per image (with provenance in PNG text chunks) into --out.',
+      'Generate images with a diffusion model and its diffusers scheduler config: an unconditional UNet (diffusers\n' +
+        'UNet2DModel or ONNX), or a Stable Diffusion pipeline from a prompt (text encoder, UNet, VAE, classifier-free\n' +
+        'guidance). Writes one PNG per image (with provenance in PNG text chunks) into --out.',
     )
-    .addOption(new Option('--model <dir|file>', 'a diffusers UNet2DModel folder (config.json + safetensors/.bin) or pipeline folder (model_index.json + unet/ + scheduler/), a folder with model.onnx (+ scheduler_config.json), or an .onnx file').default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'))
+    .addOption(
+      new Option(
+        '--model <dir|file>',
+        'a Stable Diffusion pipeline folder (model_index.json naming StableDiffusionPipeline), a diffusers UNet2DModel folder (config.json + safetensors/.bin) or pipeline folder (model_index.json + unet/ + scheduler/), a folder with model.onnx (+ scheduler_config.json), an .onnx file, hf:OWNER/NAME[@REV][/SUB] or synthetic:NAME',
+      ).default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'),
+    )
     .option('--scheduler-config <file>', 'scheduler_config.json to use instead of the one found with the model')
     .addOption(new Option('--sampler <kind>', `sampling algorithm, one per diffusers scheduler class: ${samplerList()} (default: the scheduler config's _class_name when it is one of the fast samplers, else ddim)`).choices(SAMPLER_KINDS))
     .addOption(new Option('--steps <n>', `inference steps (default: ${defaultStepsList()}); Heun calls the model 2·n − 1 times, PNDM n + 9 (n + 1 with skip_prk_steps)`).argParser(integerOption(1)))
@@ -106,16 +142,23 @@ export function buildSampleProgram(): Command {
     .addOption(new Option('--seed <n>', 'seed of the noise generator: x_T, then the per-step noise of DDPM, DDIM with η > 0, Euler ancestral and DPM-Solver SDE (with --noise, the step noise starts at this seed: do not reuse the seed that made the file)').argParser(integerOption(0)).default(0))
     .option('--per-image-seeds', 'one generator per image, as diffusers with a list of generators: image i uses seed imageSeed(--seed, i) (README: Seeds), so it is the same whatever the batch; the bench draws every image this way', false)
     .addOption(new Option('--first-image <k>', 'with --per-image-seeds: the batch is images k … k + batch − 1 of the run (e.g. to regenerate image k of a bench sweep)').argParser(integerOption(0)))
-    .option('--noise <file.npy>', 'x_T exactly, float32 NCHW .npy (its shape sets the batch and image size)')
-    .addOption(new Option('--height <px>', "image height, for models whose size is not fixed (default: the config's sample_size)").argParser(integerOption(1)))
-    .addOption(new Option('--width <px>', "image width, for models whose size is not fixed (default: the config's sample_size)").argParser(integerOption(1)))
+    .option('--noise <file.npy>', 'x_T exactly, float32 NCHW .npy, unit variance (its shape sets the batch and image size; for a text-to-image pipeline, the initial latents [N, 4, H/8, W/8])')
+    .addOption(new Option('--height <px>', "image height, for models whose size is not fixed (default: the config's sample_size; Stable Diffusion: the UNet's sample_size × 8)").argParser(integerOption(1)))
+    .addOption(new Option('--width <px>', "image width, for models whose size is not fixed (default: the config's sample_size; Stable Diffusion: the UNet's sample_size × 8)").argParser(integerOption(1)))
     .addOption(new Option('--class-label <n[,n…]>', 'class label of a class-conditional model: one for every image, or a comma list with one per image').argParser(classLabelList))
-    .option('--variant <name>', 'diffusers weights variant, e.g. fp16 for diffusion_pytorch_model.fp16.safetensors (computed in float32)')
+    .option('--variant <name>', 'diffusers weights variant, e.g. fp16 for diffusion_pytorch_model.fp16.safetensors (computed in float32); a pipeline component without it uses its plain weights, with a note')
+    .option('--prompt <text>', 'text-to-image pipelines (Stable Diffusion): the prompt; repeat it for several prompts', collect)
+    .option('--negative-prompt <text>', "what to steer away from, with classifier-free guidance: one for every prompt, or one per --prompt (default: '')", collect)
+    .addOption(new Option('--guidance-scale <w>', 'classifier-free guidance scale; guidance runs when it is > 1 (default: 7.5, as diffusers)').argParser(finiteNumber))
+    .addOption(new Option('--guidance-rescale <phi>', 'rescale the guided prediction toward the prompt-only one\'s standard deviation (Lin et al. 2023), 0 … 1 (default: 0)').argParser(unitInterval))
+    .addOption(new Option('--images-per-prompt <n>', 'images per prompt (diffusers num_images_per_prompt; default 1)').argParser(integerOption(1)))
+    .addOption(new Option('--clip-skip <k>', 'condition on the text encoder layer k before the last, with its final norm (diffusers clip_skip)').argParser(integerOption(0)))
+    .option('--out-latents <file>', 'text-to-image: also write the final latents (before the VAE decoder) as float32 NCHW .npy')
     .addOption(new Option('--generator <kind>', 'seeded Gaussian stream: torch = torch.manual_seed compatible, philox = counter-based').choices(GENERATOR_KINDS).default('torch'))
-    .addOption(new Option('--batch <n>', 'images to generate (refused with --noise, whose first dimension is the batch)').argParser(integerOption(1)).default(16))
+    .addOption(new Option('--batch <n>', 'images to generate from an unconditional model (refused with --noise, whose first dimension is the batch; a text-to-image pipeline makes --images-per-prompt per --prompt)').argParser(integerOption(1)).default(16))
     .option('--out <dir>', 'output folder for the PNGs (created if missing); sample-NNN.png files there beyond this batch, left by an earlier larger batch, are removed when the new outputs are in place', 'out/samples')
     .option('--grid', 'also write grid.png with the whole batch', false)
-    .option('--out-npy <file>', 'also write the raw float32 result as .npy (its folder is created if missing)')
+    .option('--out-npy <file>', "also write the raw float32 result as .npy (its folder is created if missing): x_0 as NCHW; for a text-to-image pipeline the decoded images as diffusers' output_type='np' gives them, NHWC in [0, 1]")
     .option('--trace <dir>', 'write x_t and pred_x0 of every step as .npy files into this folder')
     .addOption(new Option('--ep <provider>', 'onnxruntime execution provider (auto = best usable, reported)').choices(EXECUTION_PROVIDER_CHOICES).default('cpu'))
     .addOption(new Option('--threads <n>', `onnxruntime intra-op threads, at most ${MAX_THREADS} (4 per core) (default: one per core)`).argParser(threadCount))
@@ -130,6 +173,7 @@ export function buildSampleProgram(): Command {
         '  (after SIGKILL, which no program can catch, the next run into the same folder removes what it left).\n' +
         'Examples:\n  pnpm sample -- --steps 20 --grid\n  pnpm sample -- --sampler dpm-solver --steps 20 --grid\n  pnpm sample -- --sampler ddpm --batch 4 --seed 7 --out out/ddpm\n' +
           '  pnpm sample -- --model path/to/ddpm-cifar10-32 --steps 10 --seed 0 --grid\n' +
+          '  pnpm sample -- --model path/to/stable-diffusion-v1-5 --prompt "a red bicycle" --sampler dpm-solver --steps 20\n' +
           '  pnpm sample -- --per-image-seeds --first-image 537 --batch 1 --steps 50   (image 537 of a bench sweep with seed 0)\n',
     )
     .exitOverride()
@@ -163,6 +207,13 @@ export function readSampleCommand(program: Command): SampleCommand {
     ...(o.width !== undefined ? { width: o.width } : {}),
     ...(o.classLabel !== undefined ? { classLabels: o.classLabel } : {}),
     ...(o.variant !== undefined ? { variant: o.variant } : {}),
+    ...(o.prompt !== undefined ? { prompts: o.prompt } : {}),
+    ...(o.negativePrompt !== undefined ? { negativePrompts: o.negativePrompt } : {}),
+    ...(o.guidanceScale !== undefined ? { guidanceScale: o.guidanceScale } : {}),
+    ...(o.guidanceRescale !== undefined ? { guidanceRescale: o.guidanceRescale } : {}),
+    ...(o.imagesPerPrompt !== undefined ? { imagesPerPrompt: o.imagesPerPrompt } : {}),
+    ...(o.clipSkip !== undefined ? { clipSkip: o.clipSkip } : {}),
+    ...(o.outLatents !== undefined ? { outLatents: o.outLatents } : {}),
     json: o.json,
     listProviders: o.listProviders,
   };

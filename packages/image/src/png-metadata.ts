@@ -42,6 +42,13 @@ export const PNG_TEXT_KEYS = {
   noiseSha256: 'denoise:noise-sha256',
   /** Class label of a class-conditional model's image (a comma list on a grid). */
   classLabel: 'denoise:class-label',
+  /** Text-to-image: the image's prompt and negative prompt (UTF-8, in iTXt when not Latin-1). */
+  prompt: 'denoise:prompt',
+  negativePrompt: 'denoise:negative-prompt',
+  /** Text-to-image: classifier-free guidance scale, its rescale φ, and the text encoder's clip skip. */
+  guidanceScale: 'denoise:guidance-scale',
+  guidanceRescale: 'denoise:guidance-rescale',
+  clipSkip: 'denoise:clip-skip',
   /** Index of this image within its batch; 'grid' for a grid of the whole batch. */
   batchIndex: 'denoise:batch-index',
   /** onnxruntime execution provider that ran the model ('cpu', 'webgpu', 'cuda'). */

@@ -9,7 +9,8 @@ export {
 } from './execution-provider.js';
 export { fromFloat16Bits, toFloat16Bits } from './float16.js';
 export { formatGpuAdapter, webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
-export { DEFAULT_UNET_SCHEDULER_CONFIG, loadModel, type BuiltModelInfo, type GraphOptimizationLevel, type LoadedModel, type LoadModelOptions } from './load-model.js';
+export { DEFAULT_UNET_SCHEDULER_CONFIG, loadModel, type BuiltModelInfo, type LoadedModel, type LoadModelOptions } from './load-model.js';
+export type { GraphOptimizationLevel } from './create-session.js';
 export { ExecutionProviderError, ModelLoadError } from './model-errors.js';
 export { assertBatchFitsMemory, InsufficientMemoryError } from './memory-check.js';
 export type { ClassLabelsInput, ModelSignature, SampleDtype, SampleShapeRequest, TimestepDtype, TimestepLayout } from './model-signature.js';
@@ -17,3 +18,5 @@ export { parseClassLabelList, type OnnxDenoiser } from './onnx-denoiser.js';
 export { onnxruntimeVersion } from './versions.js';
 export { loadFeatureExtractor, type FeatureExtractor } from './onnx-feature-extractor.js';
 export { denoiseCacheDir, resolveModelReference } from './model-reference.js';
+export { openModel, type OpenedModel, type OpenModelOptions } from './open-model.js';
+export { loadPipeline, type LoadedPipeline, type LoadPipelineOptions, type PipelineComponentInfo, type TextConditioningOptions, type TokenizedPrompts } from './load-pipeline.js';

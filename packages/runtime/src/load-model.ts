@@ -1,9 +1,5 @@
 import * as ort from 'onnxruntime-node';
 import {
-  CheckpointMismatchError,
-  DiffusersFolderError,
-  ModelConfigError,
-  WeightsFileError,
   buildUNetModel,
   unetMemoryLowerBound,
   type BuiltUNetModel,
@@ -20,11 +16,13 @@ import { assertLooksLikeOnnx, locateModelFiles, readSchedulerConfig, sha256File,
 import type { ModelSignature, SampleShapeRequest } from './model-signature.js';
 import { readModelSignature } from './read-model-signature.js';
 import type { DownloadProgress } from '@denoise/hub';
-import { resolveModelReference, type ResolvedModelReference } from './model-reference.js';
+import { resolveModelReference, type ResolvedModelReference, type ResolveReferenceOptions } from './model-reference.js';
 import { webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
 import type { OnnxDenoiser } from './onnx-denoiser.js';
 import { registerSession } from './model-sessions.js';
 import { SessionDenoiser } from './session-denoiser.js';
+import { asModelLoadError } from './component-errors.js';
+import { createSession, type GraphOptimizationLevel } from './create-session.js';
 
 /**
  * What a UNet2DModel folder without scheduler_config.json is sampled with: diffusers' DDPMScheduler defaults
@@ -32,7 +30,6 @@ import { SessionDenoiser } from './session-denoiser.js';
  */
 export const DEFAULT_UNET_SCHEDULER_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({ _class_name: 'DDPMScheduler' });
 
-export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 export interface LoadModelOptions {
   /** Default 'cpu'. 'auto' takes the best usable provider; `LoadedModel.executionProvider` says which. */
@@ -64,6 +61,7 @@ export interface BuiltModelInfo {
 }
 
 export interface LoadedModel {
+  readonly kind: 'unconditional';
   /** The .onnx file, or the folder of a diffusers UNet2DModel (config.json + weights). */
   readonly modelPath: string;
   readonly schedulerConfigPath?: string;
@@ -97,40 +95,25 @@ export interface LoadedModel {
  * in memory; its weights stay in their file and onnxruntime reads them as external data.
  */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  assertThreads(options.threads);
+  return loadResolvedModel(await resolveModelReference(path, referenceOptions(options)), options);
+}
+
+/** loadModel for a reference already resolved to a local path (see openModel). */
+export async function loadResolvedModel(reference: ResolvedModelReference, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const threads = options.threads;
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
-    throw new RangeError(`threads must be an integer ≥ 1, got ${threads}`);
-  }
-  const reference = await resolveModelReference(path, {
-    ...(options.variant !== undefined ? { variant: options.variant } : {}),
-    ...(options.log ? { log: options.log } : {}),
-    ...(options.onDownload ? { onDownload: options.onDownload } : {}),
-  });
+  assertThreads(threads);
   const files = await locateModelFiles(reference.localPath, options.variant !== undefined ? { variant: options.variant } : {});
   if (files.kind === 'onnx') await assertLooksLikeOnnx(files.modelPath);
   const executionProvider = await resolveExecutionProvider(options.executionProvider ?? 'cpu');
   const source = files.kind === 'onnx' ? undefined : await buildFromFolder(files);
 
   const sessionStarted = performance.now();
-  let session: ort.InferenceSession;
-  try {
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      executionProviders: [executionProvider],
-      graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-      ...(threads !== undefined ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
-      logSeverityLevel: 3,
-      ...(source?.model.externalDataFolder
-        ? { extra: { session: { model_external_initializers_file_folder_path: source.model.externalDataFolder } } }
-        : {}),
-    };
-    session = source
-      ? await ort.InferenceSession.create(source.model.bytes, sessionOptions)
-      : await ort.InferenceSession.create(files.modelPath, sessionOptions);
-  } catch (error) {
-    const message = (error as Error).message;
-    const why = /protobuf parsing failed/i.test(message) ? 'truncated or corrupt ONNX file (protobuf parsing failed)' : message;
-    throw new ModelLoadError(files.modelPath, why, { cause: error });
-  }
+  const session = await createSession(source ? source.model : { path: files.modelPath }, files.modelPath, {
+    executionProvider,
+    ...(threads !== undefined ? { threads } : {}),
+    ...(options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}),
+  });
   const sessionMs = performance.now() - sessionStarted;
   try {
     const signature = readModelSignature(files.modelPath, session, shapeRequest(options, source?.model));
@@ -142,6 +125,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     const denoiser: OnnxDenoiser = new SessionDenoiser(session, withClassCount(signature, source?.model), files.modelPath);
     const adapter = executionProvider === 'webgpu' ? webGpuAdapter() : undefined;
     const model: LoadedModel = {
+      kind: 'unconditional',
       modelPath: files.modelPath,
       ...(files.schedulerConfigPath
         ? { schedulerConfigPath: files.schedulerConfigPath, schedulerConfig }
@@ -172,14 +156,7 @@ async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>
   try {
     model = await buildUNetModel(files.folder, { storage: 'external', producerVersion: denoiseVersion() });
   } catch (error) {
-    // What the user's folder got wrong becomes a ModelLoadError (exit 2 in the apps); the message names the file.
-    const unusable =
-      error instanceof ModelConfigError ||
-      error instanceof WeightsFileError ||
-      error instanceof CheckpointMismatchError ||
-      error instanceof DiffusersFolderError;
-    if (unusable) throw new ModelLoadError(files.modelPath, error.message, { cause: error });
-    throw error;
+    throw asModelLoadError(error, files.modelPath);
   }
   const info: BuiltModelInfo = {
     configPath: files.folder.configPath,
@@ -213,4 +190,17 @@ function withClassCount(signature: ModelSignature, built: BuiltUNetModel | undef
   const count = built?.signature.classLabels?.count;
   if (!signature.classLabels || count === undefined) return signature;
   return { ...signature, classLabels: { ...signature.classLabels, count } };
+}
+
+/** The options of resolveModelReference that the load options carry. */
+export function referenceOptions(options: Pick<LoadModelOptions, 'variant' | 'log' | 'onDownload'>): ResolveReferenceOptions {
+  return {
+    ...(options.variant !== undefined ? { variant: options.variant } : {}),
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.onDownload ? { onDownload: options.onDownload } : {}),
+  };
+}
+
+export function assertThreads(threads: number | undefined): void {
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new RangeError(`threads must be an integer ≥ 1, got ${threads}`);
 }

@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { createScheduler, DEFAULT_STEPS, defaultSamplerFor, rehearseSchedule, type SamplerKind } from '@denoise/sampler';
+import { DDIMScheduler, parsePythonJson, type Scheduler } from '@denoise/schedule';
+import { UsageError } from './usage-error.js';
+import type { SampleCommand } from './sample-command.js';
+
+/** The scheduler a run samples with, checked against its whole plan before any model call. */
+export interface SchedulerSetup {
+  readonly scheduler: Scheduler;
+  readonly sampler: SamplerKind;
+  readonly steps: number;
+  /** DDIM's η of this run (0 for every other sampler). */
+  readonly eta: number;
+}
+
+/** Where the scheduler config comes from: the model's own, or --scheduler-config. */
+export interface SchedulerSource {
+  readonly modelPath: string;
+  readonly schedulerConfigPath?: string;
+  readonly schedulerConfig?: unknown;
+  readonly schedulerConfigIsDefault?: boolean;
+}
+
+/**
+ * The sampler, steps and scheduler of a run from the model's scheduler config (or --scheduler-config) and the flags,
+ * refused with exit 2 naming the file or the flag when the plan cannot run: a bad steps_offset, an η that a step
+ * cannot take, β values that make a step divide by zero (every step is rehearsed on a one-element sample).
+ * `learnedVariance`: the model returns 2C channels (DDPM then takes the variance half).
+ */
+export async function setUpScheduler(command: SampleCommand, model: SchedulerSource, stderr: NodeJS.WriteStream, learnedVariance: boolean): Promise<SchedulerSetup> {
+  const config = await schedulerConfigFor(model, command);
+  const sampler = command.sampler ?? defaultSamplerFor(config);
+  const steps = command.steps ?? DEFAULT_STEPS[sampler];
+  checkSamplerOptions(command, sampler);
+  const file = command.schedulerConfig ?? model.schedulerConfigPath ?? 'the default scheduler config';
+  let scheduler: Scheduler;
+  try {
+    scheduler = createScheduler(sampler, config, {
+      ...(command.spacing ? { timestep_spacing: command.spacing } : {}),
+      ...(command.prevTimestep ? { prev_timestep: command.prevTimestep } : {}),
+    });
+  } catch (error) {
+    // Name the file the bad value came from (the flags' overrides are checked by commander already).
+    throw new UsageError(`${file}: ${(error as Error).message}`, { cause: error });
+  }
+  // Refuses a plan outside [0, N) (a bad steps_offset) with a ConfigError, before any model call.
+  scheduler.setTimesteps(steps);
+  const eta = sampler === 'ddim' ? (command.eta ?? scheduler.config.eta) : 0;
+  if (scheduler instanceof DDIMScheduler) {
+    try {
+      scheduler.validateEta(steps, eta);
+    } catch (error) {
+      if (error instanceof RangeError) throw new UsageError(`--eta: ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
+  try {
+    rehearseSchedule(scheduler, steps, { ...(sampler === 'ddim' ? { eta } : {}), outputChannelsPerChannel: sampler === 'ddpm' && learnedVariance ? 2 : 1 });
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(`${file}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  if (command.sampler === undefined && sampler !== 'ddim') {
+    stderr.write(`note: sampler ${sampler} chosen by the scheduler config's _class_name (${scheduler.className}); --sampler overrides it\n`);
+  }
+  if (model.schedulerConfigIsDefault && !command.schedulerConfig) {
+    stderr.write(`note: no scheduler_config.json with ${model.modelPath}; using diffusers' DDPMScheduler defaults (1000 steps, linear β 1e-4 … 0.02)\n`);
+  }
+  if (scheduler.ignoredKeys.length > 0) {
+    stderr.write(`note: scheduler config keys not used by ${scheduler.className}: ${scheduler.ignoredKeys.join(', ')}\n`);
+  }
+  return { scheduler, sampler, steps, eta };
+}
+
+async function schedulerConfigFor(model: SchedulerSource, command: SampleCommand): Promise<unknown> {
+  if (command.schedulerConfig) {
+    let text: string;
+    try {
+      text = await readFile(command.schedulerConfig, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--scheduler-config ${command.schedulerConfig}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+    }
+    try {
+      return parsePythonJson(text);
+    } catch (error) {
+      throw new UsageError(`--scheduler-config ${command.schedulerConfig}: not valid JSON (${(error as Error).message})`, { cause: error });
+    }
+  }
+  if (model.schedulerConfig === undefined) {
+    throw new UsageError(`no scheduler_config.json found with ${model.modelPath}; pass --scheduler-config FILE`);
+  }
+  return model.schedulerConfig;
+}
+
+/** Options that belong to one sampler are refused with the others, rather than ignored. */
+function checkSamplerOptions(command: SampleCommand, sampler: SamplerKind): void {
+  if (command.eta !== undefined && sampler !== 'ddim') {
+    throw new UsageError(`--eta applies to the ddim sampler only (η of DDIM); ${sampler} takes none`);
+  }
+  if (command.prevTimestep !== undefined && sampler !== 'ddim' && sampler !== 'pndm') {
+    throw new UsageError(`--prev-timestep applies to the ddim and pndm samplers only; ${sampler} steps along its own schedule`);
+  }
+}

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readNpy, readPng } from '@denoise/image';
+import { samplerOfClass } from '@denoise/sampler';
+import { parsePythonJson } from '@denoise/schedule';
+import { fixture, runCli, tempDir } from './run-cli.js';
+
+/**
+ * Every txt2img case of the Stable Diffusion reference pipelines (fixtures/diffusers-sd/{sd1,sd2}-tiny, made by
+ * diffusers' StableDiffusionPipeline loop with the real components), run through `denoise sample` as a user would,
+ * within the reference README's rules: the trajectory (every x_t, from --trace) and the final latents (--out-latents)
+ * max|Δ| ≤ 1e-4 · max(1, max|ref|); the image (--out-npy, output_type="np") max|Δ| ≤ 1e-4; the PNGs ±1 on at most
+ * 5 % of values. PNDM, DDIM, DPM-Solver++ and Euler ancestral; guidance on and off, guidance_rescale, negative
+ * prompts, two images per prompt, v-prediction and SD-Turbo's one trailing step at guidance 0.
+ */
+interface E2eCase {
+  readonly name: string;
+  readonly inputs: { readonly latents_in: { readonly file: string } };
+  readonly outputs: Record<string, { readonly file: string } | readonly string[]>;
+  readonly call: {
+    readonly prompt: string;
+    readonly negative_prompt: string;
+    readonly num_inference_steps: number;
+    readonly guidance_scale: number;
+    readonly guidance_rescale: number;
+    readonly num_images_per_prompt: number;
+    readonly generator: string | null;
+  };
+  readonly scheduler: { readonly class: string; readonly overrides: Record<string, unknown> };
+  readonly timesteps: readonly number[];
+}
+
+const FOLDERS = ['sd1-tiny', 'sd2-tiny'];
+const cases = FOLDERS.flatMap((folder) => {
+  const file = parsePythonJson(readFileSync(fixture(`diffusers-sd/${folder}/cases.json`), 'utf8')) as { components: { e2e: { cases: E2eCase[] } } };
+  return file.components.e2e.cases.map((c) => ({ folder, name: c.name, testCase: c }));
+});
+const worst: Record<string, number> = {};
+
+function maxDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): { readonly diff: number; readonly maxRef: number } {
+  expect(actual.length).toBe(expected.length);
+  let diff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    maxRef = Math.max(maxRef, Math.abs(expected[i]!));
+  }
+  return { diff, maxRef };
+}
+
+function record(key: string, ratio: number): void {
+  worst[key] = Math.max(worst[key] ?? 0, ratio);
+}
+
+describe('denoise sample on Stable Diffusion pipelines matches diffusers txt2img', () => {
+  it('covers the 10 txt2img cases of sd1-tiny and sd2-tiny', () => {
+    expect(cases.map((c) => `${c.folder}/${c.name}`)).toHaveLength(10);
+  });
+
+  it.each(cases)('$folder $name', async ({ folder, testCase }) => {
+    const dir = fixture(`diffusers-sd/${folder}`);
+    const out = tempDir();
+    const sampler = samplerOfClass(testCase.scheduler.class);
+    if (!sampler) throw new Error(`no sampler for ${testCase.scheduler.class}`);
+    const { call } = testCase;
+    const seed = /manual_seed\((\d+)\)/.exec(call.generator ?? '')?.[1];
+    const overrides = Object.entries(testCase.scheduler.overrides);
+    expect(overrides.every(([key]) => key === 'timestep_spacing')).toBe(true);
+    const args = [
+      '--model', dir,
+      '--prompt', call.prompt,
+      '--negative-prompt', call.negative_prompt,
+      '--guidance-scale', String(call.guidance_scale),
+      ...(call.guidance_rescale ? ['--guidance-rescale', String(call.guidance_rescale)] : []),
+      '--images-per-prompt', String(call.num_images_per_prompt),
+      '--sampler', sampler,
+      '--steps', String(call.num_inference_steps),
+      ...overrides.flatMap(([, value]) => ['--spacing', String(value)]),
+      '--noise', join(dir, testCase.inputs.latents_in.file),
+      ...(seed ? ['--seed', seed] : []),
+      '--out', join(out, 'images'),
+      '--out-npy', join(out, 'image.npy'),
+      '--out-latents', join(out, 'latents.npy'),
+      '--trace', join(out, 'trace'),
+      '--threads', '1',
+      '--json',
+    ];
+    const run = await runCli(args);
+    expect(run.stderr, `exit ${run.code}`).not.toMatch(/denoise sample:/);
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout) as { modelCalls: number; textToImage: { guided: boolean } };
+    expect(summary.modelCalls).toBe(testCase.timesteps.length);
+    expect(summary.textToImage.guided).toBe(call.guidance_scale > 1);
+
+    const reference = async (role: string) => readNpy(join(dir, (testCase.outputs[role] as { file: string }).file));
+    const key = `${folder}/${testCase.name}`;
+
+    // Every x_t the loop fed the UNet is a row of diffusers' trajectory; the final latents are its last row.
+    const trajectory = await reference('trajectory');
+    const rows = trajectory.shape[0]!;
+    const rowSize = (trajectory.data as Float32Array).length / rows;
+    const traceFiles = readdirSync(join(out, 'trace')).filter((f) => f.endsWith('-xt.npy')).sort();
+    expect(traceFiles).toHaveLength(rows - 1);
+    for (const [k, file] of traceFiles.entries()) {
+      const xt = (await readNpy(join(out, 'trace', file))).data as Float32Array;
+      const { diff, maxRef } = maxDiff(xt, (trajectory.data as Float32Array).subarray(k * rowSize, (k + 1) * rowSize));
+      const tolerance = 1e-4 * Math.max(1, maxRef);
+      record(`${key} trajectory`, diff / tolerance);
+      expect(diff, `${key} x_t at call ${k}`).toBeLessThanOrEqual(tolerance);
+    }
+    const latents = maxDiff((await readNpy(join(out, 'latents.npy'))).data as Float32Array, (await reference('latents')).data as Float32Array);
+    record(`${key} latents`, latents.diff / (1e-4 * Math.max(1, latents.maxRef)));
+    expect(latents.diff).toBeLessThanOrEqual(1e-4 * Math.max(1, latents.maxRef));
+
+    const image = await readNpy(join(out, 'image.npy'));
+    const expectedImage = await reference('image');
+    expect(image.shape).toEqual(expectedImage.shape);
+    const imageDiff = maxDiff(image.data as Float32Array, expectedImage.data as Float32Array);
+    record(`${key} image`, imageDiff.diff / 1e-4);
+    expect(imageDiff.diff).toBeLessThanOrEqual(1e-4);
+
+    const uint8 = (await reference('image_uint8')).data as Uint8Array;
+    const [n, h, w, c] = expectedImage.shape as [number, number, number, number];
+    let differing = 0;
+    let worstPixel = 0;
+    for (let i = 0; i < n; i++) {
+      const { image: png, text } = await readPng(join(out, 'images', `sample-${String(i).padStart(3, '0')}.png`));
+      expect([png.width, png.height, png.channels]).toEqual([w, h, c]);
+      expect(text['denoise:prompt']).toBe(call.prompt);
+      expect(text['denoise:guidance-scale']).toBe(String(call.guidance_scale));
+      for (let p = 0; p < h * w * c; p++) {
+        const d = Math.abs(png.pixels[p]! - uint8[i * h * w * c + p]!);
+        worstPixel = Math.max(worstPixel, d);
+        if (d > 0) differing++;
+      }
+    }
+    expect(worstPixel).toBeLessThanOrEqual(1);
+    expect(differing / uint8.length).toBeLessThanOrEqual(0.05);
+  });
+
+  it('reports the worst case of each folder and output as a fraction of the tolerance', () => {
+    const perFolder: Record<string, number> = {};
+    for (const [key, ratio] of Object.entries(worst)) {
+      const [folderCase, output] = key.split(' ');
+      const folder = folderCase!.split('/')[0]!;
+      perFolder[`${folder} ${output}`] = Math.max(perFolder[`${folder} ${output}`] ?? 0, ratio);
+    }
+    process.stdout.write(`txt2img worst max|Δ| / tolerance:\n  ${Object.entries(perFolder).map(([k, v]) => `${k}: ${v.toFixed(3)}`).join('\n  ')}\n`);
+    expect(Object.keys(perFolder)).toHaveLength(FOLDERS.length * 3);
+  });
+});

@@ -1,0 +1,263 @@
+import {
+  buildComponent,
+  CLIP_TEXT_MODEL,
+  UNET_2D_CONDITION,
+  VAE_DECODER,
+  type BuiltComponent,
+  type ComponentKind,
+  type PipelineFolder,
+  type UNet2DConditionConfig,
+  type WeightedComponentPlan,
+} from '@denoise/diffusers';
+import type { DownloadProgress } from '@denoise/hub';
+import type { Denoiser, LatentSize, TextEmbeddings, TextToImageModel } from '@denoise/sampler';
+import { readClipTokenizer, type ClipTokenizer } from '@denoise/tokenizer';
+import { asModelLoadError } from './component-errors.js';
+import { createSession, type GraphOptimizationLevel } from './create-session.js';
+import { resolveExecutionProvider, type ExecutionProvider, type ExecutionProviderChoice } from './execution-provider.js';
+import { webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
+import { ModelLoadError } from './model-errors.js';
+import { readSchedulerConfig, sha256File } from './model-files.js';
+import type { ResolvedModelReference } from './model-reference.js';
+import type { ModelSignature } from './model-signature.js';
+import { SessionDenoiser } from './session-denoiser.js';
+import { TextEncoderSession } from './text-encoder-session.js';
+import { VaeDecoderSession } from './vae-sessions.js';
+import type * as ort from 'onnxruntime-node';
+
+export interface LoadPipelineOptions {
+  /** Default 'cpu'. 'auto' takes the best usable provider; `LoadedPipeline.executionProvider` says which. */
+  readonly executionProvider?: ExecutionProviderChoice;
+  /** onnxruntime intra-op threads of every component's session. */
+  readonly threads?: number;
+  readonly graphOptimizationLevel?: GraphOptimizationLevel;
+  /** Written into the built graphs (the caller's version). */
+  readonly producerVersion?: string;
+  readonly log?: (line: string) => void;
+  readonly onDownload?: (progress: DownloadProgress) => void;
+}
+
+/** One component as it was loaded, for reports. */
+export interface PipelineComponentInfo {
+  readonly className: string;
+  readonly configPath: string;
+  readonly weightsPath: string;
+  readonly weightsFormat: 'safetensors' | 'torch-bin';
+  readonly weightsBytes: number;
+  readonly parameterCount: number;
+  /** Reading config + weights header and building the ONNX graph. */
+  readonly buildMs: number;
+  /** Creating the onnxruntime session (parsing, optimization, loading the weights). */
+  readonly sessionMs: number;
+}
+
+/** Token ids of prompts, padded to the tokenizer's length, with what truncation cut. */
+export interface TokenizedPrompts {
+  readonly ids: Int32Array;
+  readonly rows: number;
+  readonly tokens: number;
+  /** Per prompt: tokens beyond the limit that were cut (0 when the prompt fits). */
+  readonly truncatedTokens: readonly number[];
+}
+
+/** How the text conditioning is read from the text encoder (diffusers' `clip_skip`). */
+export interface TextConditioningOptions {
+  /** Use the output of the layer `clipSkip` before the last, with the final layer norm (diffusers' clip_skip). */
+  readonly clipSkip?: number;
+}
+
+/** A Stable Diffusion pipeline loaded from its folder: tokenizer, text encoder, UNet and VAE decoder sessions. */
+export interface LoadedPipeline {
+  readonly kind: 'text-to-image';
+  readonly pipelineClass: string;
+  /** The pipeline folder (for an hf: reference, its snapshot in the Hub cache). */
+  readonly modelPath: string;
+  /** sha256 over model_index.json, each component's config and weights, the tokenizer files and the scheduler config. */
+  readonly sha256: string;
+  readonly schedulerConfigPath: string;
+  /** The parsed scheduler_config.json, as is (validate it with @denoise/schedule). */
+  readonly schedulerConfig: unknown;
+  readonly executionProvider: ExecutionProvider;
+  readonly adapter?: GpuAdapterInfo;
+  readonly hub?: ResolvedModelReference['hub'];
+  readonly components: { readonly unet: PipelineComponentInfo; readonly vae: PipelineComponentInfo; readonly textEncoder: PipelineComponentInfo };
+  readonly unetConfig: UNet2DConditionConfig;
+  /** Things the user should know: components not run (the safety checker), a variant a component lacks. */
+  readonly notes: readonly string[];
+  /** The image size when none is asked for: the UNet's sample_size × the VAE's scale factor. */
+  readonly defaultSize: { readonly height: number; readonly width: number } | undefined;
+  /** Image height and width must be multiples of this: the VAE's scale factor × the UNet's downsampling. */
+  readonly sizeMultiple: number;
+  readonly latentChannels: number;
+  readonly vaeScaleFactor: number;
+  /** The tokenizer's length (model_max_length, 77). */
+  readonly maxTokens: number;
+  /** The text encoder's layer count (clip_skip must be below it). */
+  readonly textEncoderLayers: number;
+  tokenize(prompts: readonly string[]): TokenizedPrompts;
+  /** The pipeline as the sampler's text-to-image model. */
+  textToImageModel(options?: TextConditioningOptions): TextToImageModel;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Loads a text-to-image pipeline folder (StableDiffusionPipeline, located by locateDiffusersModel): builds the UNet,
+ * the text encoder and the VAE decoder as ONNX graphs from their config.json + weights (the weights stay in their
+ * files), creates their sessions and reads the tokenizer and the scheduler config.
+ */
+export async function loadPipeline(folder: PipelineFolder, reference: ResolvedModelReference, options: LoadPipelineOptions = {}): Promise<LoadedPipeline> {
+  const { plan } = folder;
+  const threads = options.threads;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new RangeError(`threads must be an integer ≥ 1, got ${threads}`);
+  const executionProvider = await resolveExecutionProvider(options.executionProvider ?? 'cpu');
+  const settings = {
+    executionProvider,
+    ...(threads !== undefined ? { threads } : {}),
+    ...(options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}),
+  };
+  const build = { storage: 'external' as const, ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}) };
+  const tokenizer = await readTokenizer(folder.path(plan.tokenizer.dir));
+  const sessions: { release(): Promise<void> }[] = [];
+  try {
+    const load = async <C, S>(kind: ComponentKind<C, S>, component: WeightedComponentPlan) => {
+      const files = { configPath: folder.path(component.config), weightsPath: folder.path(component.weights), weightsFormat: component.format };
+      const started = performance.now();
+      let built: BuiltComponent<C, S>;
+      try {
+        built = await buildComponent(kind, files, build);
+      } catch (error) {
+        throw asModelLoadError(error, folder.path(component.dir));
+      }
+      const buildMs = performance.now() - started;
+      const sessionStarted = performance.now();
+      const session = await createSession(built, folder.path(component.dir), settings);
+      sessions.push(session);
+      const info: PipelineComponentInfo = {
+        className: kind.className,
+        ...files,
+        weightsBytes: built.weightsBytes,
+        parameterCount: built.parameterCount,
+        buildMs,
+        sessionMs: performance.now() - sessionStarted,
+      };
+      return { built, session, info };
+    };
+    const unet = await load(UNET_2D_CONDITION, plan.unet);
+    if (unet.built.config.timeCondProjDim !== undefined) {
+      throw new ModelLoadError(
+        folder.path(plan.unet.config),
+        `time_cond_proj_dim ${unet.built.config.timeCondProjDim}: a latent consistency (LCM) UNet, which StableDiffusionPipeline runs with a guidance embedding instead of classifier-free guidance; not supported yet`,
+      );
+    }
+    const textEncoder = await load(CLIP_TEXT_MODEL, plan.textEncoder);
+    const vae = await load(VAE_DECODER, plan.vae);
+    if (textEncoder.built.signature.hiddenSize !== unet.built.config.crossAttentionDim) {
+      throw new ModelLoadError(
+        folder.root,
+        `the text encoder's hidden size ${textEncoder.built.signature.hiddenSize} is not the UNet's cross_attention_dim ${unet.built.config.crossAttentionDim}`,
+      );
+    }
+    if (vae.built.signature.latentChannels !== unet.built.config.inChannels) {
+      throw new ModelLoadError(folder.root, `the VAE's latent_channels ${vae.built.signature.latentChannels} is not the UNet's in_channels ${unet.built.config.inChannels}`);
+    }
+    const textSession = new TextEncoderSession(textEncoder.session, { width: textEncoder.built.signature.hiddenSize, layers: textEncoder.built.signature.layers }, folder.path(plan.textEncoder.dir));
+    const vaeSession = new VaeDecoderSession(vae.session, vae.built.signature.latentChannels, folder.path(plan.vae.dir));
+    const components = [plan.unet, plan.vae, plan.textEncoder];
+    const tokenizerFiles = [plan.tokenizer.vocab, plan.tokenizer.merges, plan.tokenizer.tokenizerConfig, plan.tokenizer.specialTokensMap].filter((f): f is string => f !== undefined);
+    const [sha256, schedulerConfig] = await Promise.all([
+      sha256File(...[plan.modelIndex, ...components.flatMap((c) => [c.config, c.weights, ...c.shards]), ...tokenizerFiles, plan.schedulerConfig].map((f) => folder.path(f))),
+      readSchedulerConfig(folder.path(plan.schedulerConfig)),
+    ]);
+    const vaeScaleFactor = vae.built.signature.scaleFactor;
+    const unetConfig = unet.built.config;
+    const sampleSize = unetConfig.sampleSize;
+    const adapter = executionProvider === 'webgpu' ? webGpuAdapter() : undefined;
+    const unetPath = folder.path(plan.unet.dir);
+    const notes = [
+      ...(plan.unused.length > 0 ? [`${plan.modelIndex} also names ${plan.unused.join(', ')}; denoise does not run them (no safety checker)`] : []),
+      ...components.filter((c) => c.variantMissing).map((c) => `${c.dir} has no ${c.variantMissing} variant; its ${c.weights.slice(c.dir.length)} is used`),
+    ];
+    const pipeline: LoadedPipeline = {
+      kind: 'text-to-image',
+      pipelineClass: plan.pipelineClass,
+      modelPath: folder.root,
+      sha256,
+      schedulerConfigPath: folder.path(plan.schedulerConfig),
+      schedulerConfig,
+      executionProvider,
+      ...(adapter ? { adapter } : {}),
+      ...(reference.hub ? { hub: reference.hub } : {}),
+      components: { unet: unet.info, vae: vae.info, textEncoder: textEncoder.info },
+      unetConfig,
+      notes,
+      defaultSize: sampleSize ? { height: sampleSize[0] * vaeScaleFactor, width: sampleSize[1] * vaeScaleFactor } : undefined,
+      sizeMultiple: vaeScaleFactor * unet.built.signature.sizeMultiple,
+      latentChannels: unetConfig.inChannels,
+      vaeScaleFactor,
+      maxTokens: tokenizer.modelMaxLength,
+      textEncoderLayers: textSession.layers,
+      tokenize: (prompts) => tokenize(tokenizer, prompts),
+      textToImageModel: (conditioning = {}) => {
+        const clipSkip = conditioning.clipSkip;
+        if (clipSkip !== undefined && !(Number.isInteger(clipSkip) && clipSkip >= 0 && clipSkip < textSession.layers)) {
+          throw new RangeError(`clip skip ${clipSkip} must be an integer in [0, ${textSession.layers - 1}] (the text encoder has ${textSession.layers} layers)`);
+        }
+        return {
+          latentChannels: unetConfig.inChannels,
+          vaeScaleFactor,
+          encodePrompts: async (prompts) => {
+            const { ids, rows, tokens } = tokenize(tokenizer, prompts);
+            return textSession.encode(ids, rows, tokens, clipSkip ? { kind: 'clip_skip', layers: clipSkip } : { kind: 'last_hidden_state' });
+          },
+          denoiser: (text, size) => conditionedUNet(unet.session, unetConfig, unetPath, text, size),
+          decode: (latents, batch, size) => vaeSession.decode(latents, batch, size),
+        };
+      },
+      dispose: async () => {
+        await Promise.all(sessions.map((s) => s.release()));
+      },
+    };
+    return pipeline;
+  } catch (error) {
+    await Promise.all(sessions.map((s) => s.release()));
+    throw error;
+  }
+}
+
+async function readTokenizer(dir: string): Promise<ClipTokenizer> {
+  try {
+    return await readClipTokenizer(dir);
+  } catch (error) {
+    throw asModelLoadError(error, dir);
+  }
+}
+
+function tokenize(tokenizer: ClipTokenizer, prompts: readonly string[]): TokenizedPrompts {
+  const tokens = tokenizer.modelMaxLength;
+  const ids = new Int32Array(prompts.length * tokens);
+  const truncatedTokens = prompts.map((prompt, row) => {
+    const encoded = tokenizer.encode(prompt);
+    ids.set(encoded.inputIds, row * tokens);
+    return Math.max(0, encoded.untruncatedLength - tokens);
+  });
+  return { ids, rows: prompts.length, tokens, truncatedTokens };
+}
+
+/** The UNet session as a Denoiser on latents of `size`, conditioned on the text rows (one per image). */
+function conditionedUNet(session: ort.InferenceSession, config: UNet2DConditionConfig, path: string, text: TextEmbeddings, size: LatentSize): Denoiser {
+  const signature: ModelSignature = {
+    sampleInput: 'sample',
+    sampleDtype: 'float32',
+    channels: config.inChannels,
+    height: size.height,
+    width: size.width,
+    timestepInput: 'timestep',
+    timestepDtype: 'float32',
+    timestepLayout: 'per-item',
+    output: 'out_sample',
+    outputDtype: 'float32',
+    outputChannels: config.outChannels,
+    conditioning: [{ name: 'encoder_hidden_states', rowShape: ['tokens', config.crossAttentionDim] }],
+  };
+  return new SessionDenoiser(session, signature, path).conditionedOn(text.rows, [{ name: 'encoder_hidden_states', data: text.data, rowDims: [text.tokens, text.width] }]);
+}
