@@ -68,7 +68,7 @@ export function buildVaeDecoderGraph(config: AutoencoderKLConfig, weightsFile: W
  * the decoder, the other way round.
  */
 export function buildVaeEncoderGraph(config: AutoencoderKLConfig, weightsFile: WeightsFile): VaeGraph {
-  return buildPart(config, weightsFile, 'encoder', 'latents');
+  return buildPart(config, weightsFile, 'encoder');
 }
 
 /** The state_dict a checkpoint of this config holds: every weight's name and shape (diffusers' current names). */
@@ -76,68 +76,75 @@ export function autoencoderKLWeightShapes(config: AutoencoderKLConfig): Readonly
   return new Map([...partWeightShapes(config, 'encoder'), ...partWeightShapes(config, 'decoder')]);
 }
 
-function buildPart(config: AutoencoderKLConfig, weightsFile: WeightsFile, part: VaePart, input: VaeDecoderInput): VaeGraph {
-  const { graph, signature, weights } = assemble(config, weightsFile, part, input);
+function buildPart(config: AutoencoderKLConfig, weightsFile: WeightsFile, part: VaePart, decoderInput?: VaeDecoderInput): VaeGraph {
+  const { graph, signature, weights } = assemble(config, weightsFile, part, decoderInput);
   weights.assertComplete(partWeightShapes(config, part === 'decoder' ? 'encoder' : 'decoder'));
   return { graph, signature };
 }
 
 function partWeightShapes(config: AutoencoderKLConfig, part: VaePart): ReadonlyMap<string, readonly number[]> {
   const empty: WeightsFile = { path: '(none)', format: 'safetensors', sizeBytes: 0, tensors: new Map() };
-  const { requested } = assemble(config, empty, part, 'latents').weights;
+  const { requested } = assemble(config, empty, part).weights;
   if (![...requested.keys()].every((name) => PART_MODULES[part].some((prefix) => name.startsWith(prefix)))) {
     throw new Error(`internal error: the VAE ${part} took a weight outside ${PART_MODULES[part].join(', ')}`);
   }
   return requested;
 }
 
-function assemble(config: AutoencoderKLConfig, weightsFile: WeightsFile, part: VaePart, input: VaeDecoderInput): VaeGraph & { readonly weights: CheckpointWeights } {
+function assemble(
+  config: AutoencoderKLConfig,
+  weightsFile: WeightsFile,
+  part: VaePart,
+  decoderInput: VaeDecoderInput = 'latents',
+): VaeGraph & { readonly weights: CheckpointWeights } {
   const graph = new GraphBuilder();
   const weights = new CheckpointWeights(weightsFile, graph);
-  const root: LayerContext = { graph, weights };
-  const latent = config.latentChannels;
+  const levels = config.blockOutChannels.length;
   const common: VaeSignatureCommon = {
-    latentChannels: latent,
-    scaleFactor: 2 ** (config.blockOutChannels.length - 1),
-    sizeMultiple: part === 'encoder' ? 2 ** (config.blockOutChannels.length - 1) : 1,
+    latentChannels: config.latentChannels,
+    scaleFactor: 2 ** (levels - 1),
+    sizeMultiple: part === 'encoder' ? 2 ** (levels - 1) : 1,
   };
+  const signature = part === 'decoder' ? decodeGraph({ graph, weights }, config, decoderInput, common) : encodeGraph({ graph, weights }, config, common);
+  return { graph, weights, signature };
+}
 
-  if (part === 'decoder') {
-    let z = graph.input({ name: input, dtype: 'FLOAT', shape: ['batch', latent, 'height', 'width'] });
-    if (input === 'latents') {
-      // The pipelines' decode: latents / scaling_factor, then + shift_factor (SD3, Flux), in that order.
-      z = graph.op('Div', [z, graph.constant('FLOAT', [], [config.scalingFactor])], {}, 'unscale');
-      if (config.shiftFactor !== undefined) z = graph.op('Add', [z, graph.constant('FLOAT', [], [config.shiftFactor])], {}, 'unshift');
-    }
-    if (config.usePostQuantConv) z = conv2d(root, z, 'post_quant_conv', { in: latent, out: latent, kernel: 1 });
-    const sample = decoder({ graph, weights: weights.module('decoder.') }, z, config);
-    graph.output(sample, { name: 'sample', dtype: 'FLOAT', shape: ['batch', config.outChannels, 'image_height', 'image_width'] });
-    const signature: VaeGraphSignature = {
-      ...common,
-      part,
-      input: { name: input, channels: latent },
-      output: { name: 'sample', channels: config.outChannels },
-    };
-    return { graph, weights, signature };
+/** AutoencoderKL.decode: [unscale], post_quant_conv, Decoder; the root context takes weights by their full names. */
+function decodeGraph(root: LayerContext & { readonly weights: CheckpointWeights }, config: AutoencoderKLConfig, input: VaeDecoderInput, common: VaeSignatureCommon): VaeGraphSignature {
+  const { graph } = root;
+  const latent = config.latentChannels;
+  let z = graph.input({ name: input, dtype: 'FLOAT', shape: ['batch', latent, 'height', 'width'] });
+  if (input === 'latents') {
+    // The pipelines' decode: latents / scaling_factor, then + shift_factor (SD3, Flux), in that order.
+    z = graph.op('Div', [z, graph.constant('FLOAT', [], [config.scalingFactor])], {}, 'unscale');
+    if (config.shiftFactor !== undefined) z = graph.op('Add', [z, graph.constant('FLOAT', [], [config.shiftFactor])], {}, 'unshift');
   }
+  if (config.usePostQuantConv) z = conv2d(root, z, 'post_quant_conv', { in: latent, out: latent, kernel: 1 });
+  const sample = decoder({ graph, weights: root.weights.module('decoder.') }, z, config);
+  graph.output(sample, { name: 'sample', dtype: 'FLOAT', shape: ['batch', config.outChannels, 'image_height', 'image_width'] });
+  return { ...common, part: 'decoder', input: { name: input, channels: latent }, output: { name: 'sample', channels: config.outChannels } };
+}
 
+/** AutoencoderKL.encode: Encoder, quant_conv, then DiagonalGaussianDistribution's mean and std. */
+function encodeGraph(root: LayerContext & { readonly weights: CheckpointWeights }, config: AutoencoderKLConfig, common: VaeSignatureCommon): VaeGraphSignature {
+  const { graph } = root;
+  const latent = config.latentChannels;
   const image = graph.input({ name: 'image', dtype: 'FLOAT', shape: ['batch', config.inChannels, 'height', 'width'] });
-  let moments = encoder({ graph, weights: weights.module('encoder.') }, image, config);
+  let moments = encoder({ graph, weights: root.weights.module('encoder.') }, image, config);
   if (config.useQuantConv) moments = conv2d(root, moments, 'quant_conv', { in: 2 * latent, out: 2 * latent, kernel: 1 });
-  // DiagonalGaussianDistribution: mean and logvar are the two halves of the channels; logvar clamped to [−30, 20].
+  // mean and logvar are the two halves of the channels; logvar is clamped to [−30, 20] before std = exp(logvar / 2).
   const [mean, logvar] = graph.opMulti('Split', [moments, graph.constant('INT64', [2], [latent, latent])], 2, { axis: 1 }, 'latent_dist');
   const clamped = graph.op('Clip', [logvar!, graph.constant('FLOAT', [], [-30]), graph.constant('FLOAT', [], [20])], {}, 'latent_dist');
   const std = graph.op('Exp', [graph.op('Mul', [clamped, graph.constant('FLOAT', [], [0.5])], {}, 'latent_dist')], {}, 'latent_dist');
   const latentShape = ['batch', latent, 'latent_height', 'latent_width'];
   graph.output(mean!, { name: 'mean', dtype: 'FLOAT', shape: latentShape });
   graph.output(std, { name: 'std', dtype: 'FLOAT', shape: latentShape });
-  const signature: VaeGraphSignature = {
+  return {
     ...common,
-    part,
+    part: 'encoder',
     input: { name: 'image', channels: config.inChannels },
     outputs: { mean: { name: 'mean', channels: latent }, std: { name: 'std', channels: latent } },
   };
-  return { graph, weights, signature };
 }
 
 /** The resnets of the Encoder and Decoder: no time embedding, eps 1e-6, the config's groups and act_fn. */
