@@ -110,6 +110,12 @@ export function parseUNet2DConditionConfig(input: unknown, source = 'config.json
   const read = openConfig(input, { source, classNames: ['UNet2DConditionModel'], defaults: DEFAULTS });
   const { value, fail } = read;
 
+  const additionEmbedType = value('addition_embed_type');
+  if (additionEmbedType !== null) {
+    const hint = additionEmbedType === 'text_time' ? ' (SDXL; not supported yet)' : '';
+    fail(`addition_embed_type ${JSON.stringify(additionEmbedType)} is not supported${hint}; only null`, 'addition_embed_type');
+  }
+
   // What diffusers has and denoise does not build yet: refused by name, at the value that means "off".
   read.fixed('num_attention_heads', null, 'diffusers itself refuses it and reads attention_head_dim as the head count');
   read.fixed('dual_cross_attention', false, 'versatile-diffusion dual transformers');
@@ -127,12 +133,6 @@ export function parseUNet2DConditionConfig(input: unknown, source = 'config.json
   read.fixed('timestep_post_act', null, 'an activation after the time embedding');
   read.fixed('attention_type', 'default', 'GLIGEN gated attention');
   read.fixed('cross_attention_norm', null, 'normalised cross-attention');
-  const additionEmbedType = value('addition_embed_type');
-  if (additionEmbedType !== null) {
-    const hint = additionEmbedType === 'text_time' ? ' (SDXL; not supported yet)' : '';
-    fail(`addition_embed_type ${JSON.stringify(additionEmbedType)} is not supported${hint}; only null`, 'addition_embed_type');
-  }
-
   const blockOutChannels = read.intList('block_out_channels', 1);
   const levels = blockOutChannels.length;
   const downBlockTypes = read.choiceList('down_block_types', DOWN_TYPES, levels);
@@ -181,7 +181,8 @@ export function parseUNet2DConditionConfig(input: unknown, source = 'config.json
     attentionHeads,
     onlyCrossAttention,
     useLinearProjection: read.boolean('use_linear_projection'),
-    upcastAttention: read.boolean('upcast_attention'),
+    // Saved as null by some diffusers versions (LCM_Dreamshaper_v7); diffusers reads it as false.
+    upcastAttention: value('upcast_attention') === null ? false : read.boolean('upcast_attention'),
     resnetTimeScaleShift: read.choice('resnet_time_scale_shift', ['default', 'scale_shift'] as const),
     timeEmbeddingDim: read.optionalInt('time_embedding_dim', 1),
     timeCondProjDim: read.optionalInt('time_cond_proj_dim', 1),
