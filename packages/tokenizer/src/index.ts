@@ -1,0 +1,1 @@
+export { fixText } from './ftfy-fix-text.js';
