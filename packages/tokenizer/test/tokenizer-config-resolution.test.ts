@@ -40,6 +40,15 @@ describe('special tokens and context length', () => {
     expect(tokenizer.tokenize('A <CAT-TOY>')).toEqual([49406, 320, 283, 2368, 268, 5988, 285, 49407]);
   });
 
+  it('overlapping added tokens are cut leftmost first, longest first (as transformers\' trie cuts them)', () => {
+    const specialTokensMap = text({ ...json('sd1-tiny/tokenizer/special_tokens_map.json'), additional_special_tokens: ['the', 'then', 'hen', 'he', 'en', 'ther', 'there', 'her', 'ere', 'th'] });
+    const tokenizer = ClipTokenizer.fromContents({ vocab, merges, tokenizerConfig: sd1TokenizerFile('tokenizer_config.json'), specialTokensMap });
+    expect(tokenizer.tokenize('thenhere')).toEqual([49406, 5929, 1223, 324, 49407]); // then | her | e</w>
+    expect(tokenizer.tokenize('athere then')).toEqual([49406, 320, 5283, 5929, 49407]);
+    expect(tokenizer.tokenize('hthen')).toEqual([49406, 327, 5929, 49407]);
+    expect(tokenizer.tokenize('therether')).toEqual([49406, 5283, 1160, 49407]); // there | ther
+  });
+
   it("without the JSON files: CLIPTokenizer's defaults and CLIP's 77 tokens", () => {
     const tokenizer = ClipTokenizer.fromContents({ vocab, merges });
     expect([tokenizer.bosTokenId, tokenizer.eosTokenId, tokenizer.padTokenId, tokenizer.modelMaxLength]).toEqual([49406, 49407, 49407, 77]);
