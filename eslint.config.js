@@ -2,7 +2,7 @@
 // build and stays fast) and the package boundaries of the design (README "Layout"):
 //
 //   schedule ← sampler ← runtime ← apps        image ← apps        (diffusers ← hub ← runtime; metrics ← apps;
-//   repo-layout ← runtime, apps)
+//   repo-layout ← runtime, apps; tokenizer ← runtime, apps)
 //
 // - eslint-plugin-boundaries (`boundaries/dependencies`): which workspace package or app may import which. Every
 //   package and app is an element; `@denoise/x` imports resolve (through pnpm's workspace links) into packages/x,
@@ -47,12 +47,14 @@ const ALLOWED_WORKSPACE_IMPORTS = {
   sampler: ['schedule'],
   diffusers: [],
   hub: ['diffusers'],
-  runtime: ['schedule', 'sampler', 'diffusers', 'hub', 'repo-layout'],
+  runtime: ['schedule', 'sampler', 'diffusers', 'hub', 'repo-layout', 'tokenizer'],
   // Where the repository keeps the shipped models, the published configs and the version: the one module that
   // knows the repo layout (runtime for synthetic:NAME and the built graphs' producer version, and the apps).
   'repo-layout': [],
   image: [],
   metrics: [],
+  // The CLIP tokenizer (transformers' slow CLIPTokenizer with ftfy): pure, no workspace package.
+  tokenizer: [],
   fuzz: [], // test support: imports only fast-check and node: builtins (see below)
   // apps: any package but fuzz, no app.
 };
@@ -62,6 +64,8 @@ const TEST_ONLY_PACKAGES = ['fuzz'];
 /** What a package's tests and benches (packages/x/{test,bench}) may import besides what the package may: devDependencies. */
 const ALLOWED_TEST_IMPORTS = {
   runtime: ['image'], // diffusers-unet-parity.test.ts reads reference PNGs
+  // tokenizer-reference-cases.test.ts reads the pipelines' input_ids .npy files and their cases.json (Python JSON).
+  tokenizer: ['image', 'schedule'],
 };
 
 /** A micromatch pattern matching the captured names: `a`, `{a,b}` (a one-name brace is literal). */
@@ -170,6 +174,17 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         { patterns: [{ regex: '^(?!node:|\\.{1,2}/)', message: 'packages/schedule/src imports only node: builtins and its own files' }] },
+      ],
+    },
+  },
+  // packages/tokenizer/src: pure text processing; only the folder reader (read-clip-tokenizer.ts) touches node:fs.
+  {
+    files: ['packages/tokenizer/src/**/*.ts'],
+    ignores: ['packages/tokenizer/src/read-clip-tokenizer.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: foreignModules('tokenizer'), patterns: [{ regex: '^node:', message: 'packages/tokenizer/src is pure: only read-clip-tokenizer.ts uses node: modules' }] },
       ],
     },
   },
