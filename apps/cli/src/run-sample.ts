@@ -13,7 +13,6 @@ import { runTextToImage } from './text-to-image-run.js';
 import { runUnconditional } from './unconditional-run.js';
 import { throwIfInterrupted, UsageError } from './usage-error.js';
 
-export { InterruptedError, throwIfInterrupted, UsageError } from './usage-error.js';
 
 /** What a run's files and timings came to (`--json` prints it). */
 export interface SampleSummary {

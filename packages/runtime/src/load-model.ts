@@ -1,4 +1,3 @@
-import * as ort from 'onnxruntime-node';
 import {
   buildUNetModel,
   unetMemoryLowerBound,
