@@ -3,7 +3,11 @@ import { assertBatchFitsMemory, formatGpuAdapter, InsufficientMemoryError, type 
 import { imageSeed, imageSeeds, sample, type SampleResult } from '@denoise/sampler';
 import { writeImageOutputs } from './image-outputs.js';
 import { createProgress } from './progress.js';
-import { checkNoise, loopRates, runProvenance, traceWriter, type RunContext, type SampleSummary } from './run-sample.js';
+import { checkNoise } from './noise-file.js';
+import { runProvenance } from './run-provenance.js';
+import type { RunContext } from './run-sample.js';
+import { loopRates, type SampleSummary } from './sample-summary.js';
+import { traceWriter } from './trace-writer.js';
 import type { SampleCommand } from './sample-command.js';
 import { setUpScheduler } from './scheduler-setup.js';
 import { throwIfInterrupted, UsageError } from './usage-error.js';
