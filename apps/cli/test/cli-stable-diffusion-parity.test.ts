@@ -141,7 +141,7 @@ describe('denoise sample on Stable Diffusion pipelines matches diffusers txt2img
     }
     expect(worstPixel).toBeLessThanOrEqual(1);
     expect(differing / values).toBeLessThanOrEqual(0.05);
-  });
+  }, 60_000);
 
   it('reports the worst case of each folder and output as a fraction of the tolerance', () => {
     const perFolder: Record<string, number> = {};

@@ -13,5 +13,11 @@ export function asModelLoadError(error: unknown, path: string): unknown {
     error instanceof CheckpointMismatchError ||
     error instanceof DiffusersFolderError ||
     error instanceof TokenizerFilesError;
-  return unusable ? new ModelLoadError(path, error.message.startsWith(path) ? error.message.slice(path.length).replace(/^:\s*/, '') : error.message, { cause: error }) : error;
+  if (!unusable) return error;
+  // The error names a file inside `path` already ("…/unet/config.json: reason"): keep that file as the one to blame.
+  const separator = error.message.indexOf(': ');
+  if (error.message.startsWith(path) && separator > 0) {
+    return new ModelLoadError(error.message.slice(0, separator), error.message.slice(separator + 2), { cause: error });
+  }
+  return new ModelLoadError(path, error.message, { cause: error });
 }
