@@ -47,9 +47,9 @@ const ALLOWED_WORKSPACE_IMPORTS = {
   sampler: ['schedule'],
   diffusers: [],
   hub: ['diffusers'],
-  runtime: ['schedule', 'sampler', 'diffusers', 'hub', 'repo-layout', 'tokenizer'],
+  runtime: ['schedule', 'sampler', 'diffusers', 'hub', 'tokenizer'],
   // Where the repository keeps the shipped models, the published configs and the version: the one module that
-  // knows the repo layout (runtime for synthetic:NAME and the built graphs' producer version, and the apps).
+  // knows the repo layout, for the apps (the runtime is told the catalog and the version as options).
   'repo-layout': [],
   image: [],
   metrics: [],
@@ -63,7 +63,7 @@ const PACKAGES = Object.keys(ALLOWED_WORKSPACE_IMPORTS);
 const TEST_ONLY_PACKAGES = ['fuzz'];
 /** What a package's tests and benches (packages/x/{test,bench}) may import besides what the package may: devDependencies. */
 const ALLOWED_TEST_IMPORTS = {
-  runtime: ['image'], // diffusers-unet-parity.test.ts reads reference PNGs
+  runtime: ['image', 'repo-layout'], // parity tests read reference .npy/PNGs; the bench names synthetic: architectures
   // tokenizer-reference-cases.test.ts reads the pipelines' input_ids .npy files and their cases.json (Python JSON).
   tokenizer: ['image', 'schedule'],
 };

@@ -1,3 +1,4 @@
+import { repositoryModelOptions } from '@denoise/repo-layout';
 import type { ImageBatch } from '@denoise/image';
 import { formatGpuAdapter, loadModel, type ExecutionProvider, type LoadedModel } from '@denoise/runtime';
 import { createScheduler, sample } from '@denoise/sampler';
@@ -27,6 +28,7 @@ export async function runCrossProviders(
 
 async function runOnProvider(settings: BenchSettings, run: BenchRun, provider: ExecutionProvider, log: BenchLog): Promise<CrossProviderRun> {
   const loaded = await loadModel(settings.model, {
+    ...repositoryModelOptions(),
     executionProvider: provider,
     ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
     ...(settings.variant !== undefined ? { variant: settings.variant } : {}),

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImageBatch } from '@denoise/image';
-import { denoiseVersion } from '@denoise/repo-layout';
+import { denoiseVersion, repositoryModelOptions } from '@denoise/repo-layout';
 import {
   assertBatchFitsMemory,
   formatGpuAdapter,
@@ -151,6 +151,7 @@ async function runPlannedShard({ settings, model, plan, shard, outDir, log }: Pl
 
 async function withModel<T>(settings: BenchSettings, log: BenchLog, body: (model: LoadedModel) => Promise<T>): Promise<T> {
   const model = await loadModel(settings.model, {
+    ...repositoryModelOptions(),
     executionProvider: settings.executionProvider,
     ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
     ...(settings.variant !== undefined ? { variant: settings.variant } : {}),

@@ -30,6 +30,6 @@ describe('pnpm bench on a diffusers UNet2DModel folder', { timeout: 130_000 }, (
   it('a class-conditional model without --class-label is refused before any work (exit 2), saying what to pass', () => {
     const run = bench(['--model', folder('opt-learned-time-class-timestep'), '--samplers', 'ddim-2', '--reference', 'none', '--batch', '1']);
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/is class-conditional: pass --class-label N \(0 … 999\)/);
+    expect(run.stderr).toMatch(/is class-conditional: give a class label \(0 … 999\)/);
   });
 });

@@ -1,6 +1,6 @@
 import type { NpyArray } from '@denoise/image';
-import { denoiseVersion } from '@denoise/repo-layout';
-import { openModel, type OpenedModel } from '@denoise/runtime';
+import { repositoryModelOptions } from '@denoise/repo-layout';
+import { openModel, SampleSizeError, type OpenedModel } from '@denoise/runtime';
 import { createDownloadProgress } from './download-progress.js';
 import { readNoiseFile } from './noise-file.js';
 import type { OutputStaging } from './output-files.js';
@@ -53,9 +53,13 @@ export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStre
     ...(command.threads !== undefined ? { threads: command.threads } : {}),
     ...(command.variant !== undefined ? { variant: command.variant } : {}),
     sampleShape: sampleShapeOf(command, noise),
-    producerVersion: denoiseVersion(),
+    ...repositoryModelOptions(),
     log: (line) => stderr.write(`${line}\n`),
     onDownload: createDownloadProgress(stderr),
+  }).catch((error: unknown) => {
+    // The runtime names what is missing; the flags that give it are the CLI's.
+    if (error instanceof SampleSizeError) throw new UsageError(`${error.message} (--height and --width, or --noise)`, { cause: error });
+    throw error;
   });
   try {
     reportLoad(model, command, stderr);

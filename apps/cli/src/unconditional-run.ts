@@ -42,7 +42,7 @@ export async function runUnconditional(model: LoadedModel, command: SampleComman
   try {
     assertBatchFitsMemory(model, batch);
   } catch (error) {
-    if (error instanceof InsufficientMemoryError) throw new UsageError(`${error.message} (--batch)`, { cause: error });
+    if (error instanceof InsufficientMemoryError) throw new UsageError(`${error.message} (${error.fits >= 1 ? '--batch' : '--height/--width'})`, { cause: error });
     throw error;
   }
   const denoiser = conditionedDenoiser(model, command, batch);

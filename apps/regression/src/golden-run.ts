@@ -2,6 +2,7 @@
  * Runs a golden case through the one sampling loop (@denoise/sampler) on the model the case names, the
  * same way for the check, the determinism re-runs, the fresh process and `--update`.
  */
+import { repositoryModelOptions } from '@denoise/repo-layout';
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { readNpy } from '@denoise/image';
@@ -99,7 +100,7 @@ export class GoldenRunner {
     const key = `${executionProvider} ${absolute}`;
     let model = this.#models.get(key);
     if (model === undefined) {
-      model = loadModel(absolute, { executionProvider, threads: this.#runtime.threads });
+      model = loadModel(absolute, { executionProvider, threads: this.#runtime.threads, ...repositoryModelOptions() });
       this.#models.set(key, model);
       // A failed load is not cached: the next run tries again (and says why again).
       model.catch(() => this.#models.delete(key));

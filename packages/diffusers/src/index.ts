@@ -38,7 +38,7 @@ export {
   type WeightTensor,
   type WeightsFile,
 } from './weights-file.js';
-export { hasSyntheticCheckpoint, writeSyntheticCheckpoint } from './synthetic-checkpoint.js';
+export { hasSyntheticCheckpoint, writeSyntheticCheckpoint, writeSyntheticPipeline } from './synthetic-checkpoint.js';
 export { assertPipelineHasUNet2D, modelPlanPaths, planModelFiles, planUNetFiles, type ModelFilePlan, type UNetFilePlan } from './model-file-plan.js';
 export { ModelFilePlanError } from './file-plan-error.js';
 export { planWeightedComponent, TEXT_TO_IMAGE_PIPELINES, textToImagePipelineClass, type WeightsStems, type PipelineFilePlan, type TextToImagePipelineClass, type TokenizerPlan, type WeightedComponentPlan } from './pipeline-file-plan.js';

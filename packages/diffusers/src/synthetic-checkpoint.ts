@@ -1,72 +1,140 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { clipTextWeightShapes } from './clip-text-graph.js';
+import { parseClipTextConfig } from './clip-text-config.js';
+import { readJsonObject } from './model-folder.js';
+import { parseUNet2DConditionConfig } from './unet-condition-config.js';
+import { unet2DConditionWeightShapes } from './unet-condition-graph.js';
 import { parseUNet2DConfig } from './unet-config.js';
 import { unet2DWeightShapes } from './unet-graph.js';
+import { parseAutoencoderKLConfig } from './vae-config.js';
+import { autoencoderKLWeightShapes } from './vae-graph.js';
 import { elementCount } from './weights-file.js';
 
 /**
- * Writes a UNet2DModel folder for `config` (a config.json object) with seeded random float32 weights:
- * config.json + diffusion_pytorch_model.safetensors. It lets the full-size architectures of published
- * checkpoints (google/ddpm-cifar10-32: 35.7 M parameters, ddpm-celebahq-256: 113.7 M) run and be benched
- * without their weights. Initialisation in the spirit of PyTorch's defaults (uniform ±1/√fan_in for conv and
- * linear weights, N(0,1) for embeddings) with norm scales 1 + 0.1·N(0,1) and biases 0.1·N(0,1), so no layer
- * is an identity. The folder appears atomically (written beside, then renamed), so an interrupted run leaves
- * nothing a later run would take as complete. Returns the parameter count.
+ * Model folders with seeded random float32 weights for published architectures, so that the real sizes run and can be
+ * benched without the real weights: a UNet2DModel folder (google/ddpm-cifar10-32: 35.7 M parameters,
+ * ddpm-celebahq-256: 113.7 M) or a whole Stable Diffusion pipeline (SD 1.5: UNet 859.5 M, text encoder 123.1 M,
+ * VAE 83.7 M) with the real tokenizer files. Initialisation in the spirit of PyTorch's defaults (uniform ±1/√fan_in
+ * for conv and linear weights, N(0,1) for embedding tables) with norm scales 1 + 0.1·N(0,1) and biases 0.1·N(0,1), so
+ * no layer is an identity. A folder appears atomically (written beside, then renamed), so an interrupted run leaves
+ * nothing a later run would take as complete.
  */
+
+/** Writes a UNet2DModel folder (config.json + diffusion_pytorch_model.safetensors) for `config`; returns the parameter count. */
 export async function writeSyntheticCheckpoint(config: Record<string, unknown>, outDir: string, options: { readonly seed?: number } = {}): Promise<number> {
-  const shapes = [...unet2DWeightShapes(parseUNet2DConfig(config, 'synthetic config'))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const random = new SeededNormal(options.seed ?? 0);
-  let offset = 0;
-  const header: Record<string, unknown> = { __metadata__: { format: 'pt', denoise: `synthetic, seed ${options.seed ?? 0}` } };
-  for (const [name, shape] of shapes) {
-    const bytes = elementCount(shape) * 4;
-    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + bytes] };
-    offset += bytes;
+  const shapes = unet2DWeightShapes(parseUNet2DConfig(config, 'synthetic config'));
+  return atomically(outDir, async (staging) => {
+    await writeFile(join(staging, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    return writeRandomSafetensors(join(staging, 'diffusion_pytorch_model.safetensors'), shapes, new SeededNormal(options.seed ?? 0), options.seed ?? 0);
+  });
+}
+
+/**
+ * Writes a Stable Diffusion pipeline folder from a published one's configs (`publishedDir`: model_index.json,
+ * unet/ vae/ text_encoder/ config.json, scheduler/, tokenizer/ configs) and the tokenizer's vocab.json and merges.txt
+ * (`vocabularyDir`), with seeded random weights for the UNet, the VAE and the text encoder. Returns each component's
+ * parameter count.
+ */
+export async function writeSyntheticPipeline(
+  publishedDir: string,
+  vocabularyDir: string,
+  outDir: string,
+  options: { readonly seed?: number; readonly log?: (line: string) => void } = {},
+): Promise<Readonly<Record<'unet' | 'vae' | 'text_encoder', number>>> {
+  const seed = options.seed ?? 0;
+  const config = async (component: string) => readJsonObject(join(publishedDir, component, 'config.json'));
+  const components = [
+    { name: 'unet', file: 'diffusion_pytorch_model.safetensors', shapes: unet2DConditionWeightShapes(parseUNet2DConditionConfig(await config('unet'), join(publishedDir, 'unet'))) },
+    { name: 'vae', file: 'diffusion_pytorch_model.safetensors', shapes: autoencoderKLWeightShapes(parseAutoencoderKLConfig(await config('vae'), join(publishedDir, 'vae'))) },
+    { name: 'text_encoder', file: 'model.safetensors', shapes: clipTextWeightShapes(parseClipTextConfig(await config('text_encoder'), join(publishedDir, 'text_encoder'))) },
+  ] as const;
+  return atomically(outDir, async (staging) => {
+    await copyTree(publishedDir, staging);
+    for (const file of ['vocab.json', 'merges.txt']) await copyFile(join(vocabularyDir, file), join(staging, 'tokenizer', file));
+    const counts: Record<string, number> = {};
+    for (const [i, component] of components.entries()) {
+      options.log?.(`  ${component.name}: ${component.shapes.size} tensors …`);
+      counts[component.name] = await writeRandomSafetensors(join(staging, component.name, component.file), component.shapes, new SeededNormal(seed + i), seed);
+    }
+    return counts as Record<'unet' | 'vae' | 'text_encoder', number>;
+  });
+}
+
+/** Whether `dir` already holds a complete synthetic folder (one of the writers above finished it). */
+export async function hasSyntheticCheckpoint(dir: string): Promise<boolean> {
+  for (const marker of ['diffusion_pytorch_model.safetensors', join('unet', 'diffusion_pytorch_model.safetensors')]) {
+    try {
+      if ((await stat(join(dir, marker))).isFile()) return true;
+    } catch {
+      // not this layout
+    }
   }
-  let headerText = JSON.stringify(header);
-  headerText += ' '.repeat((8 - (headerText.length % 8)) % 8); // the safetensors crate aligns data to 8 bytes
+  return false;
+}
+
+/** Runs `write` into a staging folder beside `outDir`, then renames it into place; nothing is left on failure. */
+async function atomically<T>(outDir: string, write: (staging: string) => Promise<T>): Promise<T> {
   const staging = `${outDir}.partial-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   try {
-    await writeFile(join(staging, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-    const stream = createWriteStream(join(staging, 'diffusion_pytorch_model.safetensors'));
-    const prefix = Buffer.alloc(8);
-    prefix.writeBigUInt64LE(BigInt(Buffer.byteLength(headerText)));
-    stream.write(prefix);
-    stream.write(headerText);
-    let parameters = 0;
-    for (const [name, shape] of shapes) {
-      const values = initialWeights(name, shape, random);
-      parameters += values.length;
-      if (!stream.write(Buffer.from(values.buffer, values.byteOffset, values.byteLength))) await once(stream, 'drain');
-    }
-    stream.end();
-    await once(stream, 'finish');
+    const result = await write(staging);
     await rm(outDir, { recursive: true, force: true });
     await rename(staging, outDir);
-    return parameters;
+    return result;
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
 }
 
-/** Whether `dir` already holds a complete synthetic checkpoint (written by writeSyntheticCheckpoint). */
-export async function hasSyntheticCheckpoint(dir: string): Promise<boolean> {
-  try {
-    return (await stat(join(dir, 'diffusion_pytorch_model.safetensors'))).isFile();
-  } catch {
-    return false;
+async function copyTree(from: string, to: string): Promise<void> {
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      await mkdir(join(to, entry.name), { recursive: true });
+      await copyTree(join(from, entry.name), join(to, entry.name));
+    } else if (entry.isFile()) {
+      await copyFile(join(from, entry.name), join(to, entry.name));
+    }
   }
+}
+
+/** A float32 safetensors file of `shapes` (keys sorted) filled by initialWeights; returns the element count. */
+async function writeRandomSafetensors(file: string, shapes: ReadonlyMap<string, readonly number[]>, random: SeededNormal, seed: number): Promise<number> {
+  const sorted = [...shapes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  let offset = 0;
+  const header: Record<string, unknown> = { __metadata__: { format: 'pt', denoise: `synthetic, seed ${seed}` } };
+  for (const [name, shape] of sorted) {
+    const bytes = elementCount(shape) * 4;
+    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let headerText = JSON.stringify(header);
+  headerText += ' '.repeat((8 - (headerText.length % 8)) % 8); // the safetensors crate aligns data to 8 bytes
+  const stream = createWriteStream(file);
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(Buffer.byteLength(headerText)));
+  stream.write(prefix);
+  stream.write(headerText);
+  let parameters = 0;
+  for (const [name, shape] of sorted) {
+    const values = initialWeights(name, shape, random);
+    parameters += values.length;
+    if (!stream.write(Buffer.from(values.buffer, values.byteOffset, values.byteLength))) await once(stream, 'drain');
+  }
+  stream.end();
+  await once(stream, 'finish');
+  return parameters;
 }
 
 function initialWeights(name: string, shape: readonly number[], random: SeededNormal): Float32Array {
   const values = new Float32Array(elementCount(shape));
-  const isNorm = /(^|\.)(norm\d?|group_norm|conv_norm_out)\.weight$/.test(name);
-  const isEmbedding = name === 'class_embedding.weight' || (name === 'time_proj.weight' && shape.length === 2);
+  // GroupNorm / LayerNorm scales: every 1-D weight of a module whose name says norm (norm1, group_norm, layer_norm2, …).
+  const isNorm = shape.length === 1 && /norm[a-z_0-9]*\.weight$/.test(name);
+  const isEmbedding = name === 'class_embedding.weight' || (name === 'time_proj.weight' && shape.length === 2) || /_embedding\.weight$/.test(name);
   if (name === 'time_proj.weight' && shape.length === 1) {
     for (let i = 0; i < values.length; i++) values[i] = 16 * random.next(); // GaussianFourierProjection, scale 16
   } else if (isNorm) {

@@ -1,1 +1,1 @@
-export { denoiseVersion, embeddedClassifierPath, embeddedModelPath, packageDirOf, publishedConfigsPath, repoRoot } from './repo-layout.js';
+export { denoiseVersion, embeddedClassifierPath, embeddedModelPath, packageDirOf, publishedConfigsPath, repoRoot, repositoryModelOptions, syntheticCatalog } from './repo-layout.js';

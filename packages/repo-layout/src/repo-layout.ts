@@ -52,6 +52,24 @@ export function publishedConfigsPath(): string {
   return join(repoRoot(), 'fixtures', 'diffusers-unet', 'published');
 }
 
+/**
+ * The published architectures `synthetic:NAME` writes with random weights: UNet2DModel configs
+ * (fixtures/diffusers-unet/published/NAME.config.json) and Stable Diffusion pipelines' configs
+ * (fixtures/diffusers-sd/published/OWNER--NAME/), with the CLIP vocabulary every SD tokenizer shares.
+ */
+export function syntheticCatalog(): { readonly unetConfigs: string; readonly pipelines: string; readonly vocabulary: string } {
+  return {
+    unetConfigs: publishedConfigsPath(),
+    pipelines: join(repoRoot(), 'fixtures', 'diffusers-sd', 'published'),
+    vocabulary: join(repoRoot(), 'fixtures', 'diffusers-sd', 'sd1-tiny', 'tokenizer'),
+  };
+}
+
+/** What the apps tell the runtime about this checkout when they load a model: the version, the synthetic catalog. */
+export function repositoryModelOptions(): { readonly producerVersion: string; readonly syntheticCatalog: ReturnType<typeof syntheticCatalog> } {
+  return { producerVersion: denoiseVersion(), syntheticCatalog: syntheticCatalog() };
+}
+
 let version: string | undefined;
 
 /** denoise's version, from the root package.json (written into PNG metadata, bench results and built ONNX graphs). */

@@ -7,6 +7,7 @@
 // checked first to give the same output, then timed interleaved with denoise's graph.
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
+import { syntheticCatalog } from '@denoise/repo-layout';
 import { loadModel, type GraphOptimizationLevel, type LoadedModel } from '../src/index.js';
 import { sessionOf } from '../src/model-sessions.js';
 
@@ -59,7 +60,7 @@ for (const reference of references) {
   for (const threads of list(values.threads).map(Number)) {
     for (const opt of list(values.opt) as GraphOptimizationLevel[]) {
       const rss0 = process.memoryUsage().rss;
-      const model: LoadedModel = await loadModel(reference, { threads, graphOptimizationLevel: opt, log: (l) => console.error(l) });
+      const model: LoadedModel = await loadModel(reference, { threads, graphOptimizationLevel: opt, syntheticCatalog: syntheticCatalog(), log: (l) => console.error(l) });
       const rssModel = process.memoryUsage().rss;
       const { channels, height, width } = model.signature;
       const exported = values.against ? await exportedSession(values.against, threads, opt) : undefined;

@@ -1,17 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import type { ExecutionProvider } from './execution-provider.js';
 import { ModelLoadError } from './model-errors.js';
-
-export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
-
-/** How every session of a model (or of a pipeline's components) is created. */
-export interface SessionSettings {
-  readonly executionProvider: ExecutionProvider;
-  /** onnxruntime intra-op threads; default: onnxruntime's choice (one per physical core). */
-  readonly threads?: number;
-  /** Default 'all'. */
-  readonly graphOptimizationLevel?: GraphOptimizationLevel;
-}
+import type { SessionSettings } from './session-settings.js';
 
 /**
  * An onnxruntime session over an .onnx file, or over model bytes built by denoise whose weights stay in their file

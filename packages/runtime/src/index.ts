@@ -10,13 +10,13 @@ export {
 export { fromFloat16Bits, toFloat16Bits } from './float16.js';
 export { formatGpuAdapter, webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
 export { DEFAULT_UNET_SCHEDULER_CONFIG, loadModel, type BuiltModelInfo, type LoadedModel, type LoadModelOptions } from './load-model.js';
-export type { GraphOptimizationLevel } from './create-session.js';
-export { ExecutionProviderError, ModelLoadError } from './model-errors.js';
+export type { GraphOptimizationLevel } from './session-settings.js';
+export { ExecutionProviderError, ModelLoadError, SampleSizeError } from './model-errors.js';
 export { assertBatchFitsMemory, InsufficientMemoryError } from './memory-check.js';
 export type { ClassLabelsInput, ModelSignature, SampleDtype, SampleShapeRequest, TimestepDtype, TimestepLayout } from './model-signature.js';
 export { parseClassLabelList, type OnnxDenoiser } from './onnx-denoiser.js';
 export { onnxruntimeVersion } from './versions.js';
 export { loadFeatureExtractor, type FeatureExtractor } from './onnx-feature-extractor.js';
-export { denoiseCacheDir, resolveModelReference } from './model-reference.js';
-export { openModel, type OpenedModel, type OpenModelOptions } from './open-model.js';
+export { denoiseCacheDir, resolveModelReference, type SyntheticCatalog } from './model-reference.js';
+export { openModel, type OpenedModel } from './open-model.js';
 export { loadPipeline, type LoadedPipeline, type LoadPipelineOptions, type PipelineComponentInfo, type TextConditioningOptions, type TokenizedPrompts } from './load-pipeline.js';

@@ -4,7 +4,6 @@ import {
   type BuiltUNetModel,
   type UNetMemoryBound,
 } from '@denoise/diffusers';
-import { denoiseVersion } from '@denoise/repo-layout';
 import {
   resolveExecutionProvider,
   type ExecutionProvider,
@@ -15,13 +14,14 @@ import { assertLooksLikeOnnx, locateModelFiles, readSchedulerConfig, sha256File,
 import type { ModelSignature, SampleShapeRequest } from './model-signature.js';
 import { readModelSignature } from './read-model-signature.js';
 import type { DownloadProgress } from '@denoise/hub';
-import { resolveModelReference, type ResolvedModelReference, type ResolveReferenceOptions } from './model-reference.js';
+import { resolveModelReference, type ResolvedModelReference, type ResolveReferenceOptions, type SyntheticCatalog } from './model-reference.js';
 import { webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
 import type { OnnxDenoiser } from './onnx-denoiser.js';
 import { registerSession } from './model-sessions.js';
 import { SessionDenoiser } from './session-denoiser.js';
 import { asModelLoadError } from './component-errors.js';
-import { createSession, type GraphOptimizationLevel } from './create-session.js';
+import { createSession } from './create-session.js';
+import type { GraphOptimizationLevel } from './session-settings.js';
 
 /**
  * What a UNet2DModel folder without scheduler_config.json is sampled with: diffusers' DDPMScheduler defaults
@@ -39,6 +39,10 @@ export interface LoadModelOptions {
   readonly graphOptimizationLevel?: GraphOptimizationLevel;
   /** Sample size for models with symbolic C/H/W (from --height/--width or the --noise shape). */
   readonly sampleShape?: Pick<SampleShapeRequest, 'channels' | 'height' | 'width'>;
+  /** Written into the graphs built from diffusers folders (the caller's version). */
+  readonly producerVersion?: string;
+  /** The published architectures `synthetic:NAME` may name (see resolveModelReference). */
+  readonly syntheticCatalog?: SyntheticCatalog;
   /** diffusers weights variant, e.g. 'fp16' picks diffusion_pytorch_model.fp16.safetensors. */
   readonly variant?: string;
   /** Progress lines of slow preparation (writing a synthetic checkpoint, falling back to the Hub cache). */
@@ -105,7 +109,7 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
   const files = await locateModelFiles(reference.localPath, options.variant !== undefined ? { variant: options.variant } : {});
   if (files.kind === 'onnx') await assertLooksLikeOnnx(files.modelPath);
   const executionProvider = await resolveExecutionProvider(options.executionProvider ?? 'cpu');
-  const source = files.kind === 'onnx' ? undefined : await buildFromFolder(files);
+  const source = files.kind === 'onnx' ? undefined : await buildFromFolder(files, options.producerVersion);
 
   const sessionStarted = performance.now();
   const session = await createSession(source ? source.model : { path: files.modelPath }, files.modelPath, {
@@ -149,11 +153,11 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
   }
 }
 
-async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>): Promise<{ model: BuiltUNetModel; info: BuiltModelInfo }> {
+async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>, producerVersion: string | undefined): Promise<{ model: BuiltUNetModel; info: BuiltModelInfo }> {
   const started = performance.now();
   let model: BuiltUNetModel;
   try {
-    model = await buildUNetModel(files.folder, { storage: 'external', producerVersion: denoiseVersion() });
+    model = await buildUNetModel(files.folder, { storage: 'external', ...(producerVersion ? { producerVersion } : {}) });
   } catch (error) {
     throw asModelLoadError(error, files.modelPath);
   }
@@ -192,9 +196,10 @@ function withClassCount(signature: ModelSignature, built: BuiltUNetModel | undef
 }
 
 /** The options of resolveModelReference that the load options carry. */
-export function referenceOptions(options: Pick<LoadModelOptions, 'variant' | 'log' | 'onDownload'>): ResolveReferenceOptions {
+export function referenceOptions(options: Pick<LoadModelOptions, 'variant' | 'log' | 'onDownload' | 'syntheticCatalog'>): ResolveReferenceOptions {
   return {
     ...(options.variant !== undefined ? { variant: options.variant } : {}),
+    ...(options.syntheticCatalog ? { syntheticCatalog: options.syntheticCatalog } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.onDownload ? { onDownload: options.onDownload } : {}),
   };

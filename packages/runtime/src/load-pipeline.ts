@@ -9,12 +9,12 @@ import {
   type UNet2DConditionConfig,
   type WeightedComponentPlan,
 } from '@denoise/diffusers';
-import type { DownloadProgress } from '@denoise/hub';
 import type { Denoiser, LatentSize, TextEmbeddings, TextToImageModel } from '@denoise/sampler';
 import { readClipTokenizer, type ClipTokenizer } from '@denoise/tokenizer';
 import { asModelLoadError } from './component-errors.js';
-import { createSession, type GraphOptimizationLevel } from './create-session.js';
-import { resolveExecutionProvider, type ExecutionProvider, type ExecutionProviderChoice } from './execution-provider.js';
+import type { LoadModelOptions } from './load-model.js';
+import { createSession } from './create-session.js';
+import { resolveExecutionProvider, type ExecutionProvider } from './execution-provider.js';
 import { webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
 import { ModelLoadError } from './model-errors.js';
 import { readSchedulerConfig, sha256File } from './model-files.js';
@@ -25,17 +25,8 @@ import { TextEncoderSession } from './text-encoder-session.js';
 import { VaeDecoderSession } from './vae-sessions.js';
 import type * as ort from 'onnxruntime-node';
 
-export interface LoadPipelineOptions {
-  /** Default 'cpu'. 'auto' takes the best usable provider; `LoadedPipeline.executionProvider` says which. */
-  readonly executionProvider?: ExecutionProviderChoice;
-  /** onnxruntime intra-op threads of every component's session. */
-  readonly threads?: number;
-  readonly graphOptimizationLevel?: GraphOptimizationLevel;
-  /** Written into the built graphs (the caller's version). */
-  readonly producerVersion?: string;
-  readonly log?: (line: string) => void;
-  readonly onDownload?: (progress: DownloadProgress) => void;
-}
+/** How the pipeline's sessions are made (the subset of LoadModelOptions that applies once the folder is found). */
+export type LoadPipelineOptions = Pick<LoadModelOptions, 'executionProvider' | 'threads' | 'graphOptimizationLevel' | 'producerVersion'>;
 
 /** One component as it was loaded, for reports. */
 export interface PipelineComponentInfo {

@@ -4,6 +4,13 @@ import type { UNetMemoryBound } from '@denoise/diffusers';
 /** A batch that cannot fit in this machine's free memory, found before the first model call. */
 export class InsufficientMemoryError extends Error {
   override readonly name = 'InsufficientMemoryError';
+  constructor(
+    message: string,
+    /** How many images per batch would fit (0: not even one at this size). */
+    readonly fits: number,
+  ) {
+    super(message);
+  }
 }
 
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GiB`;
@@ -25,6 +32,7 @@ export function assertBatchFitsMemory(
   throw new InsufficientMemoryError(
     `${model.modelPath}: a batch of ${batch} ${model.signature.height}×${model.signature.width} images needs at least ${gib(batch * bound.perImageBytes)} ` +
       `of activations (${gib(bound.perImageBytes)} per image${attention}), but ${gib(free)} of memory is free; ` +
-      (fits >= 1 ? `at most ${fits} image(s) per batch fit` : 'not even one image fits: use a smaller --height/--width'),
+      (fits >= 1 ? `at most ${fits} image(s) per batch fit` : 'not even one image fits: a smaller image size is needed'),
+    fits,
   );
 }

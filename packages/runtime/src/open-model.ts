@@ -2,11 +2,9 @@ import { join } from 'node:path';
 import { locateDiffusersModel, readJsonObject, textToImagePipelineClass } from '@denoise/diffusers';
 import { asModelLoadError } from './component-errors.js';
 import { assertThreads, loadResolvedModel, referenceOptions, type LoadedModel, type LoadModelOptions } from './load-model.js';
-import { loadPipeline, type LoadedPipeline, type LoadPipelineOptions } from './load-pipeline.js';
+import { loadPipeline, type LoadedPipeline } from './load-pipeline.js';
 import { resolveModelReference } from './model-reference.js';
 import { stat } from 'node:fs/promises';
-
-export type OpenModelOptions = LoadModelOptions & LoadPipelineOptions;
 
 /** What a model reference opens as: an unconditional denoiser (UNet2DModel, an ONNX file) or a text-to-image pipeline. */
 export type OpenedModel = LoadedModel | LoadedPipeline;
@@ -16,7 +14,7 @@ export type OpenedModel = LoadedModel | LoadedPipeline;
  * text-to-image pipeline (StableDiffusionPipeline) is loaded as one (loadPipeline); anything else as loadModel does.
  * The reference is resolved (and a Hub model fetched) once.
  */
-export async function openModel(path: string, options: OpenModelOptions = {}): Promise<OpenedModel> {
+export async function openModel(path: string, options: LoadModelOptions = {}): Promise<OpenedModel> {
   assertThreads(options.threads);
   const reference = await resolveModelReference(path, referenceOptions(options));
   if (await isTextToImageFolder(reference.localPath)) {

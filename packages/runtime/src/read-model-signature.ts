@@ -1,5 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-node';
-import { ModelLoadError } from './model-errors.js';
+import { ModelLoadError, SampleSizeError } from './model-errors.js';
 import type { ClassLabelsInput, ModelSignature, SampleDtype, SampleShapeRequest, TimestepDtype, TimestepLayout } from './model-signature.js';
 
 const SAMPLE_DTYPES: readonly string[] = ['float32', 'float16'];
@@ -50,14 +50,14 @@ export function readModelSignature(path: string, session: InferenceSession, requ
         const asked = [request.channels ?? declaredC, request.height ?? declaredH, request.width ?? declaredW].join(', ');
         throw new ModelLoadError(
           path,
-          `the sample shape asked for (--noise or --height/--width), [N, ${asked}], does not fit the model, which takes [N, ${[declaredC, declaredH, declaredW].join(', ')}] (its ${axis} is fixed)`,
+          `the sample shape asked for, [N, ${asked}], does not fit the model, which takes [N, ${[declaredC, declaredH, declaredW].join(', ')}] (its ${axis} is fixed)`,
         );
       }
       return declared;
     }
     const size = requested ?? fallback;
     if (size === undefined) {
-      return fail(`the sample input '${sample.name}' has a symbolic ${axis} and no size was given: pass --height and --width, or --noise with the shape`);
+      throw new SampleSizeError(path, `the sample input '${sample.name}' has a symbolic ${axis} and no size was given: give a height and width, or noise of that shape`);
     }
     return size;
   };

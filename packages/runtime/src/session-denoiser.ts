@@ -89,7 +89,7 @@ export class SessionDenoiser implements OnnxDenoiser {
     }
     if (!labels) {
       const range = input.count !== undefined ? ` (0 … ${input.count - 1})` : '';
-      throw new RangeError(`${this.modelPath} is class-conditional: pass --class-label N${range}, one for all images or a comma list with one per image`);
+      throw new RangeError(`${this.modelPath} is class-conditional: give a class label${range}, one for all images or one per image`);
     }
     if (labels.length !== 1 && labels.length !== batchSize) {
       throw new RangeError(`${labels.length} class labels for a batch of ${batchSize}; give one label or one per image`);
@@ -209,7 +209,7 @@ export class SessionDenoiser implements OnnxDenoiser {
     const input = this.signature.classLabels!;
     const labels = this.classLabels;
     if (!labels) {
-      throw new RangeError(`${this.modelPath}: the model is class-conditional (input '${input.name}'); pass class labels (--class-label N)`);
+      throw new RangeError(`${this.modelPath}: the model is class-conditional (input '${input.name}'); give class labels`);
     }
     if (labels.length !== 1 && labels.length !== batchSize) {
       throw new RangeError(`${this.modelPath}: ${labels.length} class labels for a batch of ${batchSize}; give one label or one per image`);

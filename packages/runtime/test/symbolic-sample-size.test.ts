@@ -36,7 +36,7 @@ describe('models with symbolic height and width', () => {
 
   it('are refused when no size is given and the model has no default, saying which flags give one', async () => {
     await expect(loadModel(await symbolicOnnx())).rejects.toThrow(ModelLoadError);
-    await expect(loadModel(await symbolicOnnx())).rejects.toThrow(/symbolic height and no size was given: pass --height and --width, or --noise/);
+    await expect(loadModel(await symbolicOnnx())).rejects.toThrow(/symbolic height and no size was given: give a height and width, or noise of that shape/);
   });
 
   it('a diffusers folder defaults to the config sample_size', async () => {

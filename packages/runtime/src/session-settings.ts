@@ -1,0 +1,12 @@
+import type { ExecutionProvider } from './execution-provider.js';
+
+export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+/** How every session of a model (or of a pipeline's components) is created. */
+export interface SessionSettings {
+  readonly executionProvider: ExecutionProvider;
+  /** onnxruntime intra-op threads; default: onnxruntime's choice (one per physical core). */
+  readonly threads?: number;
+  /** Default 'all'. */
+  readonly graphOptimizationLevel?: GraphOptimizationLevel;
+}
