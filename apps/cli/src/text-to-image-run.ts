@@ -1,6 +1,6 @@
 import { PNG_TEXT_KEYS, type NpyArray } from '@denoise/image';
 import { formatGpuAdapter, type LoadedPipeline } from '@denoise/runtime';
-import { imageSeed, imageSeeds, repeatPerImage, textToImage, type TextToImageResult } from '@denoise/sampler';
+import { DEFAULT_GUIDANCE_SCALE, imageSeed, imageSeeds, repeatPerImage, textToImage, type TextToImageResult } from '@denoise/sampler';
 import { writeImageOutputs } from './image-outputs.js';
 import { createProgress } from './progress.js';
 import { checkNoise } from './noise-file.js';
@@ -11,9 +11,6 @@ import { traceWriter } from './trace-writer.js';
 import type { SampleCommand } from './sample-command.js';
 import { setUpScheduler } from './scheduler-setup.js';
 import { throwIfInterrupted, UsageError } from './usage-error.js';
-
-/** diffusers' StableDiffusionPipeline default guidance_scale. */
-const DEFAULT_GUIDANCE_SCALE = 7.5;
 
 /**
  * A text-to-image pipeline (Stable Diffusion): the prompts are encoded, the UNet sampled with classifier-free guidance

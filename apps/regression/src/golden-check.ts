@@ -186,7 +186,7 @@ function staleness(goldenCase: GoldenCase, run: GoldenRun, text: Record<string, 
     return `the PNG says model sha256 ${pngSha.slice(0, 12)}…, the manifest ${goldenCase.golden?.modelSha256.slice(0, 12) ?? '(no golden block)'}… (an interrupted update or a hand edit)`;
   }
   const want = goldenPngText(goldenCase, run);
-  const edited = CASE_TEXT_KEYS.filter((key) => text[key] !== want[key]).map((key) => `${key.replace('denoise:', '')} ${text[key] ?? '(none)'} → ${want[key]}`);
+  const edited = CASE_TEXT_KEYS.filter((key) => text[key] !== want[key]).map((key) => `${key.replace('denoise:', '')} ${text[key] ?? '(none)'} → ${want[key] ?? '(none)'}`);
   if (edited.length > 0) return `the manifest entry changed since its golden was made (${edited.join(', ')})`;
   const size = stripSize(goldenCase.batch, tile);
   if (image.width !== size.width || image.height !== size.height) {

@@ -4,6 +4,7 @@
  */
 import { makeGrid, PNG_TEXT_KEYS, toPixels, type Rgba8Image } from '@denoise/image';
 import { denoiseVersion } from '@denoise/repo-layout';
+import { DEFAULT_GUIDANCE_SCALE } from '@denoise/sampler';
 import type { GoldenCase } from './golden-manifest.js';
 import type { GoldenRun } from './golden-run.js';
 
@@ -47,6 +48,13 @@ export function goldenPngText(goldenCase: GoldenCase, run: GoldenRun): Record<st
     [PNG_TEXT_KEYS.timestepSpacing]: goldenCase.timestepSpacing,
     [PNG_TEXT_KEYS.generator]: goldenCase.generator,
     [PNG_TEXT_KEYS.seed]: String(goldenCase.seed),
+    ...(goldenCase.prompt !== undefined
+      ? {
+          [PNG_TEXT_KEYS.prompt]: goldenCase.prompt,
+          [PNG_TEXT_KEYS.negativePrompt]: goldenCase.negativePrompt ?? '',
+          [PNG_TEXT_KEYS.guidanceScale]: String(goldenCase.guidanceScale ?? DEFAULT_GUIDANCE_SCALE),
+        }
+      : {}),
     [PNG_TEXT_KEYS.batchIndex]: 'grid',
     [PNG_TEXT_KEYS.executionProvider]: 'cpu',
     [PNG_TEXT_KEYS.version]: denoiseVersion(),
@@ -62,4 +70,7 @@ export const CASE_TEXT_KEYS = [
   PNG_TEXT_KEYS.timestepSpacing,
   PNG_TEXT_KEYS.generator,
   PNG_TEXT_KEYS.seed,
+  PNG_TEXT_KEYS.prompt,
+  PNG_TEXT_KEYS.negativePrompt,
+  PNG_TEXT_KEYS.guidanceScale,
 ] as const;

@@ -92,6 +92,13 @@ const caseSchema = jsonObject({
     .array(integerFrom(0), { error: 'a non-empty list of class indices ≥ 0: one for every image, or one per image' })
     .min(1, { error: 'a non-empty list of class indices ≥ 0: one for every image, or one per image' })
     .optional(),
+  /**
+   * A text-to-image pipeline (Stable Diffusion): the prompt, the negative prompt ('' by default) and the guidance
+   * scale (diffusers' 7.5 by default); `batch` images are made for the prompt (num_images_per_prompt).
+   */
+  prompt: z.string({ error: 'a string (the prompt of a text-to-image pipeline)' }).optional(),
+  negativePrompt: z.string({ error: 'a string' }).optional(),
+  guidanceScale: finiteIn(-Infinity, Infinity).optional(),
   batch: integerFrom(1),
   ssimThreshold: finiteIn(-1, 1).default(GOLDEN_DEFAULTS.ssimThreshold),
   psnrFloorDb: finiteIn(0, Infinity).default(GOLDEN_DEFAULTS.psnrFloorDb),
@@ -110,6 +117,12 @@ const caseSchema = jsonObject({
   const issue = (key: string, value: unknown, allowed: string) =>
     ctx.addIssue({ code: 'custom', path: [key], message: allowed, params: { value } satisfies IssueValue });
   if (c.sampler !== 'ddim' && c.eta !== 0) issue('eta', c.eta, `0 (only ddim takes η; ${c.sampler} takes none)`);
+  if (c.prompt === undefined) {
+    if (c.negativePrompt !== undefined) issue('negativePrompt', c.negativePrompt, 'nothing without a prompt (it is a text-to-image setting)');
+    if (c.guidanceScale !== undefined) issue('guidanceScale', c.guidanceScale, 'nothing without a prompt (it is a text-to-image setting)');
+  } else if (c.classLabels !== undefined) {
+    issue('classLabels', c.classLabels, 'nothing with a prompt (a text-to-image pipeline is conditioned on text)');
+  }
   if (c.classLabels !== undefined && c.classLabels.length !== 1 && c.classLabels.length !== c.batch) {
     issue('classLabels', c.classLabels, `a list of class indices ≥ 0: one for every image, or ${c.batch} (one per image)`);
   }
@@ -131,7 +144,8 @@ const caseSchema = jsonObject({
 
 /** What a `goldenOf` case must share with the CPU case it names: everything that decides the images. */
 const SAME_AS_GOLDEN_OF = [
-  'model', 'sampler', 'steps', 'eta', 'timestepSpacing', 'schedulerOverrides', 'seed', 'generator', 'noise', 'classLabels', 'batch',
+  'model', 'sampler', 'steps', 'eta', 'timestepSpacing', 'schedulerOverrides', 'seed', 'generator', 'noise', 'classLabels', 'prompt',
+  'negativePrompt', 'guidanceScale', 'batch',
 ] as const;
 
 const manifestSchema = jsonObject({
@@ -216,6 +230,9 @@ export function serializeGoldenManifest(manifest: GoldenManifest): string {
       generator: c.generator,
       ...(c.noise !== undefined ? { noise: c.noise } : {}),
       ...(c.classLabels !== undefined ? { classLabels: c.classLabels } : {}),
+      ...(c.prompt !== undefined ? { prompt: c.prompt } : {}),
+      ...(c.negativePrompt !== undefined ? { negativePrompt: c.negativePrompt } : {}),
+      ...(c.guidanceScale !== undefined ? { guidanceScale: c.guidanceScale } : {}),
       batch: c.batch,
       ssimThreshold: c.ssimThreshold,
       psnrFloorDb: c.psnrFloorDb,

@@ -6,14 +6,14 @@ import { repositoryModelOptions } from '@denoise/repo-layout';
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { readNpy } from '@denoise/image';
-import { loadModel, onnxruntimeVersion, type GpuAdapterInfo, type LoadedModel } from '@denoise/runtime';
-import { createScheduler, sample } from '@denoise/sampler';
+import { onnxruntimeVersion, openModel, type GpuAdapterInfo, type OpenedModel } from '@denoise/runtime';
+import { createScheduler, DEFAULT_GUIDANCE_SCALE, repeatPerImage, sample, textToImage, type SampleOptions } from '@denoise/sampler';
 import { cpuFingerprint } from './cpu-fingerprint.js';
 import type { GoldenCase, GoldenExecutionProvider, GoldenRuntime } from './golden-manifest.js';
 
 export interface GoldenRun {
   readonly caseName: string;
-  /** x_0, NCHW float32. */
+  /** x_0 (a text-to-image pipeline: the decoded images), NCHW float32 in about [-1, 1]. */
   readonly samples: Float32Array;
   readonly shape: readonly [number, number, number, number];
   /** sha256 of the float32 bytes of `samples`: what the determinism checks compare. */
@@ -39,7 +39,7 @@ export class GoldenRunner {
   readonly #runtime: GoldenRuntime;
   readonly #rootDir: string;
   /** By provider and path: a webgpu case and a cpu case on one model have a session each. */
-  readonly #models = new Map<string, Promise<LoadedModel>>();
+  readonly #models = new Map<string, Promise<OpenedModel>>();
 
   constructor(runtime: GoldenRuntime, rootDir: string) {
     this.#runtime = runtime;
@@ -56,18 +56,18 @@ export class GoldenRunner {
       timestep_spacing: goldenCase.timestepSpacing,
     });
     const noise = goldenCase.noise === undefined ? undefined : await this.#noise(goldenCase);
+    const loop: Omit<SampleOptions, 'denoiser'> = {
+      scheduler,
+      steps: goldenCase.steps,
+      ...(goldenCase.sampler === 'ddim' ? { eta: goldenCase.eta } : {}),
+      ...(noise ? { noise } : {}),
+      seed: goldenCase.seed,
+      generator: goldenCase.generator,
+    };
     const started = performance.now();
-    let result;
+    let result: { readonly samples: Float32Array; readonly shape: readonly [number, number, number, number] };
     try {
-      result = await sample({
-        scheduler,
-        denoiser: model.denoiser.forClassLabels(goldenCase.classLabels, goldenCase.batch),
-        steps: goldenCase.steps,
-        ...(goldenCase.sampler === 'ddim' ? { eta: goldenCase.eta } : {}),
-        ...(noise ? { noise } : { batchSize: goldenCase.batch }),
-        seed: goldenCase.seed,
-        generator: goldenCase.generator,
-      });
+      result = await this.#sample(model, goldenCase, loop);
     } catch (error) {
       throw new Error(`golden case '${goldenCase.name}' (${model.modelPath}): ${(error as Error).message}`, { cause: error });
     }
@@ -88,19 +88,40 @@ export class GoldenRunner {
     };
   }
 
+  /** The case's images: the one loop on an unconditional model; encode → loop → decode on a text-to-image pipeline. */
+  async #sample(model: OpenedModel, goldenCase: GoldenCase, loop: Omit<SampleOptions, 'denoiser'>) {
+    if (model.kind === 'unconditional') {
+      if (goldenCase.prompt !== undefined) throw new Error(`the model is unconditional; the case's prompt cannot apply`);
+      return sample({ ...loop, denoiser: model.denoiser.forClassLabels(goldenCase.classLabels, goldenCase.batch), ...(loop.noise ? {} : { batchSize: goldenCase.batch }) });
+    }
+    if (goldenCase.prompt === undefined) throw new Error(`${model.pipelineClass} is a text-to-image pipeline: the case needs a prompt`);
+    const size = model.defaultSize;
+    if (!size) throw new Error(`${model.pipelineClass}: the UNet config has no sample_size to make the images at`);
+    const generated = await textToImage({
+      ...loop,
+      model: model.textToImageModel(),
+      prompts: repeatPerImage([goldenCase.prompt], goldenCase.batch),
+      negativePrompts: repeatPerImage([goldenCase.negativePrompt ?? ''], goldenCase.batch),
+      guidanceScale: goldenCase.guidanceScale ?? DEFAULT_GUIDANCE_SCALE,
+      height: size.height,
+      width: size.width,
+    });
+    return { samples: generated.images, shape: generated.imageShape };
+  }
+
   async dispose(): Promise<void> {
     const models = [...this.#models.values()];
     this.#models.clear();
     for (const loaded of await Promise.allSettled(models)) if (loaded.status === 'fulfilled') await loaded.value.dispose();
   }
 
-  #model(path: string, executionProvider: GoldenExecutionProvider): Promise<LoadedModel> {
+  #model(path: string, executionProvider: GoldenExecutionProvider): Promise<OpenedModel> {
     // A model reference (hf:…, synthetic:…) is not a path under the repository.
     const absolute = /^[a-z]+:/.test(path) ? path : this.#resolve(path);
     const key = `${executionProvider} ${absolute}`;
     let model = this.#models.get(key);
     if (model === undefined) {
-      model = loadModel(absolute, { executionProvider, threads: this.#runtime.threads, ...repositoryModelOptions() });
+      model = openModel(absolute, { executionProvider, threads: this.#runtime.threads, ...repositoryModelOptions() });
       this.#models.set(key, model);
       // A failed load is not cached: the next run tries again (and says why again).
       model.catch(() => this.#models.delete(key));

@@ -34,7 +34,17 @@ describe('parseGoldenManifest', () => {
     expect(parseGoldenManifest(manifest([WEBGPU_CASE, BASE_CASE])).cases[0]?.goldenOf).toBe('ddim-10-seed0');
   });
 
+  it('reads a text-to-image case (prompt, negative prompt, guidance scale) and writes it back', () => {
+    const prompted = { ...BASE_CASE, name: 'sd1-tiny', model: 'fixtures/diffusers-sd/sd1-tiny', prompt: 'a red bicycle', negativePrompt: 'blurry', guidanceScale: 5 };
+    const parsed = parseGoldenManifest(manifest([prompted]));
+    expect(parsed.cases[0]).toMatchObject({ prompt: 'a red bicycle', negativePrompt: 'blurry', guidanceScale: 5 });
+    expect(parseGoldenManifest(JSON.parse(serializeGoldenManifest(parsed)))).toEqual(parsed);
+  });
+
   const bad: [string, unknown, string][] = [
+    ['a negative prompt without a prompt', manifest([{ ...BASE_CASE, negativePrompt: 'blurry' }]), 'invalid cases[0].negativePrompt: got "blurry"; allowed: nothing without a prompt'],
+    ['a guidance scale without a prompt', manifest([{ ...BASE_CASE, guidanceScale: 7.5 }]), 'invalid cases[0].guidanceScale: got 7.5; allowed: nothing without a prompt'],
+    ['class labels with a prompt', manifest([{ ...BASE_CASE, prompt: 'x', classLabels: [1] }]), 'invalid cases[0].classLabels: got an array of length 1; allowed: nothing with a prompt'],
     ['an unknown top-level key', { ...manifest([BASE_CASE]), thresholds: 1 }, 'invalid thresholds'],
     ['a wrong version', manifest([BASE_CASE], { version: 2 }), 'invalid version: got 2'],
     ['no cases', manifest([]), 'invalid cases'],

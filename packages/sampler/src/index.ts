@@ -22,6 +22,7 @@ export { AffineDenoiser } from './affine-denoiser.js';
 export { rehearseSchedule } from './rehearse-schedule.js';
 export { ClassifierFreeGuidance, type GuidanceOptions } from './guided-denoiser.js';
 export {
+  DEFAULT_GUIDANCE_SCALE,
   latentSize,
   repeatPerImage,
   textToImage,

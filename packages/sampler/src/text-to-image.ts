@@ -2,6 +2,9 @@ import type { Denoiser } from './denoiser.js';
 import { ClassifierFreeGuidance } from './guided-denoiser.js';
 import { sample, type SampleOptions, type SampleResult, type SampleTimings } from './sample.js';
 
+/** StableDiffusionPipeline's default guidance_scale. */
+export const DEFAULT_GUIDANCE_SCALE = 7.5;
+
 /** Text encoder output: one row of `tokens` × `width` per prompt, in the order asked. */
 export interface TextEmbeddings {
   readonly data: Float32Array;
