@@ -45,6 +45,9 @@ export interface SampleCommand {
   readonly guidanceRescale?: number;
   readonly imagesPerPrompt?: number;
   readonly clipSkip?: number;
+  /** Image-to-image: a PNG to start from, and how much of the plan to run on it (diffusers' strength). */
+  readonly initImage?: string;
+  readonly strength?: number;
   /** Also write the final latents (before the VAE) as float32 NCHW .npy. */
   readonly outLatents?: string;
   readonly json: boolean;
@@ -153,6 +156,8 @@ export function buildSampleProgram(): Command {
     .addOption(new Option('--guidance-rescale <phi>', 'rescale the guided prediction toward the prompt-only one\'s standard deviation (Lin et al. 2023), 0 … 1 (default: 0)').argParser(unitInterval))
     .addOption(new Option('--images-per-prompt <n>', 'images per prompt (diffusers num_images_per_prompt; default 1)').argParser(integerOption(1)))
     .addOption(new Option('--clip-skip <k>', 'condition on the text encoder layer k before the last, with its final norm (diffusers clip_skip)').argParser(integerOption(0)))
+    .option('--init-image <png>', "image-to-image (StableDiffusionImg2ImgPipeline): start from this PNG, encoded by the VAE; its size is the output's and must be a multiple of the pipeline's size multiple (8 for SD)")
+    .addOption(new Option('--strength <s>', 'with --init-image: the share of the steps run on it, 0 … 1 (1: full noise, the image barely shows; default 0.8, as diffusers)').argParser(unitInterval))
     .option('--out-latents <file>', 'text-to-image: also write the final latents (before the VAE decoder) as float32 NCHW .npy')
     .addOption(new Option('--generator <kind>', 'seeded Gaussian stream: torch = torch.manual_seed compatible, philox = counter-based').choices(GENERATOR_KINDS).default('torch'))
     .addOption(new Option('--batch <n>', 'images to generate from an unconditional model (refused with --noise, whose first dimension is the batch; a text-to-image pipeline makes --images-per-prompt per --prompt)').argParser(integerOption(1)).default(16))
@@ -213,6 +218,8 @@ export function readSampleCommand(program: Command): SampleCommand {
     ...(o.guidanceRescale !== undefined ? { guidanceRescale: o.guidanceRescale } : {}),
     ...(o.imagesPerPrompt !== undefined ? { imagesPerPrompt: o.imagesPerPrompt } : {}),
     ...(o.clipSkip !== undefined ? { clipSkip: o.clipSkip } : {}),
+    ...(o.initImage !== undefined ? { initImage: o.initImage } : {}),
+    ...(o.strength !== undefined ? { strength: o.strength } : {}),
     ...(o.outLatents !== undefined ? { outLatents: o.outLatents } : {}),
     json: o.json,
     listProviders: o.listProviders,

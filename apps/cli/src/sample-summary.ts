@@ -53,6 +53,9 @@ export interface TextToImageSummary {
   readonly clipSkip?: number;
   readonly height: number;
   readonly width: number;
+  /** Image-to-image: the init image and its strength. */
+  readonly initImage?: string;
+  readonly strength?: number;
   /** Where the time went: the text encoder, the UNet calls, the loop's own work, the VAE decoder. */
   readonly timings: { readonly textEncoderMs: number; readonly unetMs: number; readonly loopMs: number; readonly vaeDecodeMs: number };
 }

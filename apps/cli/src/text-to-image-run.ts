@@ -1,6 +1,8 @@
-import { PNG_TEXT_KEYS, type NpyArray } from '@denoise/image';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { decodePng, fromPixels, PNG_TEXT_KEYS, type ImageBatch, type NpyArray, type Rgba8Image } from '@denoise/image';
 import { formatGpuAdapter, type LoadedPipeline } from '@denoise/runtime';
-import { DEFAULT_GUIDANCE_SCALE, imageSeed, imageSeeds, repeatPerImage, textToImage, type TextToImageResult } from '@denoise/sampler';
+import { DEFAULT_GUIDANCE_SCALE, imageSeed, imageStartIndex, imageSeeds, repeatPerImage, textToImage, type TextToImageResult } from '@denoise/sampler';
 import { writeImageOutputs } from './image-outputs.js';
 import { createProgress } from './progress.js';
 import { checkNoise } from './noise-file.js';
@@ -30,7 +32,10 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
   const negatives = command.negativePrompts ?? [''];
   const perImageNegatives = repeatPerImage(negatives.length === 1 ? prompts.map(() => negatives[0]!) : negatives, imagesPerPrompt);
   const batch = perImagePrompts.length;
-  const size = imageSize(pipeline, command, noiseFile);
+  const init = command.initImage !== undefined ? await readInitImage(command.initImage) : undefined;
+  if (command.strength !== undefined && !init) throw new UsageError('--strength applies with --init-image (image-to-image)');
+  if (init && command.noise) throw new UsageError('--noise and --init-image together: image-to-image starts from the image, noised by the generator (--seed)');
+  const size = imageSize(pipeline, command, noiseFile, init);
   const latent = { channels: pipeline.latentChannels, height: size.height / pipeline.vaeScaleFactor, width: size.width / pipeline.vaeScaleFactor };
   const noise = noiseFile && checkNoise(command.noise!, noiseFile, latent, `the pipeline's latents for ${size.height}×${size.width} images`);
   if (noise && noise.length / (latent.channels * latent.height * latent.width) !== batch) {
@@ -49,6 +54,13 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
   noteTruncation(pipeline, [...new Set([...prompts, ...(guided ? negatives : [])])], stderr);
   const setup = await setUpScheduler(command, pipeline, stderr, false);
   const { scheduler, sampler, steps } = setup;
+  if (init) {
+    try {
+      imageStartIndex(scheduler, steps, command.strength ?? DEFAULT_STRENGTH);
+    } catch (error) {
+      throw new UsageError(`--strength: ${(error as Error).message}`, { cause: error });
+    }
+  }
   throwIfInterrupted(signal, 'before sampling');
   if (command.ep === 'auto' || pipeline.adapter) {
     const on = pipeline.adapter ? ` on ${formatGpuAdapter(pipeline.adapter)}` : '';
@@ -68,6 +80,7 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
       ...(command.guidanceRescale !== undefined ? { guidanceRescale: command.guidanceRescale } : {}),
       height: size.height,
       width: size.width,
+      ...(init ? { init: { image: init.image.data, strength: command.strength ?? DEFAULT_STRENGTH } } : {}),
       ...(command.eta !== undefined ? { eta: command.eta } : {}),
       ...(noise ? { noise } : {}),
       ...(command.perImageSeeds ? { imageSeeds: imageSeeds(command.seed, command.firstImage ?? 0, batch) } : { seed: command.seed }),
@@ -81,6 +94,7 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
   }
 
   const conditioning = {
+    ...(init ? { [PNG_TEXT_KEYS.initImageSha256]: init.sha256, [PNG_TEXT_KEYS.strength]: String(command.strength ?? DEFAULT_STRENGTH) } : {}),
     [PNG_TEXT_KEYS.guidanceScale]: String(guidanceScale),
     ...(command.guidanceRescale ? { [PNG_TEXT_KEYS.guidanceRescale]: String(command.guidanceRescale) } : {}),
     ...(clipSkip !== undefined ? { [PNG_TEXT_KEYS.clipSkip]: String(clipSkip) } : {}),
@@ -135,6 +149,7 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
       ...(clipSkip !== undefined ? { clipSkip } : {}),
       height: size.height,
       width: size.width,
+      ...(init ? { initImage: command.initImage!, strength: command.strength ?? DEFAULT_STRENGTH } : {}),
       timings: {
         textEncoderMs: result.timings.textMs,
         unetMs: sum(result.timings.loop.modelMs),
@@ -151,8 +166,44 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
   };
 }
 
-/** The image size: the --noise latents' size × the VAE factor, else --height/--width, else the pipeline's default. */
-function imageSize(pipeline: LoadedPipeline, command: SampleCommand, noise: NpyArray | undefined): { readonly height: number; readonly width: number } {
+/** diffusers' StableDiffusionImg2ImgPipeline default strength. */
+const DEFAULT_STRENGTH = 0.8;
+
+interface InitImage {
+  readonly image: ImageBatch;
+  readonly sha256: string;
+}
+
+/** --init-image as diffusers' VaeImageProcessor reads a PIL image: RGB (grayscale repeated, alpha dropped), p / 255 · 2 − 1. */
+async function readInitImage(path: string): Promise<InitImage> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new UsageError(`--init-image ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+  const { image } = decodePng(bytes, path);
+  const rgb: Rgba8Image = image.channels === 3 ? image : { ...image, channels: 3, pixels: Uint8Array.from({ length: image.pixels.length * 3 }, (_, i) => image.pixels[Math.floor(i / 3)]!) };
+  return { image: fromPixels(rgb), sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/**
+ * The image size: the --init-image's, else the --noise latents' size × the VAE factor, else --height/--width, else the
+ * pipeline's default; --height/--width must agree with an init image.
+ */
+function imageSize(pipeline: LoadedPipeline, command: SampleCommand, noise: NpyArray | undefined, init: InitImage | undefined): { readonly height: number; readonly width: number } {
+  if (init) {
+    const [, , h, w] = init.image.shape;
+    if ((command.height !== undefined && command.height !== h) || (command.width !== undefined && command.width !== w)) {
+      throw new UsageError(`--init-image ${command.initImage}: its ${h}×${w} size contradicts --height/--width (denoise does not resize the image)`);
+    }
+    if (h % pipeline.sizeMultiple !== 0 || w % pipeline.sizeMultiple !== 0) {
+      throw new UsageError(
+        `--init-image ${command.initImage}: ${h}×${w} is not a multiple of ${pipeline.sizeMultiple}; diffusers would resize it (Lanczos), denoise does not: crop or resize it first`,
+      );
+    }
+    return { height: h, width: w };
+  }
   const fromNoise = noise && noise.shape.length === 4 ? { height: noise.shape[2]! * pipeline.vaeScaleFactor, width: noise.shape[3]! * pipeline.vaeScaleFactor } : undefined;
   const height = fromNoise?.height ?? command.height ?? pipeline.defaultSize?.height;
   const width = fromNoise?.width ?? command.width ?? pipeline.defaultSize?.width;

@@ -21,6 +21,8 @@ const TEXT_TO_IMAGE_FLAGS = [
   ['imagesPerPrompt', '--images-per-prompt'],
   ['clipSkip', '--clip-skip'],
   ['outLatents', '--out-latents'],
+  ['initImage', '--init-image'],
+  ['strength', '--strength'],
 ] as const satisfies readonly (readonly [keyof SampleCommand, string])[];
 
 /** An unconditional model (UNet2DModel, an ONNX denoiser): the one loop from x_T to x_0, then the images. */

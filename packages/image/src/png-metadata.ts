@@ -49,6 +49,9 @@ export const PNG_TEXT_KEYS = {
   guidanceScale: 'denoise:guidance-scale',
   guidanceRescale: 'denoise:guidance-rescale',
   clipSkip: 'denoise:clip-skip',
+  /** Image-to-image: sha256 of the init image file and the strength it was noised with. */
+  initImageSha256: 'denoise:init-image-sha256',
+  strength: 'denoise:strength',
   /** Index of this image within its batch; 'grid' for a grid of the whole batch. */
   batchIndex: 'denoise:batch-index',
   /** onnxruntime execution provider that ran the model ('cpu', 'webgpu', 'cuda'). */

@@ -3,6 +3,7 @@ import {
   CLIP_TEXT_MODEL,
   UNET_2D_CONDITION,
   VAE_DECODER,
+  VAE_ENCODER,
   type BuiltComponent,
   type ComponentKind,
   type PipelineFolder,
@@ -22,7 +23,7 @@ import type { ResolvedModelReference } from './model-reference.js';
 import type { ModelSignature } from './model-signature.js';
 import { SessionDenoiser } from './session-denoiser.js';
 import { TextEncoderSession } from './text-encoder-session.js';
-import { VaeDecoderSession } from './vae-sessions.js';
+import { VaeDecoderSession, VaeEncoderSession } from './vae-sessions.js';
 import type * as ort from 'onnxruntime-node';
 
 /** How the pipeline's sessions are made (the subset of LoadModelOptions that applies once the folder is found). */
@@ -153,6 +154,10 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
     }
     const textSession = new TextEncoderSession(textEncoder.session, { width: textEncoder.built.signature.hiddenSize, layers: textEncoder.built.signature.layers }, folder.path(plan.textEncoder.dir));
     const vaeSession = new VaeDecoderSession(vae.session, vae.built.signature.latentChannels, folder.path(plan.vae.dir));
+    // The encoder is built on first use: only image-to-image runs need it.
+    let encoder: Promise<VaeEncoderSession> | undefined;
+    const vaeEncoder = () => (encoder ??= load(VAE_ENCODER, plan.vae).then(({ session }) => new VaeEncoderSession(session, folder.path(plan.vae.dir))));
+    const scalingFactor = vae.built.config.scalingFactor;
     const components = [plan.unet, plan.vae, plan.textEncoder];
     const tokenizerFiles = [plan.tokenizer.vocab, plan.tokenizer.merges, plan.tokenizer.tokenizerConfig, plan.tokenizer.specialTokensMap].filter((f): f is string => f !== undefined);
     const [sha256, schedulerConfig] = await Promise.all([
@@ -202,6 +207,10 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
           },
           denoiser: (text, size) => conditionedUNet(unet.session, unetConfig, unetPath, text, size),
           decode: (latents, batch, size) => vaeSession.decode(latents, batch, size),
+          encodeImage: async (image, size) => {
+            const encoded = await (await vaeEncoder()).encode(image, { height: size.height * vaeScaleFactor, width: size.width * vaeScaleFactor });
+            return { ...encoded, scalingFactor };
+          },
         };
       },
       dispose: async () => {

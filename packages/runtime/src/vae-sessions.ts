@@ -25,3 +25,25 @@ export class VaeDecoderSession {
     await this.session.release();
   }
 }
+
+/** The VAE encoder's session: an image [1, 3, H, W] in [-1, 1] → its latent distribution's mean and std [1, C, H/f, W/f]. */
+export class VaeEncoderSession {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly path: string,
+  ) {}
+
+  async encode(image: Float32Array, size: { readonly height: number; readonly width: number }): Promise<{ mean: Float32Array; std: Float32Array }> {
+    const input = new ort.Tensor('float32', image, [1, 3, size.height, size.width]);
+    try {
+      const result = await this.session.run({ image: input }, ['mean', 'std']);
+      return { mean: result['mean']!.data as Float32Array, std: result['std']!.data as Float32Array };
+    } catch (error) {
+      throw new Error(`${this.path}: the VAE encoder failed on a ${size.height}×${size.width} image: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

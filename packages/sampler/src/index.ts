@@ -6,6 +6,7 @@ export {
   type SampleOptions,
   type SampleResult,
   type SampleTimings,
+  type StartGenerator,
   type StepEvent,
   type TraceRecord,
 } from './sample.js';
@@ -23,10 +24,12 @@ export { rehearseSchedule } from './rehearse-schedule.js';
 export { ClassifierFreeGuidance, type GuidanceOptions } from './guided-denoiser.js';
 export {
   DEFAULT_GUIDANCE_SCALE,
+  imageStartIndex,
   latentSize,
   repeatPerImage,
   textToImage,
   type LatentSize,
+  type EncodedImage,
   type TextEmbeddings,
   type TextToImageModel,
   type TextToImageOptions,

@@ -7,9 +7,15 @@ import { schedulerFromConfig, type Scheduler, type SchedulerClassName } from '@d
  * minutes of sampling. The scheduler passed in is left as it is. Throws the step's RangeError, prefixed with the
  * step and timestep.
  */
-export function rehearseSchedule(scheduler: Scheduler, steps: number, options: { readonly eta?: number; readonly outputChannelsPerChannel: 1 | 2 }): void {
+export function rehearseSchedule(
+  scheduler: Scheduler,
+  steps: number,
+  options: { readonly eta?: number; readonly outputChannelsPerChannel: 1 | 2; readonly startIndex?: number },
+): void {
   const copy = schedulerFromConfig(scheduler.className as SchedulerClassName, scheduler.toConfig());
   copy.setTimesteps(steps);
+  const startIndex = options.startIndex ?? 0;
+  if (startIndex > 0) copy.setBeginIndex?.(startIndex);
   const sample = new Float32Array(1);
   const modelOutput = new Float32Array(options.outputChannelsPerChannel);
   const prevSample = new Float32Array(1);
@@ -17,7 +23,7 @@ export function rehearseSchedule(scheduler: Scheduler, steps: number, options: {
   const noise = new Float32Array(1);
   const noiseOptions = options.eta !== undefined ? { eta: options.eta } : {};
   const timesteps = copy.timesteps;
-  for (let i = 0; i < timesteps.length; i++) {
+  for (let i = startIndex; i < timesteps.length; i++) {
     const t = timesteps[i]!;
     try {
       const input = copy.scaleModelInput(sample, t);

@@ -46,10 +46,23 @@ export interface SampleOptions {
    */
   readonly imageSeeds?: readonly number[];
   readonly generator?: GeneratorKind;
+  /**
+   * Image-to-image: start at model call `index` of the plan (diffusers' t_start · order; the scheduler's begin index
+   * is set to it) from the sample `sample` returns, instead of from x_T · initNoiseSigma. `sample` gets the run's
+   * generator — its draws come before any step's, as the pipeline's prepare_latents draws before the loop — and the
+   * starting timestep (e.g. to add noise to encoded image latents).
+   */
+  readonly start?: { readonly index: number; readonly sample: (rng: StartGenerator, timestep: number) => Float32Array };
   readonly signal?: AbortSignal;
   readonly onStep?: (event: StepEvent) => void;
   /** Receives x_t and pred_x0 of every step; awaited, and not counted in the timings. */
   readonly trace?: (record: TraceRecord) => void | Promise<void>;
+}
+
+/** The run's generator as a `start` callback sees it: one stream for the batch, or one per image (`perImage`). */
+export interface StartGenerator {
+  readonly perImage: boolean;
+  randn(shape: readonly number[]): Float32Array;
 }
 
 export interface SampleTimings {
@@ -109,16 +122,28 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
 
   // setTimesteps refuses a plan outside [0, N) (a bad steps_offset) before the first model call.
   scheduler.setTimesteps(options.steps);
+  const startIndex = startIndexOf(options.start, scheduler.timesteps.length);
+  if (startIndex > 0) scheduler.setBeginIndex?.(startIndex);
   // η against every step of the plan, before the first model call (not at step 48 of 50).
   if (scheduler instanceof DDIMScheduler) scheduler.validateEta(options.steps, run.eta);
   // Every other step-time refusal too: the whole plan once on a one-element sample, before any model call.
-  rehearseSchedule(scheduler, options.steps, { ...(run.isDdim ? { eta: run.eta } : {}), outputChannelsPerChannel: !run.epsChannelsOnly && denoiser.spec.outputChannels === 2 * denoiser.spec.channels ? 2 : 1 });
-  const timesteps = scheduler.timesteps;
+  rehearseSchedule(scheduler, options.steps, {
+    ...(run.isDdim ? { eta: run.eta } : {}),
+    outputChannelsPerChannel: !run.epsChannelsOnly && denoiser.spec.outputChannels === 2 * denoiser.spec.channels ? 2 : 1,
+    startIndex,
+  });
+  const timesteps = scheduler.timesteps.slice(startIndex);
   const modelMs = new Float64Array(timesteps.length);
   const loopMs = new Float64Array(timesteps.length);
 
-  let current: Float32Array = options.noise ? Float32Array.from(options.noise) : rng.randn(shape);
-  scaleInPlace(current, scheduler.initNoiseSigma);
+  let current: Float32Array;
+  if (options.start) {
+    current = options.start.sample({ perImage: typeof run.seed !== 'number', randn: (s) => rng.randn(s) }, timesteps[0]!);
+    if (current.length !== size) throw new RangeError(`the start sample has ${current.length} elements; a batch of ${run.batchSize} needs ${size}`);
+  } else {
+    current = options.noise ? Float32Array.from(options.noise) : rng.randn(shape);
+    scaleInPlace(current, scheduler.initNoiseSigma);
+  }
   let next: Float32Array = new Float32Array(size);
   const modelInput = new Float32Array(size);
   const predOriginalSample = new Float32Array(size);
@@ -168,11 +193,21 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   };
 }
 
+/** The model call a run starts at: 0, or `start.index`, which must leave at least one call of the plan. */
+function startIndexOf(start: SampleOptions['start'], calls: number): number {
+  if (!start) return 0;
+  if (!Number.isInteger(start.index) || start.index < 0 || start.index >= calls) {
+    throw new RangeError(`start index ${start.index} must be an integer in [0, ${calls - 1}]: the plan has ${calls} model calls`);
+  }
+  return start.index;
+}
+
 function resolveRun(options: SampleOptions): ResolvedRun {
   const { denoiser, scheduler } = options;
   const spec = denoiser.spec;
   const perImage = elementsPerImage(spec);
   let batchSize: number;
+  if (options.noise && options.start) throw new RangeError('give either noise (x_T) or start (a run from part-way), not both');
   if (options.noise) {
     if (options.noise.length === 0 || options.noise.length % perImage !== 0) {
       throw new RangeError(

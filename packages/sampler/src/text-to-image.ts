@@ -1,5 +1,6 @@
 import type { Denoiser } from './denoiser.js';
 import { ClassifierFreeGuidance } from './guided-denoiser.js';
+import type { Scheduler } from '@denoise/schedule';
 import { sample, type SampleOptions, type SampleResult, type SampleTimings } from './sample.js';
 
 /** StableDiffusionPipeline's default guidance_scale. */
@@ -33,6 +34,15 @@ export interface TextToImageModel {
   denoiser(text: TextEmbeddings, size: LatentSize): Denoiser;
   /** Pipeline latents [B, C, h, w] → images [B, 3, h·f, w·f], unclamped: vae.decode(latents / scaling_factor). */
   decode(latents: Float32Array, batch: number, size: LatentSize): Promise<Float32Array>;
+  /** Image-to-image: one image [1, 3, H, W] in [-1, 1] → its latent distribution (vae.encode(image).latent_dist). */
+  encodeImage?(image: Float32Array, size: LatentSize): Promise<EncodedImage>;
+}
+
+/** The VAE encoder's latent distribution of an image, [1, C, h, w] each, and the factor its samples are scaled by. */
+export interface EncodedImage {
+  readonly mean: Float32Array;
+  readonly std: Float32Array;
+  readonly scalingFactor: number;
 }
 
 export interface TextToImageOptions extends Omit<SampleOptions, 'denoiser' | 'batchSize'> {
@@ -47,6 +57,11 @@ export interface TextToImageOptions extends Omit<SampleOptions, 'denoiser' | 'ba
   /** Image size in pixels; both must be multiples of the VAE scale factor. */
   readonly height: number;
   readonly width: number;
+  /**
+   * Image-to-image (StableDiffusionImg2ImgPipeline): start from this image [1, 3, height, width] in [-1, 1], noised to
+   * the plan's step at `strength` (1: from the first step, full noise; 0.5: the last half of the steps).
+   */
+  readonly init?: { readonly image: Float32Array; readonly strength: number };
 }
 
 export interface TextToImageTimings {
@@ -84,14 +99,16 @@ export async function textToImage(options: TextToImageOptions): Promise<TextToIm
   const guided = guidanceScale > 1;
 
   const textStarted = performance.now();
+  if (options.init) imageStartIndex(options.scheduler, options.steps, options.init.strength);
   const text = await model.encodePrompts(guided ? [...negatives, ...prompts] : prompts);
   const textMs = performance.now() - textStarted;
   if (text.rows !== (guided ? 2 : 1) * batch) throw new Error(`internal error: the text encoder returned ${text.rows} rows for ${batch} prompts`);
 
+  const start = options.init ? await imageStart(model, options, size, batch) : undefined;
   const conditioned = model.denoiser(text, size);
   const denoiser = guided ? new ClassifierFreeGuidance(conditioned, { guidanceScale, ...(options.guidanceRescale !== undefined ? { guidanceRescale: options.guidanceRescale } : {}) }) : conditioned;
-  const { model: _model, prompts: _prompts, negativePrompts: _negatives, guidanceScale: _scale, guidanceRescale: _rescale, height: _h, width: _w, ...loopOptions } = options;
-  const latents = await sample({ ...loopOptions, denoiser, ...(options.noise ? {} : { batchSize: batch }) });
+  const { model: _model, prompts: _prompts, negativePrompts: _negatives, guidanceScale: _scale, guidanceRescale: _rescale, height: _h, width: _w, init: _init, ...loopOptions } = options;
+  const latents = await sample({ ...loopOptions, denoiser, ...(options.noise ? {} : { batchSize: batch }), ...(start ? { start } : {}) });
 
   const decodeStarted = performance.now();
   const images = await model.decode(latents.samples, batch, size);
@@ -103,6 +120,57 @@ export async function textToImage(options: TextToImageOptions): Promise<TextToIm
     guided,
     timings: { textMs, loop: latents.timings, decodeMs, totalMs: performance.now() - started },
   };
+}
+
+/**
+ * Where an image-to-image run starts (StableDiffusionImg2ImgPipeline's get_timesteps and prepare_latents): at call
+ * t_start · order of the plan, t_start = S − min(⌊S · strength⌋, S); from the image's latents
+ * scaling_factor · (mean + std · ε), one per image (the run's generator draws ε first, then the noise), noised to the
+ * first timestep with the scheduler's add_noise.
+ */
+async function imageStart(model: TextToImageModel, options: TextToImageOptions, size: LatentSize, batch: number): Promise<NonNullable<SampleOptions['start']>> {
+  const { image, strength } = options.init!;
+  if (!model.encodeImage) throw new RangeError('this model has no image encoder: image-to-image needs a VAE encoder');
+  const pixels = 3 * size.height * size.width * model.vaeScaleFactor ** 2;
+  if (image.length !== pixels) throw new RangeError(`the init image has ${image.length} values; a ${options.height}×${options.width} RGB image has ${pixels}`);
+  const { scheduler } = options;
+  const index = imageStartIndex(scheduler, options.steps, strength);
+  const encoded = await model.encodeImage(image, size);
+  const channels = model.latentChannels;
+  const perImage = channels * size.height * size.width;
+  const scale = Math.fround(encoded.scalingFactor);
+  const latentOf = (eps: Float32Array, at: number) =>
+    Float32Array.from({ length: perImage }, (_, i) => Math.fround(scale * Math.fround(encoded.mean[i]! + Math.fround(encoded.std[i]! * eps[at + i]!))));
+  return {
+    index,
+    sample: (rng, timestep) => {
+      const latents = new Float32Array(batch * perImage);
+      if (rng.perImage) {
+        // A list of generators: the image is repeated to the batch and each copy sampled with its image's generator.
+        const eps = rng.randn([batch, channels, size.height, size.width]);
+        for (let b = 0; b < batch; b++) latents.set(latentOf(eps, b * perImage), b * perImage);
+      } else {
+        // One generator: the one image is sampled once, then repeated to the batch.
+        const one = latentOf(rng.randn([1, channels, size.height, size.width]), 0);
+        for (let b = 0; b < batch; b++) latents.set(one, b * perImage);
+      }
+      const noise = rng.randn([batch, channels, size.height, size.width]);
+      return scheduler.addNoise(latents, noise, timestep);
+    },
+  };
+}
+
+/**
+ * The model call an image-to-image run of `steps` at `strength` starts at (get_timesteps): t_start · order with
+ * t_start = S − min(⌊S · strength⌋, S). Plans the scheduler's timesteps; refuses a strength outside [0, 1] or one
+ * that leaves no step.
+ */
+export function imageStartIndex(scheduler: Scheduler, steps: number, strength: number): number {
+  if (!(strength >= 0 && strength <= 1)) throw new RangeError(`strength must be in [0, 1], got ${strength}`);
+  scheduler.setTimesteps(steps);
+  const tStart = Math.max(steps - Math.min(Math.floor(steps * strength), steps), 0);
+  if (steps - tStart < 1) throw new RangeError(`strength ${strength} leaves no step of ${steps} (⌊${steps} × ${strength}⌋ = 0): raise the strength or the steps`);
+  return tStart * scheduler.order;
 }
 
 /** The latent size of an image: (height, width) / factor, both of which must divide exactly. */

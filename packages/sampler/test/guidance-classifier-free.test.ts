@@ -130,3 +130,39 @@ describe('textToImage: encode → the one loop → decode', () => {
     expect(model.encoded).toEqual([]);
   });
 });
+
+describe('sample() from part-way (image-to-image)', () => {
+  it('starts at the given model call from the given sample, drawing from the run generator before any step', async () => {
+    const scheduler = DDIMScheduler.fromConfig({});
+    const inner = new RowBiasDenoiser([0.1, 0.2]);
+    const seen: number[] = [];
+    const result = await sample({
+      scheduler,
+      denoiser: inner,
+      steps: 10,
+      seed: 4,
+      batchSize: 2,
+      start: {
+        index: 6,
+        sample: (rng, timestep) => {
+          seen.push(timestep);
+          expect(rng.perImage).toBe(false);
+          return rng.randn([2, 1, 4, 4]);
+        },
+      },
+    });
+    expect(inner.calls).toHaveLength(4);
+    const plan = DDIMScheduler.fromConfig({});
+    plan.setTimesteps(10);
+    expect(seen).toEqual([plan.timesteps[6]]);
+    expect(Array.from(result.timesteps)).toEqual(Array.from(plan.timesteps.slice(6)));
+  });
+
+  it('refuses a start index past the plan, and start together with noise', async () => {
+    const start = { index: 10, sample: () => new Float32Array(32) };
+    await expect(sample({ scheduler: DDIMScheduler.fromConfig({}), denoiser: new RowBiasDenoiser([0, 0]), steps: 10, batchSize: 2, start })).rejects.toThrow(/start index 10 must be an integer in \[0, 9\]/);
+    await expect(sample({ scheduler: DDIMScheduler.fromConfig({}), denoiser: new RowBiasDenoiser([0, 0]), steps: 10, noise: new Float32Array(32), start: { ...start, index: 1 } })).rejects.toThrow(
+      /either noise \(x_T\) or start/,
+    );
+  });
+});

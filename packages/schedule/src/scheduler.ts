@@ -41,6 +41,16 @@ export interface Scheduler {
   /** Whether `step` at t needs fresh standard-normal noise (diffusers draws it from the pipeline's generator). */
   noiseDrawnAt(timestep: number, options?: NoiseOptions): boolean;
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, options?: StepOptions): StepOutput;
+  /**
+   * diffusers' `add_noise`: the forward process from a clean sample to timestep t (image-to-image starts here). For
+   * the σ-based and multistep schedulers, t's σ is the begin index's once setBeginIndex is called.
+   */
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array;
+  /**
+   * diffusers' `set_begin_index` (call it after setTimesteps): the first `step` is at model call `index`, for a run
+   * that starts part-way (img2img). Absent on the schedulers whose step needs no index (DDPM, DDIM, PNDM), as in diffusers.
+   */
+  setBeginIndex?(index: number): void;
   /** The config as diffusers JSON with `_class_name`; `fromConfig(toConfig())` gives an equal scheduler. */
   toConfig(): Record<string, unknown>;
 }
