@@ -11,9 +11,20 @@ const TOKEN = 'hf_cli_test_token';
 beforeAll(async () => {
   const files = filesOf(fixture('diffusers-unet/ddpm-cifar10-32-tiny'));
   for (const path of [...files.keys()]) if (path.startsWith('cases') || path.endsWith('MANIFEST.json')) files.delete(path);
+  // A Stable Diffusion repo as the Hub holds one: every component, fp16 variants, and files a run never needs.
+  const pipeline = filesOf(fixture('diffusers-sd/sd1-tiny'));
+  for (const path of [...pipeline.keys()]) if (path.startsWith('cases') || path.startsWith('e2e')) pipeline.delete(path);
+  const index = JSON.parse(pipeline.get('model_index.json')!.toString('utf8')) as Record<string, unknown>;
+  index['safety_checker'] = ['stable_diffusion', 'StableDiffusionSafetyChecker'];
+  index['feature_extractor'] = ['transformers', 'CLIPImageProcessor'];
+  pipeline.set('model_index.json', Buffer.from(JSON.stringify(index)));
+  pipeline.set('safety_checker/config.json', Buffer.from('{}'));
+  pipeline.set('safety_checker/model.safetensors', Buffer.alloc(1024));
+  pipeline.set('v1-5-pruned-emaonly.ckpt', Buffer.alloc(2048));
   hub = await startStandInHub([
     { id: 'google/ddpm-tiny', files },
     { id: 'acme/gated', files, token: TOKEN },
+    { id: 'acme/sd-tiny', files: pipeline },
   ]);
 });
 afterAll(async () => {
@@ -62,5 +73,33 @@ describe('pnpm sample -- --model hf:OWNER/NAME', { timeout: 60_000 }, () => {
     const run = await runCli(['--model', 'hf:google/ddpm-tiny', '--steps', '2', '--out', join(tempDir(), 'o')], undefined, hubEnv(cache, { HF_HUB_OFFLINE: '1' }));
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/HF_HUB_OFFLINE is set and revision 'main' of google\/ddpm-tiny is not in the cache/);
+  });
+
+  it('a Stable Diffusion pipeline: fetches each component’s config and one weights file (the fp16 ones with --variant fp16), the tokenizer and the scheduler; never the safety checker or a .ckpt', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'denoise-hf-cache-'));
+    const out = join(tempDir(), 'o');
+    const run = await runCli(['--model', 'hf:acme/sd-tiny', '--variant', 'fp16', '--prompt', 'a red bicycle', '--steps', '2', '--out', out], undefined, hubEnv(cache));
+    expect(run.code, run.stderr).toBe(0);
+    const fetched = /= commit [0-9a-f]+ \(downloaded ([^)]*)\)/.exec(run.stderr)?.[1]?.split(", ") ?? [];
+    expect(fetched.sort()).toEqual(
+      [
+        'model_index.json',
+        'scheduler/scheduler_config.json',
+        'text_encoder/config.json',
+        'text_encoder/model.fp16.safetensors',
+        'tokenizer/merges.txt',
+        'tokenizer/special_tokens_map.json',
+        'tokenizer/tokenizer_config.json',
+        'tokenizer/vocab.json',
+        'unet/config.json',
+        'unet/diffusion_pytorch_model.fp16.safetensors',
+        'vae/config.json',
+        'vae/diffusion_pytorch_model.fp16.safetensors',
+      ].sort(),
+    );
+    expect(run.stderr).toMatch(/note: model_index\.json also names safety_checker, feature_extractor; denoise does not run them/);
+    const png = await readPng(join(out, 'sample-000.png'));
+    expect(png.text['denoise:model-revision']).toBe(hub.commitOf('acme/sd-tiny'));
+    expect(png.text['denoise:prompt']).toBe('a red bicycle');
   });
 });

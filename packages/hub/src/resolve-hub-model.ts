@@ -81,20 +81,21 @@ export async function resolveHubModel(reference: string, options: ResolveHubOpti
     throw explainApiError(reference, error, env, revision);
   }
 
+  // The plan reads model_index.json (and a sharded checkpoint's index) first: fetched here, and counted as downloaded.
+  const downloaded: string[] = [];
   const plan = await planFiles(reference, files, ref, options.variant, async (path) => {
     const info = await describeFiles(reference, cache, env, commit, [path]);
-    await ensureBlob(cache, info[0]!, commit, env);
+    if ((await ensureBlob(cache, info[0]!, commit, env)).downloaded) downloaded.push(path);
     await cache.linkSnapshotFile(commit, path, blobName(info[0]!));
     return JSON.parse(await readFile(join(cache.snapshotDir(commit), path), 'utf8')) as unknown;
   });
   const needed = modelPlanPaths(plan);
   const remote = await describeFiles(reference, cache, env, commit, needed);
-  const downloaded: string[] = [];
   for (const file of remote) {
     try {
       const result = await ensureBlob(cache, file, commit, env, options.onProgress);
       if (result.repairedBlob) options.log?.(`${reference}: the cached ${file.path} had the wrong size; fetched it again`);
-      if (result.downloaded) downloaded.push(file.path);
+      if (result.downloaded && !downloaded.includes(file.path)) downloaded.push(file.path);
     } catch (error) {
       if (error instanceof BlobMismatchError) throw new HubError(reference, error.message, 'corrupt', { cause: error });
       if (isNetworkError(error)) {
