@@ -139,18 +139,19 @@ class ResnetBlock2D(nn.Module):
         return (x + h) / self.output_scale_factor
 
 
-def multi_head_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, heads: int) -> torch.Tensor:
-    """softmax(q k^T / sqrt(d)) v per head: q [B, N, heads*d], k and v [B, S, heads*d] -> [B, N, heads*d].
+def multi_head_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, heads: int, head_dim: int) -> torch.Tensor:
+    """softmax(q k^T / sqrt(head_dim)) v per head: q [B, N, heads*head_dim], k and v [B, S, heads*head_dim]
+    -> [B, N, heads*head_dim].
 
     The classic formula, as diffusers' AttnProcessor computes it under torch 1.13 (no scaled-dot-product
-    kernel): scores scaled after the product, softmax in float32."""
-    b, n, inner = q.shape
-    d = inner // heads
+    kernel): scores scaled after the product, softmax in float32. heads and head_dim are Python ints, so a
+    traced export gets the scale as a constant and only the batch and token counts from shapes."""
+    b = q.shape[0]
 
     def split_heads(t: torch.Tensor) -> torch.Tensor:
-        return t.reshape(b, t.shape[1], heads, d).transpose(1, 2)  # [B, heads, tokens, d]
+        return t.reshape(b, -1, heads, head_dim).transpose(1, 2)  # [B, heads, tokens, head_dim]
 
     q, k, v = split_heads(q), split_heads(k), split_heads(v)
-    scores = torch.matmul(q, k.transpose(-1, -2)) * (d ** -0.5)
+    scores = torch.matmul(q, k.transpose(-1, -2)) * (head_dim ** -0.5)
     h = torch.matmul(torch.softmax(scores.float(), dim=-1).to(v.dtype), v)
-    return h.transpose(1, 2).reshape(b, n, inner)
+    return h.transpose(1, 2).reshape(b, -1, heads * head_dim)

@@ -71,7 +71,7 @@ class Attention(nn.Module):
         b, c, height, width = x.shape
         h = x if self.group_norm is None else self.group_norm(x)
         h = h.reshape(b, c, height * width).transpose(1, 2)  # [B, N, C]
-        h = multi_head_attention(self.to_q(h), self.to_k(h), self.to_v(h), self.heads)
+        h = multi_head_attention(self.to_q(h), self.to_k(h), self.to_v(h), self.heads, self.head_dim)
         for layer in self.to_out:
             h = layer(h)
         h = h.transpose(1, 2).reshape(b, c, height, width)

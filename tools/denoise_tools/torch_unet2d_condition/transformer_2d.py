@@ -30,6 +30,7 @@ class Attention(nn.Module):
     def __init__(self, dim: int, heads: int, head_dim: int, context_dim: int | None = None):
         super().__init__()
         self.heads = heads
+        self.head_dim = head_dim
         inner = heads * head_dim
         self.to_q = nn.Linear(dim, inner, bias=False)
         self.to_k = nn.Linear(context_dim or dim, inner, bias=False)
@@ -38,7 +39,7 @@ class Attention(nn.Module):
 
     def forward(self, x: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
         kv = x if context is None else context
-        h = multi_head_attention(self.to_q(x), self.to_k(kv), self.to_v(kv), self.heads)
+        h = multi_head_attention(self.to_q(x), self.to_k(kv), self.to_v(kv), self.heads, self.head_dim)
         for layer in self.to_out:
             h = layer(h)
         return h
