@@ -107,7 +107,7 @@ class UNet2DConditionConfig:
     norm_num_groups: int
     norm_eps: float
     use_linear_projection: bool
-    upcast_attention: bool  # upcasts q/k and the softmax to float32: no effect on a float32 forward
+    upcast_attention: bool  # q/k product and softmax in float32: no effect on a float32 forward (null = false)
     time_embedding_dim: int | None
     time_cond_proj_dim: int | None
     # Per level, down order:
@@ -229,7 +229,8 @@ def parse_unet2d_condition_config(raw: Any) -> UNet2DConditionConfig:
         norm_num_groups=_int(r, "norm_num_groups", 1),
         norm_eps=_number(r, "norm_eps", positive=True),
         use_linear_projection=_bool(r, "use_linear_projection"),
-        upcast_attention=_bool(r, "upcast_attention"),
+        # LCM_Dreamshaper_v7's config has null, which diffusers passes on as a falsy flag.
+        upcast_attention=False if r["upcast_attention"] is None else _bool(r, "upcast_attention"),
         time_embedding_dim=_int(r, "time_embedding_dim", 1, optional=True),
         time_cond_proj_dim=_int(r, "time_cond_proj_dim", 1, optional=True),
         layers_per_block=_per_level(r, "layers_per_block", levels, positive, "a positive integer"),
