@@ -81,9 +81,12 @@ def _parse_header(path: str, blob: bytes) -> dict[str, dict]:
 
 
 def read_safetensors(path: str) -> dict[str, torch.Tensor]:
-    """All tensors of a safetensors file as float32 torch tensors (F16 widened exactly)."""
+    """All tensors of a safetensors file as float32 torch tensors (F16 widened exactly).
+
+    F32 tensors are views of the one buffer the file is read into (a bytearray, so they are writable): a
+    3.4 GB SD 1.5 UNet costs 3.4 GB here, not twice that."""
     with open(path, "rb") as f:
-        blob = f.read()
+        blob = bytearray(f.read())
     entries = _parse_header(path, blob)
     (header_len,) = struct.unpack("<Q", blob[:8])
     data_start = 8 + header_len
@@ -92,28 +95,33 @@ def read_safetensors(path: str) -> dict[str, torch.Tensor]:
         begin, end = info["data_offsets"]
         array = np.frombuffer(blob, dtype=_NUMPY_DTYPES[info["dtype"]], count=math.prod(info["shape"]),
                               offset=data_start + begin)
-        tensors[name] = torch.from_numpy(array.astype(np.float32).reshape(info["shape"]))
+        if array.dtype != np.float32 or not array.flags.aligned:  # headers are padded to 8 bytes, but not always
+            array = array.astype(np.float32)
+        tensors[name] = torch.from_numpy(array.reshape(info["shape"]))
     return tensors
 
 
 def write_safetensors(path: str, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> None:
-    """Write float32 tensors as F32, keys sorted, data in key order (what safetensors' save_file does)."""
+    """Write float32 tensors as F32, keys sorted, data in key order (what safetensors' save_file does).
+
+    The header is computed from the shapes, then each tensor is written in turn, so no second copy of the
+    weights is held."""
     header: dict[str, object] = {}
     if metadata is not None:
         header["__metadata__"] = dict(metadata)
-    chunks = []
+    names = sorted(tensors)
     offset = 0
-    for name in sorted(tensors):
-        array = tensors[name].detach().to(torch.float32).contiguous().numpy().astype("<f4", copy=False)
-        raw = array.tobytes(order="C")
-        header[name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
-        chunks.append(raw)
-        offset += len(raw)
+    for name in names:
+        shape = list(tensors[name].shape)
+        nbytes = math.prod(shape) * 4
+        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + nbytes]}
+        offset += nbytes
     header_bytes = json.dumps(header, separators=(",", ":")).encode("utf-8")
     # The format pads the header with spaces to a multiple of 8 bytes so the data is aligned.
     header_bytes += b" " * (-len(header_bytes) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(header_bytes)))
         f.write(header_bytes)
-        for raw in chunks:
-            f.write(raw)
+        for name in names:
+            array = tensors[name].detach().to(torch.float32).contiguous().numpy().astype("<f4", copy=False)
+            f.write(array.tobytes(order="C"))

@@ -19,21 +19,23 @@ import torch
 from torch import nn
 
 from denoise_tools.torch_unet2d.safetensors_file import write_safetensors
-from denoise_tools.torch_unet2d.unet2d import WEIGHTS_NAME, UNet2DModel
+from denoise_tools.torch_unet2d.unet2d import UNet2DModel
 from denoise_tools.torch_unet2d.unet2d_config import parse_unet2d_config
+from denoise_tools.torch_unet2d.weights import weights_path
 
 QK_WEIGHT_SCALE = 3.0
 
 
 @torch.no_grad()
 def perturb(model: nn.Module, seed: int) -> None:
+    """The reference folders' perturbation (also diffusers-sd's, whose LayerNorms get the GroupNorm rule)."""
     g = torch.Generator().manual_seed(seed)
 
     def normal_like(t: torch.Tensor) -> torch.Tensor:
         return torch.randn(t.shape, generator=g, dtype=t.dtype)
 
     for name, module in model.named_modules():
-        if isinstance(module, nn.GroupNorm):
+        if isinstance(module, (nn.GroupNorm, nn.LayerNorm)):
             module.weight.copy_(1 + 0.1 * normal_like(module.weight))
             module.bias.copy_(0.1 * normal_like(module.bias))
         elif isinstance(module, (nn.Linear, nn.Conv2d)):
@@ -54,16 +56,16 @@ def make_synthetic(config_path: str, out_dir: str, seed: int) -> dict:
     with open(os.path.join(out_dir, "config.json"), "w", encoding="utf-8") as f:
         json.dump(raw, f, indent=2, sort_keys=True)
         f.write("\n")
-    weights_path = os.path.join(out_dir, WEIGHTS_NAME)
+    path = weights_path(out_dir)
     state = model.state_dict()
-    write_safetensors(weights_path, state, metadata={"format": "pt"})
+    write_safetensors(path, state, metadata={"format": "pt"})
     return {
         "config": config_path,
         "out_dir": out_dir,
         "seed": seed,
         "parameters": sum(t.numel() for t in state.values()),
         "tensors": len(state),
-        "bytes": os.path.getsize(weights_path),
+        "bytes": os.path.getsize(path),
     }
 
 

@@ -13,43 +13,22 @@ import math
 import os
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from denoise_tools.torch_unet2d.layers import (
+    Downsample2D,
+    ResnetBlock2D,
+    TimestepEmbedding,
+    Timesteps,
+    Upsample2D,
+    multi_head_attention,
+)
 from denoise_tools.torch_unet2d.safetensors_file import read_safetensors
 from denoise_tools.torch_unet2d.unet2d_config import UNet2DConfig, read_unet2d_config
-
-WEIGHTS_NAME = "diffusion_pytorch_model.safetensors"
+from denoise_tools.torch_unet2d.weights import load_state_strict, weights_path
 
 # diffusers before 0.14 stored the attention of these blocks as AttentionBlock; its loader renames them.
 LEGACY_ATTENTION_NAMES = {"query": "to_q", "key": "to_k", "value": "to_v", "proj_attn": "to_out.0"}
-
-
-def make_activation(act_fn: str) -> nn.Module:
-    return nn.Mish() if act_fn == "mish" else nn.SiLU()  # "swish" is diffusers' alias of silu
-
-
-class Timesteps(nn.Module):
-    """Sinusoidal embedding (DDPM, Vaswani et al. 2017): frequencies exp(-ln(10000) * i / (half - freq_shift)),
-    [sin | cos], or [cos | sin] when flip_sin_to_cos; an odd dimension is zero-padded at the end."""
-
-    def __init__(self, num_channels: int, flip_sin_to_cos: bool, freq_shift: float):
-        super().__init__()
-        self.num_channels = num_channels
-        self.flip_sin_to_cos = flip_sin_to_cos
-        self.freq_shift = freq_shift
-
-    def forward(self, timesteps: torch.Tensor) -> torch.Tensor:
-        half = self.num_channels // 2
-        exponent = -math.log(10000) * torch.arange(half, dtype=torch.float32, device=timesteps.device)
-        freqs = torch.exp(exponent / (half - self.freq_shift))
-        args = timesteps[:, None].float() * freqs[None, :]
-        emb = torch.cat([torch.sin(args), torch.cos(args)], dim=-1)
-        if self.flip_sin_to_cos:
-            emb = torch.cat([emb[:, half:], emb[:, :half]], dim=-1)
-        if self.num_channels % 2:
-            emb = F.pad(emb, (0, 1))
-        return emb
 
 
 class GaussianFourierProjection(nn.Module):
@@ -68,92 +47,6 @@ class GaussianFourierProjection(nn.Module):
         if self.flip_sin_to_cos:
             return torch.cat([torch.cos(proj), torch.sin(proj)], dim=-1)
         return torch.cat([torch.sin(proj), torch.cos(proj)], dim=-1)
-
-
-class TimestepEmbedding(nn.Module):
-    """linear_1 -> SiLU -> linear_2 (SiLU whatever act_fn says: UNet2DModel does not pass it on)."""
-
-    def __init__(self, in_channels: int, time_embed_dim: int):
-        super().__init__()
-        self.linear_1 = nn.Linear(in_channels, time_embed_dim)
-        self.act = nn.SiLU()
-        self.linear_2 = nn.Linear(time_embed_dim, time_embed_dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear_2(self.act(self.linear_1(x)))
-
-
-class Downsample2D(nn.Module):
-    """3x3 stride-2 conv. With padding 0 the input is first padded by one zero row/column at the bottom/right
-    only (F.pad (0, 1, 0, 1)), the original DDPM's asymmetric padding."""
-
-    def __init__(self, channels: int, padding: int):
-        super().__init__()
-        self.padding = padding
-        self.conv = nn.Conv2d(channels, channels, 3, stride=2, padding=padding)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.padding == 0:
-            x = F.pad(x, (0, 1, 0, 1))
-        return self.conv(x)
-
-
-class Upsample2D(nn.Module):
-    """Nearest-neighbour x2, then a 3x3 conv."""
-
-    def __init__(self, channels: int):
-        super().__init__()
-        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"))
-
-
-class ResnetBlock2D(nn.Module):
-    """norm1 -> act -> [resample] -> conv1, + time_emb_proj(act(temb)), norm2 -> act -> dropout -> conv2,
-    plus the (1x1-conv'd if channels change, resampled) input, all divided by output_scale_factor.
-
-    scale_shift: time_emb_proj gives 2*out channels, split as (scale, shift); h = norm2(h) * (1 + scale) + shift.
-    resample "down" is a 2x2 average pool, "up" nearest x2, applied to both branches after norm1/act."""
-
-    def __init__(self, in_channels: int, out_channels: int, temb_channels: int, groups: int, eps: float,
-                 act_fn: str, time_scale_shift: str, dropout: float, output_scale_factor: float = 1.0,
-                 resample: str | None = None):
-        super().__init__()
-        self.time_scale_shift = time_scale_shift
-        self.output_scale_factor = output_scale_factor
-        self.resample = resample
-        self.norm1 = nn.GroupNorm(groups, in_channels, eps=eps)
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1)
-        proj_channels = 2 * out_channels if time_scale_shift == "scale_shift" else out_channels
-        self.time_emb_proj = nn.Linear(temb_channels, proj_channels)
-        self.norm2 = nn.GroupNorm(groups, out_channels, eps=eps)
-        self.dropout = nn.Dropout(dropout)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1)
-        self.nonlinearity = make_activation(act_fn)
-        self.conv_shortcut = nn.Conv2d(in_channels, out_channels, 1) if in_channels != out_channels else None
-
-    def _resample(self, x: torch.Tensor) -> torch.Tensor:
-        if self.resample == "down":
-            return F.avg_pool2d(x, kernel_size=2, stride=2)
-        if self.resample == "up":
-            return F.interpolate(x, scale_factor=2.0, mode="nearest")
-        return x
-
-    def forward(self, x: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
-        h = self.nonlinearity(self.norm1(x))
-        x = self._resample(x)
-        h = self.conv1(self._resample(h))
-        t = self.time_emb_proj(self.nonlinearity(temb))[:, :, None, None]
-        if self.time_scale_shift == "scale_shift":
-            scale, shift = torch.chunk(t, 2, dim=1)
-            h = self.norm2(h) * (1 + scale) + shift
-        else:
-            h = self.norm2(h + t)
-        h = self.conv2(self.dropout(self.nonlinearity(h)))
-        if self.conv_shortcut is not None:
-            x = self.conv_shortcut(x)
-        return (x + h) / self.output_scale_factor
 
 
 class Attention(nn.Module):
@@ -178,14 +71,7 @@ class Attention(nn.Module):
         b, c, height, width = x.shape
         h = x if self.group_norm is None else self.group_norm(x)
         h = h.reshape(b, c, height * width).transpose(1, 2)  # [B, N, C]
-
-        def split_heads(t: torch.Tensor) -> torch.Tensor:
-            return t.reshape(b, height * width, self.heads, self.head_dim).transpose(1, 2)  # [B, heads, N, d]
-
-        q, k, v = split_heads(self.to_q(h)), split_heads(self.to_k(h)), split_heads(self.to_v(h))
-        scores = torch.matmul(q, k.transpose(-1, -2)) * (self.head_dim ** -0.5)
-        h = torch.matmul(torch.softmax(scores.float(), dim=-1).to(v.dtype), v)
-        h = h.transpose(1, 2).reshape(b, height * width, self.heads * self.head_dim)
+        h = multi_head_attention(self.to_q(h), self.to_k(h), self.to_v(h), self.heads, self.head_dim)
         for layer in self.to_out:
             h = layer(h)
         h = h.transpose(1, 2).reshape(b, c, height, width)
@@ -418,24 +304,14 @@ def rename_legacy_keys(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor
 
 
 def load_state(model: UNet2DModel, state: dict[str, torch.Tensor], source: str) -> None:
-    """Strict load that names every missing, unexpected or mis-shaped tensor."""
-    state = rename_legacy_keys(state)
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong = sorted(f"{k}: {list(state[k].shape)} (expected {list(expected[k].shape)})"
-                   for k in set(state) & set(expected) if state[k].shape != expected[k].shape)
-    if missing or unexpected or wrong:
-        raise ValueError(f"{source}: weights do not match the config: missing {missing}, "
-                         f"unexpected {unexpected}, wrong shape {wrong}")
-    model.load_state_dict(state, strict=True)
+    """Strict load (legacy attention names accepted) that names every missing, unexpected or mis-shaped tensor."""
+    load_state_strict(model, rename_legacy_keys(state), source)
 
 
 def load_unet2d(model_dir: str, variant: str | None = None) -> UNet2DModel:
     """config.json + diffusion_pytorch_model[.variant].safetensors (F32 or F16, F16 widened) -> eval model."""
     config = read_unet2d_config(os.path.join(model_dir, "config.json"))
-    name = WEIGHTS_NAME if variant is None else WEIGHTS_NAME.replace(".safetensors", f".{variant}.safetensors")
-    path = os.path.join(model_dir, name)
+    path = weights_path(model_dir, variant)
     model = UNet2DModel(config)
     load_state(model, read_safetensors(path), path)
     return model.eval()
