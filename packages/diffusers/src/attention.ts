@@ -31,7 +31,6 @@ export interface AttentionSpec {
  * The scale is diffusers' `dim_head**-0.5`. upcast_attention / upcast_softmax mean float32 math, which this is.
  */
 export function multiHeadAttention(ctx: LayerContext, tokens: string, context: string | undefined, prefix: string, spec: AttentionSpec): string {
-  const { graph } = ctx;
   const names = spec.names ?? DIFFUSERS_ATTENTION_NAMES;
   const inner = spec.heads * spec.headDim;
   const keysFrom = context ?? tokens;
@@ -40,6 +39,22 @@ export function multiHeadAttention(ctx: LayerContext, tokens: string, context: s
   const q = dense(ctx, tokens, `${prefix}.${names.query}`, spec.queryDim, inner, bias);
   const k = dense(ctx, keysFrom, `${prefix}.${names.key}`, contextDim, inner, bias);
   const v = dense(ctx, keysFrom, `${prefix}.${names.value}`, contextDim, inner, bias);
+  const merged = spec.scoreBias === undefined ? fusedAttention(ctx, q, k, v, prefix, spec) : explicitAttention(ctx, q, k, v, prefix, spec);
+  return dense(ctx, merged, `${prefix}.${names.out}`, inner, spec.queryDim);
+}
+
+/**
+ * onnxruntime's MultiHeadAttention kernel on the projected [B, N, H·D] queries and [B, M, H·D] keys and values: one
+ * node that never materialises the [B, H, N, M] scores as graph tensors (SD 1.5's first level: 8 × 4096² per image),
+ * with the same math as explicitAttention.
+ */
+function fusedAttention({ graph }: LayerContext, q: string, k: string, v: string, prefix: string, spec: AttentionSpec): string {
+  return graph.op('MultiHeadAttention', [q, k, v], { num_heads: spec.heads, scale: Math.fround(spec.headDim ** -0.5) }, prefix);
+}
+
+/** The attention as standard operators, with an additive bias on the scores (CLIP's causal mask). */
+function explicitAttention({ graph }: LayerContext, q: string, k: string, v: string, prefix: string, spec: AttentionSpec): string {
+  const inner = spec.heads * spec.headDim;
   const perHead = graph.constant('INT64', [4], [0, 0, spec.heads, spec.headDim]);
   const heads = (value: string, perm: readonly number[]) => graph.op('Transpose', [graph.op('Reshape', [value, perHead], {}, prefix)], { perm }, prefix);
   const queries = heads(q, [0, 2, 1, 3]); // [B, H, N, D]
@@ -50,8 +65,7 @@ export function multiHeadAttention(ctx: LayerContext, tokens: string, context: s
   if (spec.scoreBias !== undefined) scores = graph.op('Add', [scores, spec.scoreBias], {}, prefix);
   const probabilities = graph.op('Softmax', [scores], { axis: -1 }, prefix);
   const attended = graph.op('Transpose', [graph.op('MatMul', [probabilities, values], {}, prefix)], { perm: [0, 2, 1, 3] }, prefix);
-  const merged = graph.op('Reshape', [attended, graph.constant('INT64', [3], [0, 0, inner])], {}, prefix);
-  return dense(ctx, merged, `${prefix}.${names.out}`, inner, spec.queryDim);
+  return graph.op('Reshape', [attended, graph.constant('INT64', [3], [0, 0, inner])], {}, prefix);
 }
 
 /**

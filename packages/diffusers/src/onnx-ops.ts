@@ -59,6 +59,8 @@ export const ONNX_OPS = {
   Trilu: { domain: '', attributes: { upper: 'int' } },
   Range: { domain: '', attributes: none },
   Identity: { domain: '', attributes: none },
+  // onnxruntime's fused attention (contrib): softmax(Q·Kᵀ · scale) · V per head on [B, S, heads · D] tokens.
+  MultiHeadAttention: { domain: 'com.microsoft', attributes: { num_heads: 'int', scale: 'float', mask_filter_value: 'float', unidirectional: 'int' } },
 } as const satisfies Record<string, OpSchema>;
 
 export type OpType = keyof typeof ONNX_OPS;
