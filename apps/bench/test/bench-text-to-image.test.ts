@@ -5,12 +5,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openModel, type LoadedPipeline } from '@denoise/runtime';
 import { createScheduler, imageSeeds, textToImage } from '@denoise/sampler';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBenchResult, type BenchResult } from '../src/bench-result.js';
 import { imageHashes } from '../src/run-shard.js';
@@ -21,6 +22,7 @@ const work = mkdtempSync(join(tmpdir(), 'denoise-bench-sd-'));
 const PROMPTS = ['a red bicycle leaning on a wall', 'a bowl of cherries', 'a lighthouse at night'];
 const NEGATIVE = 'blurry, low quality';
 const BATCH = 2;
+const CHROMIUM = '/usr/bin/chromium';
 
 let result: BenchResult;
 let stderr = '';
@@ -134,4 +136,26 @@ describe('pnpm bench on a Stable Diffusion pipeline', () => {
     expect(html).toContain(`<li>${PROMPTS[1]}</li>`);
     expect(readdirSync(join(out, 'history', dir!, 'grids')).sort()).toEqual(['ddim-10.png', 'ddim-5.png', 'dpm-solver-5.png']);
   });
+
+  it('renders the HTML report in Chromium: the split column, the prompts, the chart and the RGB grids', async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is needed (apt-get install chromium; .ci/run installs it)`).toBe(true);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${join(out, 'report', 'index.html')}`);
+      expect(await page.locator('table.results tbody tr').count()).toBe(3);
+      const header = await page.locator('table.results thead th').allTextContents();
+      const column = header.indexOf('text · UNet · loop · VAE ms/batch');
+      expect(column).toBe(header.indexOf('loop ms/call') + 1);
+      expect(await page.locator(`table.results tbody tr:first-child td:nth-child(${column + 1})`).textContent()).toMatch(/^[\d.]+ · [\d.]+ · [\d.]+ · [\d.]+$/);
+      expect(await page.locator('details.prompts li').allTextContents()).toEqual(PROMPTS);
+      expect(await page.locator('svg.chart g.point').count()).toBe(3);
+      // Two 32×32 images side by side, with the grid's padding.
+      const widths = await page.locator('.grids img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
+      expect(widths).toHaveLength(3);
+      for (const w of widths) expect(w).toBeGreaterThan(64);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
