@@ -72,9 +72,14 @@ const configuration = z.object({
   wall: wallTime,
   callsPerSec: finite,
   imagesPerSec: finite,
-  /** Averages over every timed batch, from the sampler's own per-call timings. */
+  /** Averages over every timed batch, from the sampler's own per-call timings (a pipeline's model is its UNet). */
   modelMsPerCall: finite,
   loopMsPerCall: finite,
+  /**
+   * A text-to-image pipeline's batch, part by part (means over the timed batches, ms per batch): text encoding, the
+   * UNet calls, the loop's own work, VAE decoding. The wall time is these and the little left between them.
+   */
+  split: z.object({ textMs: finite, unetMs: finite, loopMs: finite, decodeMs: finite }).optional(),
   /** modelCalls × the mean bare session.run per call (measured in the same rounds): the physical limit here. */
   ceilingMs: finite,
   /**
@@ -197,6 +202,15 @@ export const benchResultSchema = z.object({
     /** Class labels of a class-conditional model, and the diffusers weights variant, when given. */
     classLabels: z.array(count).optional(),
     variant: text.optional(),
+    /** The images' size (a pipeline's decoded images); absent in results made before it was recorded. */
+    imageSize: z.object({ height: count, width: count }).optional(),
+    /**
+     * A text-to-image pipeline's conditioning: image i of every configuration takes prompts[i mod P] and the latents
+     * of imageSeed(seed, i); the negative prompt ('' when none) and guidance scale of the run.
+     */
+    textToImage: z
+      .object({ pipeline: text, prompts: z.array(text).min(1), promptsSha256: text, negativePrompt: z.string(), guidanceScale: finite })
+      .optional(),
     /** A sweep's identity (sha256 of its plan, 16 hex digits), its shard count, and the hosts that ran its units. */
     sweepId: text.optional(),
     shards: count.optional(),

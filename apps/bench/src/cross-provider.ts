@@ -1,11 +1,12 @@
-import { repositoryModelOptions } from '@denoise/repo-layout';
 import type { ImageBatch } from '@denoise/image';
-import { formatGpuAdapter, loadModel, type ExecutionProvider, type LoadedModel } from '@denoise/runtime';
-import { createScheduler, sample } from '@denoise/sampler';
+import type { ExecutionProvider } from '@denoise/runtime';
+import { createScheduler } from '@denoise/sampler';
 import { batchSeeds, configurationRun } from './run-shard.js';
 import type { CrossProvider, CrossProviderRow, CrossProviderRun } from './bench-result.js';
+import type { BenchLog } from './bench-model.js';
+import { openBenchModel } from './open-bench-model.js';
 import { compareWithReference } from './quality.js';
-import type { BenchLog, BenchRun, BenchSettings } from './run-bench.js';
+import type { BenchRun, BenchSettings } from './run-bench.js';
 import { parseSamplerSpec, samplerSpecOverrides } from './sampler-spec.js';
 
 /**
@@ -27,22 +28,15 @@ export async function runCrossProviders(
 }
 
 async function runOnProvider(settings: BenchSettings, run: BenchRun, provider: ExecutionProvider, log: BenchLog): Promise<CrossProviderRun> {
-  const loaded = await loadModel(settings.model, {
-    ...repositoryModelOptions(),
-    executionProvider: provider,
-    ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
-    ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
-    log,
-  });
+  const model = await openBenchModel(settings, provider, log);
   try {
-    if (loaded.sha256 !== run.result.settings.modelSha256) {
-      throw new Error(`${provider}: loaded a different model (${loaded.sha256.slice(0, 12)}…) than the primary run (${run.result.settings.modelSha256.slice(0, 12)}…)`);
+    if (model.sha256 !== run.result.settings.modelSha256) {
+      throw new Error(`${provider}: loaded a different model (${model.sha256.slice(0, 12)}…) than the primary run (${run.result.settings.modelSha256.slice(0, 12)}…)`);
     }
-    const model: LoadedModel = { ...loaded, denoiser: loaded.denoiser.forClassLabels(settings.classLabels, settings.batch) };
     const primary = run.result.settings.executionProvider;
-    log(`${provider}: session ${loaded.sessionMs.toFixed(0)} ms${loaded.adapter ? `, adapter ${formatGpuAdapter(loaded.adapter)}` : ''}`);
+    log(`${provider}: session ${model.sessionMs.toFixed(0)} ms`);
     const warmupStarted = performance.now();
-    await model.denoiser.warmup(settings.batch);
+    await model.warmup();
     const warmupMs = performance.now() - warmupStarted;
     log(`${provider}: warm-up call ${warmupMs.toFixed(0)} ms`);
     const names = run.result.configurations.map((c) => c.name);
@@ -54,22 +48,22 @@ async function runOnProvider(settings: BenchSettings, run: BenchRun, provider: E
       const spec = parseSamplerSpec(name);
       const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
       const started = performance.now();
-      const result = await sample(configurationRun({ model, spec, scheduler, imageSeeds: batchSeeds(settings, 0), label, log }));
+      const generated = await model.generate({ loop: configurationRun({ spec, scheduler, imageSeeds: batchSeeds(settings, 0), label, log }), first: 0 });
       const wallMs = performance.now() - started;
-      const images: ImageBatch = { data: result.samples, shape: result.shape };
+      const images: ImageBatch = { data: generated.images, shape: generated.shape };
       const row: CrossProviderRow = { name, maxAbsDiff: maxAbsDiff(images, reference), ssimMean: compareWithReference(images, reference).ssimMean, wallMs };
       log(`${label}: ${wallMs.toFixed(0)} ms, max abs diff vs ${primary} ${row.maxAbsDiff.toExponential(2)}, SSIM ${row.ssimMean.toFixed(5)}`);
       rows.push(row);
     }
     return {
-      executionProvider: loaded.executionProvider,
-      ...(loaded.adapter ? { adapter: loaded.adapter } : {}),
-      sessionMs: loaded.sessionMs,
+      executionProvider: model.executionProvider,
+      ...(model.adapter ? { adapter: model.adapter } : {}),
+      sessionMs: model.sessionMs,
       warmupMs,
       rows,
     };
   } finally {
-    await loaded.dispose();
+    await model.dispose();
   }
 }
 

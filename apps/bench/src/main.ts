@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '@denoise/image';
 import { embeddedClassifierPath, embeddedModelPath } from '@denoise/repo-layout';
+import { DEFAULT_GUIDANCE_SCALE } from '@denoise/sampler';
 import {
   EXECUTION_PROVIDER_CHOICES,
   ExecutionProviderError,
@@ -22,7 +23,9 @@ import { loadRun, saveRun } from './results-store.js';
 import { ConfigError } from '@denoise/schedule';
 import { loadReferenceStatistics } from './reference-stats.js';
 import { loadSweep, mergeSweep } from './merge-sweep.js';
-import { BenchInputError, runBench, runBenchShard, type BenchLog, type BenchSettings } from './run-bench.js';
+import { BenchInputError } from './bench-input-error.js';
+import { readPromptsFile } from './prompt-set.js';
+import { runBench, runBenchShard, type BenchLog, type BenchSettings } from './run-bench.js';
 import { parseShard, SHARD_GRAMMAR, type Shard } from './sweep-plan.js';
 import { SweepFileError } from './sweep-store.js';
 import { parseSamplerSpec, parseSamplerSpecs, SAMPLER_SPEC_GRAMMAR } from './sampler-spec.js';
@@ -81,6 +84,12 @@ const integerOption =
     if (!/^\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`expected ${what}, got '${value}'`);
     return n;
   };
+/** `--guidance-scale`: any finite number, as diffusers takes it (guidance runs when it is > 1). */
+const finiteNumber = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
+  return n;
+};
 const timedRuns = integerOption(1, "'auto' or an integer ≥ 1 (timed runs per configuration)");
 /** `--iterations`: 'auto' or a count ≥ 1; checked while parsing, so that commander names the option and the value. */
 const iterationsValue = (value: string): number | 'auto' => (value.trim() === 'auto' ? 'auto' : timedRuns(value));
@@ -105,6 +114,11 @@ const bootstrapOption = () =>
 interface RawBenchOptions {
   readonly model: string;
   readonly classLabel?: number[];
+  readonly prompts?: string;
+  readonly negativePrompt?: string;
+  readonly guidanceScale?: number;
+  readonly height?: number;
+  readonly width?: number;
   readonly variant?: string;
   readonly ep: ExecutionProviderChoice[];
   readonly batch?: number;
@@ -130,10 +144,22 @@ function buildProgram(): Command {
     .description(
       'The quality-speed table: each sampler configuration runs the same x_T through denoise\'s sampling loop,\n' +
         'timed with tinybench, and is compared image by image with the reference (DDIM-1000 by default).\n' +
+        'A Stable Diffusion pipeline runs text-to-image: image i takes prompt i mod P (--prompts) and the same latents in every\n' +
+        'configuration; each batch is timed part by part (text encoding, UNet calls, loop, VAE decoding).\n' +
         'Writes <out>/history/<run>/{result.json,table.md,grids/} and <out>/report/index.html; prints the table.',
     )
-    .addOption(new Option('--model <dir|file>', 'diffusers UNet2DModel/pipeline folder, folder with model.onnx, .onnx file, or synthetic:ARCH (e.g. synthetic:ddpm-celebahq-256: a published architecture with seeded random weights)').default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'))
+    .addOption(
+      new Option(
+        '--model <dir|file>',
+        'diffusers UNet2DModel or Stable Diffusion pipeline folder, folder with model.onnx, .onnx file, hf:OWNER/NAME, or synthetic:ARCH (e.g. synthetic:ddpm-celebahq-256, synthetic:stable-diffusion-v1-5: a published architecture with seeded random weights)',
+      ).default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'),
+    )
     .addOption(new Option('--class-label <n[,n…]>', 'class label of a class-conditional model: one for every image, or one per image').argParser(classLabels))
+    .option('--prompts <file>', "text-to-image pipelines: one prompt per line (blank lines and lines starting with '#' skipped); image i takes prompt i mod P (default: 4 built-in prompts)")
+    .option('--negative-prompt <text>', "text-to-image pipelines: the negative prompt of every image, under guidance (default: none, the empty prompt)")
+    .addOption(new Option('--guidance-scale <w>', `text-to-image pipelines: classifier-free guidance scale; guidance runs (the UNet at 2 × batch) when it is > 1 (default: ${DEFAULT_GUIDANCE_SCALE})`).argParser(finiteNumber))
+    .addOption(new Option('--height <px>', "image height: a pipeline's images (default: its UNet's sample_size × the VAE factor), or a model whose size is not fixed").argParser(integerOption(1)))
+    .addOption(new Option('--width <px>', "image width: a pipeline's images (default: its UNet's sample_size × the VAE factor), or a model whose size is not fixed").argParser(integerOption(1)))
     .option('--variant <name>', 'diffusers weights variant, e.g. fp16')
     .addOption(
       new Option(
@@ -169,13 +195,17 @@ function buildProgram(): Command {
       '\nSeeds: image i of every configuration starts from its own generator, seeded imageSeed(--seed, i) (README: Seeds),\n' +
         '  so it is the same whatever the batch, the shard or the order of work; pnpm sample --per-image-seeds --first-image i\n' +
         '  regenerates it. Configurations are timed in interleaved rounds (the batches of each spread over the run).\n' +
+        'Stable Diffusion: name the configurations, the reference and the batch (the defaults are sized for the embedded\n' +
+        '  model), e.g. --model synthetic:stable-diffusion-v1-5 --samplers dpm-solver-20,ddim-20 --reference ddim-50 --batch 1\n' +
+        '  --height 256 --width 256. --quality fid and --class-label do not apply to a pipeline; --prompts, --negative-prompt\n' +
+        '  and --guidance-scale apply only to one.\n' +
         'Subcommands: pnpm bench merge DIR… (shards into one result), pnpm bench compare OLD NEW (two saved results).\n' +
         'Exit codes: 0 ok, 1 failure or a regression flagged by --compare, 2 bad usage or unusable input.\n',
     )
     .exitOverride();
 }
 
-function settingsFrom(program: Command): BenchSettings {
+async function settingsFrom(program: Command): Promise<BenchSettings> {
   const o = program.opts<RawBenchOptions>();
   const quick = o.quick;
   const iterations = quick && program.getOptionValueSource('iterations') !== 'cli' ? 2 : o.iterations;
@@ -188,6 +218,11 @@ function settingsFrom(program: Command): BenchSettings {
     ...(crossProviders.length > 0 ? { crossProviders: crossProviders.filter((p): p is ExecutionProvider => p !== 'auto') } : {}),
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(o.classLabel !== undefined ? { classLabels: o.classLabel } : {}),
+    ...(o.prompts !== undefined ? { prompts: await readPromptsFile(o.prompts) } : {}),
+    ...(o.negativePrompt !== undefined ? { negativePrompt: o.negativePrompt } : {}),
+    ...(o.guidanceScale !== undefined ? { guidanceScale: o.guidanceScale } : {}),
+    ...(o.height !== undefined ? { height: o.height } : {}),
+    ...(o.width !== undefined ? { width: o.width } : {}),
     ...(o.variant !== undefined ? { variant: o.variant } : {}),
     batch,
     seed: o.seed,
@@ -308,7 +343,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   let settings: BenchSettings;
   try {
-    settings = settingsFrom(program);
+    settings = await settingsFrom(program);
   } catch (error) {
     // Nothing has printed these yet (InvalidArgumentError is a CommanderError, but thrown here, not by commander).
     process.stderr.write(`pnpm bench: ${(error as Error).message}\n`);

@@ -6,7 +6,7 @@ import { distributionQuality, type DistributionQuality } from './distribution-qu
 import type { ReferenceStatistics } from './reference-stats.js';
 import { describeEnvironment } from './environment.js';
 import { compareWithReference } from './quality.js';
-import type { BenchLog } from './run-shard.js';
+import type { BenchLog } from './bench-model.js';
 import { isStochastic, parseSamplerSpec } from './sampler-spec.js';
 import { firstDifference, planUnits, shardOf, unitKey, type SweepPlan } from './sweep-plan.js';
 import { readShardDir, readUnitFeatures, readUnitImages, shardDirsIn, SweepFileError, type BareRecord, type UnitRecord } from './sweep-store.js';
@@ -134,7 +134,8 @@ export async function mergeSweep(sweep: LoadedSweep, options: MergeOptions): Pro
     else if (!reference) quality = { kind: 'unmeasured' };
     else quality = compareWithReference(samples.get(c.name)!, reference);
     const ceiling = barePerCall.length > 0 ? modelCalls * bareCall.meanMs : Number.NaN;
-    const overhead = harnessOverhead(walls, records.map((r) => r.modelMs), options.bootstrap);
+    // Outside the model: for a pipeline, outside its text encoder, UNet and VAE alike.
+    const overhead = harnessOverhead(walls, records.map((r) => r.modelMs + (r.textMs ?? 0) + (r.decodeMs ?? 0)), options.bootstrap);
     const vsBare = barePerCall.length > 0 ? wallOverCeiling(walls, modelCalls, barePerCall, options.bootstrap) : null;
     const speedup = timeMatchedSpeedup(batchesOf(baseline), records, allBatches, options.bootstrap);
     const wallSpeedup = ratioOfMeans(baselineWalls, walls, options.bootstrap);
@@ -156,6 +157,7 @@ export async function mergeSweep(sweep: LoadedSweep, options: MergeOptions): Pro
       imagesPerSec: plan.batch / (wall.meanMs / 1000),
       modelMsPerCall: records.reduce((s, r) => s + r.modelMs, 0) / totalCalls,
       loopMsPerCall: records.reduce((s, r) => s + r.loopMs, 0) / totalCalls,
+      ...(plan.textToImage ? { split: splitOf(records) } : {}),
       ceilingMs: Number.isFinite(ceiling) ? ceiling : 0,
       overheadPct: overhead.pct,
       overheadInterval: { low: overhead.low, high: overhead.high },
@@ -193,6 +195,8 @@ export async function mergeSweep(sweep: LoadedSweep, options: MergeOptions): Pro
       reference: plan.reference,
       ...(plan.classLabels ? { classLabels: plan.classLabels } : {}),
       ...(plan.variant !== undefined ? { variant: plan.variant } : {}),
+      ...(plan.imageSize ? { imageSize: plan.imageSize } : {}),
+      ...(plan.textToImage ? { textToImage: plan.textToImage } : {}),
       sweepId: sweep.sweepId,
       shards: sweep.shards,
       hosts: [...sweep.hosts],
@@ -205,6 +209,16 @@ export async function mergeSweep(sweep: LoadedSweep, options: MergeOptions): Pro
   const grids = new Map([...samples].map(([name, images]) => [name, encodePng(toPixels(makeGrid(images), 0))]));
   log(`merged sweep ${sweep.sweepId}: ${sweep.units.size} units from ${sweep.shards} shard(s) on ${sweep.hosts.length} host(s)`);
   return { result, grids, samples };
+}
+
+/** A pipeline's batch part by part, means over its batches, ms per batch. */
+function splitOf(records: readonly UnitRecord[]): NonNullable<ConfigurationResult['split']> {
+  const mean = (of: (r: UnitRecord) => number | undefined) => {
+    const values = records.map(of);
+    if (values.some((v) => v === undefined)) throw new SweepFileError(`${records[0]!.config}: a text-to-image sweep's unit has no text or decode time`);
+    return (values as number[]).reduce((a, b) => a + b, 0) / values.length;
+  };
+  return { textMs: mean((r) => r.textMs), unetMs: mean((r) => r.modelMs), loopMs: mean((r) => r.loopMs), decodeMs: mean((r) => r.decodeMs) };
 }
 
 type MeasuredDistribution = DistributionQuality & { fidSamples: Float64Array; fidInterval: { low: number; high: number }; kidInterval: { low: number; high: number } };

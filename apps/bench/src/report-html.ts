@@ -1,5 +1,5 @@
 import type { BenchResult, ConfigurationResult } from './bench-result.js';
-import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, TABLE_HEADER, tableRow, withInterval } from './format.js';
+import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, resultTable, withInterval } from './format.js';
 import { placeLabels, renderFrontierChart } from './report-frontier.js';
 
 export interface ReportRun {
@@ -34,7 +34,8 @@ td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}
 function renderRun(run: ReportRun): string {
   const { result } = run;
   const { environment: env, settings } = result;
-  const rows = result.configurations.map((c) => `<tr>${tableRow(c).map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`).join('\n');
+  const table = resultTable(result);
+  const rows = table.rows.map((row) => `<tr>${row.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`).join('\n');
   const grids = result.configurations
     .map((c) => {
       const png = run.grids.get(c.name);
@@ -46,12 +47,13 @@ function renderRun(run: ReportRun): string {
 <h2>${escape(run.label)}</h2>
 <p>${escape(`${env.date} · ${env.cpuModel}, ${env.logicalCores} cores · Node ${env.node} · onnxruntime-node ${env.onnxruntime} · ${providerLabel(settings.executionProvider, settings.adapter)}`)}<br>
 ${escape(`model ${settings.model} (${settings.modelSha256.slice(0, 12)}…) · batch ${settings.batch} · seed ${settings.seed} · denoise ${env.denoise} @ ${env.gitCommit.slice(0, 10)}`)}</p>
+${renderTextToImage(result)}
 ${renderFrontierChart(result.configurations, settings.batch)}
 ${renderFidComparisons(result)}
-<table class="results"><thead><tr>${TABLE_HEADER.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>
+<table class="results"><thead><tr>${table.header.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>
 ${rows}
 </tbody></table>
-<p class="note">${escape(speedNote(result))} Bare session.run: ${fixed(result.bareCall.meanMs, 2)} ms per call. Quality is SSIM against ${escape(settings.reference)} from the same x_T; stochastic configurations have none. FID/KID are empty unless a distribution-metric run filled them.</p>
+<p class="note">${escape(speedNote(result))} Bare session.run: ${fixed(result.bareCall.meanMs, 2)} ms per call. Quality is SSIM against ${escape(settings.reference)} from the same x_T${settings.textToImage ? ' and prompt' : ''}; stochastic configurations have none. FID/KID are empty unless a distribution-metric run filled them.</p>
 ${renderTorchBaseline(result)}
 ${renderCrossProvider(result)}
 <h3>SSIM against wall time</h3>
@@ -75,6 +77,17 @@ function renderFidComparisons(result: BenchResult): string {
     .join('');
   return `<details><summary>Which FID differences are real (paired bootstrap, 95 %)</summary>
 <table class="fid-comparisons"><thead><tr><th>a</th><th>b</th><th>FID(a) − FID(b) [95 % CI]</th><th></th></tr></thead><tbody>${rows}</tbody></table></details>`;
+}
+
+/** A pipeline's conditioning under the run's line: prompts (image i takes prompt i mod P), negative prompt, guidance, size. */
+function renderTextToImage(result: BenchResult): string {
+  const t = result.settings.textToImage;
+  if (!t) return '';
+  const size = result.settings.imageSize;
+  const negative = t.negativePrompt === '' ? 'no negative prompt' : `negative prompt "${t.negativePrompt}"`;
+  const prompts = t.prompts.map((p) => `<li>${escape(p)}</li>`).join('');
+  return `<p class="conditioning">${escape(`${t.pipeline}${size ? ` · ${size.height}×${size.width}` : ''} · guidance scale ${t.guidanceScale} · ${negative} · image i takes prompt i mod ${t.prompts.length}`)}</p>
+<details class="prompts"><summary>${t.prompts.length} prompt(s), sha256 ${t.promptsSha256.slice(0, 12)}…</summary><ol start="0">${prompts}</ol></details>`;
 }
 
 /** Which configuration the speed column is relative to, and how the intervals were made. */

@@ -1,8 +1,9 @@
 import type { BenchResult } from './bench-result.js';
-import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, TABLE_HEADER, tableRow, withInterval } from './format.js';
+import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, resultTable, withInterval } from './format.js';
 
 export function renderMarkdown(result: BenchResult): string {
   const { environment: env, settings } = result;
+  const table = resultTable(result);
   const lines = [
     `# denoise bench — ${env.date}`,
     '',
@@ -12,24 +13,52 @@ export function renderMarkdown(result: BenchResult): string {
     `${env.cpuModel}, ${env.logicalCores} logical cores, ${env.memoryGiB} GiB, ${env.os}; Node ${env.node}, ` +
       `onnxruntime-node ${env.onnxruntime}, denoise ${env.denoise} @ ${env.gitCommit.slice(0, 10)}${env.gitDirty ? ' (dirty)' : ''}.`,
     '',
-    `| ${TABLE_HEADER.join(' | ')} |`,
-    `| ${TABLE_HEADER.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-    ...result.configurations.map((c) => `| ${tableRow(c).join(' | ')} |`),
+    ...renderTextToImage(result),
+    `| ${table.header.join(' | ')} |`,
+    `| ${table.header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...table.rows.map((row) => `| ${row.join(' | ')} |`),
     '',
     ...speedNotes(result),
     (settings.reference === 'none'
       ? 'Quality: not compared (--reference none). '
-      : `Quality: SSIM/PSNR (8-bit, per image, mean ± sd over the batch) against ${settings.reference} from the same x_T. `) +
+      : `Quality: SSIM/PSNR (8-bit, per image, mean ± sd over the batch) against ${settings.reference} from the same x_T${settings.textToImage ? ' and prompt' : ''}. `) +
       'DDPM and DDIM with η > 0 draw fresh noise every step, so per-image similarity does not apply to them. ' +
       (settings.fid
         ? `FID/KID: ${settings.fid.samples} samples per configuration in the feature space of ${settings.fid.classifier} (sha256 ${settings.fid.classifierSha256.slice(0, 12)}…), against the real Fashion-MNIST test set.`
-        : 'FID/KID need `--quality fid` (not part of this run): the columns stay empty rather than invented.'),
+        : settings.textToImage
+          ? "FID/KID of a text-to-image pipeline need the Inception feature extractor, which denoise does not have yet: the columns stay empty."
+          : 'FID/KID need `--quality fid` (not part of this run): the columns stay empty rather than invented.'),
     '',
     ...renderDistribution(result),
     ...renderTorchBaseline(result),
     ...renderCrossProvider(result),
   ];
   return lines.join('\n');
+}
+
+/** How a text-to-image run was conditioned, and what the split column means; nothing for other models. */
+function renderTextToImage(result: BenchResult): string[] {
+  const t = result.settings.textToImage;
+  if (!t) return [];
+  const size = result.settings.imageSize;
+  const shown = 8;
+  const guided = t.guidanceScale > 1;
+  return [
+    `Text-to-image: ${t.pipeline}${size ? `, ${size.height}×${size.width} images` : ''}; ${t.prompts.length} prompt(s) (sha256 ${t.promptsSha256.slice(0, 12)}…): ` +
+      `image i of every configuration takes prompt i mod ${t.prompts.length} and the latents of imageSeed(seed, i). ` +
+      `Negative prompt: ${t.negativePrompt === '' ? 'none (the empty prompt)' : `"${t.negativePrompt}"`}. ` +
+      (guided
+        ? `Guidance scale ${t.guidanceScale}: classifier-free guidance runs the UNet at batch ${2 * result.settings.batch} per call (the bare calls too).`
+        : `Guidance scale ${t.guidanceScale}: no guidance (the UNet runs at batch ${result.settings.batch}).`),
+    '',
+    ...t.prompts.slice(0, shown).map((p, i) => `${i}. ${p}`),
+    ...(t.prompts.length > shown ? [`… and ${t.prompts.length - shown} more.`] : []),
+    '',
+    '*text · UNet · loop · VAE* splits each batch: text encoding (the prompts, and the negative prompts under guidance), the UNet calls, ' +
+      "the loop's own work, VAE decoding (ms per batch, means over the batches); *model ms/call* is the UNet's. *harness overhead* is the share " +
+      'of the wall time outside all three networks; *wall / bare ceiling* counts the UNet calls only, so text encoding and decoding sit above it.',
+    '',
+  ];
 }
 
 function speedNotes(result: BenchResult): string[] {

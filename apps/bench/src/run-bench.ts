@@ -2,42 +2,29 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImageBatch } from '@denoise/image';
-import { denoiseVersion, repositoryModelOptions } from '@denoise/repo-layout';
-import {
-  assertBatchFitsMemory,
-  formatGpuAdapter,
-  loadFeatureExtractor,
-  loadModel,
-  type ExecutionProvider,
-  type ExecutionProviderChoice,
-  type FeatureExtractor,
-  type LoadedModel,
-} from '@denoise/runtime';
+import { denoiseVersion } from '@denoise/repo-layout';
+import { loadFeatureExtractor, type ExecutionProvider, type ExecutionProviderChoice, type FeatureExtractor } from '@denoise/runtime';
 import { createScheduler } from '@denoise/sampler';
+import { BenchInputError } from './bench-input-error.js';
+import type { BenchLog, BenchModel, ModelSettings } from './bench-model.js';
 import { loadReferenceStatistics, type ReferenceStatistics } from './reference-stats.js';
 import { gitState } from './environment.js';
 import { loadSweep, mergeSweep, type MergedSweep } from './merge-sweep.js';
-import { firstNoise, plannedCalls, runShard, type BenchLog } from './run-shard.js';
+import { openBenchModel } from './open-bench-model.js';
+import { firstNoise, plannedCalls, runShard } from './run-shard.js';
 import { formatSamplerSpec, samplerSpecOverrides, type SamplerSpec } from './sampler-spec.js';
 import { SWEEP_SCHEMA, sweepIdOf, type Shard, type SweepPlan } from './sweep-plan.js';
 import { openShardDir } from './sweep-store.js';
 import type { BootstrapSettings } from './timing-stats.js';
 import { timeIterations } from './wall-time.js';
 
-export type { BenchLog } from './run-shard.js';
+export type { BenchLog } from './bench-model.js';
 
-export interface BenchSettings {
-  readonly model: string;
+export interface BenchSettings extends ModelSettings {
   /** The primary provider: the sweep is timed on it. */
   readonly executionProvider: ExecutionProviderChoice;
   /** `--ep A,B,…`: B, …, on which every configuration runs once more and is compared with A's images. */
   readonly crossProviders?: readonly ExecutionProvider[];
-  readonly threads?: number;
-  /** Class labels of a class-conditional model: one for every image, or one per image of a batch. */
-  readonly classLabels?: readonly number[];
-  /** diffusers weights variant (e.g. 'fp16'). */
-  readonly variant?: string;
-  readonly batch: number;
   /** The run seed: image i of every configuration draws from imageSeed(seed, i). */
   readonly seed: number;
   readonly samplers: readonly SamplerSpec[];
@@ -64,24 +51,19 @@ export interface FidSettings {
 
 /** A merged sweep (result, grids, batch 0's images) and batch 0's x_T, for the runs that compare with other frameworks. */
 export interface BenchRun extends MergedSweep {
-  /** x_T of batch 0 (image i from imageSeed(seed, i)), shared by every configuration. */
+  /** x_T of batch 0 (image i from imageSeed(seed, i)), shared by every configuration; a pipeline's latents. */
   readonly noise: ImageBatch;
 }
 
 /** At least this many interleaved rounds per configuration with `--iterations auto` (the reference runs once). */
 export const MIN_ROUNDS = 3;
 
-/** An input the bench cannot use: no scheduler config, or configurations that the model's scheduler config refuses (exit 2). */
-export class BenchInputError extends Error {
-  override readonly name = 'BenchInputError';
-}
-
 /**
  * Every configuration, the reference included, is created against the model's scheduler config and given its step
  * count before anything is timed, so that a configuration that cannot run (ddim-2000 on a 1000-step model) stops
  * the bench at once, naming each such configuration and why, rather than after the others have run.
  */
-export function checkConfigurations(model: Pick<LoadedModel, 'modelPath' | 'schedulerConfig' | 'schedulerConfigPath'>, settings: Pick<BenchSettings, 'samplers' | 'reference'>): void {
+export function checkConfigurations(model: Pick<BenchModel, 'modelPath' | 'schedulerConfig' | 'schedulerConfigPath'>, settings: Pick<BenchSettings, 'samplers' | 'reference'>): void {
   if (model.schedulerConfig === undefined) throw new BenchInputError(`${model.modelPath}: no scheduler_config.json found beside the model`);
   const source = model.schedulerConfigPath ?? `the default scheduler config of ${model.modelPath}`;
   const roles = [...(settings.reference ? [{ role: '--reference', spec: settings.reference }] : []), ...settings.samplers.map((spec) => ({ role: '--samplers', spec }))];
@@ -112,7 +94,7 @@ export async function runBench(settings: BenchSettings, log: BenchLog): Promise<
       const { dir } = await runPlannedShard({ settings, model, plan, shard: { index: 1, count: 1 }, outDir: workRoot, log });
       const referenceStats = settings.fid ? await loadReferenceStatistics(settings.fid.referenceStats) : undefined;
       const merged = await mergeSweep(await loadSweep([dir]), { ...(referenceStats ? { referenceStats } : {}), bootstrap: settings.bootstrap, log, date });
-      const { channels, height, width } = model.signature;
+      const { channels, height, width } = model.noiseDims;
       return { ...merged, noise: { data: firstNoise(model, plan), shape: [plan.batch, channels, height, width] } };
     } finally {
       if (!settings.fid) await rm(workRoot, { recursive: true, force: true });
@@ -130,7 +112,7 @@ export async function runBenchShard(settings: BenchSettings, shard: Shard, outDi
 
 interface PlannedShard {
   readonly settings: BenchSettings;
-  readonly model: LoadedModel;
+  readonly model: BenchModel;
   readonly plan: SweepPlan;
   readonly shard: Shard;
   /** The folder that receives shard-K-of-N/. */
@@ -149,26 +131,11 @@ async function runPlannedShard({ settings, model, plan, shard, outDir, log }: Pl
   }
 }
 
-async function withModel<T>(settings: BenchSettings, log: BenchLog, body: (model: LoadedModel) => Promise<T>): Promise<T> {
-  const model = await loadModel(settings.model, {
-    ...repositoryModelOptions(),
-    executionProvider: settings.executionProvider,
-    ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
-    ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
-    log,
-    onDownload: (p) => {
-      if (p.done) log(`downloaded ${p.path} (${(p.totalBytes / 2 ** 20).toFixed(1)} MiB${p.resumedFromBytes > 0 ? `, resumed at ${(p.resumedFromBytes / 2 ** 20).toFixed(1)} MiB` : ''})`);
-    },
-  });
+async function withModel<T>(settings: BenchSettings, log: BenchLog, body: (model: BenchModel) => Promise<T>): Promise<T> {
+  const model = await openBenchModel(settings, settings.executionProvider, log);
   try {
-    if (model.adapter) log(`${model.executionProvider} adapter: ${formatGpuAdapter(model.adapter)}`);
-    if (model.built) {
-      log(`built ${model.modelPath}: ${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, graph ${model.built.buildMs.toFixed(0)} ms, session ${model.sessionMs.toFixed(0)} ms`);
-    }
     checkConfigurations(model, settings);
-    assertBatchFitsMemory(model, settings.batch);
-    const denoiser = model.denoiser.forClassLabels(settings.classLabels, settings.batch);
-    return await body({ ...model, denoiser });
+    return await body(model);
   } finally {
     await model.dispose();
   }
@@ -179,14 +146,14 @@ async function withModel<T>(settings: BenchSettings, log: BenchLog, body: (model
  * `--quality fid` every other configuration makes `samples` images; otherwise each runs `--iterations` batches, or
  * with auto as many as fit in the budget at the bare model speed measured here (MIN_ROUNDS … 20).
  */
-async function planSweep(settings: BenchSettings, model: LoadedModel, log: BenchLog): Promise<SweepPlan> {
+async function planSweep(settings: BenchSettings, model: BenchModel, log: BenchLog): Promise<SweepPlan> {
   const names = settings.samplers.map(formatSamplerSpec);
   const reference = settings.reference ? formatSamplerSpec(settings.reference) : 'none';
   const specs = [...settings.samplers, ...(settings.reference && !names.includes(reference) ? [settings.reference] : [])];
   let perCallMs = 0;
   if (settings.iterations === 'auto' && !settings.fid) {
-    await model.denoiser.warmup(settings.batch);
-    const bare = await timeIterations('bare session.run', settings.bareCalls, model.denoiser.bareRun(firstNoise(model, settings), 500));
+    await model.warmup();
+    const bare = await timeIterations('bare session.run', settings.bareCalls, model.bareRun(firstNoise(model, settings)));
     perCallMs = bare.meanMs;
     log(`bare session.run: ${perCallMs.toFixed(2)} ms per call at batch ${settings.batch} (${model.executionProvider}); planning ~${(settings.autoBudgetMs / 1000).toFixed(0)} s per configuration`);
   }
@@ -207,7 +174,7 @@ async function planSweep(settings: BenchSettings, model: LoadedModel, log: Bench
     schema: SWEEP_SCHEMA,
     model: settings.model,
     modelSha256: model.sha256,
-    ...(model.hub ? { modelRevision: model.hub.commit } : {}),
+    ...(model.modelRevision !== undefined ? { modelRevision: model.modelRevision } : {}),
     executionProvider: model.executionProvider,
     threads: settings.threads ?? null,
     batch: settings.batch,
@@ -220,6 +187,8 @@ async function planSweep(settings: BenchSettings, model: LoadedModel, log: Bench
     ...(settings.fid ? { fid: { samples: settings.fid.samples, classifier: settings.fid.classifier, classifierSha256: fidClassifierSha! } } : {}),
     ...(settings.classLabels ? { classLabels: [...settings.classLabels] } : {}),
     ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
+    imageSize: { ...model.imageSize },
+    ...(model.textToImage ? { textToImage: model.textToImage } : {}),
     code: { denoise: denoiseVersion(), ...gitState() },
   };
 }

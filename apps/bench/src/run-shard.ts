@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
 import { cpus, hostname } from 'node:os';
-import type { FeatureExtractor, LoadedModel } from '@denoise/runtime';
-import { createScheduler, imageSeeds, PerImageGenerators, sample, type SampleOptions, type StepEvent } from '@denoise/sampler';
+import type { FeatureExtractor } from '@denoise/runtime';
+import { createScheduler, imageSeeds, PerImageGenerators, type StepEvent } from '@denoise/sampler';
 import type { Scheduler } from '@denoise/schedule';
+import type { BatchLoop, BenchLog, BenchModel } from './bench-model.js';
 import { parseSamplerSpec, samplerSpecOverrides, type SamplerSpec } from './sampler-spec.js';
 import { planUnits, shardOf, type Shard, type SweepPlan } from './sweep-plan.js';
 import { unitDone, writeBare, writeUnit } from './sweep-store.js';
 import { timeIterations } from './wall-time.js';
 
-export type BenchLog = (line: string) => void;
-
 export interface ShardWork {
-  /** The model, its denoiser already conditioned for the plan's batch (class labels). */
-  readonly model: LoadedModel;
+  /** The model, opened for the plan's batch (class labels, a pipeline's prompts and guidance). */
+  readonly model: BenchModel;
   readonly plan: SweepPlan;
   readonly shard: Shard;
   readonly dir: string;
@@ -47,12 +46,9 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
   log(`shard ${shard.index}/${shard.count} of sweep ${sweepId}: ${mine.length} units (${resumed} already done), ${totalCalls} model calls at batch ${plan.batch} to go`);
   if (todo.length === 0) return { ran: 0, resumed };
 
-  const { channels, height, width } = model.signature;
-  await model.denoiser.warmup(plan.batch);
-  const bareInput = firstNoise(model, plan);
-  const bareRun = model.denoiser.bareRun(bareInput, 500);
+  await model.warmup();
+  const bareRun = model.bareRun(firstNoise(model, plan));
   const schedulers = new Map<string, Scheduler>();
-  const perImage = channels * height * width;
   const host = hostLabel();
   let doneCalls = 0;
   const started = performance.now();
@@ -68,10 +64,11 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
     if (!scheduler) schedulers.set(unit.config, (scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec))));
     const label = `[${n + 1}/${todo.length}] ${unit.config} batch ${unit.batch} (images ${unit.first}–${unit.first + unit.count - 1})`;
     const t0 = performance.now();
-    const result = await sample(configurationRun({ model, spec, scheduler, imageSeeds: batchSeeds(plan, unit.first), label, log }));
+    const generated = await model.generate({ loop: configurationRun({ spec, scheduler, imageSeeds: batchSeeds(plan, unit.first), label, log }), first: unit.first });
     const wallMs = performance.now() - t0;
-    const images = result.samples.subarray(0, unit.count * perImage);
-    const sum = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
+    const [, channels, height, width] = generated.shape;
+    const images = generated.images.subarray(0, unit.count * channels * height * width);
+    const { timings } = generated;
     const features = unit.fid && work.extractor ? await work.extractor.extract(images.slice()) : undefined;
     await writeUnit(
       dir,
@@ -82,9 +79,11 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
         first: unit.first,
         count: unit.count,
         wallMs,
-        modelMs: sum(result.timings.modelMs),
-        loopMs: sum(result.timings.loopMs),
-        modelCalls: result.timesteps.length,
+        modelMs: timings.modelMs,
+        loopMs: timings.loopMs,
+        ...(timings.textMs !== undefined ? { textMs: timings.textMs } : {}),
+        ...(timings.decodeMs !== undefined ? { decodeMs: timings.decodeMs } : {}),
+        modelCalls: generated.modelCalls,
         imageSha256: imageHashes(images, unit.count),
         peakRssMiB: process.resourceUsage().maxRSS / 1024,
         host,
@@ -104,22 +103,20 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
 }
 
 /**
- * The sample() options of one batch of a configuration: its steps and η, per-image seeds, the torch generator, and
- * for long runs (≥ 200 steps) a progress line every quarter with an ETA. The one place the bench turns a
- * configuration into a sampling run (shards and the cross-provider pass).
+ * The sampling loop's settings of one batch of a configuration: its steps and η, per-image seeds, the torch
+ * generator, and for long runs (≥ 200 steps) a progress line every quarter with an ETA. The one place the bench
+ * turns a configuration into a sampling run (shards and the cross-provider pass); the model adds the denoiser.
  */
 export function configurationRun(run: {
-  readonly model: Pick<LoadedModel, 'denoiser'>;
   readonly spec: SamplerSpec;
   readonly scheduler: Scheduler;
   readonly imageSeeds: readonly number[];
   readonly label: string;
   readonly log: BenchLog;
-}): SampleOptions {
+}): BatchLoop {
   const { spec, label, log } = run;
   return {
     scheduler: run.scheduler,
-    denoiser: run.model.denoiser,
     steps: spec.steps,
     ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}),
     imageSeeds: run.imageSeeds,
@@ -147,7 +144,7 @@ export function imageHashes(images: Float32Array, count: number): string[] {
 }
 
 /** Model calls of one run of a configuration (Heun: 2S − 1; PNDM: S + 1 or S + 9). */
-export function plannedCalls(model: Pick<LoadedModel, 'schedulerConfig'>, name: string): number {
+export function plannedCalls(model: Pick<BenchModel, 'schedulerConfig'>, name: string): number {
   const spec = parseSamplerSpec(name);
   const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
   scheduler.setTimesteps(spec.steps);
@@ -155,7 +152,7 @@ export function plannedCalls(model: Pick<LoadedModel, 'schedulerConfig'>, name: 
 }
 
 /** x_T of the plan's batch 0 (image i from imageSeed(seed, i)), unit variance, NCHW. */
-export function firstNoise(model: Pick<LoadedModel, 'signature'>, plan: Pick<SweepPlan, 'seed' | 'batch'>): Float32Array {
-  const { channels, height, width } = model.signature;
+export function firstNoise(model: Pick<BenchModel, 'noiseDims'>, plan: Pick<SweepPlan, 'seed' | 'batch'>): Float32Array {
+  const { channels, height, width } = model.noiseDims;
   return new PerImageGenerators('torch', batchSeeds(plan, 0)).randn([plan.batch, channels, height, width]);
 }

@@ -10,6 +10,24 @@ export const SWEEP_SCHEMA = 'denoise-sweep/1';
 
 const count = z.number().int().nonnegative();
 const text = z.string().min(1);
+const positive = z.number().int().positive();
+
+/**
+ * How a text-to-image pipeline's images are conditioned: image i takes prompts[i mod P] (its latents from
+ * imageSeed(seed, i), as for every model), with the negative prompt and classifier-free guidance scale of the run.
+ * The prompts themselves are part of the sweep's identity, and their sha256 names them in the reports.
+ */
+const textToImagePlan = z.object({
+  /** model_index.json's _class_name (StableDiffusionPipeline). */
+  pipeline: text,
+  prompts: z.array(text).min(1),
+  promptsSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** '' when none was given (diffusers' default: the unconditional half is the empty prompt's). */
+  negativePrompt: z.string(),
+  /** diffusers' guidance_scale; guidance runs (the UNet at batch 2B) when it is > 1. */
+  guidanceScale: z.number().refine(Number.isFinite, 'a finite number'),
+});
+export type TextToImagePlan = z.infer<typeof textToImagePlan>;
 
 const sweepConfiguration = z.object({
   name: text,
@@ -41,6 +59,9 @@ export const sweepPlanSchema = z.object({
   fid: z.object({ samples: z.number().int().positive(), classifier: text, classifierSha256: text }).optional(),
   classLabels: z.array(count).optional(),
   variant: text.optional(),
+  /** The size of the images made (for a pipeline, of the decoded images; its latents are this / the VAE's factor). */
+  imageSize: z.object({ height: positive, width: positive }).optional(),
+  textToImage: textToImagePlan.optional(),
   /** The code that makes the images: shards of one sweep must run the same. */
   code: z.object({ denoise: text, gitCommit: text, gitDirty: z.boolean() }),
 });

@@ -36,10 +36,13 @@ const unitRecordSchema = z.object({
   batch: count,
   first: count,
   count: z.number().int().positive(),
-  /** One sample() call for the batch, ms; its model and loop parts from the sampler's per-call timings. */
+  /** One batch (sample(), or textToImage for a pipeline), ms; its model and loop parts from the sampler's per-call timings. */
   wallMs: finite,
   modelMs: finite,
   loopMs: finite,
+  /** A text-to-image pipeline's text encoding and VAE decoding of the batch (its modelMs is the UNet's calls). */
+  textMs: finite.optional(),
+  decodeMs: finite.optional(),
   modelCalls: count,
   /** sha256 of each image's float32 result (little-endian bytes), in image order. */
   imageSha256: z.array(hex64),

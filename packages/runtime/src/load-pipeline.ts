@@ -10,7 +10,7 @@ import {
   type UNet2DConditionConfig,
   type WeightedComponentPlan,
 } from '@denoise/diffusers';
-import type { Denoiser, LatentSize, TextEmbeddings, TextToImageModel } from '@denoise/sampler';
+import type { LatentSize, TextEmbeddings, TextToImageModel } from '@denoise/sampler';
 import { readClipTokenizer, type ClipTokenizer } from '@denoise/tokenizer';
 import { asModelLoadError } from './component-errors.js';
 import type { LoadModelOptions } from './load-model.js';
@@ -21,6 +21,7 @@ import { ModelLoadError } from './model-errors.js';
 import { readSchedulerConfig, sha256File } from './model-files.js';
 import type { ResolvedModelReference } from './model-reference.js';
 import type { ModelSignature } from './model-signature.js';
+import type { OnnxDenoiser } from './onnx-denoiser.js';
 import { SessionDenoiser } from './session-denoiser.js';
 import { TextEncoderSession } from './text-encoder-session.js';
 import { VaeDecoderSession, VaeEncoderSession } from './vae-sessions.js';
@@ -89,6 +90,13 @@ export interface LoadedPipeline {
   tokenize(prompts: readonly string[]): TokenizedPrompts;
   /** The pipeline as the sampler's text-to-image model. */
   textToImageModel(options?: TextConditioningOptions): TextToImageModel;
+  /**
+   * The UNet alone on latents of `size`, conditioned on `rows` rows of zero text embeddings (the tokenizer's length ×
+   * the cross-attention width): the UNet call the pipeline makes, at the batch it makes it (2 × images with
+   * guidance), for timing bare calls (bareRun, warmup). Its predictions are of no prompt. It shares the pipeline's
+   * session: dispose the pipeline, not it.
+   */
+  zeroConditionedUNet(rows: number, size: LatentSize): OnnxDenoiser;
   dispose(): Promise<void>;
 }
 
@@ -213,6 +221,12 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
           },
         };
       },
+      zeroConditionedUNet: (rows, size) => {
+        if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`rows must be an integer ≥ 1, got ${rows}`);
+        const tokens = tokenizer.modelMaxLength;
+        const width = unetConfig.crossAttentionDim;
+        return conditionedUNet(unet.session, unetConfig, unetPath, { data: new Float32Array(rows * tokens * width), rows, tokens, width }, size);
+      },
       dispose: async () => {
         await Promise.all(sessions.map((s) => s.release()));
       },
@@ -244,7 +258,7 @@ function tokenize(tokenizer: ClipTokenizer, prompts: readonly string[]): Tokeniz
 }
 
 /** The UNet session as a Denoiser on latents of `size`, conditioned on the text rows (one per image). */
-function conditionedUNet(session: ort.InferenceSession, config: UNet2DConditionConfig, path: string, text: TextEmbeddings, size: LatentSize): Denoiser {
+function conditionedUNet(session: ort.InferenceSession, config: UNet2DConditionConfig, path: string, text: TextEmbeddings, size: LatentSize): OnnxDenoiser {
   const signature: ModelSignature = {
     sampleInput: 'sample',
     sampleDtype: 'float32',

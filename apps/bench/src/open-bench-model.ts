@@ -1,0 +1,36 @@
+import { repositoryModelOptions } from '@denoise/repo-layout';
+import { formatGpuAdapter, openModel, SampleSizeError, type ExecutionProviderChoice } from '@denoise/runtime';
+import { BenchInputError } from './bench-input-error.js';
+import type { BenchLog, BenchModel, ModelSettings } from './bench-model.js';
+import { textToImageBenchModel } from './text-to-image-bench-model.js';
+import { unconditionalBenchModel } from './unconditional-bench-model.js';
+
+/**
+ * Opens `settings.model` on a provider (openModel: a path, hf: or synthetic: reference) as the BenchModel of its kind,
+ * which checks the flags that apply to it; nothing has run when it refuses.
+ */
+export async function openBenchModel(settings: ModelSettings, executionProvider: ExecutionProviderChoice, log: BenchLog): Promise<BenchModel> {
+  const sampleShape = { ...(settings.height !== undefined ? { height: settings.height } : {}), ...(settings.width !== undefined ? { width: settings.width } : {}) };
+  const opened = await openModel(settings.model, {
+    ...repositoryModelOptions(),
+    executionProvider,
+    ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
+    ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
+    sampleShape,
+    log,
+    onDownload: (p) => {
+      if (p.done) log(`downloaded ${p.path} (${(p.totalBytes / 2 ** 20).toFixed(1)} MiB${p.resumedFromBytes > 0 ? `, resumed at ${(p.resumedFromBytes / 2 ** 20).toFixed(1)} MiB` : ''})`);
+    },
+  }).catch((error: unknown) => {
+    // The runtime names what is missing; the flags that give it are the bench's.
+    if (error instanceof SampleSizeError) throw new BenchInputError(`${error.message} (--height and --width)`, { cause: error });
+    throw error;
+  });
+  try {
+    if (opened.adapter) log(`${opened.executionProvider} adapter: ${formatGpuAdapter(opened.adapter)}`);
+    return opened.kind === 'text-to-image' ? textToImageBenchModel(opened, settings, log) : unconditionalBenchModel(opened, settings, log);
+  } catch (error) {
+    await opened.dispose();
+    throw error;
+  }
+}

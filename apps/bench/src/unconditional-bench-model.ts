@@ -1,0 +1,51 @@
+import { assertBatchFitsMemory, type LoadedModel } from '@denoise/runtime';
+import { sample } from '@denoise/sampler';
+import { BenchInputError } from './bench-input-error.js';
+import { BARE_TIMESTEP, sumMs, type BenchLog, type BenchModel, type ModelSettings } from './bench-model.js';
+
+/**
+ * An unconditional denoiser (a UNet2DModel folder, an ONNX file) as the bench runs it: x_T through sample(), the
+ * denoiser conditioned on the class labels of a class-conditional model. Refuses the text-to-image flags.
+ */
+export function unconditionalBenchModel(model: LoadedModel, settings: ModelSettings, log: BenchLog): BenchModel {
+  const textFlags = [
+    settings.prompts !== undefined ? '--prompts' : undefined,
+    settings.negativePrompt !== undefined ? '--negative-prompt' : undefined,
+    settings.guidanceScale !== undefined ? '--guidance-scale' : undefined,
+  ].filter((flag): flag is string => flag !== undefined);
+  if (textFlags.length > 0) {
+    throw new BenchInputError(`${textFlags.join(', ')}: ${model.modelPath} is an unconditional model; ${textFlags.length === 1 ? 'it applies' : 'they apply'} to text-to-image pipelines only`);
+  }
+  if (model.built) {
+    log(`built ${model.modelPath}: ${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, graph ${model.built.buildMs.toFixed(0)} ms, session ${model.sessionMs.toFixed(0)} ms`);
+  }
+  const { batch } = settings;
+  assertBatchFitsMemory(model, batch);
+  const denoiser = model.denoiser.forClassLabels(settings.classLabels, batch);
+  const { channels, height, width } = model.signature;
+  return {
+    modelPath: model.modelPath,
+    sha256: model.sha256,
+    ...(model.hub ? { modelRevision: model.hub.commit } : {}),
+    executionProvider: model.executionProvider,
+    ...(model.adapter ? { adapter: model.adapter } : {}),
+    sessionMs: model.sessionMs,
+    schedulerConfig: model.schedulerConfig,
+    ...(model.schedulerConfigPath !== undefined ? { schedulerConfigPath: model.schedulerConfigPath } : {}),
+    batch,
+    noiseDims: { channels, height, width },
+    imageSize: { height, width },
+    warmup: () => denoiser.warmup(batch),
+    bareRun: (noise) => denoiser.bareRun(noise, BARE_TIMESTEP),
+    generate: async ({ loop }) => {
+      const result = await sample({ ...loop, denoiser });
+      return {
+        images: result.samples,
+        shape: result.shape,
+        modelCalls: result.timesteps.length,
+        timings: { modelMs: sumMs(result.timings.modelMs), loopMs: sumMs(result.timings.loopMs) },
+      };
+    },
+    dispose: () => model.dispose(),
+  };
+}
