@@ -51,6 +51,7 @@ export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStre
   const model = await openModel(command.model, {
     executionProvider: command.ep,
     ...(command.threads !== undefined ? { threads: command.threads } : {}),
+    ...(command.graphOptimization !== undefined ? { graphOptimizationLevel: command.graphOptimization } : {}),
     ...(command.variant !== undefined ? { variant: command.variant } : {}),
     sampleShape: sampleShapeOf(command, noise),
     ...repositoryModelOptions(),

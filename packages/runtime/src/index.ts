@@ -10,7 +10,7 @@ export {
 export { fromFloat16Bits, toFloat16Bits } from './float16.js';
 export { formatGpuAdapter, webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
 export { DEFAULT_UNET_SCHEDULER_CONFIG, loadModel, type BuiltModelInfo, type LoadedModel, type LoadModelOptions } from './load-model.js';
-export type { GraphOptimizationLevel } from './session-settings.js';
+export { GRAPH_OPTIMIZATION_LEVELS, type GraphOptimizationLevel } from './session-settings.js';
 export { ExecutionProviderError, ModelLoadError, SampleSizeError } from './model-errors.js';
 export { assertBatchFitsMemory, InsufficientMemoryError } from './memory-check.js';
 export type { ClassLabelsInput, ModelSignature, SampleDtype, SampleShapeRequest, TimestepDtype, TimestepLayout } from './model-signature.js';

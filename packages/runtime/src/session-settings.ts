@@ -1,6 +1,7 @@
 import type { ExecutionProvider } from './execution-provider.js';
 
-export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+export const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+export type GraphOptimizationLevel = (typeof GRAPH_OPTIMIZATION_LEVELS)[number];
 
 /** How every session of a model (or of a pipeline's components) is created. */
 export interface SessionSettings {
