@@ -39,7 +39,8 @@ export function multiHeadAttention(ctx: LayerContext, tokens: string, context: s
   const q = dense(ctx, tokens, `${prefix}.${names.query}`, spec.queryDim, inner, bias);
   const k = dense(ctx, keysFrom, `${prefix}.${names.key}`, contextDim, inner, bias);
   const v = dense(ctx, keysFrom, `${prefix}.${names.value}`, contextDim, inner, bias);
-  const merged = spec.scoreBias === undefined ? fusedAttention(ctx, q, k, v, prefix, spec) : explicitAttention(ctx, q, k, v, prefix, spec);
+  const fused = spec.scoreBias === undefined && ctx.graph.options.fusedAttention !== false;
+  const merged = fused ? fusedAttention(ctx, q, k, v, prefix, spec) : explicitAttention(ctx, q, k, v, prefix, spec);
   return dense(ctx, merged, `${prefix}.${names.out}`, inner, spec.queryDim);
 }
 

@@ -2,7 +2,7 @@ import { CheckpointWeights } from './checkpoint-weights.js';
 import { clipEncoderLayer } from './clip-encoder-layer.js';
 import type { ClipTextArchitecture, ClipTextConfig } from './clip-text-config.js';
 import { dense, layerNorm, type LayerContext } from './nn-layers.js';
-import { GraphBuilder, type GraphValueInfo } from './onnx-graph.js';
+import { GraphBuilder, type GraphOptions, type GraphValueInfo } from './onnx-graph.js';
 import { ONNX_DTYPE } from './onnx-proto.js';
 import type { WeightsFile } from './weights-file.js';
 
@@ -35,7 +35,7 @@ export interface ClipTextGraph {
   readonly signature: ClipTextGraphSignature;
 }
 
-export interface ClipTextGraphOptions {
+export interface ClipTextGraphOptions extends GraphOptions {
   /** CLIPTextModelWithProjection (adds text_embeds); by default what the config's `architectures` says. */
   readonly withProjection?: boolean;
 }
@@ -62,7 +62,7 @@ export function clipTextWeightShapes(config: ClipTextConfig, options: ClipTextGr
 }
 
 function assembleGraph(config: ClipTextConfig, weightsFile: WeightsFile, options: ClipTextGraphOptions): ClipTextGraph & { readonly weights: CheckpointWeights } {
-  const graph = new GraphBuilder();
+  const graph = new GraphBuilder(options);
   const weights = new CheckpointWeights(weightsFile, graph);
   // Checkpoints saved by transformers < 4.31 hold a position_ids buffer; transformers ignores it on load, and so do we.
   weights.ignore(`${PREFIX}.embeddings.position_ids`);

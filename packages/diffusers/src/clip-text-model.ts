@@ -7,5 +7,5 @@ export const CLIP_TEXT_MODEL: ComponentKind<ClipTextConfig, ClipTextGraphSignatu
   className: 'CLIPTextModel',
   graphName: 'clip_text',
   parse: parseClipTextConfig,
-  build: (config, weights) => buildClipTextGraph(config, weights),
+  build: (config, weights, options) => buildClipTextGraph(config, weights, options),
 };

@@ -1,6 +1,6 @@
 import { encodeOnnxModel, type WeightStorage } from './encode-onnx-model.js';
 import { readJsonObject } from './model-folder.js';
-import type { GraphBuilder } from './onnx-graph.js';
+import type { GraphBuilder, GraphOptions } from './onnx-graph.js';
 import { readSafetensors } from './safetensors.js';
 import { readShardedSafetensors } from './sharded-weights.js';
 import { readTorchBin } from './torch-bin.js';
@@ -22,7 +22,7 @@ export interface ComponentKind<Config, Signature> {
   /** The ONNX graph's name (default 'model'). */
   readonly graphName?: string;
   parse(json: unknown, source: string): Config;
-  build(config: Config, weights: WeightsFile): { readonly graph: GraphBuilder; readonly signature: Signature };
+  build(config: Config, weights: WeightsFile, options: GraphOptions): { readonly graph: GraphBuilder; readonly signature: Signature };
 }
 
 export interface BuiltComponent<Config, Signature> {
@@ -37,7 +37,7 @@ export interface BuiltComponent<Config, Signature> {
   readonly weightsBytes: number;
 }
 
-export interface BuildComponentOptions {
+export interface BuildComponentOptions extends GraphOptions {
   /** Default 'external': the weights stay in their file and onnxruntime reads them (see encodeOnnxModel). */
   readonly storage?: WeightStorage;
   readonly producerVersion?: string;
@@ -51,7 +51,7 @@ export async function buildComponent<Config, Signature>(
 ): Promise<BuiltComponent<Config, Signature>> {
   const config = kind.parse(await readJsonObject(files.configPath), files.configPath);
   const weights = await readWeightsFile(files.weightsPath, files.weightsFormat);
-  const { graph, signature } = kind.build(config, weights);
+  const { graph, signature } = kind.build(config, weights, options.fusedAttention === undefined ? {} : { fusedAttention: options.fusedAttention });
   const encoded = await encodeOnnxModel(graph, weights, {
     storage: options.storage ?? 'external',
     producerVersion: options.producerVersion ?? '0',

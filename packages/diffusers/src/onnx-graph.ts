@@ -32,6 +32,15 @@ export interface GraphValueInfo {
 }
 
 /**
+ * What the graph is built for. `fusedAttention` (default true): attention without a score bias as onnxruntime's
+ * MultiHeadAttention contrib kernel — faster on CPU; the WebGPU provider's kernel drifts from the CPU one by ~1e-2
+ * (seen on Mesa's lavapipe), so WebGPU graphs use standard operators.
+ */
+export interface GraphOptions {
+  readonly fusedAttention?: boolean;
+}
+
+/**
  * Collects nodes and initializers of one ONNX graph, with generated value names. The UNet blocks call it in
  * the order of diffusers' forward pass, so the node list reads like the module tree.
  */
@@ -42,6 +51,8 @@ export class GraphBuilder {
   readonly outputs: GraphValueInfo[] = [];
   private readonly counters = new Map<string, number>();
   private readonly constants = new Map<string, string>();
+
+  constructor(readonly options: GraphOptions = {}) {}
 
   /** Adds a node and returns the name of its (first) output. */
   op<K extends OpType>(opType: K, inputs: readonly string[], attributes: OpAttributes<K> = {}, scope = ''): string {

@@ -1,5 +1,5 @@
 import { CheckpointWeights } from './checkpoint-weights.js';
-import { GraphBuilder } from './onnx-graph.js';
+import { GraphBuilder, type GraphOptions } from './onnx-graph.js';
 import { activation, conv2d, groupNorm, type LayerContext } from './nn-layers.js';
 import type { ResnetSettings } from './resnet-block.js';
 import { sinusoidalProjection, timestepEmbedding } from './time-embedding.js';
@@ -33,8 +33,8 @@ export interface UNetConditionGraph {
  * block, up blocks consuming them, norm/act/conv_out; cross-attention blocks read encoder_hidden_states. Throws
  * CheckpointMismatchError listing every weight problem.
  */
-export function buildUNet2DConditionGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile): UNetConditionGraph {
-  const { graph, signature, weights } = assembleGraph(config, weightsFile);
+export function buildUNet2DConditionGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile, options: GraphOptions = {}): UNetConditionGraph {
+  const { graph, signature, weights } = assembleGraph(config, weightsFile, options);
   weights.assertComplete();
   return { graph, signature };
 }
@@ -45,8 +45,8 @@ export function unet2DConditionWeightShapes(config: UNet2DConditionConfig): Read
   return assembleGraph(config, empty).weights.requested;
 }
 
-function assembleGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile): UNetConditionGraph & { readonly weights: CheckpointWeights } {
-  const graph = new GraphBuilder();
+function assembleGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile, options: GraphOptions = {}): UNetConditionGraph & { readonly weights: CheckpointWeights } {
+  const graph = new GraphBuilder(options);
   const weights = new CheckpointWeights(weightsFile, graph);
   const layer: LayerContext = { graph, weights };
   const channels = config.blockOutChannels;

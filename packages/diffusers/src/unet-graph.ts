@@ -1,5 +1,5 @@
 import { CheckpointWeights } from './checkpoint-weights.js';
-import { GraphBuilder } from './onnx-graph.js';
+import { GraphBuilder, type GraphOptions } from './onnx-graph.js';
 import type { UNet2DConfig } from './unet-config.js';
 import { DOWN_BLOCKS, MID_BLOCKS, UP_BLOCKS } from './unet-blocks.js';
 import { activation, conv2d, groupNorm, type LayerContext } from './nn-layers.js';
@@ -30,8 +30,8 @@ export interface UNetGraph {
  * checkpoint's tensors: time (and class) embedding, conv_in, down blocks collecting skips, mid block, up blocks
  * consuming them, norm/SiLU/conv_out. Throws CheckpointMismatchError listing every weight problem.
  */
-export function buildUNet2DGraph(config: UNet2DConfig, weightsFile: WeightsFile): UNetGraph {
-  const { graph, signature, weights } = assembleGraph(config, weightsFile);
+export function buildUNet2DGraph(config: UNet2DConfig, weightsFile: WeightsFile, options: GraphOptions = {}): UNetGraph {
+  const { graph, signature, weights } = assembleGraph(config, weightsFile, options);
   weights.assertComplete();
   return { graph, signature };
 }
@@ -42,8 +42,8 @@ export function unet2DWeightShapes(config: UNet2DConfig): ReadonlyMap<string, re
   return assembleGraph(config, empty).weights.requested;
 }
 
-function assembleGraph(config: UNet2DConfig, weightsFile: WeightsFile): UNetGraph & { readonly weights: CheckpointWeights } {
-  const graph = new GraphBuilder();
+function assembleGraph(config: UNet2DConfig, weightsFile: WeightsFile, options: GraphOptions = {}): UNetGraph & { readonly weights: CheckpointWeights } {
+  const graph = new GraphBuilder(options);
   const weights = new CheckpointWeights(weightsFile, graph);
   const layer: LayerContext = { graph, weights };
   const channels0 = config.blockOutChannels[0]!;

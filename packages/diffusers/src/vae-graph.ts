@@ -1,6 +1,6 @@
 import { CheckpointWeights } from './checkpoint-weights.js';
 import { activation, conv2d, groupNorm, type LayerContext } from './nn-layers.js';
-import { GraphBuilder } from './onnx-graph.js';
+import { GraphBuilder, type GraphOptions } from './onnx-graph.js';
 import type { ResnetSettings } from './resnet-block.js';
 import { DOWN_BLOCKS, MID_BLOCKS, UP_BLOCKS } from './unet-blocks.js';
 import type { AutoencoderKLConfig } from './vae-config.js';
@@ -58,8 +58,8 @@ const PART_MODULES: Readonly<Record<VaePart, readonly string[]>> = {
  * the checkpoint's other weights must still be the encoder's, name for name and shape for shape. Throws
  * CheckpointMismatchError listing every problem.
  */
-export function buildVaeDecoderGraph(config: AutoencoderKLConfig, weightsFile: WeightsFile, options: { readonly input?: VaeDecoderInput } = {}): VaeGraph {
-  return buildPart(config, weightsFile, 'decoder', options.input ?? 'latents');
+export function buildVaeDecoderGraph(config: AutoencoderKLConfig, weightsFile: WeightsFile, options: GraphOptions & { readonly input?: VaeDecoderInput } = {}): VaeGraph {
+  return buildPart(config, weightsFile, 'decoder', options, options.input ?? 'latents');
 }
 
 /**
@@ -67,8 +67,8 @@ export function buildVaeDecoderGraph(config: AutoencoderKLConfig, weightsFile: W
  * quant_conv, then DiagonalGaussianDistribution's mean and std = exp(0.5 · clamp(logvar, −30, 20)). Weights as for
  * the decoder, the other way round.
  */
-export function buildVaeEncoderGraph(config: AutoencoderKLConfig, weightsFile: WeightsFile): VaeGraph {
-  return buildPart(config, weightsFile, 'encoder');
+export function buildVaeEncoderGraph(config: AutoencoderKLConfig, weightsFile: WeightsFile, options: GraphOptions = {}): VaeGraph {
+  return buildPart(config, weightsFile, 'encoder', options);
 }
 
 /** The state_dict a checkpoint of this config holds: every weight's name and shape (diffusers' current names). */
@@ -76,15 +76,15 @@ export function autoencoderKLWeightShapes(config: AutoencoderKLConfig): Readonly
   return new Map([...partWeightShapes(config, 'encoder'), ...partWeightShapes(config, 'decoder')]);
 }
 
-function buildPart(config: AutoencoderKLConfig, weightsFile: WeightsFile, part: VaePart, decoderInput?: VaeDecoderInput): VaeGraph {
-  const { graph, signature, weights } = assemble(config, weightsFile, part, decoderInput);
+function buildPart(config: AutoencoderKLConfig, weightsFile: WeightsFile, part: VaePart, options: GraphOptions, decoderInput?: VaeDecoderInput): VaeGraph {
+  const { graph, signature, weights } = assemble(config, weightsFile, part, options, decoderInput);
   weights.assertComplete(partWeightShapes(config, part === 'decoder' ? 'encoder' : 'decoder'));
   return { graph, signature };
 }
 
 function partWeightShapes(config: AutoencoderKLConfig, part: VaePart): ReadonlyMap<string, readonly number[]> {
   const empty: WeightsFile = { path: '(none)', format: 'safetensors', sizeBytes: 0, tensors: new Map() };
-  const { requested } = assemble(config, empty, part).weights;
+  const { requested } = assemble(config, empty, part, {}).weights;
   if (![...requested.keys()].every((name) => PART_MODULES[part].some((prefix) => name.startsWith(prefix)))) {
     throw new Error(`internal error: the VAE ${part} took a weight outside ${PART_MODULES[part].join(', ')}`);
   }
@@ -95,9 +95,10 @@ function assemble(
   config: AutoencoderKLConfig,
   weightsFile: WeightsFile,
   part: VaePart,
+  options: GraphOptions,
   decoderInput: VaeDecoderInput = 'latents',
 ): VaeGraph & { readonly weights: CheckpointWeights } {
-  const graph = new GraphBuilder();
+  const graph = new GraphBuilder(options);
   const weights = new CheckpointWeights(weightsFile, graph);
   const levels = config.blockOutChannels.length;
   const common: VaeSignatureCommon = {

@@ -8,7 +8,7 @@ export function vaeDecoderKind(input: VaeDecoderInput = 'latents'): ComponentKin
     className: 'AutoencoderKL decoder',
     graphName: 'vae_decoder',
     parse: parseAutoencoderKLConfig,
-    build: (config, weights) => buildVaeDecoderGraph(config, weights, { input }),
+    build: (config, weights, options) => buildVaeDecoderGraph(config, weights, { ...options, input }),
   };
 }
 

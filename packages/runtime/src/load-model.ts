@@ -1,5 +1,7 @@
 import {
   buildUNetModel,
+  type BuildComponentOptions,
+  type GraphOptions,
   unetMemoryLowerBound,
   type BuiltUNetModel,
   type UNetMemoryBound,
@@ -109,7 +111,7 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
   const files = await locateModelFiles(reference.localPath, options.variant !== undefined ? { variant: options.variant } : {});
   if (files.kind === 'onnx') await assertLooksLikeOnnx(files.modelPath);
   const executionProvider = await resolveExecutionProvider(options.executionProvider ?? 'cpu');
-  const source = files.kind === 'onnx' ? undefined : await buildFromFolder(files, options.producerVersion);
+  const source = files.kind === 'onnx' ? undefined : await buildFromFolder(files, { ...graphOptionsFor(executionProvider), ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}) });
 
   const sessionStarted = performance.now();
   const session = await createSession(source ? source.model : { path: files.modelPath }, files.modelPath, {
@@ -153,11 +155,11 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
   }
 }
 
-async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>, producerVersion: string | undefined): Promise<{ model: BuiltUNetModel; info: BuiltModelInfo }> {
+async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>, build: BuildComponentOptions): Promise<{ model: BuiltUNetModel; info: BuiltModelInfo }> {
   const started = performance.now();
   let model: BuiltUNetModel;
   try {
-    model = await buildUNetModel(files.folder, { storage: 'external', ...(producerVersion ? { producerVersion } : {}) });
+    model = await buildUNetModel(files.folder, { storage: 'external', ...build });
   } catch (error) {
     throw asModelLoadError(error, files.modelPath);
   }
@@ -193,6 +195,14 @@ function withClassCount(signature: ModelSignature, built: BuiltUNetModel | undef
   const count = built?.signature.classLabels?.count;
   if (!signature.classLabels || count === undefined) return signature;
   return { ...signature, classLabels: { ...signature.classLabels, count } };
+}
+
+/**
+ * How graphs are built for a provider: onnxruntime's fused attention kernel everywhere but WebGPU, whose
+ * MultiHeadAttention drifts from the CPU's by ~1e-2 on Mesa's lavapipe (its standard operators agree to ~1e-5).
+ */
+export function graphOptionsFor(executionProvider: ExecutionProvider): GraphOptions {
+  return { fusedAttention: executionProvider !== 'webgpu' };
 }
 
 /** The options of resolveModelReference that the load options carry. */

@@ -13,7 +13,7 @@ import {
 import type { LatentSize, TextEmbeddings, TextToImageModel } from '@denoise/sampler';
 import { readClipTokenizer, type ClipTokenizer } from '@denoise/tokenizer';
 import { asModelLoadError } from './component-errors.js';
-import type { LoadModelOptions } from './load-model.js';
+import { graphOptionsFor, type LoadModelOptions } from './load-model.js';
 import type { GraphOptimizationLevel } from './session-settings.js';
 import { createSession } from './create-session.js';
 import { resolveExecutionProvider, type ExecutionProvider } from './execution-provider.js';
@@ -124,7 +124,7 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
     ...(threads !== undefined ? { threads } : {}),
     graphOptimizationLevel: options.graphOptimizationLevel ?? PIPELINE_OPTIMIZATION_LEVEL,
   };
-  const build = { storage: 'external' as const, ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}) };
+  const build = { storage: 'external' as const, ...graphOptionsFor(executionProvider), ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}) };
   const tokenizer = await readTokenizer(folder.path(plan.tokenizer.dir));
   const sessions: { release(): Promise<void> }[] = [];
   try {
