@@ -1,6 +1,6 @@
 import type { NpyArray } from '@denoise/image';
 import { repositoryModelOptions } from '@denoise/repo-layout';
-import { openModel, SampleSizeError, type OpenedModel } from '@denoise/runtime';
+import { formatGpuAdapter, openModel, SampleSizeError, type OpenedModel } from '@denoise/runtime';
 import { createDownloadProgress } from './download-progress.js';
 import { readNoiseFile } from './noise-file.js';
 import type { OutputStaging } from './output-files.js';
@@ -73,6 +73,10 @@ export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStre
 }
 
 function reportLoad(model: OpenedModel, command: SampleCommand, stderr: NodeJS.WriteStream): void {
+  if (command.ep === 'auto' || model.adapter) {
+    const on = model.adapter ? ` on ${formatGpuAdapter(model.adapter)}` : '';
+    stderr.write(`execution provider: ${model.executionProvider}${command.ep === 'auto' ? ' (auto)' : ''}${on}\n`);
+  }
   if (model.hub) {
     const fetched = model.hub.downloaded.length > 0 ? `downloaded ${model.hub.downloaded.join(', ')}` : 'all files cached';
     stderr.write(`${command.model}: revision ${model.hub.revision} = commit ${model.hub.commit} (${fetched}); ${model.modelPath}\n`);

@@ -169,7 +169,7 @@ export function buildSampleProgram(): Command {
     .addOption(new Option('--ep <provider>', 'onnxruntime execution provider (auto = best usable, reported)').choices(EXECUTION_PROVIDER_CHOICES).default('cpu'))
     .addOption(new Option('--threads <n>', `onnxruntime intra-op threads, at most ${MAX_THREADS} (4 per core) (default: one per core)`).argParser(threadCount))
     .addOption(
-      new Option('--graph-optimization <level>', "onnxruntime graph optimization level (default: all for a single model; extended for a pipeline, whose UNet session 'all' makes 4× slower to create for 7 % faster calls)").choices(GRAPH_OPTIMIZATION_LEVELS),
+      new Option('--graph-optimization <level>', "onnxruntime graph optimization level (default: all; a pipeline's UNet defaults to extended: 'all' makes its session 4× slower to create for 7 % faster calls)").choices(GRAPH_OPTIMIZATION_LEVELS),
     )
     .option('--json', 'print a machine-readable summary on stdout', false)
     .option('--list-providers', 'list the execution providers usable here and exit', false)

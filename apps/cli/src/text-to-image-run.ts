@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { decodePng, fromPixels, PNG_TEXT_KEYS, type ImageBatch, type NpyArray, type Rgba8Image } from '@denoise/image';
-import { formatGpuAdapter, type LoadedPipeline } from '@denoise/runtime';
+import type { LoadedPipeline } from '@denoise/runtime';
 import { DEFAULT_GUIDANCE_SCALE, imageSeed, imageStartIndex, imageSeeds, repeatPerImage, textToImage, type TextToImageResult } from '@denoise/sampler';
 import { writeImageOutputs } from './image-outputs.js';
+import { loopSettings } from './loop-settings.js';
 import { createProgress } from './progress.js';
 import { checkNoise } from './noise-file.js';
 import { runProvenance } from './run-provenance.js';
 import type { RunContext } from './run-sample.js';
 import { loopRates, type SampleSummary } from './sample-summary.js';
-import { traceWriter } from './trace-writer.js';
 import type { SampleCommand } from './sample-command.js';
 import { setUpScheduler } from './scheduler-setup.js';
 import { throwIfInterrupted, UsageError } from './usage-error.js';
@@ -62,11 +62,6 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
     }
   }
   throwIfInterrupted(signal, 'before sampling');
-  if (command.ep === 'auto' || pipeline.adapter) {
-    const on = pipeline.adapter ? ` on ${formatGpuAdapter(pipeline.adapter)}` : '';
-    stderr.write(`execution provider: ${pipeline.executionProvider}${command.ep === 'auto' ? ' (auto)' : ''}${on}\n`);
-  }
-
   const progress = createProgress(stderr, `${sampler}-${steps}`);
   let result: TextToImageResult;
   try {
@@ -81,13 +76,8 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
       height: size.height,
       width: size.width,
       ...(init ? { init: { image: init.image.data, strength: command.strength ?? DEFAULT_STRENGTH } } : {}),
-      ...(command.eta !== undefined ? { eta: command.eta } : {}),
       ...(noise ? { noise } : {}),
-      ...(command.perImageSeeds ? { imageSeeds: imageSeeds(command.seed, command.firstImage ?? 0, batch) } : { seed: command.seed }),
-      generator: command.generator,
-      signal,
-      onStep: (event) => progress.update(event),
-      ...(command.trace ? { trace: traceWriter(command.trace, staging) } : {}),
+      ...loopSettings(command, { batch, progress, staging, signal }),
     });
   } finally {
     progress.stop();

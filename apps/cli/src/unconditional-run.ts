@@ -1,13 +1,13 @@
 import { PNG_TEXT_KEYS, type ImageBatch, type NpyArray } from '@denoise/image';
-import { assertBatchFitsMemory, formatGpuAdapter, InsufficientMemoryError, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
+import { assertBatchFitsMemory, InsufficientMemoryError, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
 import { imageSeed, imageSeeds, sample, type SampleResult } from '@denoise/sampler';
 import { writeImageOutputs } from './image-outputs.js';
+import { loopSettings } from './loop-settings.js';
 import { createProgress } from './progress.js';
 import { checkNoise } from './noise-file.js';
 import { runProvenance } from './run-provenance.js';
 import type { RunContext } from './run-sample.js';
 import { loopRates, type SampleSummary } from './sample-summary.js';
-import { traceWriter } from './trace-writer.js';
 import type { SampleCommand } from './sample-command.js';
 import { setUpScheduler } from './scheduler-setup.js';
 import { throwIfInterrupted, UsageError } from './usage-error.js';
@@ -50,11 +50,6 @@ export async function runUnconditional(model: LoadedModel, command: SampleComman
   const denoiser = conditionedDenoiser(model, command, batch);
   await denoiser.warmup(batch);
   throwIfInterrupted(signal, 'before sampling');
-  if (command.ep === 'auto' || model.adapter) {
-    const on = model.adapter ? ` on ${formatGpuAdapter(model.adapter)}` : '';
-    stderr.write(`execution provider: ${model.executionProvider}${command.ep === 'auto' ? ' (auto)' : ''}${on}\n`);
-  }
-
   const progress = createProgress(stderr, `${sampler}-${steps}`);
   let result: SampleResult;
   try {
@@ -62,13 +57,8 @@ export async function runUnconditional(model: LoadedModel, command: SampleComman
       scheduler,
       denoiser,
       steps,
-      ...(command.eta !== undefined ? { eta: command.eta } : {}),
       ...(noise ? { noise } : { batchSize: batch }),
-      ...(command.perImageSeeds ? { imageSeeds: imageSeeds(command.seed, command.firstImage ?? 0, batch) } : { seed: command.seed }),
-      generator: command.generator,
-      signal,
-      onStep: (event) => progress.update(event),
-      ...(command.trace ? { trace: traceWriter(command.trace, staging) } : {}),
+      ...loopSettings(command, { batch, progress, staging, signal }),
     });
   } finally {
     progress.stop();

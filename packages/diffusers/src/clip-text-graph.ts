@@ -4,7 +4,7 @@ import type { ClipTextArchitecture, ClipTextConfig } from './clip-text-config.js
 import { dense, layerNorm, type LayerContext } from './nn-layers.js';
 import { GraphBuilder, type GraphOptions, type GraphValueInfo } from './onnx-graph.js';
 import { ONNX_DTYPE } from './onnx-proto.js';
-import type { WeightsFile } from './weights-file.js';
+import { NO_WEIGHTS, type WeightsFile } from './weights-file.js';
 
 /**
  * The graph's outputs, all float32:
@@ -57,8 +57,7 @@ export function buildClipTextGraph(config: ClipTextConfig, weightsFile: WeightsF
 
 /** The state_dict a checkpoint of this config holds: every weight's name and shape, as transformers saves it. */
 export function clipTextWeightShapes(config: ClipTextConfig, options: ClipTextGraphOptions = {}): ReadonlyMap<string, readonly number[]> {
-  const empty: WeightsFile = { path: '(none)', format: 'safetensors', sizeBytes: 0, tensors: new Map() };
-  return assembleGraph(config, empty, options).weights.requested;
+  return assembleGraph(config, NO_WEIGHTS, options).weights.requested;
 }
 
 function assembleGraph(config: ClipTextConfig, weightsFile: WeightsFile, options: ClipTextGraphOptions): ClipTextGraph & { readonly weights: CheckpointWeights } {

@@ -1,6 +1,6 @@
-import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ComponentFiles } from './component-model.js';
+import { isFile, listFiles } from './folder-listing.js';
 import { ModelFilePlanError } from './file-plan-error.js';
 import { DiffusersFolderError, readJsonObject } from './model-folder.js';
 import { planWeightedComponent, type WeightsStems } from './pipeline-file-plan.js';
@@ -28,28 +28,5 @@ export async function locateComponentFiles(
     if (!(error instanceof ModelFilePlanError)) throw error;
     const where = inPipeline ? `the pipeline's ${options.component}/ folder` : 'the folder';
     throw new DiffusersFolderError(dir, error.message.replace(/^the folder/, where).replace(/has no config\.json$/, `has no config.json: not a diffusers ${options.component} folder`));
-  }
-}
-
-/** The names of the folder's files (symbolic links to files included); none if it does not exist. */
-async function listFiles(dir: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const files: string[] = [];
-  for (const entry of entries) {
-    if (entry.isFile() || (entry.isSymbolicLink() && (await isFile(join(dir, entry.name))))) files.push(entry.name);
-  }
-  return files;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
   }
 }

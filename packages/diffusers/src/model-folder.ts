@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { isFile, listFiles, listFolders } from './folder-listing.js';
 import { join, resolve } from 'node:path';
 import { ModelFilePlanError } from './file-plan-error.js';
 import { planModelFiles, type ModelFilePlan, type UNetFilePlan } from './model-file-plan.js';
@@ -96,20 +97,8 @@ async function unetFolder(root: string, plan: UNetFilePlan): Promise<DiffusersUN
 
 /** The files a plan can name: the folder's own, and those of its immediate subfolders (the components). */
 async function listModelFiles(root: string): Promise<string[]> {
-  const files: string[] = [];
-  const rootEntries = await readdir(root, { withFileTypes: true });
-  const subfolders = ['', ...rootEntries.filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => `${e.name}/`)];
-  for (const sub of subfolders) {
-    let entries;
-    try {
-      entries = sub === '' ? rootEntries : await readdir(join(root, sub), { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      if (entry.isFile() || (entry.isSymbolicLink() && (await isFile(join(root, sub, entry.name))))) files.push(`${sub}${entry.name}`);
-    }
-  }
+  const files = await listFiles(root);
+  for (const sub of await listFolders(root)) files.push(...(await listFiles(join(root, sub))).map((f) => `${sub}/${f}`));
   return files;
 }
 
@@ -130,12 +119,4 @@ export async function readJsonObject(path: string): Promise<Record<string, unkno
 async function firstFile(paths: readonly string[]): Promise<string | undefined> {
   for (const path of paths) if (await isFile(path)) return path;
   return undefined;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }

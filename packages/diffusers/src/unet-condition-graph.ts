@@ -5,7 +5,7 @@ import type { ResnetSettings } from './resnet-block.js';
 import { sinusoidalProjection, timestepEmbedding } from './time-embedding.js';
 import { DOWN_BLOCKS, MID_BLOCKS, UP_BLOCKS } from './unet-blocks.js';
 import type { UNet2DConditionConfig } from './unet-condition-config.js';
-import type { WeightsFile } from './weights-file.js';
+import { NO_WEIGHTS, type WeightsFile } from './weights-file.js';
 
 /** The conditional UNet graph's inputs and output, as the runtime feeds them. */
 export interface UNetConditionGraphSignature {
@@ -41,8 +41,7 @@ export function buildUNet2DConditionGraph(config: UNet2DConditionConfig, weights
 
 /** Every weight a checkpoint of this config holds, with its shape (diffusers' names), in forward order. */
 export function unet2DConditionWeightShapes(config: UNet2DConditionConfig): ReadonlyMap<string, readonly number[]> {
-  const empty: WeightsFile = { path: '(none)', format: 'safetensors', sizeBytes: 0, tensors: new Map() };
-  return assembleGraph(config, empty).weights.requested;
+  return assembleGraph(config, NO_WEIGHTS).weights.requested;
 }
 
 function assembleGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile, options: GraphOptions = {}): UNetConditionGraph & { readonly weights: CheckpointWeights } {

@@ -5,7 +5,7 @@ import { DOWN_BLOCKS, MID_BLOCKS, UP_BLOCKS } from './unet-blocks.js';
 import { activation, conv2d, groupNorm, type LayerContext } from './nn-layers.js';
 import type { ResnetSettings } from './resnet-block.js';
 import { sinusoidalProjection, timestepEmbedding } from './time-embedding.js';
-import type { WeightsFile } from './weights-file.js';
+import { NO_WEIGHTS, type WeightsFile } from './weights-file.js';
 
 /** The graph's inputs, as the runtime feeds them. */
 export interface UNetGraphSignature {
@@ -38,8 +38,7 @@ export function buildUNet2DGraph(config: UNet2DConfig, weightsFile: WeightsFile,
 
 /** The state_dict a checkpoint of this config holds: every weight's name and shape (diffusers' current names). */
 export function unet2DWeightShapes(config: UNet2DConfig): ReadonlyMap<string, readonly number[]> {
-  const empty: WeightsFile = { path: '(none)', format: 'safetensors', sizeBytes: 0, tensors: new Map() };
-  return assembleGraph(config, empty).weights.requested;
+  return assembleGraph(config, NO_WEIGHTS).weights.requested;
 }
 
 function assembleGraph(config: UNet2DConfig, weightsFile: WeightsFile, options: GraphOptions = {}): UNetGraph & { readonly weights: CheckpointWeights } {

@@ -4,7 +4,7 @@ import { GraphBuilder, type GraphOptions } from './onnx-graph.js';
 import type { ResnetSettings } from './resnet-block.js';
 import { DOWN_BLOCKS, MID_BLOCKS, UP_BLOCKS } from './unet-blocks.js';
 import type { AutoencoderKLConfig } from './vae-config.js';
-import type { WeightsFile } from './weights-file.js';
+import { NO_WEIGHTS, type WeightsFile } from './weights-file.js';
 
 /** Which half of AutoencoderKL a graph computes. */
 export type VaePart = 'decoder' | 'encoder';
@@ -83,8 +83,7 @@ function buildPart(config: AutoencoderKLConfig, weightsFile: WeightsFile, part: 
 }
 
 function partWeightShapes(config: AutoencoderKLConfig, part: VaePart): ReadonlyMap<string, readonly number[]> {
-  const empty: WeightsFile = { path: '(none)', format: 'safetensors', sizeBytes: 0, tensors: new Map() };
-  const { requested } = assemble(config, empty, part, {}).weights;
+  const { requested } = assemble(config, NO_WEIGHTS, part, {}).weights;
   if (![...requested.keys()].every((name) => PART_MODULES[part].some((prefix) => name.startsWith(prefix)))) {
     throw new Error(`internal error: the VAE ${part} took a weight outside ${PART_MODULES[part].join(', ')}`);
   }

@@ -57,6 +57,9 @@ export class WeightsFileError extends Error {
   }
 }
 
+/** A weights file with no tensors: assembling a graph over it lists the weights the graph asks for (their names and shapes). */
+export const NO_WEIGHTS: WeightsFile = { path: '(none)', format: 'safetensors', sizeBytes: 0, tensors: new Map() };
+
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

@@ -37,7 +37,7 @@ export interface LoadModelOptions {
   readonly executionProvider?: ExecutionProviderChoice;
   /** onnxruntime intra-op threads; default: onnxruntime's choice (one per physical core). */
   readonly threads?: number;
-  /** Default 'all' for a single model; 'extended' for a text-to-image pipeline's components (PIPELINE_OPTIMIZATION_LEVEL). */
+  /** Default 'all'; in a text-to-image pipeline the UNet defaults to 'extended' (see UNET_OPTIMIZATION_LEVEL). */
   readonly graphOptimizationLevel?: GraphOptimizationLevel;
   /** Sample size for models with symbolic C/H/W (from --height/--width or the --noise shape). */
   readonly sampleShape?: Pick<SampleShapeRequest, 'channels' | 'height' | 'width'>;

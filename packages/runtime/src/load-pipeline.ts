@@ -13,7 +13,7 @@ import {
 import type { LatentSize, TextEmbeddings, TextToImageModel } from '@denoise/sampler';
 import { readClipTokenizer, type ClipTokenizer } from '@denoise/tokenizer';
 import { asModelLoadError } from './component-errors.js';
-import { graphOptionsFor, type LoadModelOptions } from './load-model.js';
+import { graphOptionsFor, type BuiltModelInfo, type LoadModelOptions } from './load-model.js';
 import type { GraphOptimizationLevel } from './session-settings.js';
 import { createSession } from './create-session.js';
 import { resolveExecutionProvider, type ExecutionProvider } from './execution-provider.js';
@@ -29,26 +29,20 @@ import { VaeDecoderSession, VaeEncoderSession } from './vae-sessions.js';
 import type * as ort from 'onnxruntime-node';
 
 /**
- * The pipelines' default graph optimization level. 'all' adds onnxruntime's NCHWc layout for the convolutions: 7 %
- * faster per SD 1.5 UNet call (5.29 s against 5.70 s at batch 2, 512², 2 threads) but 29 s more to create the UNet's
- * session (38.4 s against 9.3 s), which a run of fewer than ~70 UNet calls never earns back. Long runs (the bench)
- * can ask for 'all'.
+ * The UNet's default graph optimization level in a pipeline. 'all' adds onnxruntime's NCHWc layout for the
+ * convolutions: 7 % faster per SD 1.5 UNet call (5.29 s against 5.70 s at batch 2, 512², 2 threads) but 29 s more to
+ * create the UNet's session (38.4 s against 9.3 s), which a run of fewer than ~70 UNet calls never earns back. The text
+ * encoder and the VAE keep 'all' (their sessions take a second or two either way). Long runs (the bench) can ask for
+ * 'all' everywhere.
  */
-export const PIPELINE_OPTIMIZATION_LEVEL: GraphOptimizationLevel = 'extended';
+const UNET_OPTIMIZATION_LEVEL: GraphOptimizationLevel = 'extended';
 
 /** How the pipeline's sessions are made (the subset of LoadModelOptions that applies once the folder is found). */
 export type LoadPipelineOptions = Pick<LoadModelOptions, 'executionProvider' | 'threads' | 'graphOptimizationLevel' | 'producerVersion'>;
 
-/** One component as it was loaded, for reports. */
-export interface PipelineComponentInfo {
+/** One component as it was loaded, for reports: what was built, and its session's creation time. */
+export interface PipelineComponentInfo extends BuiltModelInfo {
   readonly className: string;
-  readonly configPath: string;
-  readonly weightsPath: string;
-  readonly weightsFormat: 'safetensors' | 'torch-bin';
-  readonly weightsBytes: number;
-  readonly parameterCount: number;
-  /** Reading config + weights header and building the ONNX graph. */
-  readonly buildMs: number;
   /** Creating the onnxruntime session (parsing, optimization, loading the weights). */
   readonly sessionMs: number;
 }
@@ -122,13 +116,13 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
   const settings = {
     executionProvider,
     ...(threads !== undefined ? { threads } : {}),
-    graphOptimizationLevel: options.graphOptimizationLevel ?? PIPELINE_OPTIMIZATION_LEVEL,
+    ...(options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}),
   };
   const build = { storage: 'external' as const, ...graphOptionsFor(executionProvider), ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}) };
   const tokenizer = await readTokenizer(folder.path(plan.tokenizer.dir));
   const sessions: { release(): Promise<void> }[] = [];
   try {
-    const load = async <C, S>(kind: ComponentKind<C, S>, component: WeightedComponentPlan) => {
+    const load = async <C, S>(kind: ComponentKind<C, S>, component: WeightedComponentPlan, level?: GraphOptimizationLevel) => {
       const files = { configPath: folder.path(component.config), weightsPath: folder.path(component.weights), weightsFormat: component.format };
       const started = performance.now();
       let built: BuiltComponent<C, S>;
@@ -139,7 +133,7 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
       }
       const buildMs = performance.now() - started;
       const sessionStarted = performance.now();
-      const session = await createSession(built, folder.path(component.dir), settings);
+      const session = await createSession(built, folder.path(component.dir), { ...(level ? { graphOptimizationLevel: level } : {}), ...settings });
       sessions.push(session);
       const info: PipelineComponentInfo = {
         className: kind.className,
@@ -147,11 +141,12 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
         weightsBytes: built.weightsBytes,
         parameterCount: built.parameterCount,
         buildMs,
+        onnxBytes: built.bytes.byteLength,
         sessionMs: performance.now() - sessionStarted,
       };
       return { built, session, info };
     };
-    const unet = await load(UNET_2D_CONDITION, plan.unet);
+    const unet = await load(UNET_2D_CONDITION, plan.unet, UNET_OPTIMIZATION_LEVEL);
     if (unet.built.config.timeCondProjDim !== undefined) {
       throw new ModelLoadError(
         folder.path(plan.unet.config),
