@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeNpy } from '@denoise/image';
+import { readNpy, writeNpy } from '@denoise/image';
 import { fixture, runCli, tempDir } from './run-cli.js';
 
 /**
@@ -57,5 +57,18 @@ describe('a prompt over the text encoder’s limit', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/note: "word0 word1 .*…" is \d+ token\(s\) over the text encoder's 77-token limit; the end is cut, as diffusers cuts it/);
     expect(readdirSync(out)).toEqual(['sample-000.png']);
+  }, 60_000);
+});
+
+describe('every sampler runs a text-to-image pipeline through the one loop', () => {
+  it.each(['ddpm', 'ddim', 'dpm-solver', 'unipc', 'euler', 'euler-a', 'heun', 'pndm'])('%s', async (sampler) => {
+    const out = tempDir();
+    const run = await runCli(['--model', SD, '--prompt', 'a red bicycle', '--sampler', sampler, '--steps', '4', '--out-npy', join(out, 'x.npy'), '--out', out, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as { schedulerClass: string; modelCalls: number; textToImage: { guided: boolean } };
+    expect(summary.textToImage.guided).toBe(true);
+    expect(summary.modelCalls).toBeGreaterThanOrEqual(4);
+    const image = (await readNpy(join(out, 'x.npy'))).data as Float32Array;
+    expect(image.every((v) => v >= 0 && v <= 1)).toBe(true);
   }, 60_000);
 });
