@@ -147,6 +147,8 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   let next: Float32Array = new Float32Array(size);
   const modelInput = new Float32Array(size);
   const predOriginalSample = new Float32Array(size);
+  // LCM's consistency output (`denoised`); the other schedulers leave it alone.
+  const denoised = new Float32Array(size);
   const epsOnly = run.epsChannelsOnly ? new Float32Array(size) : undefined;
   const noiseOptions = run.isDdim ? { eta: run.eta } : {};
   const stepOptions = { ...noiseOptions, batchSize: run.batchSize };
@@ -166,7 +168,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
     scheduler.step(modelOutput, timestep, current, {
       ...stepOptions,
       ...(noise ? { noise } : {}),
-      out: { prevSample: next, predOriginalSample },
+      out: { prevSample: next, predOriginalSample, denoised },
     });
     assertFinite(next, index, timestep, 'prev sample');
     const t3 = performance.now();
