@@ -64,6 +64,7 @@ const TEST_ONLY_PACKAGES = ['fuzz'];
 /** What a package's tests and benches (packages/x/{test,bench}) may import besides what the package may: devDependencies. */
 const ALLOWED_TEST_IMPORTS = {
   runtime: ['image', 'repo-layout'], // parity tests read reference .npy/PNGs; the bench names synthetic: architectures
+  sampler: ['image'], // guidance-embedding-parity.test.ts reads lcm-tiny's reference .npy files
   // tokenizer-reference-cases.test.ts reads the pipelines' input_ids .npy files and their cases.json (Python JSON).
   tokenizer: ['image', 'schedule'],
 };

@@ -24,8 +24,8 @@ const KARRAS_SAMPLERS: readonly SamplerKind[] = ['dpm-solver', 'unipc', 'euler',
 
 export const SAMPLER_SPEC_GRAMMAR =
   '<sampler>-<steps>[-eta<x>][-karras][-sde][-leading|-trailing|-linspace] with sampler one of ' +
-  `${SAMPLER_KINDS.join(', ')}; -eta for ddim, -karras for ${KARRAS_SAMPLERS.join('/')}, -sde for dpm-solver   ` +
-  'e.g. ddpm-1000, ddim-50-eta0.5, dpm-solver-20, dpm-solver-10-karras, dpm-solver-20-sde, unipc-10, euler-a-25, heun-10, pndm-50';
+  `${SAMPLER_KINDS.join(', ')}; -eta for ddim, -karras for ${KARRAS_SAMPLERS.join('/')}, -sde for dpm-solver, no spacing for lcm   ` +
+  'e.g. ddpm-1000, ddim-50-eta0.5, dpm-solver-20, dpm-solver-10-karras, dpm-solver-20-sde, unipc-10, euler-a-25, heun-10, pndm-50, lcm-4';
 
 const KIND_PATTERN = [...SAMPLER_KINDS].sort((a, b) => b.length - a.length).join('|');
 const PATTERN = new RegExp(
@@ -45,6 +45,7 @@ export function parseSamplerSpec(text: string): SamplerSpec {
   if (kind !== 'ddim' && etaText !== undefined) throw bad('η applies to ddim only');
   if (karras && !KARRAS_SAMPLERS.includes(kind)) throw bad(`-karras applies to ${KARRAS_SAMPLERS.join(', ')} only`);
   if (sde && kind !== 'dpm-solver') throw bad('-sde applies to dpm-solver only');
+  if (spacing && kind === 'lcm') throw bad('lcm takes no spacing: LCMScheduler plans from original_inference_steps and never reads timestep_spacing');
   return {
     kind,
     steps,
@@ -81,9 +82,10 @@ export function samplerSpecOverrides(spec: SamplerSpec): Record<string, unknown>
 }
 
 /**
- * Samplers that draw fresh noise at every step (DDPM, DDIM with η > 0, Euler ancestral, DPM-Solver SDE):
- * their images are not a function of x_T alone, so per-image similarity to a reference does not apply.
+ * Samplers that draw fresh noise at every step (DDPM, DDIM with η > 0, Euler ancestral, DPM-Solver SDE, LCM with
+ * more than one step): their images are not a function of x_T alone, so per-image similarity to a reference does
+ * not apply.
  */
 export function isStochastic(spec: SamplerSpec): boolean {
-  return spec.kind === 'ddpm' || spec.kind === 'euler-a' || spec.sde === true || spec.eta > 0;
+  return spec.kind === 'ddpm' || spec.kind === 'euler-a' || spec.sde === true || spec.eta > 0 || (spec.kind === 'lcm' && spec.steps > 1);
 }

@@ -19,7 +19,9 @@ describe('sampler configuration grammar', () => {
     expect(parseSamplerSpec('dpm-solver-20-sde')).toEqual({ kind: 'dpm-solver', steps: 20, eta: 0, sde: true });
     expect(parseSamplerSpec('euler-a-25')).toEqual({ kind: 'euler-a', steps: 25, eta: 0 });
     expect(parseSamplerSpec('euler-25-karras-trailing')).toEqual({ kind: 'euler', steps: 25, eta: 0, karras: true, spacing: 'trailing' });
-    for (const name of ['dpm-solver-10-karras-sde', 'unipc-10', 'euler-25', 'euler-a-25', 'heun-10-karras', 'pndm-50-linspace']) {
+    expect(parseSamplerSpec('lcm-4')).toEqual({ kind: 'lcm', steps: 4, eta: 0 });
+    expect(samplerSpecOverrides(parseSamplerSpec('lcm-4'))).toEqual({});
+    for (const name of ['dpm-solver-10-karras-sde', 'unipc-10', 'euler-25', 'euler-a-25', 'heun-10-karras', 'pndm-50-linspace', 'lcm-4']) {
       expect(formatSamplerSpec(parseSamplerSpec(name))).toBe(name);
     }
     expect(samplerSpecOverrides(parseSamplerSpec('dpm-solver-10-karras-sde-trailing'))).toEqual({
@@ -30,16 +32,16 @@ describe('sampler configuration grammar', () => {
   });
 
   it('rejects malformed names, naming the grammar', () => {
-    for (const bad of ['ddim', 'ddim-0', 'lms-50', 'ddim-50-eta', 'ddim-50-spiral', 'ddpm-50-eta0.5', 'ddim--50', 'euler-20-eta1', 'pndm-20-karras', 'euler-20-sde', 'dpm-solver-20-sde-karras']) {
-      expect(() => parseSamplerSpec(bad)).toThrow(/bad sampler configuration .*(grammar is: <sampler>-<steps>|steps must be|η applies|-karras applies|-sde applies)/);
+    for (const bad of ['ddim', 'ddim-0', 'lms-50', 'ddim-50-eta', 'ddim-50-spiral', 'ddpm-50-eta0.5', 'ddim--50', 'euler-20-eta1', 'pndm-20-karras', 'euler-20-sde', 'dpm-solver-20-sde-karras', 'lcm-4-trailing', 'lcm-4-karras', 'lcm-4-eta1']) {
+      expect(() => parseSamplerSpec(bad)).toThrow(/bad sampler configuration .*(grammar is: <sampler>-<steps>|steps must be|η applies|-karras applies|-sde applies|lcm takes no spacing)/);
     }
     expect(() => parseSamplerSpecs('ddim-50,ddim-50-eta0')).toThrow(/lists 'ddim-50' twice/);
     expect(() => parseSamplerSpecs(' , ')).toThrow(/--samplers is empty/);
   });
 
-  it('marks DDPM, η > 0, Euler ancestral and DPM-Solver SDE as stochastic', () => {
-    expect(parseSamplerSpecs('ddpm-10,ddim-10,ddim-10-eta0.2,euler-a-10,dpm-solver-10-sde,dpm-solver-10,heun-10').map(isStochastic)).toEqual([
-      true, false, true, true, true, false, false,
+  it('marks DDPM, η > 0, Euler ancestral, DPM-Solver SDE and LCM with more than one step as stochastic', () => {
+    expect(parseSamplerSpecs('ddpm-10,ddim-10,ddim-10-eta0.2,euler-a-10,dpm-solver-10-sde,dpm-solver-10,heun-10,lcm-4,lcm-1').map(isStochastic)).toEqual([
+      true, false, true, true, true, false, false, true, false,
     ]);
   });
 });

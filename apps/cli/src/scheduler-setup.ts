@@ -100,4 +100,7 @@ function checkSamplerOptions(command: SampleCommand, sampler: SamplerKind): void
   if (command.prevTimestep !== undefined && sampler !== 'ddim' && sampler !== 'pndm') {
     throw new UsageError(`--prev-timestep applies to the ddim and pndm samplers only; ${sampler} steps along its own schedule`);
   }
+  if (command.spacing !== undefined && sampler === 'lcm') {
+    throw new UsageError('--spacing does not apply to the lcm sampler: LCMScheduler takes its timesteps from the original_inference_steps schedule and never reads timestep_spacing');
+  }
 }

@@ -39,7 +39,7 @@ describe('denoise sample on the closed-form ONNX model reproduces the TypeScript
   }
 
   // The fast samplers through the CLI and onnxruntime: x_T scaled by init_noise_sigma, the model input by
-  // scale_model_input, Heun's and PNDM's extra calls, the SDE/ancestral noise drawn in diffusers' order.
+  // scale_model_input, Heun's and PNDM's extra calls, the SDE/ancestral/LCM noise drawn in diffusers' order.
   // The ONNX model takes int64 timesteps, so the fractional ones of Euler and Heun reach it truncated.
   const fast: [string, string[], SamplerKind, Record<string, unknown>, number][] = [
     ['DPM-Solver++ 2M, 10 steps', ['--sampler', 'dpm-solver', '--steps', '10'], 'dpm-solver', {}, 10],
@@ -49,6 +49,7 @@ describe('denoise sample on the closed-form ONNX model reproduces the TypeScript
     ['Euler ancestral, 12 steps', ['--sampler', 'euler-a', '--steps', '12'], 'euler-a', {}, 12],
     ['Heun, 6 steps', ['--sampler', 'heun', '--steps', '6'], 'heun', {}, 11],
     ['PNDM, 10 steps', ['--sampler', 'pndm', '--steps', '10'], 'pndm', {}, 19],
+    ['LCM, 4 steps', ['--sampler', 'lcm', '--steps', '4'], 'lcm', {}, 4],
   ];
   for (const [name, args, kind, overrides, calls] of fast) {
     it(`${name}: ${calls} model calls, within 1e-5 of the same loop over AffineDenoiser`, async () => {

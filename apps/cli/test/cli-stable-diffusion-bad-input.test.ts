@@ -61,7 +61,7 @@ describe('a prompt over the text encoder’s limit', () => {
 });
 
 describe('every sampler runs a text-to-image pipeline through the one loop', () => {
-  it.each(['ddpm', 'ddim', 'dpm-solver', 'unipc', 'euler', 'euler-a', 'heun', 'pndm'])('%s', async (sampler) => {
+  it.each(['ddpm', 'ddim', 'dpm-solver', 'unipc', 'euler', 'euler-a', 'heun', 'pndm', 'lcm'])('%s', async (sampler) => {
     const out = tempDir();
     const run = await runCli(['--model', SD, '--prompt', 'a red bicycle', '--sampler', sampler, '--steps', '4', '--out-npy', join(out, 'x.npy'), '--out', out, '--json']);
     expect(run.code, run.stderr).toBe(0);

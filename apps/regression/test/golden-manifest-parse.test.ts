@@ -51,7 +51,7 @@ describe('parseGoldenManifest', () => {
     ['an unknown case key', manifest([{ ...BASE_CASE, stpes: 10 }]), 'invalid cases[0].stpes'],
     ['steps 0', manifest([{ ...BASE_CASE, steps: 0 }]), 'invalid cases[0].steps: got 0; allowed: an integer ≥ 1'],
     ['a fractional seed', manifest([{ ...BASE_CASE, seed: 1.5 }]), 'invalid cases[0].seed: got 1.5'],
-    ['an unknown sampler', manifest([{ ...BASE_CASE, sampler: 'lms' }]), 'invalid cases[0].sampler: got "lms"; allowed: ddpm, ddim, dpm-solver, unipc, euler, euler-a, heun, pndm'],
+    ['an unknown sampler', manifest([{ ...BASE_CASE, sampler: 'lms' }]), 'invalid cases[0].sampler: got "lms"; allowed: ddpm, ddim, dpm-solver, unipc, euler, euler-a, heun, pndm, lcm'],
     ['η for a fast sampler', manifest([{ ...BASE_CASE, sampler: 'dpm-solver', eta: 1 }]), 'invalid cases[0].eta: got 1; allowed: 0 (only ddim takes η; dpm-solver takes none)'],
     ['η for DDPM', manifest([{ ...BASE_CASE, sampler: 'ddpm', eta: 0.5 }]), 'invalid cases[0].eta: got 0.5; allowed: 0 (only ddim takes η; ddpm takes none)'],
     ['an unknown spacing', manifest([{ ...BASE_CASE, timestepSpacing: 'even' }]), 'invalid cases[0].timestepSpacing: got "even"'],

@@ -10,6 +10,7 @@ export const SAMPLER_CLASSES = {
   'euler-a': 'EulerAncestralDiscreteScheduler',
   heun: 'HeunDiscreteScheduler',
   pndm: 'PNDMScheduler',
+  lcm: 'LCMScheduler',
 } as const satisfies Record<string, SchedulerClassName>;
 
 export type SamplerKind = keyof typeof SAMPLER_CLASSES;
@@ -17,7 +18,8 @@ export const SAMPLER_KINDS = Object.keys(SAMPLER_CLASSES) as readonly SamplerKin
 
 /**
  * Inference steps when none are given: what each sampler is usually run with (DDPM its full chain; DDIM
- * and PNDM 50, as diffusers' pipelines; the higher-order solvers 20–25, where they reach DDIM-50 quality).
+ * and PNDM 50, as diffusers' pipelines; the higher-order solvers 20–25, where they reach DDIM-50 quality;
+ * LCM 4, as LatentConsistencyModelPipeline).
  */
 export const DEFAULT_STEPS: Readonly<Record<SamplerKind, number>> = {
   ddpm: 1000,
@@ -28,6 +30,7 @@ export const DEFAULT_STEPS: Readonly<Record<SamplerKind, number>> = {
   'euler-a': 25,
   heun: 20,
   pndm: 50,
+  lcm: 4,
 };
 
 /** The sampler of a diffusers class name, or undefined for a class denoise does not implement. */
@@ -37,7 +40,7 @@ export function samplerOfClass(className: string): SamplerKind | undefined {
 
 /**
  * The sampler used when none is asked for: the one a scheduler_config.json names in `_class_name` when it is
- * one of the fast samplers (DPM-Solver, UniPC, Euler, Euler ancestral, Heun, PNDM); DDIM otherwise, including
+ * one of the fast samplers (DPM-Solver, UniPC, Euler, Euler ancestral, Heun, PNDM, LCM); DDIM otherwise, including
  * for the DDPMScheduler configs that DDPM checkpoints ship with (DDPM-1000 is rarely what a user wants to wait for).
  */
 export function defaultSamplerFor(config: unknown): SamplerKind {

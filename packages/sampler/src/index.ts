@@ -20,6 +20,7 @@ export {
   type SamplerKind,
 } from './create-scheduler.js';
 export { AffineDenoiser } from './affine-denoiser.js';
+export { guidanceScaleEmbedding } from './guidance-scale-embedding.js';
 export { rehearseSchedule } from './rehearse-schedule.js';
 export { ClassifierFreeGuidance, type GuidanceOptions } from './guided-denoiser.js';
 export {

@@ -74,7 +74,7 @@ export interface SampleTimings {
 }
 
 export interface SampleResult {
-  /** x_0, NCHW float32. */
+  /** x_0, NCHW float32 (LCM: the last step's `denoised`, which its last prev_sample equals). */
   readonly samples: Float32Array;
   readonly shape: readonly [number, number, number, number];
   /** The timestep of every model call (its length is the model-call count). */
@@ -107,7 +107,7 @@ function scaleInPlace(x: Float32Array, factor: number): void {
  *
  * Random draws, in this order, from one generator seeded with `seed`: x_T (unless `noise` is given), then one
  * draw of the sample's shape at every call where the scheduler draws noise (DDPM: t > 0; DDIM: η > 0;
- * DPM-Solver SDE, Euler ancestral: every call). With `generator: 'torch'` this is the stream diffusers'
+ * DPM-Solver SDE, Euler ancestral: every call; LCM: every call but the last). With `generator: 'torch'` this is the stream diffusers'
  * pipelines draw from a seeded CPU torch.Generator. With `noise` given, the step noise starts the stream at `seed`: if the noise was made
  * as torchRandn(seed), the first step would draw it again, so let the loop draw x_T instead. With `imageSeeds`,
  * each image has this stream of its own (diffusers' list of generators).
@@ -147,6 +147,8 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   let next: Float32Array = new Float32Array(size);
   const modelInput = new Float32Array(size);
   const predOriginalSample = new Float32Array(size);
+  // LCM's consistency output (`denoised`); the other schedulers leave it alone.
+  const denoised = new Float32Array(size);
   const epsOnly = run.epsChannelsOnly ? new Float32Array(size) : undefined;
   const noiseOptions = run.isDdim ? { eta: run.eta } : {};
   const stepOptions = { ...noiseOptions, batchSize: run.batchSize };
@@ -166,7 +168,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
     scheduler.step(modelOutput, timestep, current, {
       ...stepOptions,
       ...(noise ? { noise } : {}),
-      out: { prevSample: next, predOriginalSample },
+      out: { prevSample: next, predOriginalSample, denoised },
     });
     assertFinite(next, index, timestep, 'prev sample');
     const t3 = performance.now();

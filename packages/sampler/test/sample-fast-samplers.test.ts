@@ -30,6 +30,7 @@ describe('sample: the fast samplers through the one loop', () => {
     'euler-a': (s) => s,
     heun: (s) => 2 * s - 1,
     pndm: (s) => s + 9,
+    lcm: (s) => s,
   };
   for (const kind of SAMPLER_KINDS) {
     it(`${kind}-10: ${expectedCalls[kind](10)} model calls at the scheduler's timesteps, finite output`, async () => {
@@ -85,6 +86,29 @@ describe('sample: the fast samplers through the one loop', () => {
       expect(Array.from(a.samples)).toEqual(Array.from(x));
     });
   }
+
+  it('lcm: x_T, then one draw per step but the last from one torch stream; the result is the last denoised', async () => {
+    const shape = [2, 1, 8, 8] as const;
+    const result = await sample({ scheduler: createScheduler('lcm', config), denoiser: new CountingDenoiser(), steps: 4, batchSize: 2, seed: 5 });
+
+    const scheduler = createScheduler('lcm', config);
+    scheduler.setTimesteps(4);
+    const generator = new TorchGenerator(5);
+    const denoiser = new CountingDenoiser();
+    let x = generator.randn(shape);
+    let denoised: Float32Array | undefined;
+    const drawn: boolean[] = [];
+    for (const t of scheduler.timesteps) {
+      const eps = Float32Array.from(await denoiser.predict(x, t));
+      drawn.push(scheduler.noiseDrawnAt(t));
+      const out = scheduler.step(eps, t, x, { batchSize: 2, ...(drawn.at(-1) ? { noise: generator.randn(shape) } : {}) });
+      x = Float32Array.from(out.prevSample);
+      denoised = out.denoised;
+    }
+    expect(drawn).toEqual([true, true, true, false]);
+    expect(Array.from(result.samples)).toEqual(Array.from(x));
+    expect(Array.from(result.samples)).toEqual(Array.from(denoised!));
+  });
 
   it('refuses η for a sampler other than DDIM', async () => {
     await expect(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createScheduler, rehearseSchedule, sample } from '../src/index.js';
+import { createScheduler, rehearseSchedule, sample, SAMPLER_KINDS } from '../src/index.js';
 import { CountingDenoiser } from './counting-denoiser.js';
 
 /** β reaching 1 makes ᾱ_t underflow to 0 from timestep 420 on: the first DDIM-10 step (t = 900) divides by zero. */
@@ -26,7 +26,7 @@ describe('the plan is rehearsed before the first model call', () => {
     const before = Array.from(scheduler.timesteps);
     expect(() => rehearseSchedule(scheduler, 20, { outputChannelsPerChannel: 1 })).not.toThrow();
     expect(Array.from(scheduler.timesteps)).toEqual(before);
-    for (const kind of ['ddpm', 'ddim', 'pndm', 'dpm-solver', 'unipc', 'euler', 'euler-a', 'heun'] as const) {
+    for (const kind of SAMPLER_KINDS) {
       expect(() => rehearseSchedule(createScheduler(kind, GOOD), 10, { outputChannelsPerChannel: 1 }), kind).not.toThrow();
     }
   });

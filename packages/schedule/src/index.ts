@@ -35,6 +35,8 @@ export { EulerDiscreteScheduler } from './euler-discrete-scheduler.js';
 export { EulerAncestralDiscreteScheduler } from './euler-ancestral-discrete-scheduler.js';
 export { HeunDiscreteScheduler } from './heun-discrete-scheduler.js';
 export { PNDMScheduler } from './pndm-scheduler.js';
+export { LCMScheduler, type BoundaryScalings } from './lcm-scheduler.js';
+export type { LCMTimestepOptions } from './lcm-timestep-plan.js';
 export { schedulerFromConfig } from './scheduler-registry.js';
 export { type GaussianGenerator } from './gaussian-generator.js';
 export { TorchGenerator, torchRandn } from './torch-generator.js';

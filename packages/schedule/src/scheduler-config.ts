@@ -53,6 +53,7 @@ export const SCHEDULER_CLASS_NAMES = [
   'EulerAncestralDiscreteScheduler',
   'HeunDiscreteScheduler',
   'PNDMScheduler',
+  'LCMScheduler',
 ] as const;
 export type SchedulerClassName = (typeof SCHEDULER_CLASS_NAMES)[number];
 
@@ -118,6 +119,14 @@ export interface SchedulerConfig {
   readonly interpolationType: InterpolationType;
   /** PNDM. */
   readonly skipPrkSteps: boolean;
+  /**
+   * LCM: the length of the schedule the model was distilled on (the paper's N with skipping step k = N_train // N);
+   * its timesteps are drawn from that schedule. diffusers' `set_timesteps(original_inference_steps=…)` argument
+   * means the same as this key, so a pipeline's argument becomes an override of it.
+   */
+  readonly originalInferenceSteps: number;
+  /** LCM: the factor t is multiplied by in the boundary-condition scalings c_skip and c_out. */
+  readonly timestepScaling: number;
 }
 
 /** The defaults, in one place: diffusers' DDIM/DDPM `__init__` defaults plus denoise's two extensions. */
@@ -159,6 +168,8 @@ export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = Object.freeze({
   sigmaMax: null,
   interpolationType: 'linear',
   skipPrkSteps: false,
+  originalInferenceSteps: 50,
+  timestepScaling: 10,
 });
 
 const COMMON = {
@@ -216,6 +227,11 @@ export const CLASS_DEFAULTS: Readonly<Record<SchedulerClassName, Readonly<Record
     ...COMMON, skip_prk_steps: false, set_alpha_to_one: false, prediction_type: 'epsilon', timestep_spacing: 'leading',
     steps_offset: 0, prev_timestep: 'diffusers',
   },
+  LCMScheduler: {
+    ...COMMON, beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', original_inference_steps: 50,
+    clip_sample: false, clip_sample_range: 1.0, set_alpha_to_one: true, steps_offset: 0, prediction_type: 'epsilon',
+    ...THRESHOLDING, timestep_spacing: 'leading', timestep_scaling: 10.0, rescale_betas_zero_snr: false,
+  },
 };
 
 
@@ -229,6 +245,7 @@ const BETA_SCHEDULES_OF: Readonly<Record<SchedulerClassName, readonly BetaSchedu
   EulerAncestralDiscreteScheduler: ['linear', 'scaled_linear', 'squaredcos_cap_v2'],
   HeunDiscreteScheduler: ['linear', 'scaled_linear', 'squaredcos_cap_v2', 'exp'],
   PNDMScheduler: ['linear', 'scaled_linear', 'squaredcos_cap_v2'],
+  LCMScheduler: ['linear', 'scaled_linear', 'squaredcos_cap_v2'],
 };
 const PREDICTION_TYPES_OF: Readonly<Partial<Record<SchedulerClassName, readonly PredictionType[]>>> = {
   EulerAncestralDiscreteScheduler: ['epsilon', 'v_prediction'],
@@ -390,6 +407,8 @@ const KEY_SPECS: Readonly<Record<string, KeySpec<keyof SchedulerConfig>>> = {
   sigma_max: spec('sigmaMax', nullable(positive)),
   interpolation_type: spec('interpolationType', readLiteral(INTERPOLATION_TYPES)),
   skip_prk_steps: spec('skipPrkSteps', readBoolean),
+  original_inference_steps: spec('originalInferenceSteps', readInteger(1, MAX_TRAIN_TIMESTEPS)),
+  timestep_scaling: spec('timestepScaling', positive),
   solver_p: onlyDefault(null, 'a separate solver for the predictor is not supported'),
   use_flow_sigmas: onlyDefault(false, 'flow-matching sigmas are not supported'),
   flow_shift: { field: null, extension: false, read: (k, v) => (readNumber(k, v, 'a finite number', () => true), undefined as never) },
@@ -403,12 +422,12 @@ const KEY_SPECS: Readonly<Record<string, KeySpec<keyof SchedulerConfig>>> = {
 const KEY_ALIASES: Readonly<Record<string, string>> = { prevTimestep: 'prev_timestep' };
 
 /**
- * Keys that diffusers schedulers denoise does not implement write into `scheduler_config.json` (LCM, EDM,
+ * Keys that diffusers schedulers denoise does not implement write into `scheduler_config.json` (EDM,
  * flow matching, …). They are accepted, so such a config loads, and reported in `ignoredKeys`.
  * Any other key is a typo or an unknown option and is rejected.
  */
 const FOREIGN_KEYS: ReadonlySet<string> = new Set([
-  'sigma_data', 'sigma_schedule', 'rho', 's_noise', 'original_inference_steps', 'timestep_scaling', 'shift',
+  'sigma_data', 'sigma_schedule', 'rho', 's_noise', 'shift',
   'base_shift', 'max_shift', 'base_image_seq_len', 'max_image_seq_len', 'invert_sigmas', 'noise_sampler_seed',
   'clip_denoised', 'stochastic_sampling', 'sde_type', 'snr_shift_scale', 'rescale_zero_terminal_snr',
 ]);
@@ -504,15 +523,24 @@ function checkCombinations(config: SchedulerConfig, className: SchedulerClassNam
   if (predictionTypes && !predictionTypes.includes(config.predictionType)) {
     throw new ConfigError('prediction_type', config.predictionType, `for ${className}: one of ${predictionTypes.map((p) => `'${p}'`).join(', ')}`);
   }
-  const divisionByZeroAtT = className === undefined || className === 'DDIMScheduler' || className === 'DDPMScheduler';
+  const divisionByZeroAtT =
+    className === undefined || className === 'DDIMScheduler' || className === 'DDPMScheduler' || className === 'LCMScheduler';
   if (divisionByZeroAtT && config.rescaleBetasZeroSnr && config.predictionType === 'epsilon') {
     // Zero terminal SNR makes ᾱ_T = 0, where x0 = (x_t − √(1−ᾱ)·ε)/√ᾱ divides by zero. diffusers returns
     // ±Infinity there; denoise refuses the combination instead (Lin et al. 2023 pair it with v-prediction).
-    // The σ-parameterised schedulers clamp ᾱ_T to 2^−24 as diffusers does, so they take it.
+    // The σ-parameterised schedulers clamp ᾱ_T to 2^−24 as diffusers does, so they take it; LCM does not clamp.
     throw new ConfigError(
       'prediction_type',
       config.predictionType,
       "'v_prediction' or 'sample' when rescale_betas_zero_snr is true (epsilon cannot recover x0 at zero terminal SNR)",
+    );
+  }
+  if (className === 'LCMScheduler' && config.originalInferenceSteps > config.numTrainTimesteps) {
+    // diffusers raises this in set_timesteps: the original schedule's skipping step k = N // original would be 0.
+    throw new ConfigError(
+      'original_inference_steps',
+      config.originalInferenceSteps,
+      `an integer in [1, num_train_timesteps = ${config.numTrainTimesteps}]`,
     );
   }
   const sigmaKinds = [config.useKarrasSigmas, config.useExponentialSigmas, config.useBetaSigmas].filter(Boolean).length;

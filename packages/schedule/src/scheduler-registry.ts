@@ -4,6 +4,7 @@ import { DPMSolverMultistepScheduler } from './dpm-solver-multistep-scheduler.js
 import { EulerAncestralDiscreteScheduler } from './euler-ancestral-discrete-scheduler.js';
 import { EulerDiscreteScheduler } from './euler-discrete-scheduler.js';
 import { HeunDiscreteScheduler } from './heun-discrete-scheduler.js';
+import { LCMScheduler } from './lcm-scheduler.js';
 import { PNDMScheduler } from './pndm-scheduler.js';
 import type { Scheduler } from './scheduler.js';
 import type { SchedulerClassName } from './scheduler-config.js';
@@ -18,10 +19,11 @@ const FROM_CONFIG: Readonly<Record<SchedulerClassName, (config: unknown) => Sche
   EulerAncestralDiscreteScheduler: (c) => EulerAncestralDiscreteScheduler.fromConfig(c),
   HeunDiscreteScheduler: (c) => HeunDiscreteScheduler.fromConfig(c),
   PNDMScheduler: (c) => PNDMScheduler.fromConfig(c),
+  LCMScheduler: (c) => LCMScheduler.fromConfig(c),
 };
 
 /**
- * diffusers' `Cls.from_config(config)` for any of the eight classes: the config may have been saved by
+ * diffusers' `Cls.from_config(config)` for any of the nine classes: the config may have been saved by
  * another class; keys `className` does not take are ignored and listed in `ignoredKeys`, and the keys it
  * takes but the config lacks get `className`'s defaults.
  */

@@ -2,6 +2,12 @@
 export interface StepOutput {
   readonly prevSample: Float32Array;
   readonly predOriginalSample: Float32Array;
+  /**
+   * LCM only: the consistency function's output c_skip·x_t + c_out·x0 (diffusers' `LCMSchedulerOutput.denoised`),
+   * which the LCM pipelines decode. At the plan's last step it equals `prevSample`. Absent for the other schedulers;
+   * given in `StepOptions.out`, LCM writes into it (it must not alias an input or another output).
+   */
+  readonly denoised?: Float32Array;
 }
 
 /**

@@ -3,7 +3,7 @@
 // factory; the harness checks defaults, set_timesteps tables, constructor errors, every trajectory replayed
 // (teacher-forced) and free-running with the closed-form stand-in model, and prints the worst error.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EulerChurn, Scheduler, StepOptions } from '../src/index.js';
+import { ConfigError, type EulerChurn, type Scheduler, type StepOptions } from '../src/index.js';
 import { loadParity, num, type Figure } from './parity-fixture.js';
 
 const f32 = Math.fround;
@@ -17,16 +17,31 @@ export interface TrajectoryStep {
   readonly noise?: Figure[][];
   readonly prev_sample: Figure[];
   readonly pred_original_sample?: Figure[];
+  /** LCM: the step's `denoised` output. */
+  readonly denoised?: Figure[];
   readonly observed: Record<string, unknown>;
 }
 
-export interface Trajectory {
+/** How a case plans: diffusers' `set_timesteps(num_inference_steps, **set_timesteps_kwargs)` (LCM adds the kwargs). */
+export interface PlanCall {
+  /** null with LCM's custom timesteps. */
+  readonly num_inference_steps: number | null;
+  readonly set_timesteps_kwargs?: Record<string, unknown>;
+  readonly start?: Trajectory<StepCount>['start'];
+}
+
+/** `num_inference_steps` of a case: a number, or null where LCM is given custom timesteps (`Steps = number | null`). */
+export type StepCount = number | null;
+
+export interface Trajectory<Steps extends StepCount = number> {
   readonly id: string;
   readonly group: string;
   readonly config: Record<string, unknown>;
   readonly full_config: Record<string, unknown>;
-  readonly num_inference_steps: number;
-  readonly start: null | { readonly mode: 'begin_index' | 'lookup'; readonly strength: number };
+  readonly num_inference_steps: Steps;
+  readonly set_timesteps_kwargs?: Record<string, unknown>;
+  /** lcm_img2img: `strength` goes to set_timesteps, no begin index, the loop runs over every timestep. */
+  readonly start: null | { readonly mode: 'begin_index' | 'lookup' | 'lcm_img2img'; readonly strength: number };
   readonly step_kwargs: { s_churn?: number; s_tmin?: number; s_tmax?: number; s_noise?: number };
   readonly timesteps: Figure[];
   readonly timesteps_dtype: 'int64' | 'float32';
@@ -43,11 +58,12 @@ export interface Trajectory {
   readonly tolerance: { readonly replay: number; readonly free_running: number | null };
 }
 
-export interface SetTimestepsCase {
+export interface SetTimestepsCase<Steps extends StepCount = number> {
   readonly id: string;
   readonly config: Record<string, unknown>;
   readonly full_config: Record<string, unknown>;
-  readonly num_inference_steps: number;
+  readonly num_inference_steps: Steps;
+  readonly set_timesteps_kwargs?: Record<string, unknown>;
   readonly timesteps?: Figure[];
   readonly timesteps_dtype?: 'int64' | 'float32';
   readonly sigmas?: Figure[] | null;
@@ -66,17 +82,17 @@ export interface ErrorCase {
   readonly error_type: string;
 }
 
-export interface SamplerReference {
+export interface SamplerReference<Steps extends StepCount = number> {
   readonly scheduler: string;
   readonly defaults: { readonly init_signature_defaults: Record<string, unknown>; readonly order: number } & Record<string, unknown>;
-  readonly trajectories: Trajectory[];
-  readonly set_timesteps: SetTimestepsCase[];
+  readonly trajectories: Trajectory<Steps>[];
+  readonly set_timesteps: SetTimestepsCase<Steps>[];
   readonly errors: ErrorCase[];
   readonly probes: (Record<string, unknown> & { kind: string })[];
 }
 
-export function loadSamplerReference(file: string): SamplerReference {
-  return loadParity<SamplerReference>(`diffusers-samplers/${file}`);
+export function loadSamplerReference<Steps extends StepCount = number>(file: string): SamplerReference<Steps> {
+  return loadParity<SamplerReference<Steps>>(`diffusers-samplers/${file}`);
 }
 
 /** A scheduler that can also start part-way (img2img), as diffusers' `set_begin_index`. */
@@ -124,7 +140,7 @@ export function standInModel(x: Float32Array, t: number): Float32Array {
   return x.map((v) => f32(f32(Math.tanh(f32(0.5 * v)) * c) + f32(k * f32(Math.sin(v)))));
 }
 
-function churnOf(kwargs: Trajectory['step_kwargs']): EulerChurn | undefined {
+function churnOf(kwargs: Trajectory<StepCount>['step_kwargs']): EulerChurn | undefined {
   if (kwargs.s_churn === undefined) return undefined;
   return {
     sChurn: kwargs.s_churn,
@@ -134,9 +150,17 @@ function churnOf(kwargs: Trajectory['step_kwargs']): EulerChurn | undefined {
   };
 }
 
-function planned(make: (config: Record<string, unknown>) => Scheduler, traj: Trajectory): ParityScheduler {
+/** `set_timesteps(S)`: the plan of every scheduler but LCM. */
+function setTimestepsOf(s: Scheduler, c: PlanCall): void {
+  if (c.num_inference_steps === null || Object.keys(c.set_timesteps_kwargs ?? {}).length > 0) {
+    expect.fail(`${s.className}: set_timesteps(${c.num_inference_steps}, ${JSON.stringify(c.set_timesteps_kwargs)}) needs a plan option`);
+  }
+  s.setTimesteps(c.num_inference_steps);
+}
+
+function planned(make: (config: Record<string, unknown>) => Scheduler, traj: Trajectory<StepCount>, options: ParityOptions): ParityScheduler {
   const s = make(traj.full_config) as ParityScheduler;
-  s.setTimesteps(traj.num_inference_steps);
+  (options.plan ?? setTimestepsOf)(s, traj);
   if (traj.start?.mode === 'begin_index') {
     if (s.setBeginIndex === undefined) expect.fail(`${s.className} has no setBeginIndex for img2img`);
     s.setBeginIndex(traj.t_start_index);
@@ -149,6 +173,10 @@ export interface ParityOptions {
   readonly skip?: Readonly<Record<string, string>>;
   /** Error-case ids whose action is not a constructor call, handled by the scheduler's own tests. */
   readonly errorsTestedElsewhere?: Readonly<Record<string, string>>;
+  /** set_timesteps case ids that diffusers plans and this port refuses with a ConfigError, with the reason. */
+  readonly refusedPlans?: Readonly<Record<string, string>>;
+  /** Plans a case (default: `setTimesteps(num_inference_steps)`, failing on set_timesteps keyword arguments). */
+  readonly plan?: (scheduler: Scheduler, call: PlanCall) => void;
 }
 
 /**
@@ -157,7 +185,7 @@ export interface ParityOptions {
  * `tolerance.free_running` and is skipped where the reference marks the case ill-conditioned (null).
  */
 export function describeSamplerParity(
-  ref: SamplerReference,
+  ref: SamplerReference<StepCount>,
   make: (config: Record<string, unknown>) => Scheduler,
   options: ParityOptions = {},
 ): void {
@@ -168,6 +196,16 @@ export function describeSamplerParity(
         `${ref.scheduler} worst |Δ|/(1+|e|): replay ${worst.replay.toExponential(2)}, free running ${worst.freeRunning.toExponential(2)}; ` +
           `float timesteps |Δ| ${worst.timesteps.toExponential(2)}; sigmas |Δ|/|e| ${worst.sigmas.toExponential(2)}`,
       );
+    });
+
+    it('the exclusion lists name cases of the file', () => {
+      const ids = (cases: readonly { id: string }[]) => new Set(cases.map((c) => c.id));
+      const lists: [Readonly<Record<string, string>> | undefined, Set<string>][] = [
+        [options.skip, ids(ref.trajectories)],
+        [options.errorsTestedElsewhere, ids(ref.errors)],
+        [options.refusedPlans, ids(ref.set_timesteps)],
+      ];
+      for (const [list, known] of lists) for (const id of Object.keys(list ?? {})) expect(known.has(id), id).toBe(true);
     });
 
     it('defaults and toConfig equal the __init__ signature defaults', () => {
@@ -181,13 +219,21 @@ export function describeSamplerParity(
 
     describe('set_timesteps', () => {
       for (const c of ref.set_timesteps) {
+        const plan = options.plan ?? setTimestepsOf;
+        const refused = options.refusedPlans?.[c.id];
+        if (refused !== undefined) {
+          it(`${c.id}: refused (${refused})`, () => {
+            expect(() => plan(make(c.full_config), c)).toThrow(ConfigError);
+          });
+          continue;
+        }
         it(c.id, () => {
           if (c.error !== undefined) {
-            expect(() => make(c.full_config ?? c.config).setTimesteps(c.num_inference_steps)).toThrow();
+            expect(() => plan(make(c.full_config ?? c.config), c)).toThrow();
             return;
           }
           const s = make(c.full_config) as ParityScheduler;
-          s.setTimesteps(c.num_inference_steps);
+          plan(s, c);
           checkSchedule(s, c.timesteps!, c.timesteps_dtype!, c.sigmas ?? null, c.init_noise_sigma!, worst);
         });
       }
@@ -214,7 +260,7 @@ export function describeSamplerParity(
           continue;
         }
         it(`${traj.id} (tol ${traj.tolerance.replay})`, () => {
-          const s = planned(make, traj);
+          const s = planned(make, traj, options);
           checkSchedule(s, traj.timesteps, traj.timesteps_dtype, traj.sigmas, traj.init_noise_sigma, worst);
           const churn = churnOf(traj.step_kwargs);
           const tol = traj.tolerance.replay;
@@ -235,6 +281,10 @@ export function describeSamplerParity(
               const e = expectWithin(`${at} pred_original_sample`, out.predOriginalSample, step.pred_original_sample, tol);
               worst.replay = Math.max(worst.replay, e);
             }
+            if (step.denoised) {
+              if (out.denoised === undefined) expect.fail(`${at}: ${s.className}.step returned no denoised`);
+              worst.replay = Math.max(worst.replay, expectWithin(`${at} denoised`, out.denoised, step.denoised, tol));
+            }
             input = f32Array(step.prev_sample);
           }
         });
@@ -246,7 +296,7 @@ export function describeSamplerParity(
         const tol = traj.tolerance.free_running;
         if (options.skip?.[traj.id] !== undefined || tol === null || traj.raised !== null || traj.has_nonfinite) continue;
         it(`${traj.id} (tol ${tol})`, () => {
-          const s = planned(make, traj);
+          const s = planned(make, traj, options);
           const churn = churnOf(traj.step_kwargs);
           // The first sample is the reference's (img2img's add_noise is checked by the scheduler's own tests).
           let x =
@@ -258,8 +308,13 @@ export function describeSamplerParity(
             const t = scheduleTimestepAt(s, traj, k, `${traj.id} step ${k}`);
             const eps = standInModel(s.scaleModelInput(x, t), t);
             const noise = s.noiseDrawnAt(t, churn ? { churn } : {}) ? noiseDraw(draws++) : undefined;
-            x = Float32Array.from(s.step(eps, t, x, { ...(noise ? { noise } : {}), ...(churn ? { churn } : {}) }).prevSample);
+            const out = s.step(eps, t, x, { ...(noise ? { noise } : {}), ...(churn ? { churn } : {}) });
+            x = Float32Array.from(out.prevSample);
             worst.freeRunning = Math.max(worst.freeRunning, expectWithin(`${traj.id} step ${k} prev_sample`, x, step.prev_sample, tol));
+            if (step.denoised && out.denoised) {
+              const e = expectWithin(`${traj.id} step ${k} denoised`, out.denoised, step.denoised, tol);
+              worst.freeRunning = Math.max(worst.freeRunning, e);
+            }
           }
           expect(draws).toBe(traj.noise_draws);
         });
@@ -269,7 +324,7 @@ export function describeSamplerParity(
 }
 
 /** `timesteps[t_start_index + k]`, checked against the reference's t: exact for int64, |Δ| ≤ 2e-4 for float32. */
-function scheduleTimestepAt(s: Scheduler, traj: Trajectory, k: number, at: string): number {
+function scheduleTimestepAt(s: Scheduler, traj: Trajectory<StepCount>, k: number, at: string): number {
   const t = s.timesteps[traj.t_start_index + k]!;
   const expected = traj.steps[k]!.t;
   if (traj.timesteps_dtype === 'int64') expect(t, `${at}: timestep`).toBe(expected);

@@ -1,14 +1,19 @@
-// The contract every scheduler keeps, run once per scheduler class.
+// The contract every scheduler keeps, run once per scheduler class of the ᾱ family (DDPM, DDIM, LCM). A scheduler
+// with a step index (LCM) is stepped once per planned timestep, in order, so each repeated step re-plans first.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DDIMScheduler, DDPMScheduler, type Scheduler } from '../src/index.js';
+import { ConfigError, DDIMScheduler, DDPMScheduler, LCMScheduler, type Scheduler } from '../src/index.js';
 
 interface Subject {
-  readonly name: 'DDIMScheduler' | 'DDPMScheduler';
+  readonly name: 'DDIMScheduler' | 'DDPMScheduler' | 'LCMScheduler';
   readonly fromConfig: (config: unknown) => Scheduler;
   /** Keys only this scheduler reads, each with an invalid value. */
   readonly ownInvalid: readonly (readonly [Record<string, unknown>, string])[];
-  /** A config of the other scheduler, and the keys this one must report as ignored. */
+  /** A config of another scheduler, and the keys this one must report as ignored. */
   readonly foreign: readonly [Record<string, unknown>, readonly string[]];
+  /** Round-trip configs with options of this class only. */
+  readonly ownRoundTrip: readonly Record<string, unknown>[];
+  /** Which model calls draw noise in a 10-step plan (η 0 / η 1 where the class reads η). */
+  readonly drawsNoise: (index: number, eta: number) => boolean;
 }
 
 const subjects: readonly Subject[] = [
@@ -22,6 +27,11 @@ const subjects: readonly Subject[] = [
       [{ set_alpha_to_one: 'true' }, 'set_alpha_to_one'],
     ],
     foreign: [{ _class_name: 'DDPMScheduler', variance_type: 'fixed_small_log', clip_sample: false }, ['variance_type']],
+    ownRoundTrip: [
+      { beta_schedule: 'sigmoid', timestep_spacing: 'linspace', clip_sample_range: 2 },
+      { num_train_timesteps: 4, trained_betas: [0.1, 0.2, 0.3, 0.4], prediction_type: 'sample' },
+    ],
+    drawsNoise: (_index, eta) => eta > 0,
   },
   {
     name: 'DDPMScheduler',
@@ -34,6 +44,33 @@ const subjects: readonly Subject[] = [
       { _class_name: 'DDIMScheduler', set_alpha_to_one: false, eta: 0.3, prev_timestep: 'schedule' },
       ['set_alpha_to_one', 'eta', 'prev_timestep'],
     ],
+    ownRoundTrip: [
+      { beta_schedule: 'sigmoid', timestep_spacing: 'linspace', clip_sample_range: 2 },
+      { num_train_timesteps: 4, trained_betas: [0.1, 0.2, 0.3, 0.4], prediction_type: 'sample' },
+    ],
+    drawsNoise: (index) => index < 9, // t > 0: every call but the last (t = 0) of a leading plan
+  },
+  {
+    name: 'LCMScheduler',
+    fromConfig: (c) => LCMScheduler.fromConfig(c),
+    ownInvalid: [
+      [{ original_inference_steps: 0 }, 'original_inference_steps'],
+      [{ original_inference_steps: 12.5 }, 'original_inference_steps'],
+      [{ original_inference_steps: 1001 }, 'original_inference_steps'],
+      [{ timestep_scaling: 0 }, 'timestep_scaling'],
+      [{ timestep_scaling: '10' }, 'timestep_scaling'],
+      [{ beta_schedule: 'sigmoid' }, 'beta_schedule'],
+      [{ set_alpha_to_one: 'true' }, 'set_alpha_to_one'],
+    ],
+    foreign: [
+      { _class_name: 'DDIMScheduler', clip_sample: false, eta: 0.3, prev_timestep: 'schedule', variance_type: 'fixed_small' },
+      ['eta', 'prev_timestep', 'variance_type'],
+    ],
+    ownRoundTrip: [
+      { num_train_timesteps: 4, trained_betas: [0.1, 0.2, 0.3, 0.4], prediction_type: 'sample', original_inference_steps: 2 },
+      { original_inference_steps: 25, timestep_scaling: 1, set_alpha_to_one: false, clip_sample: true, clip_sample_range: 2 },
+    ],
+    drawsNoise: (index) => index < 9, // every step but the last
   },
 ];
 
@@ -62,14 +99,12 @@ const sharedInvalid: readonly (readonly [Record<string, unknown>, string])[] = [
   [{ beta_strat: 0.001 }, 'beta_strat'],
 ];
 
-/** Configs that exercise every option, for the round trip. */
+/** Configs that exercise every option, for the round trip (with each subject's `ownRoundTrip`). */
 const roundTripConfigs: readonly Record<string, unknown>[] = [
   {},
   { beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012, steps_offset: 1, clip_sample: false },
   { timestep_spacing: 'trailing', prediction_type: 'v_prediction', rescale_betas_zero_snr: true },
   { beta_schedule: 'squaredcos_cap_v2', thresholding: true, sample_max_value: 1.5, dynamic_thresholding_ratio: 0.9 },
-  { beta_schedule: 'sigmoid', timestep_spacing: 'linspace', clip_sample_range: 2 },
-  { num_train_timesteps: 4, trained_betas: [0.1, 0.2, 0.3, 0.4], prediction_type: 'sample' },
   { variance_type: 'fixed_large', set_alpha_to_one: false, eta: 0.5, prev_timestep: 'schedule' },
 ];
 
@@ -111,6 +146,7 @@ for (const subject of subjects) {
       s.setTimesteps(10);
       const t = s.timesteps[2]!;
       const expected = s.step(modelOutput, t, sample, { noise });
+      s.setTimesteps(10);
       const x = sample.slice();
       const out = { prevSample: x, predOriginalSample: new Float32Array(x.length) };
       const result = s.step(modelOutput, t, x, { noise, out });
@@ -120,7 +156,7 @@ for (const subject of subjects) {
     });
 
     it('fromConfig(toConfig()) gives an equal scheduler', () => {
-      for (const config of roundTripConfigs) {
+      for (const config of [...roundTripConfigs, ...subject.ownRoundTrip]) {
         const a = subject.fromConfig(config);
         const written = a.toConfig();
         expect(written['_class_name']).toBe(subject.name);
@@ -137,7 +173,7 @@ for (const subject of subjects) {
       const [config, ignored] = subject.foreign;
       const s = subject.fromConfig(config);
       expect([...s.ignoredKeys].sort()).toEqual([...ignored].sort());
-      expect(s.config.clipSample).toBe(config['clip_sample'] ?? true);
+      expect(s.config.clipSample).toBe(config['clip_sample'] ?? subject.fromConfig({}).config.clipSample);
     });
 
     it("accepts other diffusers schedulers' keys (PNDM, Euler) and reports them as ignored", () => {
@@ -175,7 +211,8 @@ for (const subject of subjects) {
       // leading + offset 1 plans t = 1000, past the last ᾱ (diffusers: IndexError at step): refused by setTimesteps.
       const offset = subject.fromConfig({ prev_timestep: 'schedule', timestep_spacing: 'leading', steps_offset: 1 });
       expect(() => offset.setTimesteps(1000)).toThrow(ConfigError);
-      const s = subject.fromConfig({ timestep_spacing: 'leading' });
+      // LCM plans at most original_inference_steps timesteps; the other classes ignore the key.
+      const s = subject.fromConfig({ timestep_spacing: 'leading', original_inference_steps: 1000 });
       s.setTimesteps(1000);
       expect(() => s.step(modelOutput, 1000, sample, { noise })).toThrow(RangeError);
       expect(() => s.step(modelOutput.subarray(1), 999, sample, { noise })).toThrow(RangeError);
@@ -186,13 +223,18 @@ for (const subject of subjects) {
     it('step requires noise exactly where noiseDrawnAt says noise is drawn', () => {
       const s = subject.fromConfig({});
       s.setTimesteps(10);
-      for (const t of s.timesteps) {
+      const plan = Array.from(s.timesteps);
+      plan.forEach((t, index) => {
         for (const eta of [0, 1]) {
+          s.setTimesteps(10);
+          if (s.setBeginIndex) s.setBeginIndex(index);
+          const drawn = s.noiseDrawnAt(t, { eta });
+          expect(drawn, `call ${index} (t = ${t}), η ${eta}`).toBe(subject.drawsNoise(index, eta));
           const run = () => s.step(modelOutput, t, sample, { eta });
-          if (s.noiseDrawnAt(t, { eta })) expect(run).toThrow(/noise is required/);
+          if (drawn) expect(run).toThrow(/noise is required/);
           else expect(run).not.toThrow();
         }
-      }
+      });
     });
 
     it('dynamic thresholding works per batch item: a batch of 2 equals two single steps', () => {
@@ -204,10 +246,12 @@ for (const subject of subjects) {
       const both = s.step(modelOutput, t, sample, { noise, eta: 0.5, batchSize: 2 });
       for (const item of [0, 1]) {
         const part = (a: Float32Array) => a.slice(item * 18, (item + 1) * 18);
+        s.setTimesteps(10);
         const one = s.step(part(modelOutput), t, part(sample), { noise: part(noise), eta: 0.5 });
         expect(part(both.prevSample)).toEqual(one.prevSample);
         expect(part(both.predOriginalSample)).toEqual(one.predOriginalSample);
       }
+      s.setTimesteps(10);
       const whole = s.step(modelOutput, t, sample, { noise, eta: 0.5, batchSize: 1 });
       expect(whole.predOriginalSample).not.toEqual(both.predOriginalSample);
     });

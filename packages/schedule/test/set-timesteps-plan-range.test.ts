@@ -10,11 +10,19 @@ const leading = { ...config, timestep_spacing: 'leading' };
 const stepsFor = (name: string): number => (name === 'PNDMScheduler' ? 4 : 2);
 
 describe('setTimesteps: the plan stays inside [0, num_train_timesteps)', () => {
-  it('has a check for all eight classes', () => {
-    expect(SCHEDULER_CLASS_NAMES).toHaveLength(8);
+  it('has a check for all nine classes', () => {
+    expect(SCHEDULER_CLASS_NAMES).toHaveLength(9);
   });
 
   for (const name of SCHEDULER_CLASS_NAMES) {
+    if (name === 'LCMScheduler') {
+      it(`${name}: steps_offset is never read (diffusers' LCM plans from original_inference_steps), so 999 plans as 0 does`, () => {
+        const scheduler = schedulerFromConfig(name, { ...leading, steps_offset: 999 });
+        scheduler.setTimesteps(2);
+        expect(Array.from(scheduler.timesteps)).toEqual([999, 499]);
+      });
+      continue;
+    }
     it(`${name}: steps_offset 999 with leading spacing is a ConfigError naming steps_offset and the planned timestep`, () => {
       const scheduler = schedulerFromConfig(name, { ...leading, steps_offset: 999 });
       const steps = stepsFor(name);
