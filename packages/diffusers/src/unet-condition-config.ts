@@ -1,7 +1,7 @@
 /**
  * diffusers' UNet2DConditionModel config.json (Stable Diffusion 1.x/2.x and their fine-tunes, LCM's guidance
- * embedding, SDXL's added text and time embedding), validated once: every `__init__` key known with its default, the options SD uses supported, the rest
- * refused naming the key. Per-level options (`attention_head_dim`, `cross_attention_dim`, `layers_per_block`,
+ * embedding, SDXL's added text and time embedding), validated once: every `__init__` key known with its default, the
+ * options these use supported, the rest refused naming the key. Per-level options (`attention_head_dim`, `cross_attention_dim`, `layers_per_block`,
  * `transformer_layers_per_block`, `only_cross_attention`) are resolved here to one value per level, as diffusers'
  * `__init__` resolves them.
  */

@@ -39,9 +39,9 @@ export interface UNetConditionGraph {
 
 /**
  * diffusers' UNet2DConditionModel forward pass (models/unets/unet_2d_condition.py) as an ONNX graph over the
- * checkpoint's tensors: sinusoidal time embedding (+ LCM's cond_proj, + SDXL's text and time-id embedding), conv_in, down blocks collecting skips, the mid
- * block, up blocks consuming them, norm/act/conv_out; cross-attention blocks read encoder_hidden_states. Throws
- * CheckpointMismatchError listing every weight problem.
+ * checkpoint's tensors: sinusoidal time embedding (+ LCM's cond_proj, + SDXL's text and time-id embedding), conv_in,
+ * down blocks collecting skips, the mid block, up blocks consuming them, norm/act/conv_out; cross-attention blocks read
+ * encoder_hidden_states. Throws CheckpointMismatchError listing every weight problem.
  */
 export function buildUNet2DConditionGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile, options: GraphOptions = {}): UNetConditionGraph {
   const { graph, signature, weights } = assembleGraph(config, weightsFile, options);
@@ -68,11 +68,6 @@ function assembleGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile, 
   const encoderHiddenStates = graph.input({ name: 'encoder_hidden_states', dtype: 'FLOAT', shape: ['batch', 'tokens', config.crossAttentionDim] });
   const timestepCond =
     config.timeCondProjDim === undefined ? undefined : graph.input({ name: 'timestep_cond', dtype: 'FLOAT', shape: ['batch', config.timeCondProjDim] });
-  const added = config.additionEmbed;
-  const addedInputs = added && {
-    textEmbeds: graph.input({ name: 'text_embeds', dtype: 'FLOAT', shape: ['batch', added.textEmbedsDim] }),
-    timeIds: graph.input({ name: 'time_ids', dtype: 'FLOAT', shape: ['batch', TEXT_TIME_IDS] }),
-  };
 
   // 1. time: Timesteps(block_out_channels[0]) → TimestepEmbedding(act_fn, cond_proj for LCM), + SDXL's aug embedding.
   const sinusoidal = { flipSinToCos: config.flipSinToCos, freqShift: config.freqShift };
@@ -81,8 +76,11 @@ function assembleGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile, 
     act: config.actFn,
     ...(timestepCond ? { condition: { value: timestepCond, dim: config.timeCondProjDim! } } : {}),
   });
-  if (added && addedInputs) {
-    const aug = textTimeEmbedding(layer, addedInputs, { timeEmbedDim: added.timeEmbedDim, inputDim: added.inputDim, out: embeddingChannels }, sinusoidal);
+  const added = config.additionEmbed;
+  if (added !== undefined) {
+    const textEmbeds = graph.input({ name: 'text_embeds', dtype: 'FLOAT', shape: ['batch', added.textEmbedsDim] });
+    const timeIds = graph.input({ name: 'time_ids', dtype: 'FLOAT', shape: ['batch', TEXT_TIME_IDS] });
+    const aug = textTimeEmbedding(layer, { textEmbeds, timeIds }, { timeEmbedDim: added.timeEmbedDim, inputDim: added.inputDim, out: embeddingChannels }, sinusoidal);
     embedding = graph.op('Add', [embedding, aug], {}, 'add_embedding');
   }
   const resnet: ResnetSettings = {
