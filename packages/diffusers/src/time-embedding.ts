@@ -50,3 +50,26 @@ export function timestepEmbedding(
   const hidden = activation(ctx, linear(ctx, input, `${prefix}.linear_1`, channels.in, channels.out), options.act, prefix);
   return linear(ctx, hidden, `${prefix}.linear_2`, channels.out, channels.out);
 }
+
+/**
+ * UNet2DConditionModel's added embedding for addition_embed_type "text_time" (SDXL; `get_aug_embed`): every time id
+ * [B, ids] through the same Timesteps as a timestep (add_time_proj, `timeEmbedDim` channels each), each row's
+ * projections flattened in id order, concatenated after text_embeds [B, E], then add_embedding, a TimestepEmbedding
+ * built with its default act (silu, whatever the UNet's act_fn).
+ */
+export function textTimeEmbedding(
+  ctx: LayerContext,
+  inputs: { readonly textEmbeds: string; readonly timeIds: string },
+  dims: { readonly timeEmbedDim: number; readonly inputDim: number; readonly out: number },
+  projection: { readonly flipSinToCos: boolean; readonly freqShift: number },
+): string {
+  const { graph } = ctx;
+  const flat = graph.op('Reshape', [inputs.timeIds, graph.constant('INT64', [1], [-1])], {}, 'add_time_proj');
+  const projected = sinusoidalProjection(ctx, flat, dims.timeEmbedDim, projection, 'add_time_proj');
+  // [B·ids, timeEmbedDim] → [B, ids·timeEmbedDim], B taken from text_embeds as diffusers takes it.
+  const batch = graph.op('Shape', [inputs.textEmbeds], { end: 1 }, 'add_time_proj');
+  const rowShape = graph.op('Concat', [batch, graph.constant('INT64', [1], [-1])], { axis: 0 }, 'add_time_proj');
+  const perRow = graph.op('Reshape', [projected, rowShape], {}, 'add_time_proj');
+  const joined = graph.op('Concat', [inputs.textEmbeds, perRow], { axis: 1 }, 'add_embedding');
+  return timestepEmbedding(ctx, joined, 'add_embedding', { in: dims.inputDim, out: dims.out }, { act: 'silu' });
+}

@@ -1,11 +1,11 @@
 /**
  * diffusers' UNet2DConditionModel config.json (Stable Diffusion 1.x/2.x and their fine-tunes, LCM's guidance
- * embedding), validated once: every `__init__` key known with its default, the options SD uses supported, the rest
- * refused naming the key. Per-level options (`attention_head_dim`, `cross_attention_dim`, `layers_per_block`,
+ * embedding, SDXL's added text and time embedding), validated once: every `__init__` key known with its default, the
+ * options these use supported, the rest refused naming the key. Per-level options (`attention_head_dim`, `cross_attention_dim`, `layers_per_block`,
  * `transformer_layers_per_block`, `only_cross_attention`) are resolved here to one value per level, as diffusers'
  * `__init__` resolves them.
  */
-import { openConfig, PLAUSIBLE } from './config-reader.js';
+import { openConfig, PLAUSIBLE, type ConfigReader } from './config-reader.js';
 import type { ActivationKind } from './nn-layers.js';
 import type { DownBlockType, MidBlockType, UpBlockType } from './unet-blocks.js';
 
@@ -13,6 +13,30 @@ const DOWN_TYPES = ['DownBlock2D', 'CrossAttnDownBlock2D'] as const satisfies re
 const UP_TYPES = ['UpBlock2D', 'CrossAttnUpBlock2D'] as const satisfies readonly UpBlockType[];
 const MID_TYPES = ['UNetMidBlock2DCrossAttn', 'UNetMidBlock2D'] as const satisfies readonly MidBlockType[];
 const ACTIVATIONS = ['silu', 'swish', 'mish', 'gelu'] as const satisfies readonly ActivationKind[];
+
+/**
+ * The time ids SDXL's "text_time" embedding takes per image: original_size (h, w), crops_coords_top_left (top, left),
+ * target_size (h, w). diffusers infers the count from the tensor it is given; the config alone cannot tell it, and
+ * the SDXL refiner's 5 (aesthetic score in place of target_size) is not supported.
+ */
+export const TEXT_TIME_IDS = 6;
+
+/**
+ * addition_embed_type "text_time" (SDXL): the pooled text embedding and the time ids, each id projected by
+ * add_time_proj, go through add_embedding and are added to the time embedding.
+ */
+export interface TextTimeAdditionEmbedding {
+  readonly type: 'text_time';
+  /** addition_time_embed_dim: the sinusoidal channels of each time id. */
+  readonly timeEmbedDim: number;
+  /** projection_class_embeddings_input_dim: add_embedding's input width, text_embeds then the projected time ids. */
+  readonly inputDim: number;
+  /**
+   * The width of text_embeds (text_encoder_2's projection_dim in SDXL): inputDim − TEXT_TIME_IDS · timeEmbedDim. The
+   * UNet config does not say it; a pipeline checks it against its text encoder.
+   */
+  readonly textEmbedsDim: number;
+}
 
 export interface UNet2DConditionConfig {
   readonly sampleSize: readonly [number, number] | undefined;
@@ -49,6 +73,8 @@ export interface UNet2DConditionConfig {
   readonly timeEmbeddingDim: number | undefined;
   /** LCM: the width of the guidance embedding `timestep_cond` projected into the time embedding. */
   readonly timeCondProjDim: number | undefined;
+  /** SDXL's added conditioning (addition_embed_type "text_time"); undefined for null. */
+  readonly additionEmbed: TextTimeAdditionEmbedding | undefined;
   readonly convInKernel: number;
   readonly convOutKernel: number;
 }
@@ -110,11 +136,7 @@ export function parseUNet2DConditionConfig(input: unknown, source = 'config.json
   const read = openConfig(input, { source, classNames: ['UNet2DConditionModel'], defaults: DEFAULTS });
   const { value, fail } = read;
 
-  const additionEmbedType = value('addition_embed_type');
-  if (additionEmbedType !== null) {
-    const hint = additionEmbedType === 'text_time' ? ' (SDXL; not supported yet)' : '';
-    fail(`addition_embed_type ${JSON.stringify(additionEmbedType)} is not supported${hint}; only null`, 'addition_embed_type');
-  }
+  const additionEmbed = readAdditionEmbed(read);
 
   // What diffusers has and denoise does not build yet: refused by name, at the value that means "off".
   read.fixed('num_attention_heads', null, 'diffusers itself refuses it and reads attention_head_dim as the head count');
@@ -124,8 +146,6 @@ export function parseUNet2DConditionConfig(input: unknown, source = 'config.json
   read.fixed('class_embed_type', null, 'class embeddings');
   read.fixed('num_class_embeds', null, 'class embeddings');
   read.fixed('class_embeddings_concat', false, 'class embeddings');
-  read.fixed('projection_class_embeddings_input_dim', null, 'class or added embeddings');
-  read.fixed('addition_time_embed_dim', null, "SDXL's added time ids");
   read.fixed('reverse_transformer_layers_per_block', null, 'asymmetric transformer depths');
   read.fixed('resnet_skip_time_act', false, 'skip_time_act resnets');
   read.fixed('time_embedding_type', 'positional', 'only sinusoidal time embeddings');
@@ -148,7 +168,7 @@ export function parseUNet2DConditionConfig(input: unknown, source = 'config.json
   const dropout = value('dropout');
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) fail(`dropout ${JSON.stringify(dropout)} must be a number in [0, 1) (inert at inference)`, 'dropout');
   read.positiveNumber('resnet_out_scale_factor'); // used only by the ResnetDownsample/SimpleCrossAttn blocks, which are refused
-  read.int('addition_embed_type_num_heads', 1); // used only by addition_embed_type 'text'
+  read.int('addition_embed_type_num_heads', 1); // used only by addition_embed_type "text"
   const kernel = (key: 'conv_in_kernel' | 'conv_out_kernel') => {
     const k = read.int(key, 1, 15);
     if (k % 2 === 0) fail(`${key} ${k} must be odd (diffusers pads by (k − 1) / 2)`, key);
@@ -186,9 +206,34 @@ export function parseUNet2DConditionConfig(input: unknown, source = 'config.json
     resnetTimeScaleShift: read.choice('resnet_time_scale_shift', ['default', 'scale_shift'] as const),
     timeEmbeddingDim: read.optionalInt('time_embedding_dim', 1),
     timeCondProjDim: read.optionalInt('time_cond_proj_dim', 1),
+    additionEmbed,
     convInKernel: kernel('conv_in_kernel'),
     convOutKernel: kernel('conv_out_kernel'),
   };
+}
+
+/**
+ * addition_embed_type: null, or SDXL's "text_time" with its two widths (diffusers' `_set_add_embedding`). "text",
+ * "text_image", "image" and "image_hint" (Kandinsky, DeepFloyd) are refused by name. The widths are read only for
+ * "text_time"; with null they must stay null (projection_class_embeddings_input_dim otherwise feeds class embeddings).
+ */
+function readAdditionEmbed(read: ConfigReader<keyof typeof DEFAULTS>): TextTimeAdditionEmbedding | undefined {
+  const type = read.optionalChoice('addition_embed_type', ['text_time'] as const);
+  if (type === undefined) {
+    read.fixed('projection_class_embeddings_input_dim', null, 'class or added embeddings');
+    read.fixed('addition_time_embed_dim', null, 'read only with addition_embed_type "text_time"');
+    return undefined;
+  }
+  const timeEmbedDim = read.int('addition_time_embed_dim', 1);
+  const inputDim = read.int('projection_class_embeddings_input_dim', 1);
+  const textEmbedsDim = inputDim - TEXT_TIME_IDS * timeEmbedDim;
+  if (textEmbedsDim < 1) {
+    read.fail(
+      `projection_class_embeddings_input_dim ${inputDim} must be text_embeds' width + ${TEXT_TIME_IDS} time ids × addition_time_embed_dim ${timeEmbedDim} = ${TEXT_TIME_IDS * timeEmbedDim} + a width ≥ 1`,
+      'projection_class_embeddings_input_dim',
+    );
+  }
+  return { type, timeEmbedDim, inputDim, textEmbedsDim };
 }
 
 /** The one width of encoder_hidden_states: every level must attend to the same text encoder output. */

@@ -2,9 +2,9 @@ import { CheckpointWeights } from './checkpoint-weights.js';
 import { GraphBuilder, type GraphOptions } from './onnx-graph.js';
 import { activation, conv2d, groupNorm, type LayerContext } from './nn-layers.js';
 import type { ResnetSettings } from './resnet-block.js';
-import { sinusoidalProjection, timestepEmbedding } from './time-embedding.js';
+import { sinusoidalProjection, textTimeEmbedding, timestepEmbedding } from './time-embedding.js';
 import { DOWN_BLOCKS, MID_BLOCKS, UP_BLOCKS } from './unet-blocks.js';
-import type { UNet2DConditionConfig } from './unet-condition-config.js';
+import { TEXT_TIME_IDS, type UNet2DConditionConfig } from './unet-condition-config.js';
 import { NO_WEIGHTS, type WeightsFile } from './weights-file.js';
 
 /** The conditional UNet graph's inputs and output, as the runtime feeds them. */
@@ -17,6 +17,16 @@ export interface UNetConditionGraphSignature {
   readonly encoderHiddenStates: { readonly name: 'encoder_hidden_states'; readonly dim: number };
   /** LCM: float32 [batch, dim], the guidance-scale embedding. */
   readonly timestepCond?: { readonly name: 'timestep_cond'; readonly dim: number };
+  /**
+   * SDXL (addition_embed_type "text_time"), diffusers' `added_cond_kwargs`, one row per image like
+   * encoder_hidden_states: `text_embeds` float32 [batch, dim], the pooled embedding (text_encoder_2's projected
+   * `text_embeds`; its projection_dim must equal `dim`), and `time_ids` float32 [batch, 6], original_size (h, w) +
+   * crops_coords_top_left (top, left) + target_size (h, w) in pixels, as floats.
+   */
+  readonly addedConditions?: {
+    readonly textEmbeds: { readonly name: 'text_embeds'; readonly dim: number };
+    readonly timeIds: { readonly name: 'time_ids'; readonly count: typeof TEXT_TIME_IDS };
+  };
   readonly output: { readonly name: 'out_sample'; readonly channels: number };
   /** Height and width must be multiples of this (2 per downsampling level). */
   readonly sizeMultiple: number;
@@ -29,9 +39,9 @@ export interface UNetConditionGraph {
 
 /**
  * diffusers' UNet2DConditionModel forward pass (models/unets/unet_2d_condition.py) as an ONNX graph over the
- * checkpoint's tensors: sinusoidal time embedding (+ LCM's cond_proj), conv_in, down blocks collecting skips, the mid
- * block, up blocks consuming them, norm/act/conv_out; cross-attention blocks read encoder_hidden_states. Throws
- * CheckpointMismatchError listing every weight problem.
+ * checkpoint's tensors: sinusoidal time embedding (+ LCM's cond_proj, + SDXL's text and time-id embedding), conv_in,
+ * down blocks collecting skips, the mid block, up blocks consuming them, norm/act/conv_out; cross-attention blocks read
+ * encoder_hidden_states. Throws CheckpointMismatchError listing every weight problem.
  */
 export function buildUNet2DConditionGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile, options: GraphOptions = {}): UNetConditionGraph {
   const { graph, signature, weights } = assembleGraph(config, weightsFile, options);
@@ -59,12 +69,20 @@ function assembleGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile, 
   const timestepCond =
     config.timeCondProjDim === undefined ? undefined : graph.input({ name: 'timestep_cond', dtype: 'FLOAT', shape: ['batch', config.timeCondProjDim] });
 
-  // 1. time: Timesteps(block_out_channels[0]) → TimestepEmbedding(act_fn, cond_proj for LCM).
-  const projected = sinusoidalProjection(layer, timestep, channels0, { flipSinToCos: config.flipSinToCos, freqShift: config.freqShift }, 'time_proj');
-  const embedding = timestepEmbedding(layer, projected, 'time_embedding', { in: channels0, out: embeddingChannels }, {
+  // 1. time: Timesteps(block_out_channels[0]) → TimestepEmbedding(act_fn, cond_proj for LCM), + SDXL's aug embedding.
+  const sinusoidal = { flipSinToCos: config.flipSinToCos, freqShift: config.freqShift };
+  const projected = sinusoidalProjection(layer, timestep, channels0, sinusoidal, 'time_proj');
+  let embedding = timestepEmbedding(layer, projected, 'time_embedding', { in: channels0, out: embeddingChannels }, {
     act: config.actFn,
     ...(timestepCond ? { condition: { value: timestepCond, dim: config.timeCondProjDim! } } : {}),
   });
+  const added = config.additionEmbed;
+  if (added !== undefined) {
+    const textEmbeds = graph.input({ name: 'text_embeds', dtype: 'FLOAT', shape: ['batch', added.textEmbedsDim] });
+    const timeIds = graph.input({ name: 'time_ids', dtype: 'FLOAT', shape: ['batch', TEXT_TIME_IDS] });
+    const aug = textTimeEmbedding(layer, { textEmbeds, timeIds }, { timeEmbedDim: added.timeEmbedDim, inputDim: added.inputDim, out: embeddingChannels }, sinusoidal);
+    embedding = graph.op('Add', [embedding, aug], {}, 'add_embedding');
+  }
   const resnet: ResnetSettings = {
     groups: config.normNumGroups,
     eps: config.normEps,
@@ -156,6 +174,7 @@ function assembleGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile, 
       timestep: { name: 'timestep' },
       encoderHiddenStates: { name: 'encoder_hidden_states', dim: config.crossAttentionDim },
       ...(config.timeCondProjDim !== undefined ? { timestepCond: { name: 'timestep_cond', dim: config.timeCondProjDim } } : {}),
+      ...(added ? { addedConditions: { textEmbeds: { name: 'text_embeds', dim: added.textEmbedsDim }, timeIds: { name: 'time_ids', count: TEXT_TIME_IDS } } } : {}),
       output: { name: 'out_sample', channels: config.outChannels },
       sizeMultiple: 2 ** (levels - 1),
     },

@@ -25,7 +25,7 @@ function refusal(config: unknown): ModelConfigError {
 
 describe('parseClipTextConfig refuses what the builder does not support, naming the key and what is allowed', () => {
   it('accepts the reference and published text encoder configs and reads them as transformers does', () => {
-    for (const path of ['sd1-tiny/text_encoder', 'sd2-tiny/text_encoder', 'clip-with-projection/text_encoder_2', ...PUBLISHED.map((p) => `published/${p}`)]) {
+    for (const path of ['sd1-tiny/text_encoder', 'sd2-tiny/text_encoder', 'sdxl-tiny/text_encoder', 'clip-with-projection/text_encoder_2', ...PUBLISHED.map((p) => `published/${p}`)]) {
       expect(() => parseClipTextConfig(sdReferenceConfig(path), path)).not.toThrow();
     }
     expect(parseClipTextConfig(sdReferenceConfig('published/stabilityai--stable-diffusion-xl-base-1.0/text_encoder_2'))).toMatchObject({

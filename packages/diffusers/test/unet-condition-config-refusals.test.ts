@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ModelConfigError } from '../src/config-reader.js';
 import { parseUNet2DConditionConfig } from '../src/unet-condition-config.js';
 import { unet2DConditionWeightShapes } from '../src/unet-condition-graph.js';
-import { sdReferenceConfig } from './fixtures.js';
+import { readSafetensors } from '../src/safetensors.js';
+import { join } from 'node:path';
+import { sdReferenceConfig, sdReferencePath } from './fixtures.js';
 
 const base = () => sdReferenceConfig('sd1-tiny/unet');
+const sdxl = () => sdReferenceConfig('published/stabilityai--stable-diffusion-xl-base-1.0/unet');
 
 function refusal(config: unknown): ModelConfigError {
   try {
@@ -29,8 +32,44 @@ describe('parseUNet2DConditionConfig reads the published SD configs and refuses 
     expect(parseUNet2DConditionConfig(sdReferenceConfig('published/SimianLuo--LCM_Dreamshaper_v7/unet'))).toMatchObject({ upcastAttention: false, timeCondProjDim: 256 });
   });
 
-  it('refuses SDXL, unknown keys and options denoise does not build, naming the key', () => {
-    expect(refusal(sdReferenceConfig('published/stabilityai--stable-diffusion-xl-base-1.0/unet')).message).toMatch(/addition_embed_type "text_time" is not supported \(SDXL/);
+  it("SDXL base: 2,567,463,684 parameters, transformer depths 1/2/10 per level, and text_time's text_embeds 2816 − 6·256 = 1280 wide", () => {
+    expect(parseUNet2DConditionConfig(sdxl())).toMatchObject({
+      transformerLayersPerBlock: [1, 2, 10],
+      attentionHeads: [5, 10, 20],
+      crossAttentionDim: 2048,
+      upcastAttention: false,
+      additionEmbed: { type: 'text_time', timeEmbedDim: 256, inputDim: 2816, textEmbedsDim: 1280 },
+    });
+    expect(parameters(sdxl())).toBe(2_567_463_684);
+    expect(parseUNet2DConditionConfig(sdReferenceConfig('sdxl-tiny/unet')).additionEmbed).toEqual({ type: 'text_time', timeEmbedDim: 4, inputDim: 36, textEmbedsDim: 12 });
+  });
+
+  it('lists the state_dict of every reference UNet name for name and shape', async () => {
+    for (const folder of ['sd1-tiny/unet', 'sd2-tiny/unet', 'lcm-tiny/unet', 'sdxl-tiny/unet']) {
+      const file = await readSafetensors(join(sdReferencePath(folder), 'diffusion_pytorch_model.safetensors'));
+      const expected = new Map([...file.tensors].map(([name, t]) => [name, t.shape]));
+      expect(new Map(unet2DConditionWeightShapes(parseUNet2DConditionConfig(sdReferenceConfig(folder)))), folder).toEqual(expected);
+    }
+  });
+
+  it('refuses the other added embeddings and text_time widths that do not fit, naming the key', () => {
+    for (const type of ['text', 'text_image', 'image', 'image_hint']) {
+      const error = refusal({ ...sdxl(), addition_embed_type: type });
+      expect(error.key).toBe('addition_embed_type');
+      expect(error.message).toMatch(new RegExp(`addition_embed_type "${type}" is not supported; allowed: "text_time", null`));
+    }
+    expect(refusal({ ...sdxl(), projection_class_embeddings_input_dim: 1536 }).message).toMatch(
+      /projection_class_embeddings_input_dim 1536 must be text_embeds' width \+ 6 time ids × addition_time_embed_dim 256 = 1536 \+ a width ≥ 1/,
+    );
+    expect(refusal({ ...sdxl(), addition_time_embed_dim: null }).key).toBe('addition_time_embed_dim');
+    expect(refusal({ ...sdxl(), projection_class_embeddings_input_dim: null }).key).toBe('projection_class_embeddings_input_dim');
+    expect(refusal({ ...base(), addition_time_embed_dim: 256 }).message).toMatch(/addition_time_embed_dim 256 is not supported \(read only with addition_embed_type "text_time"\)/);
+    expect(refusal({ ...base(), projection_class_embeddings_input_dim: 2816 }).key).toBe('projection_class_embeddings_input_dim');
+    expect(refusal({ ...sdxl(), reverse_transformer_layers_per_block: [[10, 10, 10], [2, 2, 2], [1, 1, 1]] }).key).toBe('reverse_transformer_layers_per_block');
+    expect(refusal({ ...sdxl(), transformer_layers_per_block: [[1, 1], [2, 2], [10, 10]] }).key).toBe('transformer_layers_per_block');
+  });
+
+  it('refuses unknown keys and options denoise does not build, naming the key', () => {
     expect(refusal({ ...base(), frobnicate: 1 }).key).toBe('frobnicate');
     expect(refusal({ ...base(), num_attention_heads: 8 }).message).toMatch(/num_attention_heads 8 is not supported \(diffusers itself refuses it/);
     expect(refusal({ ...base(), class_embed_type: 'timestep' }).key).toBe('class_embed_type');

@@ -91,7 +91,7 @@ describe('the VAE decoder and encoder graphs refuse a checkpoint that does not f
 
 describe('autoencoderKLWeightShapes lists the state_dict of a config', () => {
   it('matches every reference checkpoint name for name and shape', async () => {
-    for (const folder of ['sd1-tiny/vae', 'sd2-tiny/vae', 'vae-legacy-config', 'vae-no-mid-attn', 'vae-sdxl-scaling']) {
+    for (const folder of ['sd1-tiny/vae', 'sd2-tiny/vae', 'sdxl-tiny/vae', 'vae-legacy-config', 'vae-no-mid-attn', 'vae-sdxl-scaling']) {
       const file = await weightsWith(() => {}, folder);
       const expected = new Map([...file.tensors].map(([name, t]) => [name, t.shape]));
       expect(new Map(autoencoderKLWeightShapes(parseAutoencoderKLConfig(sdReferenceConfig(folder)))), folder).toEqual(expected);

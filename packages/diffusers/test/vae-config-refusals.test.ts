@@ -21,7 +21,7 @@ function refusal(config: unknown, key: string | undefined): ModelConfigError {
 
 describe('parseAutoencoderKLConfig refuses what the VAE builders do not support, naming the key', () => {
   it('accepts every reference and published VAE config; a 2022 config takes AutoencoderKL.__init__ defaults', () => {
-    for (const folder of ['sd1-tiny/vae', 'sd2-tiny/vae', 'vae-legacy-config', 'vae-no-mid-attn', 'vae-sdxl-scaling']) {
+    for (const folder of ['sd1-tiny/vae', 'sd2-tiny/vae', 'sdxl-tiny/vae', 'vae-legacy-config', 'vae-no-mid-attn', 'vae-sdxl-scaling']) {
       expect(() => parseAutoencoderKLConfig(sdReferenceConfig(folder))).not.toThrow();
     }
     for (const name of ['runwayml--stable-diffusion-v1-5', 'stabilityai--stable-diffusion-2-1-base', 'stabilityai--stable-diffusion-xl-base-1.0', 'SimianLuo--LCM_Dreamshaper_v7']) {

@@ -153,6 +153,12 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
         `time_cond_proj_dim ${unet.built.config.timeCondProjDim}: a latent consistency (LCM) UNet, which StableDiffusionPipeline runs with a guidance embedding instead of classifier-free guidance; not supported yet`,
       );
     }
+    if (unet.built.config.additionEmbed !== undefined) {
+      throw new ModelLoadError(
+        folder.path(plan.unet.config),
+        `addition_embed_type "${unet.built.config.additionEmbed.type}": an SDXL UNet, which StableDiffusionXLPipeline runs with pooled text_embeds and time_ids from two text encoders; not supported yet`,
+      );
+    }
     const textEncoder = await load(CLIP_TEXT_MODEL, plan.textEncoder);
     const vae = await load(VAE_DECODER, plan.vae);
     if (textEncoder.built.signature.hiddenSize !== unet.built.config.crossAttentionDim) {

@@ -17,7 +17,8 @@ export interface ClassLabelsInput {
 
 /**
  * A float32 input that conditions every image of the batch: [B, …] with one row per image (a text-conditioned UNet's
- * `encoder_hidden_states` [B, tokens, width], LCM's `timestep_cond` [B, width]). Its rows are bound before sampling.
+ * `encoder_hidden_states` [B, tokens, width], LCM's `timestep_cond` [B, width], SDXL's `text_embeds` [B, width] and
+ * `time_ids` [B, 6]). Its rows are bound before sampling.
  */
 export interface ConditioningInput {
   readonly name: string;

@@ -8,13 +8,16 @@ const SAMPLE_INPUT_NAMES = ['sample', 'x', 'x_t', 'latent', 'latents', 'input'];
 const TIMESTEP_INPUT_NAMES = ['timestep', 'timesteps', 't'];
 const OUTPUT_NAMES = ['out_sample', 'sample', 'noise_pred', 'eps', 'output', 'out'];
 const CLASS_LABEL_INPUT_NAMES = ['class_labels', 'class_label', 'labels', 'y'];
-/** Inputs that condition each image on text (diffusers' UNet2DConditionModel and its exports). */
-const CONDITIONING_INPUT_NAMES = ['encoder_hidden_states', 'timestep_cond'];
+/**
+ * Inputs that condition each image on text (diffusers' UNet2DConditionModel and its exports): the text encoder's hidden
+ * states, LCM's guidance embedding, SDXL's pooled `text_embeds` and size/crop `time_ids` (added_cond_kwargs).
+ */
+const CONDITIONING_INPUT_NAMES = ['encoder_hidden_states', 'timestep_cond', 'text_embeds', 'time_ids'];
 
 const EXPECTED =
   'expected: a sample input float32|float16 [B, C, H, W], a timestep input ' +
   'int64|int32|float32|float16 as a scalar, [1] or [B], optionally class_labels or float32 encoder_hidden_states [B, tokens, width] ' +
-  '(+ timestep_cond [B, width]), and an output of the sample shape (C or 2C channels)';
+  '(+ timestep_cond [B, width], + text_embeds [B, width] and time_ids [B, 6]), and an output of the sample shape (C or 2C channels)';
 
 /**
  * Reads the session's metadata and decides how to drive it, or fails listing what the model declares.

@@ -42,6 +42,8 @@ const RUNS: readonly Run[] = [
   { label: 'sd1-tiny (fp16)', folder: 'sd1-tiny', component: 'text_encoder', variant: 'fp16' },
   { label: 'sd2-tiny', folder: 'sd2-tiny', component: 'text_encoder' },
   { label: 'clip-with-projection', folder: 'clip-with-projection', component: 'text_encoder_2' },
+  { label: 'sdxl-tiny text_encoder', folder: 'sdxl-tiny', component: 'text_encoder' },
+  { label: 'sdxl-tiny text_encoder_2', folder: 'sdxl-tiny', component: 'text_encoder_2' },
 ];
 
 interface CaseFile {

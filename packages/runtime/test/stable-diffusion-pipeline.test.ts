@@ -93,5 +93,11 @@ describe('a Stable Diffusion folder that cannot be run is refused before any mod
       writeFileSync(path, JSON.stringify({ ...(JSON.parse(readFileSync(path, 'utf8')) as object), _class_name: 'StableDiffusionXLPipeline' }));
     });
     await expect(openModel(sdxl)).rejects.toThrow(/StableDiffusionXLPipeline, whose unet is a UNet2DConditionModel, is not supported; denoise runs StableDiffusionPipeline/);
+    await expect(openModel(join(ROOT, 'sdxl-tiny'))).rejects.toThrow(/StableDiffusionXLPipeline, whose unet is a UNet2DConditionModel, is not supported/);
+    const sdxlUNet = broken((dir) => {
+      rmSync(join(dir, 'unet'), { recursive: true });
+      cpSync(join(ROOT, 'sdxl-tiny', 'unet'), join(dir, 'unet'), { recursive: true });
+    });
+    await expect(openModel(sdxlUNet)).rejects.toThrow(/unet\/config\.json: addition_embed_type "text_time": an SDXL UNet, which StableDiffusionXLPipeline runs with pooled text_embeds and time_ids/);
   });
 });

@@ -12,8 +12,10 @@ import { parsePythonJson } from '@denoise/schedule';
  * diffusers' own class) gives diffusers' output for every case within the README's rule, max|Δ| ≤ 2e-5 · max(1,
  * max|ref|): SD 1.x (conv projections, 8 heads as attention_head_dim 8) and SD 2.x (linear projections, upcast
  * attention, per-level head counts, a plain last level), int and float timesteps, batches with one timestep per image,
- * the fp16 weights file against `output_fp16weights`, and LCM's guidance embedding through time_cond_proj_dim (a case
- * without `timestep_cond` is fed zeros: the bias-free cond_proj then adds exactly 0, as diffusers skipping it does).
+ * the fp16 weights file against `output_fp16weights`, LCM's guidance embedding through time_cond_proj_dim (a case
+ * without `timestep_cond` is fed zeros: the bias-free cond_proj then adds exactly 0, as diffusers skipping it does),
+ * and SDXL's arrangement (transformer_layers_per_block per level, no attention at the first level) with its
+ * "text_time" added embedding fed `text_embeds` and `time_ids`.
  */
 const ROOT = fileURLToPath(new URL('../../../fixtures/diffusers-sd/', import.meta.url));
 
@@ -34,6 +36,7 @@ const runs = [
   { folder: 'sd1-tiny', variant: 'fp16' },
   { folder: 'sd2-tiny', variant: undefined },
   { folder: 'lcm-tiny', variant: undefined },
+  { folder: 'sdxl-tiny', variant: undefined },
 ];
 const worst: Record<string, number> = {};
 
@@ -70,6 +73,17 @@ describe('UNet2DConditionModel graphs match diffusers within 2e-5 · max(1, max|
           const cond = testCase.inputs['timestep_cond'];
           const data = cond ? ((await read(cond.file)).data as Float32Array) : new Float32Array(batch * condDim);
           feeds['timestep_cond'] = new ort.Tensor('float32', data, [batch, condDim]);
+        }
+        const added = built.signature.addedConditions;
+        if (added) {
+          const textEmbeds = await read(testCase.inputs['text_embeds']!.file);
+          const timeIds = await read(testCase.inputs['time_ids']!.file);
+          expect([textEmbeds.shape, timeIds.shape]).toEqual([
+            [batch, added.textEmbeds.dim],
+            [batch, added.timeIds.count],
+          ]);
+          feeds[added.textEmbeds.name] = new ort.Tensor('float32', textEmbeds.data as Float32Array, [batch, added.textEmbeds.dim]);
+          feeds[added.timeIds.name] = new ort.Tensor('float32', timeIds.data as Float32Array, [batch, added.timeIds.count]);
         }
         const output = (await session.run(feeds))['out_sample']!.data as Float32Array;
         const reference = (await read(testCase.outputs[variant ? 'output_fp16weights' : 'output']!.file)).data as Float32Array;

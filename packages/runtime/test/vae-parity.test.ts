@@ -25,6 +25,7 @@ const RUNS: readonly Run[] = [
   { folder: 'sd1-tiny' },
   { folder: 'sd1-tiny', variant: 'fp16' },
   { folder: 'sd2-tiny' },
+  { folder: 'sdxl-tiny' },
   { folder: 'vae-legacy-config' },
   { folder: 'vae-no-mid-attn' },
   { folder: 'vae-sdxl-scaling' },
