@@ -42,14 +42,15 @@ function renderTextToImage(result: BenchResult): string[] {
   if (!t) return [];
   const size = result.settings.imageSize;
   const shown = 8;
-  const guided = t.guidanceScale > 1;
+  const guidance = t.guidance ?? (t.guidanceScale > 1 ? 'classifier-free' : 'none');
+  const conditioning = {
+    'classifier-free': `Negative prompt: ${t.negativePrompt === '' ? 'none (the empty prompt)' : `"${t.negativePrompt}"`}. Guidance scale ${t.guidanceScale}: classifier-free guidance runs the UNet at batch ${2 * result.settings.batch} per call (the bare calls too).`,
+    embedding: `Guidance scale ${t.guidanceScale}: a latent consistency model, which takes w = ${t.guidanceScale} − 1 as its guidance embedding; no classifier-free guidance, no negative prompt (the UNet runs at batch ${result.settings.batch}).`,
+    none: `Guidance scale ${t.guidanceScale}: no guidance (the UNet runs at batch ${result.settings.batch}).`,
+  }[guidance];
   return [
     `Text-to-image: ${t.pipeline}${size ? `, ${size.height}×${size.width} images` : ''}; ${t.prompts.length} prompt(s) (sha256 ${t.promptsSha256.slice(0, 12)}…): ` +
-      `image i of every configuration takes prompt i mod ${t.prompts.length} and the latents of imageSeed(seed, i). ` +
-      `Negative prompt: ${t.negativePrompt === '' ? 'none (the empty prompt)' : `"${t.negativePrompt}"`}. ` +
-      (guided
-        ? `Guidance scale ${t.guidanceScale}: classifier-free guidance runs the UNet at batch ${2 * result.settings.batch} per call (the bare calls too).`
-        : `Guidance scale ${t.guidanceScale}: no guidance (the UNet runs at batch ${result.settings.batch}).`),
+      `image i of every configuration takes prompt i mod ${t.prompts.length} and the latents of imageSeed(seed, i). ${conditioning}`,
     '',
     ...t.prompts.slice(0, shown).map((p, i) => `${i}. ${p}`),
     ...(t.prompts.length > shown ? [`… and ${t.prompts.length - shown} more.`] : []),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { GUIDANCE_KINDS } from '@denoise/sampler';
 
 /**
  * A sweep: every configuration × its image batches, fixed before any work starts, so that any number of shards on
@@ -24,8 +25,9 @@ const textToImagePlan = z.object({
   promptsSha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** '' when none was given (diffusers' default: the unconditional half is the empty prompt's). */
   negativePrompt: z.string(),
-  /** diffusers' guidance_scale; guidance runs (the UNet at batch 2B) when it is > 1. */
+  /** diffusers' guidance_scale; classifier-free guidance runs (the UNet at batch 2B) when it is > 1, unless the UNet takes it as an embedding (LCM). */
   guidanceScale: z.number().refine(Number.isFinite, 'a finite number'),
+  guidance: z.enum(GUIDANCE_KINDS).optional(),
 });
 export type TextToImagePlan = z.infer<typeof textToImagePlan>;
 

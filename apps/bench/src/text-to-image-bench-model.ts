@@ -1,5 +1,5 @@
 import type { LoadedPipeline } from '@denoise/runtime';
-import { DEFAULT_GUIDANCE_SCALE, latentSize, textToImage } from '@denoise/sampler';
+import { guidanceKind, latentSize, textToImage } from '@denoise/sampler';
 import { BenchInputError } from './bench-input-error.js';
 import { BARE_TIMESTEP, sumMs, type BenchLog, type BenchModel, type ModelSettings } from './bench-model.js';
 import { defaultPromptSet, promptsOfImages } from './prompt-set.js';
@@ -26,9 +26,10 @@ export function textToImageBenchModel(pipeline: LoadedPipeline, settings: ModelS
 
   const prompts = settings.prompts ?? defaultPromptSet();
   const negativePrompt = settings.negativePrompt ?? '';
-  const guidanceScale = settings.guidanceScale ?? DEFAULT_GUIDANCE_SCALE;
-  const guided = guidanceScale > 1;
-  if (!guided && settings.negativePrompt !== undefined) log(`note: --negative-prompt has no effect without guidance (--guidance-scale ${guidanceScale} ≤ 1)`);
+  const guidanceScale = settings.guidanceScale ?? pipeline.defaultGuidanceScale;
+  const guidance = guidanceKind(pipeline.unetConfig.timeCondProjDim, guidanceScale);
+  const guided = guidance === 'classifier-free';
+  if (!guided && settings.negativePrompt !== undefined) log(`note: --negative-prompt has no effect: ${guidance === 'embedding' ? 'a latent consistency model runs no classifier-free guidance' : `no guidance at --guidance-scale ${guidanceScale} ≤ 1`}`);
   const { truncatedTokens } = pipeline.tokenize([...prompts.prompts, negativePrompt]);
   const cut = truncatedTokens.filter((n) => n > 0).length;
   if (cut > 0) log(`note: ${cut} prompt(s) are over the text encoder's ${pipeline.maxTokens}-token limit; their ends are cut, as diffusers cuts them`);
@@ -39,7 +40,7 @@ export function textToImageBenchModel(pipeline: LoadedPipeline, settings: ModelS
   const unetBatch = guided ? 2 * batch : batch;
   const unet = pipeline.zeroConditionedUNet(unetBatch, latent);
   const noiseDims = { channels: pipeline.latentChannels, ...latent };
-  log(`${size.height}×${size.width} images from ${noiseDims.channels}×${latent.height}×${latent.width} latents; ${prompts.prompts.length} prompt(s) from ${prompts.source}; guidance scale ${guidanceScale}${guided ? ` (the UNet runs at batch ${unetBatch})` : ' (no guidance)'}`);
+  log(`${size.height}×${size.width} images from ${noiseDims.channels}×${latent.height}×${latent.width} latents; ${prompts.prompts.length} prompt(s) from ${prompts.source}; guidance scale ${guidanceScale}${guided ? ` (the UNet runs at batch ${unetBatch})` : guidance === 'embedding' ? ' (as the UNet\'s guidance embedding)' : ' (no guidance)'}`);
   return {
     modelPath: pipeline.modelPath,
     sha256: pipeline.sha256,
@@ -52,7 +53,7 @@ export function textToImageBenchModel(pipeline: LoadedPipeline, settings: ModelS
     batch,
     noiseDims,
     imageSize: size,
-    textToImage: { pipeline: pipeline.pipelineClass, prompts: [...prompts.prompts], promptsSha256: prompts.sha256, negativePrompt, guidanceScale },
+    textToImage: { pipeline: pipeline.pipelineClass, prompts: [...prompts.prompts], promptsSha256: prompts.sha256, negativePrompt, guidanceScale, guidance },
     warmup: async () => {
       await model.encodePrompts(new Array<string>(unetBatch).fill(''));
       await unet.warmup(unetBatch);

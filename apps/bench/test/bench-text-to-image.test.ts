@@ -55,6 +55,7 @@ describe('pnpm bench on a Stable Diffusion pipeline', () => {
       promptsSha256: createHash('sha256').update(PROMPTS.join('\n')).digest('hex'),
       negativePrompt: NEGATIVE,
       guidanceScale: 7.5,
+      guidance: 'classifier-free',
     });
     expect(stderr).toMatch(/32×32 images from 4×16×16 latents; 3 prompt\(s\) from .*prompts\.txt; guidance scale 7\.5 \(the UNet runs at batch 4\)/);
   });

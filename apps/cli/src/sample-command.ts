@@ -15,6 +15,8 @@ export interface SampleCommand {
   readonly eta?: number;
   readonly spacing?: 'leading' | 'trailing' | 'linspace';
   readonly prevTimestep?: 'diffusers' | 'schedule';
+  /** LCM: the length of the distillation schedule its timesteps are taken from (original_inference_steps). */
+  readonly originalSteps?: number;
   readonly seed: number;
   /** One generator per image, seeded imageSeed(seed, firstImage + i), instead of one for the batch. */
   readonly perImageSeeds: boolean;
@@ -142,6 +144,7 @@ export function buildSampleProgram(): Command {
     .addOption(new Option('--steps <n>', `inference steps (default: ${defaultStepsList()}); Heun calls the model 2·n − 1 times, PNDM n + 9 (n + 1 with skip_prk_steps); LCM takes at most the config's original_inference_steps (50)`).argParser(integerOption(1)))
     .addOption(new Option('--eta <x>', "DDIM η: 0 is deterministic, 1 is DDPM-like (default: the config's eta, else 0)").argParser(nonNegativeNumber))
     .addOption(new Option('--spacing <s>', "timestep spacing (overrides the config's timestep_spacing; not for lcm, whose timesteps come from original_inference_steps)").choices(['leading', 'trailing', 'linspace']))
+    .addOption(new Option('--original-steps <n>', "lcm: original_inference_steps, the distillation schedule its timesteps are picked from (default: the config's, 50)").argParser(integerOption(1)))
     .addOption(new Option('--prev-timestep <policy>', "DDIM's and PNDM's previous timestep: 'diffusers' (t − N/S, as diffusers) or 'schedule' (the next planned t)").choices(['diffusers', 'schedule']))
     .addOption(new Option('--seed <n>', 'seed of the noise generator: x_T, then the per-step noise of DDPM, DDIM with η > 0, Euler ancestral, DPM-Solver SDE and LCM (with --noise, the step noise starts at this seed: do not reuse the seed that made the file)').argParser(integerOption(0)).default(0))
     .option('--per-image-seeds', 'one generator per image, as diffusers with a list of generators: image i uses seed imageSeed(--seed, i) (README: Seeds), so it is the same whatever the batch; the bench draws every image this way', false)
@@ -153,7 +156,7 @@ export function buildSampleProgram(): Command {
     .option('--variant <name>', 'diffusers weights variant, e.g. fp16 for diffusion_pytorch_model.fp16.safetensors (computed in float32); a pipeline component without it uses its plain weights, with a note')
     .option('--prompt <text>', 'text-to-image pipelines (Stable Diffusion): the prompt; repeat it for several prompts', collect)
     .option('--negative-prompt <text>', "what to steer away from, with classifier-free guidance: one for every prompt, or one per --prompt (default: '')", collect)
-    .addOption(new Option('--guidance-scale <w>', 'classifier-free guidance scale; guidance runs when it is > 1 (default: 7.5, as diffusers)').argParser(finiteNumber))
+    .addOption(new Option('--guidance-scale <w>', "classifier-free guidance scale; guidance runs when it is > 1; a latent consistency model (LCM) takes w = scale − 1 as its guidance embedding instead (default: the pipeline's, as diffusers: 7.5, LCM 8.5)").argParser(finiteNumber))
     .addOption(new Option('--guidance-rescale <phi>', 'rescale the guided prediction toward the prompt-only one\'s standard deviation (Lin et al. 2023), 0 … 1 (default: 0)').argParser(unitInterval))
     .addOption(new Option('--images-per-prompt <n>', 'images per prompt (diffusers num_images_per_prompt; default 1)').argParser(integerOption(1)))
     .addOption(new Option('--clip-skip <k>', 'condition on the text encoder layer k before the last, with its final norm (diffusers clip_skip)').argParser(integerOption(0)))
@@ -199,6 +202,7 @@ export function readSampleCommand(program: Command): SampleCommand {
     ...(o.eta !== undefined ? { eta: o.eta } : {}),
     ...(o.spacing !== undefined ? { spacing: o.spacing } : {}),
     ...(o.prevTimestep !== undefined ? { prevTimestep: o.prevTimestep } : {}),
+    ...(o.originalSteps !== undefined ? { originalSteps: o.originalSteps } : {}),
     seed: o.seed,
     perImageSeeds: o.perImageSeeds,
     ...(o.firstImage !== undefined ? { firstImage: o.firstImage } : {}),

@@ -1,4 +1,5 @@
 import type { GpuAdapterInfo } from '@denoise/runtime';
+import type { GuidanceKind } from '@denoise/sampler';
 
 /** What a run's files and timings came to (`--json` prints it). */
 export interface SampleSummary {
@@ -47,8 +48,11 @@ export interface TextToImageSummary {
   readonly negativePrompts: readonly string[];
   readonly imagesPerPrompt: number;
   readonly guidanceScale: number;
-  /** Whether classifier-free guidance ran (guidance scale > 1): two UNet rows per image. */
-  readonly guided: boolean;
+  /**
+   * How the scale entered: 'classifier-free' (scale > 1: two UNet rows per image), 'embedding' (a latent consistency
+   * model's guidance embedding, one row per image) or 'none'.
+   */
+  readonly guidance: GuidanceKind;
   readonly guidanceRescale: number;
   readonly clipSkip?: number;
   readonly height: number;

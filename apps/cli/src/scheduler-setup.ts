@@ -38,6 +38,7 @@ export async function setUpScheduler(command: SampleCommand, model: SchedulerSou
     scheduler = createScheduler(sampler, config, {
       ...(command.spacing ? { timestep_spacing: command.spacing } : {}),
       ...(command.prevTimestep ? { prev_timestep: command.prevTimestep } : {}),
+      ...(command.originalSteps !== undefined ? { original_inference_steps: command.originalSteps } : {}),
     });
   } catch (error) {
     // Name the file the bad value came from (the flags' overrides are checked by commander already).
@@ -99,6 +100,9 @@ function checkSamplerOptions(command: SampleCommand, sampler: SamplerKind): void
   }
   if (command.prevTimestep !== undefined && sampler !== 'ddim' && sampler !== 'pndm') {
     throw new UsageError(`--prev-timestep applies to the ddim and pndm samplers only; ${sampler} steps along its own schedule`);
+  }
+  if (command.originalSteps !== undefined && sampler !== 'lcm') {
+    throw new UsageError(`--original-steps applies to the lcm sampler only (LCMScheduler's original_inference_steps); ${sampler} takes none`);
   }
   if (command.spacing !== undefined && sampler === 'lcm') {
     throw new UsageError('--spacing does not apply to the lcm sampler: LCMScheduler takes its timesteps from the original_inference_steps schedule and never reads timestep_spacing');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { decodePng, fromPixels, PNG_TEXT_KEYS, type ImageBatch, type NpyArray, type Rgba8Image } from '@denoise/image';
 import type { LoadedPipeline } from '@denoise/runtime';
-import { DEFAULT_GUIDANCE_SCALE, imageSeed, imageStartIndex, imageSeeds, repeatPerImage, textToImage, type TextToImageResult } from '@denoise/sampler';
+import { guidanceKind, imageSeed, imageStartIndex, imageSeeds, repeatPerImage, textToImage, type TextToImageResult } from '@denoise/sampler';
 import { writeImageOutputs } from './image-outputs.js';
 import { loopSettings } from './loop-settings.js';
 import { createProgress } from './progress.js';
@@ -47,10 +47,15 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
   if (clipSkip !== undefined && clipSkip >= pipeline.textEncoderLayers) {
     throw new UsageError(`--clip-skip ${clipSkip}: the text encoder has ${pipeline.textEncoderLayers} layers; at most ${pipeline.textEncoderLayers - 1}`);
   }
-  const guidanceScale = command.guidanceScale ?? DEFAULT_GUIDANCE_SCALE;
-  const guided = guidanceScale > 1;
-  if (!guided && command.negativePrompts) stderr.write(`note: --negative-prompt has no effect without guidance (--guidance-scale ${guidanceScale} ≤ 1)\n`);
-  if (!guided && command.guidanceRescale) stderr.write(`note: --guidance-rescale has no effect without guidance (--guidance-scale ${guidanceScale} ≤ 1)\n`);
+  const guidanceScale = command.guidanceScale ?? pipeline.defaultGuidanceScale;
+  const guidance = guidanceKind(pipeline.unetConfig.timeCondProjDim, guidanceScale);
+  const guided = guidance === 'classifier-free';
+  const unguidedWhy =
+    guidance === 'embedding'
+      ? `a latent consistency model takes the guidance scale as an embedding and runs no classifier-free guidance`
+      : `no classifier-free guidance at --guidance-scale ${guidanceScale} ≤ 1`;
+  if (!guided && command.negativePrompts) stderr.write(`note: --negative-prompt has no effect: ${unguidedWhy}\n`);
+  if (!guided && command.guidanceRescale) stderr.write(`note: --guidance-rescale has no effect: ${unguidedWhy}\n`);
   noteTruncation(pipeline, [...new Set([...prompts, ...(guided ? negatives : [])])], stderr);
   const setup = await setUpScheduler(command, pipeline, stderr, false);
   const { scheduler, sampler, steps } = setup;
@@ -134,7 +139,7 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
       negativePrompts: negatives,
       imagesPerPrompt,
       guidanceScale,
-      guided: result.guided,
+      guidance: result.guidance,
       guidanceRescale: command.guidanceRescale ?? 0,
       ...(clipSkip !== undefined ? { clipSkip } : {}),
       height: size.height,

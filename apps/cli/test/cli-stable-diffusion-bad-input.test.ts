@@ -9,6 +9,7 @@ import { fixture, runCli, tempDir } from './run-cli.js';
  * each refused with exit 2 and a message naming the flag or value and what is allowed, with nothing written.
  */
 const SD = fixture('diffusers-sd/sd1-tiny');
+const LCM = fixture('diffusers-sd/lcm-tiny');
 const UNCONDITIONAL = fixture('diffusers-unet/ddpm-cifar10-32-tiny');
 
 async function refused(args: readonly string[], message: RegExp): Promise<void> {
@@ -49,6 +50,23 @@ describe('text-to-image input that cannot be used is refused with exit 2', () =>
   }, 60_000);
 });
 
+describe('a latent consistency model (LatentConsistencyModelPipeline)', () => {
+  it('runs lcm at its default guidance 8.5 as an embedding; negative prompts are noted as having no effect', async () => {
+    const out = tempDir();
+    const run = await runCli(['--model', LCM, '--prompt', 'a cat', '--negative-prompt', 'blurry', '--out', out, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/note: sampler lcm chosen by the scheduler config's _class_name \(LCMScheduler\)/);
+    expect(run.stderr).toMatch(/note: --negative-prompt has no effect: a latent consistency model takes the guidance scale as an embedding/);
+    const summary = JSON.parse(run.stdout) as { sampler: string; steps: number; modelCalls: number; textToImage: { guidanceScale: number; guidance: string } };
+    expect(summary).toMatchObject({ sampler: 'lcm', steps: 4, modelCalls: 4, textToImage: { guidanceScale: 8.5, guidance: 'embedding' } });
+  }, 60_000);
+
+  it('--original-steps belongs to lcm, and caps its steps', async () => {
+    await refused(['--model', SD, '--prompt', 'a cat', '--sampler', 'ddim', '--original-steps', '25'], /--original-steps applies to the lcm sampler only/);
+    await refused(['--model', LCM, '--prompt', 'a cat', '--original-steps', '1'], /invalid num_inference_steps: got 2; allowed: an integer in \[1, 1\]/);
+  }, 60_000);
+});
+
 describe('a prompt over the text encoder’s limit', () => {
   it('is cut as diffusers cuts it, with a note saying by how much; the run succeeds', async () => {
     const out = tempDir();
@@ -65,8 +83,8 @@ describe('every sampler runs a text-to-image pipeline through the one loop', () 
     const out = tempDir();
     const run = await runCli(['--model', SD, '--prompt', 'a red bicycle', '--sampler', sampler, '--steps', '4', '--out-npy', join(out, 'x.npy'), '--out', out, '--json']);
     expect(run.code, run.stderr).toBe(0);
-    const summary = JSON.parse(run.stdout) as { schedulerClass: string; modelCalls: number; textToImage: { guided: boolean } };
-    expect(summary.textToImage.guided).toBe(true);
+    const summary = JSON.parse(run.stdout) as { schedulerClass: string; modelCalls: number; textToImage: { guidance: string } };
+    expect(summary.textToImage.guidance).toBe('classifier-free');
     expect(summary.modelCalls).toBeGreaterThanOrEqual(4);
     const image = (await readNpy(join(out, 'x.npy'))).data as Float32Array;
     expect(image.every((v) => v >= 0 && v <= 1)).toBe(true);

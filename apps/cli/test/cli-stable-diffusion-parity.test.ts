@@ -7,23 +7,27 @@ import { parsePythonJson } from '@denoise/schedule';
 import { fixture, runCli, tempDir } from './run-cli.js';
 
 /**
- * Every txt2img case of the Stable Diffusion reference pipelines (fixtures/diffusers-sd/{sd1,sd2}-tiny, made by
- * diffusers' StableDiffusionPipeline loop with the real components), run through `denoise sample` as a user would,
+ * Every txt2img case of the Stable Diffusion reference pipelines (fixtures/diffusers-sd/{sd1,sd2,lcm}-tiny, made by
+ * diffusers' StableDiffusionPipeline and LatentConsistencyModelPipeline loops with the real components), run through
+ * `denoise sample` as a user would,
  * within the reference README's rules: the trajectory (every x_t, from --trace) and the final latents (--out-latents)
  * max|Δ| ≤ 1e-4 · max(1, max|ref|); the image (--out-npy, output_type="np") max|Δ| ≤ 1e-4; the PNGs ±1 on at most
  * 5 % of values. PNDM, DDIM, DPM-Solver++ and Euler ancestral; guidance on and off, guidance_rescale, negative
- * prompts, two images per prompt, v-prediction and SD-Turbo's one trailing step at guidance 0.
+ * prompts, two images per prompt, v-prediction and SD-Turbo's one trailing step at guidance 0; LCM at 1–8 steps with
+ * its guidance embedding (guidance 1 to 8, original_inference_steps 25 and 50).
  */
 interface E2eCase {
   readonly name: string;
   readonly inputs: { readonly latents_in: { readonly file: string } };
   readonly outputs: Record<string, { readonly file: string } | readonly string[]>;
   readonly call: {
+    readonly pipeline?: string;
     readonly prompt: string;
-    readonly negative_prompt: string;
+    readonly negative_prompt: string | null;
     readonly num_inference_steps: number;
+    readonly original_inference_steps?: number | null;
     readonly guidance_scale: number;
-    readonly guidance_rescale: number;
+    readonly guidance_rescale?: number;
     readonly num_images_per_prompt: number;
     readonly generator: string | null;
   };
@@ -31,7 +35,7 @@ interface E2eCase {
   readonly timesteps: readonly number[];
 }
 
-const FOLDERS = ['sd1-tiny', 'sd2-tiny'];
+const FOLDERS = ['sd1-tiny', 'sd2-tiny', 'lcm-tiny'];
 const cases = FOLDERS.flatMap((folder) => {
   const file = parsePythonJson(readFileSync(fixture(`diffusers-sd/${folder}/cases.json`), 'utf8')) as { components: { e2e: { cases: E2eCase[] } } };
   return file.components.e2e.cases.map((c) => ({ folder, name: c.name, testCase: c }));
@@ -54,8 +58,8 @@ function record(key: string, ratio: number): void {
 }
 
 describe('denoise sample on Stable Diffusion pipelines matches diffusers txt2img', () => {
-  it('covers the 10 txt2img cases of sd1-tiny and sd2-tiny', () => {
-    expect(cases.map((c) => `${c.folder}/${c.name}`)).toHaveLength(10);
+  it('covers the 16 txt2img cases of sd1-tiny, sd2-tiny and lcm-tiny', () => {
+    expect(cases.map((c) => `${c.folder}/${c.name}`)).toHaveLength(16);
   });
 
   it.each(cases)('$folder $name', async ({ folder, testCase }) => {
@@ -70,8 +74,9 @@ describe('denoise sample on Stable Diffusion pipelines matches diffusers txt2img
     const args = [
       '--model', dir,
       '--prompt', call.prompt,
-      '--negative-prompt', call.negative_prompt,
+      ...(call.negative_prompt !== null ? ['--negative-prompt', call.negative_prompt] : []),
       '--guidance-scale', String(call.guidance_scale),
+      ...(call.original_inference_steps ? ['--original-steps', String(call.original_inference_steps)] : []),
       ...(call.guidance_rescale ? ['--guidance-rescale', String(call.guidance_rescale)] : []),
       '--images-per-prompt', String(call.num_images_per_prompt),
       '--sampler', sampler,
@@ -89,9 +94,11 @@ describe('denoise sample on Stable Diffusion pipelines matches diffusers txt2img
     const run = await runCli(args);
     expect(run.stderr, `exit ${run.code}`).not.toMatch(/denoise sample:/);
     expect(run.code).toBe(0);
-    const summary = JSON.parse(run.stdout) as { modelCalls: number; textToImage: { guided: boolean } };
+    const summary = JSON.parse(run.stdout) as { modelCalls: number; textToImage: { pipeline: string; guidance: string } };
     expect(summary.modelCalls).toBe(testCase.timesteps.length);
-    expect(summary.textToImage.guided).toBe(call.guidance_scale > 1);
+    const lcm = call.pipeline === 'LatentConsistencyModelPipeline';
+    expect(summary.textToImage.pipeline).toBe(call.pipeline ?? 'StableDiffusionPipeline');
+    expect(summary.textToImage.guidance).toBe(lcm ? 'embedding' : call.guidance_scale > 1 ? 'classifier-free' : 'none');
 
     const reference = async (role: string) => readNpy(join(dir, (testCase.outputs[role] as { file: string }).file));
     const key = `${folder}/${testCase.name}`;

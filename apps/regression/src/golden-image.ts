@@ -4,7 +4,6 @@
  */
 import { makeGrid, PNG_TEXT_KEYS, toPixels, type Rgba8Image } from '@denoise/image';
 import { denoiseVersion } from '@denoise/repo-layout';
-import { DEFAULT_GUIDANCE_SCALE } from '@denoise/sampler';
 import type { GoldenCase } from './golden-manifest.js';
 import type { GoldenRun } from './golden-run.js';
 
@@ -52,7 +51,7 @@ export function goldenPngText(goldenCase: GoldenCase, run: GoldenRun): Record<st
       ? {
           [PNG_TEXT_KEYS.prompt]: goldenCase.prompt,
           [PNG_TEXT_KEYS.negativePrompt]: goldenCase.negativePrompt ?? '',
-          [PNG_TEXT_KEYS.guidanceScale]: String(goldenCase.guidanceScale ?? DEFAULT_GUIDANCE_SCALE),
+          [PNG_TEXT_KEYS.guidanceScale]: String(run.guidanceScale ?? goldenCase.guidanceScale),
         }
       : {}),
     [PNG_TEXT_KEYS.batchIndex]: 'grid',

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { readNpy } from '@denoise/image';
 import { onnxruntimeVersion, openModel, type GpuAdapterInfo, type OpenedModel } from '@denoise/runtime';
-import { createScheduler, DEFAULT_GUIDANCE_SCALE, repeatPerImage, sample, textToImage, type SampleOptions } from '@denoise/sampler';
+import { createScheduler, repeatPerImage, sample, textToImage, type SampleOptions } from '@denoise/sampler';
 import { cpuFingerprint } from './cpu-fingerprint.js';
 import type { GoldenCase, GoldenExecutionProvider, GoldenRuntime } from './golden-manifest.js';
 
@@ -30,6 +30,8 @@ export interface GoldenRun {
   readonly executionProvider?: GoldenExecutionProvider;
   /** With webgpu: the adapter, as the machine tells it (lavapipe is marked software). */
   readonly adapter?: GpuAdapterInfo;
+  /** A text-to-image case: the guidance scale it ran at (the case's, else the pipeline's default). */
+  readonly guidanceScale?: number;
   /** The sampling loop alone; the model's load (and, on webgpu, its first shader compilation) is not in it. */
   readonly wallMs: number;
 }
@@ -65,7 +67,7 @@ export class GoldenRunner {
       generator: goldenCase.generator,
     };
     const started = performance.now();
-    let result: { readonly samples: Float32Array; readonly shape: readonly [number, number, number, number] };
+    let result: { readonly samples: Float32Array; readonly shape: readonly [number, number, number, number]; readonly guidanceScale?: number };
     try {
       result = await this.#sample(model, goldenCase, loop);
     } catch (error) {
@@ -75,6 +77,7 @@ export class GoldenRunner {
       caseName: goldenCase.name,
       samples: result.samples,
       shape: result.shape,
+      ...(result.guidanceScale !== undefined ? { guidanceScale: result.guidanceScale } : {}),
       floatSha256: floatSha256(result.samples),
       modelPath: model.modelPath,
       modelSha256: model.sha256,
@@ -97,16 +100,17 @@ export class GoldenRunner {
     if (goldenCase.prompt === undefined) throw new Error(`${model.pipelineClass} is a text-to-image pipeline: the case needs a prompt`);
     const size = model.defaultSize;
     if (!size) throw new Error(`${model.pipelineClass}: the UNet config has no sample_size to make the images at`);
+    const guidanceScale = goldenCase.guidanceScale ?? model.defaultGuidanceScale;
     const generated = await textToImage({
       ...loop,
       model: model.textToImageModel(),
       prompts: repeatPerImage([goldenCase.prompt], goldenCase.batch),
       negativePrompts: repeatPerImage([goldenCase.negativePrompt ?? ''], goldenCase.batch),
-      guidanceScale: goldenCase.guidanceScale ?? DEFAULT_GUIDANCE_SCALE,
+      guidanceScale,
       height: size.height,
       width: size.width,
     });
-    return { samples: generated.images, shape: generated.imageShape };
+    return { samples: generated.images, shape: generated.imageShape, guidanceScale };
   }
 
   async dispose(): Promise<void> {

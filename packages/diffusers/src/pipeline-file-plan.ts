@@ -6,11 +6,18 @@
  */
 import { ModelFilePlanError } from './file-plan-error.js';
 
-/** The text-to-image pipelines denoise runs, and the class each of their components must be. */
+const SD_COMPONENTS = { unet: 'UNet2DConditionModel', vae: 'AutoencoderKL', text_encoder: 'CLIPTextModel', tokenizer: 'CLIPTokenizer' } as const;
+
+/**
+ * The text-to-image pipelines denoise runs: the class each of their components must be, and the pipeline's
+ * `__call__` default guidance_scale.
+ */
 export const TEXT_TO_IMAGE_PIPELINES = {
-  StableDiffusionPipeline: { unet: 'UNet2DConditionModel', vae: 'AutoencoderKL', text_encoder: 'CLIPTextModel', tokenizer: 'CLIPTokenizer' },
+  StableDiffusionPipeline: { components: SD_COMPONENTS, guidanceScale: 7.5 },
   // The same checkpoint layout, saved from the image-to-image pipeline.
-  StableDiffusionImg2ImgPipeline: { unet: 'UNet2DConditionModel', vae: 'AutoencoderKL', text_encoder: 'CLIPTextModel', tokenizer: 'CLIPTokenizer' },
+  StableDiffusionImg2ImgPipeline: { components: SD_COMPONENTS, guidanceScale: 7.5 },
+  // LCM_Dreamshaper_v7 and LCM-distilled SD 1.5 checkpoints: the SD layout, a UNet with time_cond_proj_dim.
+  LatentConsistencyModelPipeline: { components: SD_COMPONENTS, guidanceScale: 8.5 },
 } as const;
 
 export type TextToImagePipelineClass = keyof typeof TEXT_TO_IMAGE_PIPELINES;
@@ -72,7 +79,7 @@ export async function planPipelineFiles(
   const modelIndex = `${prefix}model_index.json`;
   const pipelineClass = textToImagePipelineClass(index);
   if (!pipelineClass) throw new ModelFilePlanError(`${modelIndex}: ${String(index['_class_name'])} is not a text-to-image pipeline denoise runs`);
-  const expected = TEXT_TO_IMAGE_PIPELINES[pipelineClass];
+  const expected = TEXT_TO_IMAGE_PIPELINES[pipelineClass].components;
   for (const [name, cls] of Object.entries(expected)) {
     const entry = index[name];
     if (!Array.isArray(entry) || entry[1] !== cls) {

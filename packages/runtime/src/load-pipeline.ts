@@ -1,6 +1,7 @@
 import {
   buildComponent,
   CLIP_TEXT_MODEL,
+  TEXT_TO_IMAGE_PIPELINES,
   UNET_2D_CONDITION,
   VAE_DECODER,
   VAE_ENCODER,
@@ -78,6 +79,8 @@ export interface LoadedPipeline {
   readonly hub?: ResolvedModelReference['hub'];
   readonly components: { readonly unet: PipelineComponentInfo; readonly vae: PipelineComponentInfo; readonly textEncoder: PipelineComponentInfo };
   readonly unetConfig: UNet2DConditionConfig;
+  /** The pipeline class's default guidance_scale (7.5 for Stable Diffusion, 8.5 for LatentConsistencyModelPipeline). */
+  readonly defaultGuidanceScale: number;
   /** Things the user should know: components not run (the safety checker), a variant a component lacks. */
   readonly notes: readonly string[];
   /** The image size when none is asked for: the UNet's sample_size × the VAE's scale factor. */
@@ -147,12 +150,6 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
       return { built, session, info };
     };
     const unet = await load(UNET_2D_CONDITION, plan.unet, UNET_OPTIMIZATION_LEVEL);
-    if (unet.built.config.timeCondProjDim !== undefined) {
-      throw new ModelLoadError(
-        folder.path(plan.unet.config),
-        `time_cond_proj_dim ${unet.built.config.timeCondProjDim}: a latent consistency (LCM) UNet, which StableDiffusionPipeline runs with a guidance embedding instead of classifier-free guidance; not supported yet`,
-      );
-    }
     if (unet.built.config.additionEmbed !== undefined) {
       throw new ModelLoadError(
         folder.path(plan.unet.config),
@@ -203,6 +200,7 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
       ...(reference.hub ? { hub: reference.hub } : {}),
       components: { unet: unet.info, vae: vae.info, textEncoder: textEncoder.info },
       unetConfig,
+      defaultGuidanceScale: TEXT_TO_IMAGE_PIPELINES[plan.pipelineClass].guidanceScale,
       notes,
       defaultSize: sampleSize ? { height: sampleSize[0] * vaeScaleFactor, width: sampleSize[1] * vaeScaleFactor } : undefined,
       sizeMultiple: vaeScaleFactor * unet.built.signature.sizeMultiple,
@@ -219,11 +217,12 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
         return {
           latentChannels: unetConfig.inChannels,
           vaeScaleFactor,
+          ...(unetConfig.timeCondProjDim !== undefined ? { guidanceEmbeddingDim: unetConfig.timeCondProjDim } : {}),
           encodePrompts: async (prompts) => {
             const { ids, rows, tokens } = tokenize(tokenizer, prompts);
             return textSession.encode(ids, rows, tokens, clipSkip ? { kind: 'clip_skip', layers: clipSkip } : { kind: 'last_hidden_state' });
           },
-          denoiser: (text, size) => conditionedUNet(unet.session, unetConfig, unetPath, text, size),
+          denoiser: (text, size, guidanceEmbedding) => conditionedUNet(unet.session, unetConfig, unetPath, text, size, guidanceEmbedding),
           decode: (latents, batch, size) => vaeSession.decode(latents, batch, size),
           encodeImage: async (image, size) => {
             const encoded = await (await vaeEncoder()).encode(image, { height: size.height * vaeScaleFactor, width: size.width * vaeScaleFactor });
@@ -267,8 +266,23 @@ function tokenize(tokenizer: ClipTokenizer, prompts: readonly string[]): Tokeniz
   return { ids, rows: prompts.length, tokens, truncatedTokens };
 }
 
-/** The UNet session as a Denoiser on latents of `size`, conditioned on the text rows (one per image). */
-function conditionedUNet(session: ort.InferenceSession, config: UNet2DConditionConfig, path: string, text: TextEmbeddings, size: LatentSize): OnnxDenoiser {
+/**
+ * The UNet session as a Denoiser on latents of `size`, conditioned on the text rows (one per image) and, for a UNet with
+ * time_cond_proj_dim (LCM), on the guidance embedding rows. Without them such a UNet gets zero rows, which is exactly
+ * diffusers' `timestep_cond=None`: cond_proj has no bias, so it adds nothing.
+ */
+function conditionedUNet(
+  session: ort.InferenceSession,
+  config: UNet2DConditionConfig,
+  path: string,
+  text: TextEmbeddings,
+  size: LatentSize,
+  guidanceEmbedding?: Float32Array,
+): OnnxDenoiser {
+  const condDim = config.timeCondProjDim;
+  if (guidanceEmbedding && (condDim === undefined || guidanceEmbedding.length !== text.rows * condDim)) {
+    throw new RangeError(`a guidance embedding of ${guidanceEmbedding.length} values for ${text.rows} rows; the UNet's time_cond_proj_dim is ${condDim ?? 'unset'}`);
+  }
   const signature: ModelSignature = {
     sampleInput: 'sample',
     sampleDtype: 'float32',
@@ -281,7 +295,13 @@ function conditionedUNet(session: ort.InferenceSession, config: UNet2DConditionC
     output: 'out_sample',
     outputDtype: 'float32',
     outputChannels: config.outChannels,
-    conditioning: [{ name: 'encoder_hidden_states', rowShape: ['tokens', config.crossAttentionDim] }],
+    conditioning: [
+      { name: 'encoder_hidden_states', rowShape: ['tokens', config.crossAttentionDim] },
+      ...(condDim !== undefined ? [{ name: 'timestep_cond', rowShape: [condDim] }] : []),
+    ],
   };
-  return new SessionDenoiser(session, signature, path).conditionedOn(text.rows, [{ name: 'encoder_hidden_states', data: text.data, rowDims: [text.tokens, text.width] }]);
+  return new SessionDenoiser(session, signature, path).conditionedOn(text.rows, [
+    { name: 'encoder_hidden_states', data: text.data, rowDims: [text.tokens, text.width] },
+    ...(condDim !== undefined ? [{ name: 'timestep_cond', data: guidanceEmbedding ?? new Float32Array(text.rows * condDim), rowDims: [condDim] }] : []),
+  ]);
 }

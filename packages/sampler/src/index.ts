@@ -24,13 +24,15 @@ export { guidanceScaleEmbedding } from './guidance-scale-embedding.js';
 export { rehearseSchedule } from './rehearse-schedule.js';
 export { ClassifierFreeGuidance, type GuidanceOptions } from './guided-denoiser.js';
 export {
-  DEFAULT_GUIDANCE_SCALE,
+  GUIDANCE_KINDS,
+  guidanceKind,
   imageStartIndex,
   latentSize,
   repeatPerImage,
   textToImage,
   type LatentSize,
   type EncodedImage,
+  type GuidanceKind,
   type TextEmbeddings,
   type TextToImageModel,
   type TextToImageOptions,

@@ -1,10 +1,8 @@
 import type { Denoiser } from './denoiser.js';
+import { guidanceScaleEmbedding } from './guidance-scale-embedding.js';
 import { ClassifierFreeGuidance } from './guided-denoiser.js';
 import type { Scheduler } from '@denoise/schedule';
 import { sample, type SampleOptions, type SampleResult, type SampleTimings } from './sample.js';
-
-/** StableDiffusionPipeline's default guidance_scale. */
-export const DEFAULT_GUIDANCE_SCALE = 7.5;
 
 /** Text encoder output: one row of `tokens` × `width` per prompt, in the order asked. */
 export interface TextEmbeddings {
@@ -28,10 +26,19 @@ export interface TextToImageModel {
   readonly latentChannels: number;
   /** Image pixels per latent pixel: 2^(VAE levels − 1), 8 for SD. */
   readonly vaeScaleFactor: number;
+  /**
+   * Latent consistency models (a UNet with `time_cond_proj_dim`): the width of the guidance-scale embedding the UNet
+   * takes as `timestep_cond`. Such a model is guided through that embedding of w = guidance_scale − 1, never by
+   * classifier-free guidance (diffusers' LatentConsistencyModelPipeline, and StableDiffusionPipeline with such a UNet).
+   */
+  readonly guidanceEmbeddingDim?: number;
   /** Tokenizes and encodes the prompts: one row per prompt. */
   encodePrompts(prompts: readonly string[]): Promise<TextEmbeddings>;
-  /** The UNet conditioned on `text`, one row per image of the batch it will be called with. */
-  denoiser(text: TextEmbeddings, size: LatentSize): Denoiser;
+  /**
+   * The UNet conditioned on `text`, one row per image of the batch it will be called with; for a model with
+   * `guidanceEmbeddingDim`, also on `guidanceEmbedding` [rows, guidanceEmbeddingDim].
+   */
+  denoiser(text: TextEmbeddings, size: LatentSize, guidanceEmbedding?: Float32Array): Denoiser;
   /** Pipeline latents [B, C, h, w] → images [B, 3, h·f, w·f], unclamped: vae.decode(latents / scaling_factor). */
   decode(latents: Float32Array, batch: number, size: LatentSize): Promise<Float32Array>;
   /** Image-to-image: one image [1, 3, H, W] in [-1, 1] → its latent distribution (vae.encode(image).latent_dist). */
@@ -64,6 +71,15 @@ export interface TextToImageOptions extends Omit<SampleOptions, 'denoiser' | 'ba
   readonly init?: { readonly image: Float32Array; readonly strength: number };
 }
 
+export const GUIDANCE_KINDS = ['classifier-free', 'embedding', 'none'] as const;
+export type GuidanceKind = (typeof GUIDANCE_KINDS)[number];
+
+/** How a model is guided at a scale: through its guidance embedding when it has one, else by CFG when scale > 1. */
+export function guidanceKind(guidanceEmbeddingDim: number | undefined, guidanceScale: number): GuidanceKind {
+  if (guidanceEmbeddingDim !== undefined) return 'embedding';
+  return guidanceScale > 1 ? 'classifier-free' : 'none';
+}
+
 export interface TextToImageTimings {
   readonly textMs: number;
   /** The sampling loop: UNet calls and the loop's own work, per model call. */
@@ -78,15 +94,20 @@ export interface TextToImageResult {
   /** Decoded images, NCHW float32 in about [-1, 1] (not clamped). */
   readonly images: Float32Array;
   readonly imageShape: readonly [number, number, number, number];
-  /** Whether classifier-free guidance ran (guidance scale > 1). */
-  readonly guided: boolean;
+  /**
+   * How the guidance scale entered: 'classifier-free' (scale > 1: the UNet ran on [negative, prompt] rows),
+   * 'embedding' (a latent consistency model: w = scale − 1 embedded into the UNet's time embedding) or 'none'.
+   */
+  readonly guidance: GuidanceKind;
   readonly timings: TextToImageTimings;
 }
 
 /**
  * StableDiffusionPipeline.__call__: encode the prompts (and, with guidance, the negative prompts), condition the UNet
  * on them — wrapped in classifier-free guidance, whose batch is [negative rows, prompt rows] — run the one sampling
- * loop over latents of size (height, width) / vae_scale_factor, and decode the final latents with the VAE.
+ * loop over latents of size (height, width) / vae_scale_factor, and decode the final latents with the VAE. A latent
+ * consistency model (LatentConsistencyModelPipeline) is conditioned on the prompts alone and on the embedding of
+ * w = guidance_scale − 1, one row per image; negative prompts do not enter.
  */
 export async function textToImage(options: TextToImageOptions): Promise<TextToImageResult> {
   const { model, prompts, guidanceScale } = options;
@@ -96,7 +117,8 @@ export async function textToImage(options: TextToImageOptions): Promise<TextToIm
   const negatives = options.negativePrompts ?? new Array<string>(batch).fill('');
   if (negatives.length !== batch) throw new RangeError(`${negatives.length} negative prompts for ${batch} prompts; give one per prompt or none`);
   const size = latentSize(options.height, options.width, model.vaeScaleFactor);
-  const guided = guidanceScale > 1;
+  const guidance = guidanceKind(model.guidanceEmbeddingDim, guidanceScale);
+  const guided = guidance === 'classifier-free';
 
   const textStarted = performance.now();
   if (options.init) imageStartIndex(options.scheduler, options.steps, options.init.strength);
@@ -105,7 +127,8 @@ export async function textToImage(options: TextToImageOptions): Promise<TextToIm
   if (text.rows !== (guided ? 2 : 1) * batch) throw new Error(`internal error: the text encoder returned ${text.rows} rows for ${batch} prompts`);
 
   const start = options.init ? await imageStart(model, options, size, batch) : undefined;
-  const conditioned = model.denoiser(text, size);
+  const embedding = guidance === 'embedding' ? guidanceScaleEmbedding(new Float32Array(batch).fill(guidanceScale - 1), model.guidanceEmbeddingDim!) : undefined;
+  const conditioned = model.denoiser(text, size, embedding);
   const denoiser = guided ? new ClassifierFreeGuidance(conditioned, { guidanceScale, ...(options.guidanceRescale !== undefined ? { guidanceRescale: options.guidanceRescale } : {}) }) : conditioned;
   const { model: _model, prompts: _prompts, negativePrompts: _negatives, guidanceScale: _scale, guidanceRescale: _rescale, height: _h, width: _w, init: _init, ...loopOptions } = options;
   const latents = await sample({ ...loopOptions, denoiser, ...(options.noise ? {} : { batchSize: batch }), ...(start ? { start } : {}) });
@@ -117,7 +140,7 @@ export async function textToImage(options: TextToImageOptions): Promise<TextToIm
     latents,
     images,
     imageShape: [batch, images.length / (batch * options.height * options.width), options.height, options.width],
-    guided,
+    guidance,
     timings: { textMs, loop: latents.timings, decodeMs, totalMs: performance.now() - started },
   };
 }

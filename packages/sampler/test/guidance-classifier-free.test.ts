@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DDIMScheduler } from '@denoise/schedule';
-import { ClassifierFreeGuidance, sample, textToImage, type Denoiser, type DenoiserSpec, type TextEmbeddings, type TextToImageModel } from '../src/index.js';
+import { ClassifierFreeGuidance, guidanceScaleEmbedding, sample, textToImage, type Denoiser, type DenoiserSpec, type TextEmbeddings, type TextToImageModel } from '../src/index.js';
 
 /** A closed-form conditioned model: row r of the batch predicts 0.5·x + bias[r]·(1 + i/n) for element i of its image. */
 class RowBiasDenoiser implements Denoiser {
@@ -108,7 +108,7 @@ describe('textToImage: encode → the one loop → decode', () => {
       width: 8,
     });
     expect(model.encoded).toEqual([['', 'blurry', 'a cat', 'a red bicycle']]);
-    expect(result.guided).toBe(true);
+    expect(result.guidance).toBe('classifier-free');
     expect(result.latents.shape).toEqual([2, 1, 4, 4]);
     expect(Array.from(model.decoded[0]!)).toEqual(Array.from(result.latents.samples));
     expect(result.imageShape).toEqual([2, 1, 8, 8]);
@@ -119,7 +119,28 @@ describe('textToImage: encode → the one loop → decode', () => {
     const model = new LengthModel();
     const result = await textToImage({ model, scheduler: DDIMScheduler.fromConfig({}), steps: 3, prompts: ['a cat'], guidanceScale: 1, height: 4, width: 4 });
     expect(model.encoded).toEqual([['a cat']]);
-    expect(result.guided).toBe(false);
+    expect(result.guidance).toBe('none');
+  });
+
+  it('a latent consistency model is guided by the embedding of w = scale − 1, one row per image, never by CFG', async () => {
+    const embeddings: (Float32Array | undefined)[] = [];
+    const model = new (class extends LengthModel {
+      readonly guidanceEmbeddingDim = 8;
+      override denoiser(text: TextEmbeddings, size: { height: number; width: number }, embedding?: Float32Array): Denoiser {
+        embeddings.push(embedding);
+        return super.denoiser(text, size);
+      }
+    })();
+    for (const guidanceScale of [8, 1]) {
+      const result = await textToImage({ model, scheduler: DDIMScheduler.fromConfig({}), steps: 2, prompts: ['a cat', 'a dog'], negativePrompts: ['x', 'y'], guidanceScale, height: 4, width: 4 });
+      expect(result.guidance).toBe('embedding');
+      expect(result.latents.shape).toEqual([2, 1, 2, 2]);
+    }
+    // The negatives never reach the text encoder; the rows are the prompts alone.
+    expect(model.encoded).toEqual([['a cat', 'a dog'], ['a cat', 'a dog']]);
+    expect(Array.from(embeddings[0]!)).toEqual(Array.from(guidanceScaleEmbedding([7, 7], 8)));
+    // Guidance 1 is w 0 (sines 0, cosines 1), not "no conditioning".
+    expect(Array.from(embeddings[1]!)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1]);
   });
 
   it('refuses a size that the VAE scale factor does not divide, before encoding anything', async () => {
