@@ -206,11 +206,11 @@ export const benchResultSchema = z.object({
     imageSize: z.object({ height: count, width: count }).optional(),
     /**
      * A text-to-image pipeline's conditioning: image i of every configuration takes prompts[i mod P] and the latents
-     * of imageSeed(seed, i); the negative prompt ('' when none) and guidance scale of the run, and how the scale
+     * of imageSeed(seed, i); the negative prompt (null when none; '' in results made before SDXL) and guidance scale of the run, and how the scale
      * entered (absent in results made before LCM: classifier-free when the scale is > 1).
      */
     textToImage: z
-      .object({ pipeline: text, prompts: z.array(text).min(1), promptsSha256: text, negativePrompt: z.string(), guidanceScale: finite, guidance: z.enum(GUIDANCE_KINDS).optional() })
+      .object({ pipeline: text, prompts: z.array(text).min(1), promptsSha256: text, negativePrompt: z.string().nullable(), guidanceScale: finite, guidance: z.enum(GUIDANCE_KINDS).optional() })
       .optional(),
     /** A sweep's identity (sha256 of its plan, 16 hex digits), its shard count, and the hosts that ran its units. */
     sweepId: text.optional(),

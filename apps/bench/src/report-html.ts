@@ -84,7 +84,7 @@ function renderTextToImage(result: BenchResult): string {
   const t = result.settings.textToImage;
   if (!t) return '';
   const size = result.settings.imageSize;
-  const negative = t.negativePrompt === '' ? 'no negative prompt' : `negative prompt "${t.negativePrompt}"`;
+  const negative = t.negativePrompt === null ? 'no negative prompt' : `negative prompt "${t.negativePrompt}"`;
   const prompts = t.prompts.map((p) => `<li>${escape(p)}</li>`).join('');
   return `<p class="conditioning">${escape(`${t.pipeline}${size ? ` · ${size.height}×${size.width}` : ''} · guidance scale ${t.guidanceScale} · ${negative} · image i takes prompt i mod ${t.prompts.length}`)}</p>
 <details class="prompts"><summary>${t.prompts.length} prompt(s), sha256 ${t.promptsSha256.slice(0, 12)}…</summary><ol start="0">${prompts}</ol></details>`;

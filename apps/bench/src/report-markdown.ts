@@ -44,7 +44,7 @@ function renderTextToImage(result: BenchResult): string[] {
   const shown = 8;
   const guidance = t.guidance ?? (t.guidanceScale > 1 ? 'classifier-free' : 'none');
   const conditioning = {
-    'classifier-free': `Negative prompt: ${t.negativePrompt === '' ? 'none (the empty prompt)' : `"${t.negativePrompt}"`}. Guidance scale ${t.guidanceScale}: classifier-free guidance runs the UNet at batch ${2 * result.settings.batch} per call (the bare calls too).`,
+    'classifier-free': `Negative prompt: ${t.negativePrompt === null ? 'none' : `"${t.negativePrompt}"`}. Guidance scale ${t.guidanceScale}: classifier-free guidance runs the UNet at batch ${2 * result.settings.batch} per call (the bare calls too).`,
     embedding: `Guidance scale ${t.guidanceScale}: a latent consistency model, which takes w = ${t.guidanceScale} − 1 as its guidance embedding; no classifier-free guidance, no negative prompt (the UNet runs at batch ${result.settings.batch}).`,
     none: `Guidance scale ${t.guidanceScale}: no guidance (the UNet runs at batch ${result.settings.batch}).`,
   }[guidance];

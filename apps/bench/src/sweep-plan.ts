@@ -23,8 +23,8 @@ const textToImagePlan = z.object({
   pipeline: text,
   prompts: z.array(text).min(1),
   promptsSha256: z.string().regex(/^[0-9a-f]{64}$/),
-  /** '' when none was given (diffusers' default: the unconditional half is the empty prompt's). */
-  negativePrompt: z.string(),
+  /** null when none was given (diffusers' negative_prompt=None: the empty prompt's rows, or SDXL's zeros). */
+  negativePrompt: z.string().nullable(),
   /** diffusers' guidance_scale; classifier-free guidance runs (the UNet at batch 2B) when it is > 1, unless the UNet takes it as an embedding (LCM). */
   guidanceScale: z.number().refine(Number.isFinite, 'a finite number'),
   guidance: z.enum(GUIDANCE_KINDS).optional(),

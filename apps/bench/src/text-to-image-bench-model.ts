@@ -25,12 +25,12 @@ export function textToImageBenchModel(pipeline: LoadedPipeline, settings: ModelS
   for (const note of pipeline.notes) log(`note: ${note}`);
 
   const prompts = settings.prompts ?? defaultPromptSet();
-  const negativePrompt = settings.negativePrompt ?? '';
+  const negativePrompt = settings.negativePrompt ?? null;
   const guidanceScale = settings.guidanceScale ?? pipeline.defaultGuidanceScale;
   const guidance = guidanceKind(pipeline.unetConfig.timeCondProjDim, guidanceScale);
   const guided = guidance === 'classifier-free';
   if (!guided && settings.negativePrompt !== undefined) log(`note: --negative-prompt has no effect: ${guidance === 'embedding' ? 'a latent consistency model runs no classifier-free guidance' : `no guidance at --guidance-scale ${guidanceScale} ≤ 1`}`);
-  const { truncatedTokens } = pipeline.tokenize([...prompts.prompts, negativePrompt]);
+  const { truncatedTokens } = pipeline.tokenize([...prompts.prompts, ...(negativePrompt !== null ? [negativePrompt] : [])]);
   const cut = truncatedTokens.filter((n) => n > 0).length;
   if (cut > 0) log(`note: ${cut} prompt(s) are over the text encoder's ${pipeline.maxTokens}-token limit; their ends are cut, as diffusers cuts them`);
 
@@ -55,7 +55,7 @@ export function textToImageBenchModel(pipeline: LoadedPipeline, settings: ModelS
     imageSize: size,
     textToImage: { pipeline: pipeline.pipelineClass, prompts: [...prompts.prompts], promptsSha256: prompts.sha256, negativePrompt, guidanceScale, guidance },
     warmup: async () => {
-      await model.encodePrompts(new Array<string>(unetBatch).fill(''));
+      await model.encodePrompts(new Array<string>(batch).fill(''), 'prompt');
       await unet.warmup(unetBatch);
       await model.decode(new Float32Array(batch * noiseDims.channels * latent.height * latent.width), batch, latent);
     },

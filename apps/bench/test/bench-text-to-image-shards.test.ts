@@ -62,7 +62,7 @@ describe('a sharded text-to-image sweep', () => {
     const cases: [string[], RegExp][] = [
       [['--prompts', prompts], /holds another sweep \(textToImage\.prompts\[0\] is "a photograph of an astronaut riding a horse" there, "a cat" now\)/],
       [['--guidance-scale', '5'], /holds another sweep \(textToImage\.guidanceScale is 7\.5 there, 5 now\)/],
-      [['--negative-prompt', 'blurry'], /holds another sweep \(textToImage\.negativePrompt is "" there, "blurry" now\)/],
+      [['--negative-prompt', 'blurry'], /holds another sweep \(textToImage\.negativePrompt is null there, "blurry" now\)/],
       [['--height', '16', '--width', '16'], /holds another sweep \(imageSize\.height is 32 there, 16 now\)/],
     ];
     for (const [flags, message] of cases) {

@@ -41,13 +41,17 @@ export interface SampleCommand {
   readonly variant?: string;
   /** Text-to-image pipelines: the prompts (one or more); each makes `imagesPerPrompt` images. */
   readonly prompts?: readonly string[];
-  /** One negative prompt for every prompt, or one per prompt; '' when absent (diffusers' default). */
+  /** One negative prompt for every prompt, or one per prompt; absent: none (diffusers' negative_prompt=None). */
   readonly negativePrompts?: readonly string[];
-  /** Absent: 7.5, diffusers' StableDiffusionPipeline default. */
+  /** Absent: the pipeline class's default (7.5 for StableDiffusionPipeline). */
   readonly guidanceScale?: number;
   readonly guidanceRescale?: number;
   readonly imagesPerPrompt?: number;
   readonly clipSkip?: number;
+  /** SDXL's size conditioning, (height, width) or (top, left) in pixels. */
+  readonly originalSize?: readonly [number, number];
+  readonly cropTopLeft?: readonly [number, number];
+  readonly targetSize?: readonly [number, number];
   /** Image-to-image: a PNG to start from, and how much of the plan to run on it (diffusers' strength). */
   readonly initImage?: string;
   readonly strength?: number;
@@ -110,6 +114,18 @@ const unitInterval = (value: string): number => {
   return n;
 };
 
+/** A pair of integers ≥ 0, 'A,B' (SDXL's size conditioning: height,width or top,left). */
+const integerPair =
+  (what: string) =>
+  (value: string): [number, number] => {
+    const parts = value.split(',');
+    const n = parts.map(Number);
+    if (parts.length !== 2 || parts.some((p) => !/^\s*\d+\s*$/.test(p)) || !n.every(Number.isSafeInteger)) {
+      throw new InvalidArgumentError(`expected ${what} as two integers ≥ 0, e.g. 1024,1024; got '${value}'`);
+    }
+    return [n[0]!, n[1]!];
+  };
+
 /** Repeatable text options: every occurrence is kept, in order. */
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -136,7 +152,7 @@ export function buildSampleProgram(): Command {
     .addOption(
       new Option(
         '--model <dir|file>',
-        'a Stable Diffusion pipeline folder (model_index.json naming StableDiffusionPipeline), a diffusers UNet2DModel folder (config.json + safetensors/.bin) or pipeline folder (model_index.json + unet/ + scheduler/), a folder with model.onnx (+ scheduler_config.json), an .onnx file, hf:OWNER/NAME[@REV][/SUB] or synthetic:NAME',
+        'a Stable Diffusion pipeline folder (model_index.json naming StableDiffusionPipeline, LatentConsistencyModelPipeline or StableDiffusionXLPipeline), a diffusers UNet2DModel folder (config.json + safetensors/.bin) or pipeline folder (model_index.json + unet/ + scheduler/), a folder with model.onnx (+ scheduler_config.json), an .onnx file, hf:OWNER/NAME[@REV][/SUB] or synthetic:NAME',
       ).default(embeddedModelPath(), 'the embedded Fashion-MNIST UNet'),
     )
     .option('--scheduler-config <file>', 'scheduler_config.json to use instead of the one found with the model')
@@ -159,6 +175,9 @@ export function buildSampleProgram(): Command {
     .addOption(new Option('--guidance-scale <w>', "classifier-free guidance scale; guidance runs when it is > 1; a latent consistency model (LCM) takes w = scale − 1 as its guidance embedding instead (default: the pipeline's, as diffusers: 7.5, LCM 8.5)").argParser(finiteNumber))
     .addOption(new Option('--guidance-rescale <phi>', 'rescale the guided prediction toward the prompt-only one\'s standard deviation (Lin et al. 2023), 0 … 1 (default: 0)').argParser(unitInterval))
     .addOption(new Option('--images-per-prompt <n>', 'images per prompt (diffusers num_images_per_prompt; default 1)').argParser(integerOption(1)))
+    .addOption(new Option('--original-size <h,w>', "SDXL's size conditioning: the size the training image had, in pixels (default: the image's size)").argParser(integerPair('height,width')))
+    .addOption(new Option('--crop-top-left <top,left>', "SDXL's size conditioning: where the training image was cropped (default: 0,0)").argParser(integerPair('top,left')))
+    .addOption(new Option('--target-size <h,w>', "SDXL's size conditioning: the size asked for, in pixels (default: the image's size)").argParser(integerPair('height,width')))
     .addOption(new Option('--clip-skip <k>', 'condition on the text encoder layer k before the last, with its final norm (diffusers clip_skip)').argParser(integerOption(0)))
     .option('--init-image <png>', "image-to-image (StableDiffusionImg2ImgPipeline): start from this PNG, encoded by the VAE; its size is the output's and must be a multiple of the pipeline's size multiple (8 for SD)")
     .addOption(new Option('--strength <s>', 'with --init-image: the share of the steps run on it, 0 … 1 (1: full noise, the image barely shows; default 0.8, as diffusers)').argParser(unitInterval))
@@ -227,6 +246,9 @@ export function readSampleCommand(program: Command): SampleCommand {
     ...(o.guidanceRescale !== undefined ? { guidanceRescale: o.guidanceRescale } : {}),
     ...(o.imagesPerPrompt !== undefined ? { imagesPerPrompt: o.imagesPerPrompt } : {}),
     ...(o.clipSkip !== undefined ? { clipSkip: o.clipSkip } : {}),
+    ...(o.originalSize !== undefined ? { originalSize: o.originalSize } : {}),
+    ...(o.cropTopLeft !== undefined ? { cropTopLeft: o.cropTopLeft } : {}),
+    ...(o.targetSize !== undefined ? { targetSize: o.targetSize } : {}),
     ...(o.initImage !== undefined ? { initImage: o.initImage } : {}),
     ...(o.strength !== undefined ? { strength: o.strength } : {}),
     ...(o.outLatents !== undefined ? { outLatents: o.outLatents } : {}),

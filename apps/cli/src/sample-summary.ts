@@ -55,6 +55,10 @@ export interface TextToImageSummary {
   readonly guidance: GuidanceKind;
   readonly guidanceRescale: number;
   readonly clipSkip?: number;
+  /** SDXL's size conditioning, as given (the image's size and 0,0 otherwise). */
+  readonly originalSize?: readonly [number, number];
+  readonly cropTopLeft?: readonly [number, number];
+  readonly targetSize?: readonly [number, number];
   readonly height: number;
   readonly width: number;
   /** Image-to-image: the init image and its strength. */

@@ -29,8 +29,9 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
   if (command.classLabels) throw new UsageError(`--class-label: ${pipeline.modelPath} is conditioned on text, not on class labels`);
   const imagesPerPrompt = command.imagesPerPrompt ?? 1;
   const perImagePrompts = repeatPerImage(prompts, imagesPerPrompt);
-  const negatives = command.negativePrompts ?? [''];
-  const perImageNegatives = repeatPerImage(negatives.length === 1 ? prompts.map(() => negatives[0]!) : negatives, imagesPerPrompt);
+  const negatives = command.negativePrompts;
+  // One negative prompt for every prompt, one per prompt, or none (diffusers' negative_prompt=None).
+  const perImageNegatives: (string | null)[] = negatives ? repeatPerImage(negatives.length === 1 ? prompts.map(() => negatives[0]!) : negatives, imagesPerPrompt) : perImagePrompts.map(() => null);
   const batch = perImagePrompts.length;
   const init = command.initImage !== undefined ? await readInitImage(command.initImage) : undefined;
   if (command.strength !== undefined && !init) throw new UsageError('--strength applies with --init-image (image-to-image)');
@@ -42,6 +43,15 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
     throw new UsageError(
       `--noise ${command.noise}: ${noise.length / (latent.channels * latent.height * latent.width)} latent(s) for ${batch} image(s) (${prompts.length} prompt(s) × ${imagesPerPrompt} per prompt)`,
     );
+  }
+  const sizeConditioning = {
+    ...(command.originalSize ? { originalSize: command.originalSize } : {}),
+    ...(command.cropTopLeft ? { cropTopLeft: command.cropTopLeft } : {}),
+    ...(command.targetSize ? { targetSize: command.targetSize } : {}),
+  };
+  if (Object.keys(sizeConditioning).length > 0 && pipeline.unetConfig.additionEmbed === undefined) {
+    const flags = [command.originalSize && '--original-size', command.cropTopLeft && '--crop-top-left', command.targetSize && '--target-size'].filter(Boolean).join(', ');
+    throw new UsageError(`${flags}: SDXL's size conditioning; ${pipeline.modelPath}'s UNet (${pipeline.pipelineClass}) does not take it`);
   }
   const clipSkip = command.clipSkip;
   if (clipSkip !== undefined && clipSkip >= pipeline.textEncoderLayers) {
@@ -56,7 +66,7 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
       : `no classifier-free guidance at --guidance-scale ${guidanceScale} ≤ 1`;
   if (!guided && command.negativePrompts) stderr.write(`note: --negative-prompt has no effect: ${unguidedWhy}\n`);
   if (!guided && command.guidanceRescale) stderr.write(`note: --guidance-rescale has no effect: ${unguidedWhy}\n`);
-  noteTruncation(pipeline, [...new Set([...prompts, ...(guided ? negatives : [])])], stderr);
+  noteTruncation(pipeline, [...new Set([...prompts, ...(guided && negatives ? negatives : [])])], stderr);
   const setup = await setUpScheduler(command, pipeline, stderr, false);
   const { scheduler, sampler, steps } = setup;
   if (init) {
@@ -80,6 +90,7 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
       ...(command.guidanceRescale !== undefined ? { guidanceRescale: command.guidanceRescale } : {}),
       height: size.height,
       width: size.width,
+      sizeConditioning,
       ...(init ? { init: { image: init.image.data, strength: command.strength ?? DEFAULT_STRENGTH } } : {}),
       ...(noise ? { noise } : {}),
       ...loopSettings(command, { batch, progress, staging, signal }),
@@ -93,6 +104,9 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
     [PNG_TEXT_KEYS.guidanceScale]: String(guidanceScale),
     ...(command.guidanceRescale ? { [PNG_TEXT_KEYS.guidanceRescale]: String(command.guidanceRescale) } : {}),
     ...(clipSkip !== undefined ? { [PNG_TEXT_KEYS.clipSkip]: String(clipSkip) } : {}),
+    ...(command.originalSize ? { [PNG_TEXT_KEYS.originalSize]: command.originalSize.join(',') } : {}),
+    ...(command.cropTopLeft ? { [PNG_TEXT_KEYS.cropTopLeft]: command.cropTopLeft.join(',') } : {}),
+    ...(command.targetSize ? { [PNG_TEXT_KEYS.targetSize]: command.targetSize.join(',') } : {}),
   };
   const written = await writeImageOutputs(
     {
@@ -102,7 +116,7 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
       text: { ...(await runProvenance(pipeline, command, setup)), ...conditioning },
       perImage: (i) => ({
         [PNG_TEXT_KEYS.prompt]: perImagePrompts[i]!,
-        ...(guided ? { [PNG_TEXT_KEYS.negativePrompt]: perImageNegatives[i]! } : {}),
+        ...(guided && perImageNegatives[i] !== null ? { [PNG_TEXT_KEYS.negativePrompt]: perImageNegatives[i]! } : {}),
         ...(command.perImageSeeds
           ? { [PNG_TEXT_KEYS.imageIndex]: String((command.firstImage ?? 0) + i), [PNG_TEXT_KEYS.imageSeed]: String(imageSeed(command.seed, (command.firstImage ?? 0) + i)) }
           : {}),
@@ -136,12 +150,13 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
     textToImage: {
       pipeline: pipeline.pipelineClass,
       prompts,
-      negativePrompts: negatives,
+      negativePrompts: negatives ?? [],
       imagesPerPrompt,
       guidanceScale,
       guidance: result.guidance,
       guidanceRescale: command.guidanceRescale ?? 0,
       ...(clipSkip !== undefined ? { clipSkip } : {}),
+      ...sizeConditioning,
       height: size.height,
       width: size.width,
       ...(init ? { initImage: command.initImage!, strength: command.strength ?? DEFAULT_STRENGTH } : {}),

@@ -37,6 +37,9 @@ describe('text-to-image input that cannot be used is refused with exit 2', () =>
     await refused(['--model', SD, '--prompt', 'a cat', '--clip-skip', '5'], /--clip-skip 5: the text encoder has 5 layers; at most 4/);
     await refused(['--model', SD, '--prompt', 'a', '--prompt', 'b', '--negative-prompt', 'x', '--negative-prompt', 'y', '--negative-prompt', 'z'], /3 --negative-prompt for 2 --prompt/);
     await refused(['--model', SD, '--prompt', 'a cat', '--guidance-rescale', '2'], /--guidance-rescale.*expected a number in \[0, 1\], got '2'/);
+    await refused(['--model', SD, '--prompt', 'a cat', '--original-size', '64,64', '--target-size', '32,32'], /--original-size, --target-size: SDXL's size conditioning; .*sd1-tiny's UNet \(StableDiffusionPipeline\) does not take it/);
+    await refused(['--model', fixture('diffusers-sd/sdxl-tiny'), '--prompt', 'a cat', '--crop-top-left', '8x16'], /--crop-top-left.*expected top,left as two integers ≥ 0, e\.g\. 1024,1024; got '8x16'/);
+    await refused(['--model', UNCONDITIONAL, '--original-size', '32,32'], /--original-size: .* is an unconditional model/);
   }, 60_000);
 
   it('--noise latents of the wrong shape or count', async () => {

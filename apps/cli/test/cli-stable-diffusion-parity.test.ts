@@ -9,12 +9,13 @@ import { fixture, runCli, tempDir } from './run-cli.js';
 /**
  * Every txt2img case of the Stable Diffusion reference pipelines (fixtures/diffusers-sd/{sd1,sd2,lcm}-tiny, made by
  * diffusers' StableDiffusionPipeline and LatentConsistencyModelPipeline loops with the real components), run through
- * `denoise sample` as a user would,
+ * `denoise sample` as a user would (and StableDiffusionXLPipeline's, sdxl-tiny),
  * within the reference README's rules: the trajectory (every x_t, from --trace) and the final latents (--out-latents)
  * max|Δ| ≤ 1e-4 · max(1, max|ref|); the image (--out-npy, output_type="np") max|Δ| ≤ 1e-4; the PNGs ±1 on at most
  * 5 % of values. PNDM, DDIM, DPM-Solver++ and Euler ancestral; guidance on and off, guidance_rescale, negative
  * prompts, two images per prompt, v-prediction and SD-Turbo's one trailing step at guidance 0; LCM at 1–8 steps with
- * its guidance embedding (guidance 1 to 8, original_inference_steps 25 and 50).
+ * its guidance embedding (guidance 1 to 8, original_inference_steps 25 and 50); SDXL with zero negative conditioning
+ * (negative_prompt=None), an encoded negative, no guidance, and custom original_size / crop / target_size.
  */
 interface E2eCase {
   readonly name: string;
@@ -28,6 +29,9 @@ interface E2eCase {
     readonly original_inference_steps?: number | null;
     readonly guidance_scale: number;
     readonly guidance_rescale?: number;
+    readonly original_size?: readonly [number, number] | null;
+    readonly crops_coords_top_left?: readonly [number, number] | null;
+    readonly target_size?: readonly [number, number] | null;
     readonly num_images_per_prompt: number;
     readonly generator: string | null;
   };
@@ -35,7 +39,7 @@ interface E2eCase {
   readonly timesteps: readonly number[];
 }
 
-const FOLDERS = ['sd1-tiny', 'sd2-tiny', 'lcm-tiny'];
+const FOLDERS = ['sd1-tiny', 'sd2-tiny', 'lcm-tiny', 'sdxl-tiny'];
 const cases = FOLDERS.flatMap((folder) => {
   const file = parsePythonJson(readFileSync(fixture(`diffusers-sd/${folder}/cases.json`), 'utf8')) as { components: { e2e: { cases: E2eCase[] } } };
   return file.components.e2e.cases.map((c) => ({ folder, name: c.name, testCase: c }));
@@ -58,8 +62,8 @@ function record(key: string, ratio: number): void {
 }
 
 describe('denoise sample on Stable Diffusion pipelines matches diffusers txt2img', () => {
-  it('covers the 16 txt2img cases of sd1-tiny, sd2-tiny and lcm-tiny', () => {
-    expect(cases.map((c) => `${c.folder}/${c.name}`)).toHaveLength(16);
+  it('covers the 20 txt2img cases of sd1-tiny, sd2-tiny, lcm-tiny and sdxl-tiny', () => {
+    expect(cases.map((c) => `${c.folder}/${c.name}`)).toHaveLength(20);
   });
 
   it.each(cases)('$folder $name', async ({ folder, testCase }) => {
@@ -77,6 +81,9 @@ describe('denoise sample on Stable Diffusion pipelines matches diffusers txt2img
       ...(call.negative_prompt !== null ? ['--negative-prompt', call.negative_prompt] : []),
       '--guidance-scale', String(call.guidance_scale),
       ...(call.original_inference_steps ? ['--original-steps', String(call.original_inference_steps)] : []),
+      ...(call.original_size ? ['--original-size', call.original_size.join(',')] : []),
+      ...(call.crops_coords_top_left ? ['--crop-top-left', call.crops_coords_top_left.join(',')] : []),
+      ...(call.target_size ? ['--target-size', call.target_size.join(',')] : []),
       ...(call.guidance_rescale ? ['--guidance-rescale', String(call.guidance_rescale)] : []),
       '--images-per-prompt', String(call.num_images_per_prompt),
       '--sampler', sampler,

@@ -105,7 +105,7 @@ export class GoldenRunner {
       ...loop,
       model: model.textToImageModel(),
       prompts: repeatPerImage([goldenCase.prompt], goldenCase.batch),
-      negativePrompts: repeatPerImage([goldenCase.negativePrompt ?? ''], goldenCase.batch),
+      negativePrompts: new Array<string | null>(goldenCase.batch).fill(goldenCase.negativePrompt ?? null),
       guidanceScale,
       height: size.height,
       width: size.width,

@@ -1,6 +1,6 @@
 export { buildUNetModel, UNET_2D, UNET_2D_CONDITION, type BuiltUNetModel } from './build-unet-model.js';
 export { buildComponent, readWeightsFile, type BuildComponentOptions, type BuiltComponent, type ComponentFiles, type ComponentKind, type WeightsFormat } from './component-model.js';
-export { parseUNet2DConditionConfig, type UNet2DConditionConfig } from './unet-condition-config.js';
+export { parseUNet2DConditionConfig, TEXT_TIME_IDS, type UNet2DConditionConfig } from './unet-condition-config.js';
 export { buildUNet2DConditionGraph, unet2DConditionWeightShapes, type UNetConditionGraphSignature } from './unet-condition-graph.js';
 export { VAE_DECODER, VAE_ENCODER, vaeDecoderKind } from './vae-model.js';
 export { CLIP_TEXT_MODEL } from './clip-text-model.js';
@@ -42,7 +42,19 @@ export {
 export { hasSyntheticCheckpoint, writeSyntheticCheckpoint, writeSyntheticPipeline } from './synthetic-checkpoint.js';
 export { assertPipelineHasUNet2D, modelPlanPaths, planModelFiles, planUNetFiles, type ModelFilePlan, type UNetFilePlan } from './model-file-plan.js';
 export { ModelFilePlanError } from './file-plan-error.js';
-export { planWeightedComponent, TEXT_TO_IMAGE_PIPELINES, textToImagePipelineClass, type WeightsStems, type PipelineFilePlan, type TextToImagePipelineClass, type TokenizerPlan, type WeightedComponentPlan } from './pipeline-file-plan.js';
+export {
+  pipelinePlanPaths,
+  planWeightedComponent,
+  TEXT_TO_IMAGE_PIPELINES,
+  textToImagePipelineClass,
+  type PipelineFilePlan,
+  type PromptEncoding,
+  type TextEncoderPlan,
+  type TextToImagePipelineClass,
+  type TokenizerPlan,
+  type WeightedComponentPlan,
+  type WeightsStems,
+} from './pipeline-file-plan.js';
 export { unetMemoryLowerBound, type UNetMemoryBound } from './unet-memory.js';
 export { locateComponentFiles } from './component-files.js';
 export { parseAutoencoderKLConfig, type AutoencoderKLConfig } from './vae-config.js';

@@ -7,18 +7,41 @@
 import { ModelFilePlanError } from './file-plan-error.js';
 
 const SD_COMPONENTS = { unet: 'UNet2DConditionModel', vae: 'AutoencoderKL', text_encoder: 'CLIPTextModel', tokenizer: 'CLIPTokenizer' } as const;
+const SD_TEXT_ENCODERS = [{ encoder: 'text_encoder', tokenizer: 'tokenizer' }] as const;
 
 /**
- * The text-to-image pipelines denoise runs: the class each of their components must be, and the pipeline's
- * `__call__` default guidance_scale.
+ * How a pipeline class turns its text encoders' outputs into the UNet's text conditioning: 'sd' the one encoder's
+ * last hidden state; 'sdxl' the penultimate hidden states of every encoder side by side plus the last one's pooled
+ * projection, and model_index.json's force_zeros_for_empty_prompt (the runtime's PromptEncoder says exactly how).
+ */
+export type PromptEncoding = 'sd' | 'sdxl';
+
+interface PipelineSpec {
+  readonly components: Readonly<Record<string, string>>;
+  readonly textEncoders: readonly { readonly encoder: string; readonly tokenizer: string }[];
+  readonly promptEncoding: PromptEncoding;
+  readonly guidanceScale: number;
+}
+
+/**
+ * The text-to-image pipelines denoise runs: the class each of their components must be, their text encoders in the
+ * order their hidden states are concatenated (each with its tokenizer), how prompts are encoded, and the `__call__`
+ * default guidance_scale.
  */
 export const TEXT_TO_IMAGE_PIPELINES = {
-  StableDiffusionPipeline: { components: SD_COMPONENTS, guidanceScale: 7.5 },
+  StableDiffusionPipeline: { components: SD_COMPONENTS, textEncoders: SD_TEXT_ENCODERS, promptEncoding: 'sd', guidanceScale: 7.5 },
   // The same checkpoint layout, saved from the image-to-image pipeline.
-  StableDiffusionImg2ImgPipeline: { components: SD_COMPONENTS, guidanceScale: 7.5 },
+  StableDiffusionImg2ImgPipeline: { components: SD_COMPONENTS, textEncoders: SD_TEXT_ENCODERS, promptEncoding: 'sd', guidanceScale: 7.5 },
   // LCM_Dreamshaper_v7 and LCM-distilled SD 1.5 checkpoints: the SD layout, a UNet with time_cond_proj_dim.
-  LatentConsistencyModelPipeline: { components: SD_COMPONENTS, guidanceScale: 8.5 },
-} as const;
+  LatentConsistencyModelPipeline: { components: SD_COMPONENTS, textEncoders: SD_TEXT_ENCODERS, promptEncoding: 'sd', guidanceScale: 8.5 },
+  // SDXL base and its fine-tunes, SDXL-Turbo: two text encoders, the second with the pooled projection.
+  StableDiffusionXLPipeline: {
+    components: { ...SD_COMPONENTS, text_encoder_2: 'CLIPTextModelWithProjection', tokenizer_2: 'CLIPTokenizer' },
+    textEncoders: [...SD_TEXT_ENCODERS, { encoder: 'text_encoder_2', tokenizer: 'tokenizer_2' }],
+    promptEncoding: 'sdxl',
+    guidanceScale: 5,
+  },
+} as const satisfies Record<string, PipelineSpec>;
 
 export type TextToImagePipelineClass = keyof typeof TEXT_TO_IMAGE_PIPELINES;
 
@@ -47,14 +70,22 @@ export interface TokenizerPlan {
   readonly specialTokensMap?: string;
 }
 
+/** One text encoder of a pipeline and the tokenizer that feeds it. */
+export interface TextEncoderPlan {
+  readonly encoder: WeightedComponentPlan;
+  readonly tokenizer: TokenizerPlan;
+}
+
 export interface PipelineFilePlan {
   readonly pipelineClass: TextToImagePipelineClass;
   readonly modelIndex: string;
   readonly unet: WeightedComponentPlan;
   readonly vae: WeightedComponentPlan;
-  readonly textEncoder: WeightedComponentPlan;
-  readonly tokenizer: TokenizerPlan;
+  /** One (Stable Diffusion) or two (SDXL), in the order their hidden states are concatenated. */
+  readonly textEncoders: readonly TextEncoderPlan[];
   readonly schedulerConfig: string;
+  /** SDXL's force_zeros_for_empty_prompt (default true): no negative prompt means zero unconditional rows. */
+  readonly forceZerosForEmptyPrompt: boolean;
   /** Components model_index.json names that are not run (the safety checker, …). */
   readonly unused: readonly string[];
 }
@@ -90,29 +121,37 @@ export async function planPipelineFiles(
   const has = (path: string) => files.includes(path);
   const weighted = (name: string, stems: WeightsStems) =>
     planWeightedComponent(files, `${prefix}${name}/`, stems, { readJson: options.readJson, ...(options.variant ? { variant: options.variant, variantFallback: true } : {}) }, modelIndex);
-  const tokenizerDir = `${prefix}tokenizer/`;
-  for (const file of ['vocab.json', 'merges.txt']) {
-    if (!has(`${tokenizerDir}${file}`)) throw new ModelFilePlanError(`${modelIndex} names a CLIPTokenizer, but ${tokenizerDir}${file} does not exist`);
-  }
-  const optional = (file: string) => (has(`${tokenizerDir}${file}`) ? `${tokenizerDir}${file}` : undefined);
-  const tokenizerConfig = optional('tokenizer_config.json');
-  const specialTokensMap = optional('special_tokens_map.json');
+  const tokenizerPlan = (name: string): TokenizerPlan => {
+    const dir = `${prefix}${name}/`;
+    for (const file of ['vocab.json', 'merges.txt']) {
+      if (!has(`${dir}${file}`)) throw new ModelFilePlanError(`${modelIndex} names a CLIPTokenizer '${name}', but ${dir}${file} does not exist`);
+    }
+    const optional = (file: string) => (has(`${dir}${file}`) ? `${dir}${file}` : undefined);
+    const tokenizerConfig = optional('tokenizer_config.json');
+    const specialTokensMap = optional('special_tokens_map.json');
+    return {
+      dir,
+      vocab: `${dir}vocab.json`,
+      merges: `${dir}merges.txt`,
+      ...(tokenizerConfig ? { tokenizerConfig } : {}),
+      ...(specialTokensMap ? { specialTokensMap } : {}),
+    };
+  };
   const schedulerConfig = `${prefix}scheduler/scheduler_config.json`;
   if (!has(schedulerConfig)) throw new ModelFilePlanError(`${modelIndex} names a scheduler, but ${schedulerConfig} does not exist`);
+  const spec = TEXT_TO_IMAGE_PIPELINES[pipelineClass];
+  const textEncoders: TextEncoderPlan[] = [];
+  for (const names of spec.textEncoders) textEncoders.push({ encoder: await weighted(names.encoder, 'transformers'), tokenizer: tokenizerPlan(names.tokenizer) });
+  const forceZeros = index['force_zeros_for_empty_prompt'];
+  if (forceZeros !== undefined && typeof forceZeros !== 'boolean') throw new ModelFilePlanError(`${modelIndex}: force_zeros_for_empty_prompt must be true or false, got ${JSON.stringify(forceZeros).slice(0, 80)}`);
   return {
     pipelineClass,
     modelIndex,
     unet: await weighted('unet', 'diffusers'),
     vae: await weighted('vae', 'diffusers'),
-    textEncoder: await weighted('text_encoder', 'transformers'),
-    tokenizer: {
-      dir: tokenizerDir,
-      vocab: `${tokenizerDir}vocab.json`,
-      merges: `${tokenizerDir}merges.txt`,
-      ...(tokenizerConfig ? { tokenizerConfig } : {}),
-      ...(specialTokensMap ? { specialTokensMap } : {}),
-    },
+    textEncoders,
     schedulerConfig,
+    forceZerosForEmptyPrompt: spec.promptEncoding === 'sdxl' && forceZeros !== false,
     unused: UNUSED_COMPONENTS.filter((name) => Array.isArray(index[name]) && index[name][0] !== null),
   };
 }
@@ -177,16 +216,12 @@ export async function planWeightedComponent(
 /** Every file a pipeline plan names, model_index.json first. */
 export function pipelinePlanPaths(plan: PipelineFilePlan): string[] {
   const component = (c: WeightedComponentPlan) => [c.config, c.weights, ...c.shards];
-  const { tokenizer } = plan;
+  const tokenizer = (t: TokenizerPlan) => [t.vocab, t.merges, ...(t.tokenizerConfig ? [t.tokenizerConfig] : []), ...(t.specialTokensMap ? [t.specialTokensMap] : [])];
   return [
     plan.modelIndex,
     ...component(plan.unet),
     ...component(plan.vae),
-    ...component(plan.textEncoder),
-    tokenizer.vocab,
-    tokenizer.merges,
-    ...(tokenizer.tokenizerConfig ? [tokenizer.tokenizerConfig] : []),
-    ...(tokenizer.specialTokensMap ? [tokenizer.specialTokensMap] : []),
+    ...plan.textEncoders.flatMap((t) => [...component(t.encoder), ...tokenizer(t.tokenizer)]),
     plan.schedulerConfig,
   ];
 }

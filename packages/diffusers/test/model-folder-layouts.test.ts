@@ -30,7 +30,7 @@ describe('locateDiffusersUNet finds the files of the folder layouts users have',
 
   it('a pipeline whose unet is another class is refused, naming the classes found', async () => {
     await expect(locateDiffusersUNet(pipelineFolder('UNet2DConditionModel'))).rejects.toThrow(
-      /DDPMPipeline, whose unet is a UNet2DConditionModel, is not supported; denoise runs StableDiffusionPipeline, StableDiffusionImg2ImgPipeline and pipelines whose unet is a UNet2DModel \(components: unet: UNet2DConditionModel, scheduler: DDPMScheduler\)/,
+      /DDPMPipeline, whose unet is a UNet2DConditionModel, is not supported; denoise runs StableDiffusionPipeline, StableDiffusionImg2ImgPipeline, LatentConsistencyModelPipeline, StableDiffusionXLPipeline and pipelines whose unet is a UNet2DModel \(components: unet: UNet2DConditionModel, scheduler: DDPMScheduler\)/,
     );
   });
 

@@ -91,15 +91,29 @@ describe('the files a Stable Diffusion pipeline needs, from its file list', () =
     await expect(plan(FILES, { ...INDEX, text_encoder: ['transformers', 'T5EncoderModel'] })).rejects.toThrow(
       /needs a 'text_encoder' component of class CLIPTextModel; it is a T5EncoderModel/,
     );
-    await expect(plan(FILES, { ...INDEX, _class_name: 'StableDiffusionXLPipeline' })).rejects.toThrow(ModelFilePlanError);
-    await expect(plan(FILES, { ...INDEX, _class_name: 'StableDiffusionXLPipeline' })).rejects.toThrow(
-      /StableDiffusionXLPipeline, whose unet is a UNet2DConditionModel, is not supported; denoise runs StableDiffusionPipeline/,
+    await expect(plan(FILES, { ...INDEX, _class_name: 'StableDiffusionControlNetPipeline' })).rejects.toThrow(ModelFilePlanError);
+    await expect(plan(FILES, { ...INDEX, _class_name: 'StableDiffusionControlNetPipeline' })).rejects.toThrow(
+      /StableDiffusionControlNetPipeline, whose unet is a UNet2DConditionModel, is not supported; denoise runs StableDiffusionPipeline/,
     );
+    // SDXL: the second text encoder and tokenizer must be there, of their classes; force_zeros_for_empty_prompt a boolean.
+    const sdxl = { ...INDEX, _class_name: 'StableDiffusionXLPipeline', text_encoder_2: ['transformers', 'CLIPTextModelWithProjection'], tokenizer_2: ['transformers', 'CLIPTokenizer'] };
+    await expect(plan(FILES, { ...sdxl, text_encoder_2: ['transformers', 'CLIPTextModel'] })).rejects.toThrow(/needs a 'text_encoder_2' component of class CLIPTextModelWithProjection; it is a CLIPTextModel/);
+    await expect(plan(FILES, sdxl)).rejects.toThrow(/text_encoder_2\/ has no/);
+    const sdxlFiles = [...FILES, 'text_encoder_2/config.json', 'text_encoder_2/model.safetensors', 'tokenizer_2/vocab.json', 'tokenizer_2/merges.txt'];
+    const planned = await plan(sdxlFiles, sdxl);
+    expect(planned.textEncoders.map((t) => [t.encoder.weights, t.tokenizer.dir])).toEqual([
+      ['text_encoder/model.safetensors', 'tokenizer/'],
+      ['text_encoder_2/model.safetensors', 'tokenizer_2/'],
+    ]);
+    expect(planned.forceZerosForEmptyPrompt).toBe(true);
+    expect((await plan(sdxlFiles, { ...sdxl, force_zeros_for_empty_prompt: false })).forceZerosForEmptyPrompt).toBe(false);
+    await expect(plan(sdxlFiles, { ...sdxl, force_zeros_for_empty_prompt: 'yes' })).rejects.toThrow(/force_zeros_for_empty_prompt must be true or false, got "yes"/);
+    expect((await plan(FILES)).forceZerosForEmptyPrompt).toBe(false);
   });
 
   it('locates the reference sd1-tiny folder on disk as a pipeline', async () => {
     const located = await locateDiffusersModel(SD1_TINY);
     expect(located.kind).toBe('pipeline');
-    if (located.kind === 'pipeline') expect(located.folder.path(located.folder.plan.textEncoder.weights)).toBe(`${SD1_TINY}/text_encoder/model.safetensors`);
+    if (located.kind === 'pipeline') expect(located.folder.path(located.folder.plan.textEncoders[0]!.encoder.weights)).toBe(`${SD1_TINY}/text_encoder/model.safetensors`);
   });
 });

@@ -49,6 +49,10 @@ export const PNG_TEXT_KEYS = {
   guidanceScale: 'denoise:guidance-scale',
   guidanceRescale: 'denoise:guidance-rescale',
   clipSkip: 'denoise:clip-skip',
+  /** SDXL's size conditioning, when given: 'height,width', 'top,left', 'height,width'. */
+  originalSize: 'denoise:original-size',
+  cropTopLeft: 'denoise:crop-top-left',
+  targetSize: 'denoise:target-size',
   /** Image-to-image: sha256 of the init image file and the strength it was noised with. */
   initImageSha256: 'denoise:init-image-sha256',
   strength: 'denoise:strength',

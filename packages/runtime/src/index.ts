@@ -19,4 +19,5 @@ export { onnxruntimeVersion } from './versions.js';
 export { loadFeatureExtractor, type FeatureExtractor } from './onnx-feature-extractor.js';
 export { denoiseCacheDir, resolveModelReference, type SyntheticCatalog } from './model-reference.js';
 export { openModel, type OpenedModel } from './open-model.js';
-export { loadPipeline, type LoadedPipeline, type LoadPipelineOptions, type PipelineComponentInfo, type TextConditioningOptions, type TokenizedPrompts } from './load-pipeline.js';
+export { loadPipeline, type LoadedPipeline, type LoadPipelineOptions, type PipelineComponentInfo, type TextConditioningOptions } from './load-pipeline.js';
+export type { TokenizedPrompts } from './prompt-encoder.js';

@@ -1,6 +1,8 @@
 import {
   buildComponent,
   CLIP_TEXT_MODEL,
+  pipelinePlanPaths,
+  TEXT_TIME_IDS,
   TEXT_TO_IMAGE_PIPELINES,
   UNET_2D_CONDITION,
   VAE_DECODER,
@@ -11,7 +13,7 @@ import {
   type UNet2DConditionConfig,
   type WeightedComponentPlan,
 } from '@denoise/diffusers';
-import type { LatentSize, TextEmbeddings, TextToImageModel } from '@denoise/sampler';
+import type { LatentSize, TextToImageModel, UNetConditioning } from '@denoise/sampler';
 import { readClipTokenizer, type ClipTokenizer } from '@denoise/tokenizer';
 import { asModelLoadError } from './component-errors.js';
 import { graphOptionsFor, type BuiltModelInfo, type LoadModelOptions } from './load-model.js';
@@ -25,6 +27,7 @@ import type { ResolvedModelReference } from './model-reference.js';
 import type { ModelSignature } from './model-signature.js';
 import type { OnnxDenoiser } from './onnx-denoiser.js';
 import { SessionDenoiser } from './session-denoiser.js';
+import { PromptEncoder, type TokenizedPrompts } from './prompt-encoder.js';
 import { TextEncoderSession } from './text-encoder-session.js';
 import { VaeDecoderSession, VaeEncoderSession } from './vae-sessions.js';
 import type * as ort from 'onnxruntime-node';
@@ -48,15 +51,6 @@ export interface PipelineComponentInfo extends BuiltModelInfo {
   readonly sessionMs: number;
 }
 
-/** Token ids of prompts, padded to the tokenizer's length, with what truncation cut. */
-export interface TokenizedPrompts {
-  readonly ids: Int32Array;
-  readonly rows: number;
-  readonly tokens: number;
-  /** Per prompt: tokens beyond the limit that were cut (0 when the prompt fits). */
-  readonly truncatedTokens: readonly number[];
-}
-
 /** How the text conditioning is read from the text encoder (diffusers' `clip_skip`). */
 export interface TextConditioningOptions {
   /** Use the output of the layer `clipSkip` before the last, with the final layer norm (diffusers' clip_skip). */
@@ -77,7 +71,8 @@ export interface LoadedPipeline {
   readonly executionProvider: ExecutionProvider;
   readonly adapter?: GpuAdapterInfo;
   readonly hub?: ResolvedModelReference['hub'];
-  readonly components: { readonly unet: PipelineComponentInfo; readonly vae: PipelineComponentInfo; readonly textEncoder: PipelineComponentInfo };
+  /** By component folder: unet, vae, text_encoder (and SDXL's text_encoder_2). */
+  readonly components: Readonly<Record<string, PipelineComponentInfo>>;
   readonly unetConfig: UNet2DConditionConfig;
   /** The pipeline class's default guidance_scale (7.5 for Stable Diffusion, 8.5 for LatentConsistencyModelPipeline). */
   readonly defaultGuidanceScale: number;
@@ -91,14 +86,14 @@ export interface LoadedPipeline {
   readonly vaeScaleFactor: number;
   /** The tokenizer's length (model_max_length, 77). */
   readonly maxTokens: number;
-  /** The text encoder's layer count (clip_skip must be below it). */
+  /** The text encoder's layer count, the fewest of SDXL's two (clip_skip must be below it). */
   readonly textEncoderLayers: number;
   tokenize(prompts: readonly string[]): TokenizedPrompts;
   /** The pipeline as the sampler's text-to-image model. */
   textToImageModel(options?: TextConditioningOptions): TextToImageModel;
   /**
    * The UNet alone on latents of `size`, conditioned on `rows` rows of zero text embeddings (the tokenizer's length ×
-   * the cross-attention width): the UNet call the pipeline makes, at the batch it makes it (2 × images with
+   * the cross-attention width; SDXL's pooled embeddings zero too, and the default size conditioning): the UNet call the pipeline makes, at the batch it makes it (2 × images with
    * guidance), for timing bare calls (bareRun, warmup). Its predictions are of no prompt. It shares the pipeline's
    * session: dispose the pipeline, not it.
    */
@@ -122,7 +117,7 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
     ...(options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}),
   };
   const build = { storage: 'external' as const, ...graphOptionsFor(executionProvider), ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}) };
-  const tokenizer = await readTokenizer(folder.path(plan.tokenizer.dir));
+  const spec = TEXT_TO_IMAGE_PIPELINES[plan.pipelineClass];
   const sessions: { release(): Promise<void> }[] = [];
   try {
     const load = async <C, S>(kind: ComponentKind<C, S>, component: WeightedComponentPlan, level?: GraphOptimizationLevel) => {
@@ -150,37 +145,53 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
       return { built, session, info };
     };
     const unet = await load(UNET_2D_CONDITION, plan.unet, UNET_OPTIMIZATION_LEVEL);
-    if (unet.built.config.additionEmbed !== undefined) {
+    const unetConfig = unet.built.config;
+    const added = unetConfig.additionEmbed;
+    if (spec.promptEncoding === 'sd' && added !== undefined) {
       throw new ModelLoadError(
         folder.path(plan.unet.config),
-        `addition_embed_type "${unet.built.config.additionEmbed.type}": an SDXL UNet, which StableDiffusionXLPipeline runs with pooled text_embeds and time_ids from two text encoders; not supported yet`,
+        `addition_embed_type "${added.type}": an SDXL UNet, which needs pooled text_embeds and time_ids from StableDiffusionXLPipeline's two text encoders; ${plan.modelIndex} names ${plan.pipelineClass}`,
       );
     }
-    const textEncoder = await load(CLIP_TEXT_MODEL, plan.textEncoder);
+    if (spec.promptEncoding === 'sdxl' && added === undefined) {
+      throw new ModelLoadError(folder.path(plan.unet.config), `${plan.pipelineClass} conditions the UNet on pooled text_embeds and time_ids, but this UNet has no addition_embed_type "text_time"`);
+    }
+    const encoderInfo: Record<string, PipelineComponentInfo> = {};
+    const parts = [];
+    for (const { encoder, tokenizer } of plan.textEncoders) {
+      const loaded = await load(CLIP_TEXT_MODEL, encoder);
+      const { hiddenSize, layers, projectionDim } = loaded.built.signature;
+      encoderInfo[encoder.dir.slice(0, -1).split('/').at(-1)!] = loaded.info;
+      parts.push({ tokenizer: await readTokenizer(folder.path(tokenizer.dir)), session: new TextEncoderSession(loaded.session, { width: hiddenSize, layers, projectionDim }, folder.path(encoder.dir)) });
+    }
+    let prompts: PromptEncoder;
+    try {
+      prompts = new PromptEncoder(parts, spec.promptEncoding, plan.forceZerosForEmptyPrompt);
+    } catch (error) {
+      throw new ModelLoadError(folder.root, (error as Error).message, { cause: error });
+    }
     const vae = await load(VAE_DECODER, plan.vae);
-    if (textEncoder.built.signature.hiddenSize !== unet.built.config.crossAttentionDim) {
+    if (prompts.width !== unetConfig.crossAttentionDim) {
+      const widths = parts.map((p) => p.session.width).join(' + ');
+      throw new ModelLoadError(folder.root, `the text encoders' hidden size ${widths} is not the UNet's cross_attention_dim ${unetConfig.crossAttentionDim}`);
+    }
+    if (added !== undefined && prompts.pooledWidth !== added.textEmbedsDim) {
       throw new ModelLoadError(
         folder.root,
-        `the text encoder's hidden size ${textEncoder.built.signature.hiddenSize} is not the UNet's cross_attention_dim ${unet.built.config.crossAttentionDim}`,
+        `text_encoder_2's projection_dim ${prompts.pooledWidth} is not the width the UNet's add_embedding takes for text_embeds (${added.textEmbedsDim} = projection_class_embeddings_input_dim − 6 × addition_time_embed_dim)`,
       );
     }
-    if (vae.built.signature.latentChannels !== unet.built.config.inChannels) {
-      throw new ModelLoadError(folder.root, `the VAE's latent_channels ${vae.built.signature.latentChannels} is not the UNet's in_channels ${unet.built.config.inChannels}`);
+    if (vae.built.signature.latentChannels !== unetConfig.inChannels) {
+      throw new ModelLoadError(folder.root, `the VAE's latent_channels ${vae.built.signature.latentChannels} is not the UNet's in_channels ${unetConfig.inChannels}`);
     }
-    const textSession = new TextEncoderSession(textEncoder.session, { width: textEncoder.built.signature.hiddenSize, layers: textEncoder.built.signature.layers }, folder.path(plan.textEncoder.dir));
     const vaeSession = new VaeDecoderSession(vae.session, vae.built.signature.latentChannels, folder.path(plan.vae.dir));
     // The encoder is built on first use: only image-to-image runs need it.
     let encoder: Promise<VaeEncoderSession> | undefined;
     const vaeEncoder = () => (encoder ??= load(VAE_ENCODER, plan.vae).then(({ session }) => new VaeEncoderSession(session, folder.path(plan.vae.dir))));
     const scalingFactor = vae.built.config.scalingFactor;
-    const components = [plan.unet, plan.vae, plan.textEncoder];
-    const tokenizerFiles = [plan.tokenizer.vocab, plan.tokenizer.merges, plan.tokenizer.tokenizerConfig, plan.tokenizer.specialTokensMap].filter((f): f is string => f !== undefined);
-    const [sha256, schedulerConfig] = await Promise.all([
-      sha256File(...[plan.modelIndex, ...components.flatMap((c) => [c.config, c.weights, ...c.shards]), ...tokenizerFiles, plan.schedulerConfig].map((f) => folder.path(f))),
-      readSchedulerConfig(folder.path(plan.schedulerConfig)),
-    ]);
+    const components = [plan.unet, plan.vae, ...plan.textEncoders.map((t) => t.encoder)];
+    const [sha256, schedulerConfig] = await Promise.all([sha256File(...pipelinePlanPaths(plan).map((f) => folder.path(f))), readSchedulerConfig(folder.path(plan.schedulerConfig))]);
     const vaeScaleFactor = vae.built.signature.scaleFactor;
-    const unetConfig = unet.built.config;
     const sampleSize = unetConfig.sampleSize;
     const adapter = executionProvider === 'webgpu' ? webGpuAdapter() : undefined;
     const unetPath = folder.path(plan.unet.dir);
@@ -198,31 +209,28 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
       executionProvider,
       ...(adapter ? { adapter } : {}),
       ...(reference.hub ? { hub: reference.hub } : {}),
-      components: { unet: unet.info, vae: vae.info, textEncoder: textEncoder.info },
+      components: { unet: unet.info, vae: vae.info, ...encoderInfo },
       unetConfig,
-      defaultGuidanceScale: TEXT_TO_IMAGE_PIPELINES[plan.pipelineClass].guidanceScale,
+      defaultGuidanceScale: spec.guidanceScale,
       notes,
       defaultSize: sampleSize ? { height: sampleSize[0] * vaeScaleFactor, width: sampleSize[1] * vaeScaleFactor } : undefined,
       sizeMultiple: vaeScaleFactor * unet.built.signature.sizeMultiple,
       latentChannels: unetConfig.inChannels,
       vaeScaleFactor,
-      maxTokens: tokenizer.modelMaxLength,
-      textEncoderLayers: textSession.layers,
-      tokenize: (prompts) => tokenize(tokenizer, prompts),
+      maxTokens: prompts.maxTokens,
+      textEncoderLayers: prompts.layers,
+      tokenize: (texts) => prompts.tokenize(texts),
       textToImageModel: (conditioning = {}) => {
         const clipSkip = conditioning.clipSkip;
-        if (clipSkip !== undefined && !(Number.isInteger(clipSkip) && clipSkip >= 0 && clipSkip < textSession.layers)) {
-          throw new RangeError(`clip skip ${clipSkip} must be an integer in [0, ${textSession.layers - 1}] (the text encoder has ${textSession.layers} layers)`);
+        if (clipSkip !== undefined && !(Number.isInteger(clipSkip) && clipSkip >= 0 && clipSkip < prompts.layers)) {
+          throw new RangeError(`clip skip ${clipSkip} must be an integer in [0, ${prompts.layers - 1}] (the text encoder has ${prompts.layers} layers)`);
         }
         return {
           latentChannels: unetConfig.inChannels,
           vaeScaleFactor,
           ...(unetConfig.timeCondProjDim !== undefined ? { guidanceEmbeddingDim: unetConfig.timeCondProjDim } : {}),
-          encodePrompts: async (prompts) => {
-            const { ids, rows, tokens } = tokenize(tokenizer, prompts);
-            return textSession.encode(ids, rows, tokens, clipSkip ? { kind: 'clip_skip', layers: clipSkip } : { kind: 'last_hidden_state' });
-          },
-          denoiser: (text, size, guidanceEmbedding) => conditionedUNet(unet.session, unetConfig, unetPath, text, size, guidanceEmbedding),
+          encodePrompts: (texts, role) => prompts.encode(texts, role, clipSkip),
+          denoiser: (unetConditioning, size) => conditionedUNet(unet.session, unetConfig, unetPath, unetConditioning, size),
           decode: (latents, batch, size) => vaeSession.decode(latents, batch, size),
           encodeImage: async (image, size) => {
             const encoded = await (await vaeEncoder()).encode(image, { height: size.height * vaeScaleFactor, width: size.width * vaeScaleFactor });
@@ -232,9 +240,12 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
       },
       zeroConditionedUNet: (rows, size) => {
         if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`rows must be an integer ≥ 1, got ${rows}`);
-        const tokens = tokenizer.modelMaxLength;
+        const tokens = prompts.maxTokens;
         const width = unetConfig.crossAttentionDim;
-        return conditionedUNet(unet.session, unetConfig, unetPath, { data: new Float32Array(rows * tokens * width), rows, tokens, width }, size);
+        const pooledWidth = prompts.pooledWidth;
+        const text = { data: new Float32Array(rows * tokens * width), rows, tokens, width, ...(pooledWidth ? { pooled: { data: new Float32Array(rows * pooledWidth), width: pooledWidth } } : {}) };
+        const pixels = [size.height * vaeScaleFactor, size.width * vaeScaleFactor] as const;
+        return conditionedUNet(unet.session, unetConfig, unetPath, { text, sizes: { originalSize: pixels, cropTopLeft: [0, 0], targetSize: pixels } }, size);
       },
       dispose: async () => {
         await Promise.all(sessions.map((s) => s.release()));
@@ -255,33 +266,21 @@ async function readTokenizer(dir: string): Promise<ClipTokenizer> {
   }
 }
 
-function tokenize(tokenizer: ClipTokenizer, prompts: readonly string[]): TokenizedPrompts {
-  const tokens = tokenizer.modelMaxLength;
-  const ids = new Int32Array(prompts.length * tokens);
-  const truncatedTokens = prompts.map((prompt, row) => {
-    const encoded = tokenizer.encode(prompt);
-    ids.set(encoded.inputIds, row * tokens);
-    return Math.max(0, encoded.untruncatedLength - tokens);
-  });
-  return { ids, rows: prompts.length, tokens, truncatedTokens };
-}
-
 /**
- * The UNet session as a Denoiser on latents of `size`, conditioned on the text rows (one per image) and, for a UNet with
- * time_cond_proj_dim (LCM), on the guidance embedding rows. Without them such a UNet gets zero rows, which is exactly
- * diffusers' `timestep_cond=None`: cond_proj has no bias, so it adds nothing.
+ * The UNet session as a Denoiser on latents of `size`, conditioned on the text rows (one per image) and what else the
+ * UNet takes: for time_cond_proj_dim (LCM) the guidance embedding rows — zeros when none is given, which is exactly
+ * diffusers' `timestep_cond=None`, as cond_proj has no bias — and for SDXL's text_time the pooled text_embeds and
+ * time_ids = original_size + crop top-left + target_size, the same for every row.
  */
-function conditionedUNet(
-  session: ort.InferenceSession,
-  config: UNet2DConditionConfig,
-  path: string,
-  text: TextEmbeddings,
-  size: LatentSize,
-  guidanceEmbedding?: Float32Array,
-): OnnxDenoiser {
+function conditionedUNet(session: ort.InferenceSession, config: UNet2DConditionConfig, path: string, conditioning: UNetConditioning, size: LatentSize): OnnxDenoiser {
+  const { text, guidanceEmbedding, sizes } = conditioning;
   const condDim = config.timeCondProjDim;
   if (guidanceEmbedding && (condDim === undefined || guidanceEmbedding.length !== text.rows * condDim)) {
     throw new RangeError(`a guidance embedding of ${guidanceEmbedding.length} values for ${text.rows} rows; the UNet's time_cond_proj_dim is ${condDim ?? 'unset'}`);
+  }
+  const added = config.additionEmbed;
+  if (added && text.pooled?.width !== added.textEmbedsDim) {
+    throw new RangeError(`the UNet's text_time embedding takes pooled text_embeds of width ${added.textEmbedsDim}; the text rows carry ${text.pooled ? `width ${text.pooled.width}` : 'none'}`);
   }
   const signature: ModelSignature = {
     sampleInput: 'sample',
@@ -298,10 +297,18 @@ function conditionedUNet(
     conditioning: [
       { name: 'encoder_hidden_states', rowShape: ['tokens', config.crossAttentionDim] },
       ...(condDim !== undefined ? [{ name: 'timestep_cond', rowShape: [condDim] }] : []),
+      ...(added ? [{ name: 'text_embeds', rowShape: [added.textEmbedsDim] }, { name: 'time_ids', rowShape: [TEXT_TIME_IDS] }] : []),
     ],
   };
+  const timeIds = [...sizes.originalSize, ...sizes.cropTopLeft, ...sizes.targetSize];
   return new SessionDenoiser(session, signature, path).conditionedOn(text.rows, [
     { name: 'encoder_hidden_states', data: text.data, rowDims: [text.tokens, text.width] },
     ...(condDim !== undefined ? [{ name: 'timestep_cond', data: guidanceEmbedding ?? new Float32Array(text.rows * condDim), rowDims: [condDim] }] : []),
+    ...(added
+      ? [
+          { name: 'text_embeds', data: text.pooled!.data, rowDims: [added.textEmbedsDim] },
+          { name: 'time_ids', data: Float32Array.from({ length: text.rows * TEXT_TIME_IDS }, (_, i) => timeIds[i % TEXT_TIME_IDS]!), rowDims: [TEXT_TIME_IDS] },
+        ]
+      : []),
   ]);
 }

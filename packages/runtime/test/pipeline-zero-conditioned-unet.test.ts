@@ -23,7 +23,7 @@ describe('LoadedPipeline.zeroConditionedUNet', () => {
     const unet = pipeline.zeroConditionedUNet(4, size);
     expect(unet.spec).toMatchObject({ channels: 4, height: 16, width: 16, outputChannels: 4, fixedBatchSize: 4 });
     const zeros = { data: new Float32Array(4 * 77 * 8), rows: 4, tokens: 77, width: 8 };
-    const viaModel = pipeline.textToImageModel().denoiser(zeros, size);
+    const viaModel = pipeline.textToImageModel().denoiser({ text: zeros, sizes: { originalSize: [32, 32], cropTopLeft: [0, 0], targetSize: [32, 32] } }, size);
     const sample = Float32Array.from({ length: 4 * perImage }, (_, i) => Math.sin(i));
     const a = (await unet.predict(sample, 500)).slice();
     const b = await viaModel.predict(sample, 500);

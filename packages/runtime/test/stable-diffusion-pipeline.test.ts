@@ -8,15 +8,16 @@ import { parsePythonJson } from '@denoise/schedule';
 import { ModelLoadError, openModel, type LoadedPipeline } from '../src/index.js';
 
 /**
- * A Stable Diffusion pipeline folder opened by openModel: the token ids of every txt2img case's prompt and negative
- * prompt are diffusers' exactly, and the text encoder's prompt embeddings match within the component rule
+ * A Stable Diffusion (or SDXL) pipeline folder opened by openModel: the token ids of every txt2img case's prompt and
+ * negative prompt are diffusers' exactly, and the prompt embeddings (SDXL: both encoders' penultimate states side by
+ * side, the pooled add_text_embeds, zeros for a missing negative prompt) match within the component rule
  * (2e-5 · max(1, max|ref|)); what a broken folder lacks is refused naming the file before any session runs.
  */
 const ROOT = fileURLToPath(new URL('../../../fixtures/diffusers-sd/', import.meta.url));
 
 interface E2eCase {
   readonly name: string;
-  readonly call: { readonly prompt: string; readonly negative_prompt: string; readonly guidance_scale: number; readonly num_images_per_prompt: number };
+  readonly call: { readonly pipeline: string; readonly prompt: string; readonly negative_prompt: string | null; readonly guidance_scale: number; readonly num_images_per_prompt: number };
   readonly outputs: Record<string, { readonly file: string }>;
 }
 
@@ -24,7 +25,18 @@ function e2eCases(folder: string): readonly E2eCase[] {
   return (parsePythonJson(readFileSync(join(ROOT, folder, 'cases.json'), 'utf8')) as { components: { e2e: { cases: E2eCase[] } } }).components.e2e.cases;
 }
 
-describe.each(['sd1-tiny', 'sd2-tiny'])('%s opened as a text-to-image pipeline', (folder) => {
+function expectClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  let diff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    maxRef = Math.max(maxRef, Math.abs(expected[i]!));
+  }
+  expect(diff, what).toBeLessThanOrEqual(2e-5 * Math.max(1, maxRef));
+}
+
+describe.each(['sd1-tiny', 'sd2-tiny', 'sdxl-tiny'])('%s opened as a text-to-image pipeline', (folder) => {
   let pipeline: LoadedPipeline;
   beforeAll(async () => {
     const model = await openModel(join(ROOT, folder), { threads: 1 });
@@ -33,33 +45,62 @@ describe.each(['sd1-tiny', 'sd2-tiny'])('%s opened as a text-to-image pipeline',
   });
   afterAll(async () => pipeline?.dispose());
 
-  it('knows its parts: StableDiffusionPipeline, 4 latent channels, VAE factor 2, default 32×32', () => {
-    expect(pipeline).toMatchObject({ pipelineClass: 'StableDiffusionPipeline', latentChannels: 4, vaeScaleFactor: 2, defaultSize: { height: 32, width: 32 }, maxTokens: 77 });
+  it('knows its parts: its pipeline class, 4 latent channels, VAE factor 2, default 32×32', () => {
+    const sdxl = folder === 'sdxl-tiny';
+    expect(pipeline).toMatchObject({
+      pipelineClass: sdxl ? 'StableDiffusionXLPipeline' : 'StableDiffusionPipeline',
+      latentChannels: 4,
+      vaeScaleFactor: 2,
+      defaultSize: { height: 32, width: 32 },
+      maxTokens: 77,
+      defaultGuidanceScale: sdxl ? 5 : 7.5,
+    });
     expect(pipeline.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(pipeline.components.unet.parameterCount).toBeGreaterThan(0);
+    expect(Object.keys(pipeline.components)).toEqual(['unet', 'vae', 'text_encoder', ...(sdxl ? ['text_encoder_2'] : [])]);
+    expect(pipeline.components['unet']!.parameterCount).toBeGreaterThan(0);
   });
 
   it.each(e2eCases(folder).map((c) => ({ name: c.name, c })))('$name: input ids exact, prompt embeddings within 2e-5', async ({ c }) => {
-    const ids = pipeline.tokenize([c.call.prompt]);
-    expect(Array.from(ids.ids)).toEqual(Array.from((await readNpy(join(ROOT, folder, c.outputs['input_ids']!.file))).data as BigInt64Array, Number));
+    // The first tokenizer's ids (SDXL's input_ids hold tokenizer_2's as a second row, the same text).
+    const firstRow = async (role: string) => Array.from((await readNpy(join(ROOT, folder, c.outputs[role]!.file))).data as BigInt64Array, Number).slice(0, 77);
+    expect(Array.from(pipeline.tokenize([c.call.prompt]).ids)).toEqual(await firstRow('input_ids'));
     const guided = c.call.guidance_scale > 1;
-    if (guided) {
-      const negative = pipeline.tokenize([c.call.negative_prompt]);
-      expect(Array.from(negative.ids)).toEqual(Array.from((await readNpy(join(ROOT, folder, c.outputs['negative_input_ids']!.file))).data as BigInt64Array, Number));
-    }
-    // prompt_embeds: [negatives × n, prompts × n] with guidance, else [prompts × n].
+    if (guided && c.call.negative_prompt !== null) expect(Array.from(pipeline.tokenize([c.call.negative_prompt]).ids)).toEqual(await firstRow('negative_input_ids'));
+    // prompt_embeds (and SDXL's add_text_embeds): [negatives × n, prompts × n] with guidance, else [prompts × n].
     const n = c.call.num_images_per_prompt;
-    const prompts = [...(guided ? new Array<string>(n).fill(c.call.negative_prompt) : []), ...new Array<string>(n).fill(c.call.prompt)];
-    const embeddings = await pipeline.textToImageModel().encodePrompts(prompts);
-    const reference = (await readNpy(join(ROOT, folder, c.outputs['prompt_embeds']!.file))).data as Float32Array;
-    expect(embeddings.data.length).toBe(reference.length);
-    let diff = 0;
-    let maxRef = 0;
-    for (let i = 0; i < reference.length; i++) {
-      diff = Math.max(diff, Math.abs(embeddings.data[i]! - reference[i]!));
-      maxRef = Math.max(maxRef, Math.abs(reference[i]!));
+    const model = pipeline.textToImageModel();
+    const promptRows = await model.encodePrompts(new Array<string>(n).fill(c.call.prompt), 'prompt');
+    const negativeRows = guided ? await model.encodePrompts(new Array<string | null>(n).fill(c.call.negative_prompt), 'negative') : undefined;
+    const stacked = (part: (t: typeof promptRows) => Float32Array | undefined) => Float32Array.from([...(negativeRows ? part(negativeRows)! : []), ...part(promptRows)!]);
+    expectClose(stacked((t) => t.data), (await readNpy(join(ROOT, folder, c.outputs['prompt_embeds']!.file))).data as Float32Array, 'prompt_embeds');
+    if (folder === 'sdxl-tiny') {
+      expectClose(stacked((t) => t.pooled?.data), (await readNpy(join(ROOT, folder, c.outputs['add_text_embeds']!.file))).data as Float32Array, 'add_text_embeds');
+      // negative_prompt=None under force_zeros_for_empty_prompt: exact zeros, embeddings and pooled.
+      if (guided && c.call.negative_prompt === null) expect([...negativeRows!.data, ...negativeRows!.pooled!.data].every((v) => v === 0)).toBe(true);
+    } else {
+      expect(promptRows.pooled).toBeUndefined();
     }
-    expect(diff).toBeLessThanOrEqual(2e-5 * Math.max(1, maxRef));
+  });
+});
+
+describe('SDXL with force_zeros_for_empty_prompt false', () => {
+  it('encodes a missing negative prompt as the empty prompt, not zeros', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'denoise-sdxl-'));
+    cpSync(join(ROOT, 'sdxl-tiny'), dir, { recursive: true });
+    const index = join(dir, 'model_index.json');
+    writeFileSync(index, JSON.stringify({ ...(JSON.parse(readFileSync(index, 'utf8')) as object), force_zeros_for_empty_prompt: false }));
+    const model = await openModel(dir, { threads: 1 });
+    if (model.kind !== 'text-to-image') throw new Error(`opened as ${model.kind}`);
+    try {
+      const text = model.textToImageModel();
+      const missing = await text.encodePrompts([null], 'negative');
+      const empty = await text.encodePrompts([''], 'negative');
+      expect(missing.data.some((v) => v !== 0)).toBe(true);
+      expect(Array.from(missing.data)).toEqual(Array.from(empty.data));
+      expect(Array.from(missing.pooled!.data)).toEqual(Array.from(empty.pooled!.data));
+    } finally {
+      await model.dispose();
+    }
   });
 });
 
@@ -88,16 +129,22 @@ describe('a Stable Diffusion folder that cannot be run is refused before any mod
   });
 
   it('pipelines denoise does not run are refused naming the class and what runs', async () => {
-    const sdxl = broken((dir) => {
+    const controlNet = broken((dir) => {
       const path = join(dir, 'model_index.json');
-      writeFileSync(path, JSON.stringify({ ...(JSON.parse(readFileSync(path, 'utf8')) as object), _class_name: 'StableDiffusionXLPipeline' }));
+      writeFileSync(path, JSON.stringify({ ...(JSON.parse(readFileSync(path, 'utf8')) as object), _class_name: 'StableDiffusionControlNetPipeline' }));
     });
-    await expect(openModel(sdxl)).rejects.toThrow(/StableDiffusionXLPipeline, whose unet is a UNet2DConditionModel, is not supported; denoise runs StableDiffusionPipeline/);
-    await expect(openModel(join(ROOT, 'sdxl-tiny'))).rejects.toThrow(/StableDiffusionXLPipeline, whose unet is a UNet2DConditionModel, is not supported/);
+    await expect(openModel(controlNet)).rejects.toThrow(
+      /StableDiffusionControlNetPipeline, whose unet is a UNet2DConditionModel, is not supported; denoise runs StableDiffusionPipeline, StableDiffusionImg2ImgPipeline, LatentConsistencyModelPipeline, StableDiffusionXLPipeline/,
+    );
+    // An SDXL UNet in a Stable Diffusion folder, and an SDXL folder without its second text encoder.
     const sdxlUNet = broken((dir) => {
       rmSync(join(dir, 'unet'), { recursive: true });
       cpSync(join(ROOT, 'sdxl-tiny', 'unet'), join(dir, 'unet'), { recursive: true });
     });
-    await expect(openModel(sdxlUNet)).rejects.toThrow(/unet\/config\.json: addition_embed_type "text_time": an SDXL UNet, which StableDiffusionXLPipeline runs with pooled text_embeds and time_ids/);
+    await expect(openModel(sdxlUNet)).rejects.toThrow(/unet\/config\.json: addition_embed_type "text_time": an SDXL UNet, which needs pooled text_embeds and time_ids from StableDiffusionXLPipeline's two text encoders; model_index\.json names StableDiffusionPipeline/);
+    const sdxl = mkdtempSync(join(tmpdir(), 'denoise-sdxl-'));
+    cpSync(join(ROOT, 'sdxl-tiny'), sdxl, { recursive: true });
+    rmSync(join(sdxl, 'text_encoder_2'), { recursive: true });
+    await expect(openModel(sdxl)).rejects.toThrow(/text_encoder_2\/ has no config\.json/);
   });
 });

@@ -33,6 +33,8 @@ export {
   type LatentSize,
   type EncodedImage,
   type GuidanceKind,
+  type SizeConditioning,
+  type UNetConditioning,
   type TextEmbeddings,
   type TextToImageModel,
   type TextToImageOptions,

@@ -10,6 +10,27 @@ export interface TextEmbeddings {
   readonly rows: number;
   readonly tokens: number;
   readonly width: number;
+  /** SDXL: each row's pooled embedding (text_encoder_2's projected text_embeds), [rows, width]. */
+  readonly pooled?: { readonly data: Float32Array; readonly width: number };
+}
+
+/**
+ * SDXL's micro-conditioning (Podell et al. 2023, "add_time_ids"), in image pixels, each (height, width) or (top, left):
+ * the size the training image had, where it was cropped, and the size asked for.
+ */
+export interface SizeConditioning {
+  readonly originalSize: readonly [number, number];
+  readonly cropTopLeft: readonly [number, number];
+  readonly targetSize: readonly [number, number];
+}
+
+/** What the UNet is conditioned on, one row per image of the batch it is called with. */
+export interface UNetConditioning {
+  readonly text: TextEmbeddings;
+  /** A model with `guidanceEmbeddingDim` (LCM): the guidance-scale embedding, [rows, guidanceEmbeddingDim]. */
+  readonly guidanceEmbedding?: Float32Array;
+  /** The size conditioning of every row; used by UNets that take it (SDXL's text_time embedding), ignored by others. */
+  readonly sizes: SizeConditioning;
 }
 
 /** A latent image's size: the sampling loop runs on [B, latentChannels, height, width]. */
@@ -32,13 +53,14 @@ export interface TextToImageModel {
    * classifier-free guidance (diffusers' LatentConsistencyModelPipeline, and StableDiffusionPipeline with such a UNet).
    */
   readonly guidanceEmbeddingDim?: number;
-  /** Tokenizes and encodes the prompts: one row per prompt. */
-  encodePrompts(prompts: readonly string[]): Promise<TextEmbeddings>;
   /**
-   * The UNet conditioned on `text`, one row per image of the batch it will be called with; for a model with
-   * `guidanceEmbeddingDim`, also on `guidanceEmbedding` [rows, guidanceEmbeddingDim].
+   * Tokenizes and encodes prompts or negative prompts (diffusers encodes them differently: clip_skip applies to prompts
+   * only), one row each. A null is a negative prompt not given: the encoded empty prompt, or a row of zeros where the
+   * pipeline says so (SDXL's force_zeros_for_empty_prompt).
    */
-  denoiser(text: TextEmbeddings, size: LatentSize, guidanceEmbedding?: Float32Array): Denoiser;
+  encodePrompts(prompts: readonly (string | null)[], role: 'prompt' | 'negative'): Promise<TextEmbeddings>;
+  /** The UNet conditioned on `conditioning`, whose rows are the images of the batch it will be called with. */
+  denoiser(conditioning: UNetConditioning, size: LatentSize): Denoiser;
   /** Pipeline latents [B, C, h, w] → images [B, 3, h·f, w·f], unclamped: vae.decode(latents / scaling_factor). */
   decode(latents: Float32Array, batch: number, size: LatentSize): Promise<Float32Array>;
   /** Image-to-image: one image [1, 3, H, W] in [-1, 1] → its latent distribution (vae.encode(image).latent_dist). */
@@ -56,8 +78,13 @@ export interface TextToImageOptions extends Omit<SampleOptions, 'denoiser' | 'ba
   readonly model: TextToImageModel;
   /** One prompt per image (a prompt used for n images appears n times, as num_images_per_prompt repeats it). */
   readonly prompts: readonly string[];
-  /** One negative prompt per image; '' for every image when absent (diffusers' default). */
-  readonly negativePrompts?: readonly string[];
+  /** One negative prompt per image; null (or all of them, when absent) for none, as diffusers' negative_prompt=None. */
+  readonly negativePrompts?: readonly (string | null)[];
+  /**
+   * SDXL's size conditioning; each part defaults as diffusers: originalSize and targetSize (height, width),
+   * cropTopLeft (0, 0).
+   */
+  readonly sizeConditioning?: Partial<SizeConditioning>;
   /** diffusers' guidance_scale; classifier-free guidance runs when it is > 1. */
   readonly guidanceScale: number;
   readonly guidanceRescale?: number;
@@ -114,7 +141,7 @@ export async function textToImage(options: TextToImageOptions): Promise<TextToIm
   const started = performance.now();
   const batch = prompts.length;
   if (batch === 0) throw new RangeError('textToImage: no prompts');
-  const negatives = options.negativePrompts ?? new Array<string>(batch).fill('');
+  const negatives = options.negativePrompts ?? new Array<null>(batch).fill(null);
   if (negatives.length !== batch) throw new RangeError(`${negatives.length} negative prompts for ${batch} prompts; give one per prompt or none`);
   const size = latentSize(options.height, options.width, model.vaeScaleFactor);
   const guidance = guidanceKind(model.guidanceEmbeddingDim, guidanceScale);
@@ -122,15 +149,22 @@ export async function textToImage(options: TextToImageOptions): Promise<TextToIm
 
   const textStarted = performance.now();
   if (options.init) imageStartIndex(options.scheduler, options.steps, options.init.strength);
-  const text = await model.encodePrompts(guided ? [...negatives, ...prompts] : prompts);
+  const promptText = await model.encodePrompts(prompts, 'prompt');
+  const text = guided ? stackRows(await model.encodePrompts(negatives, 'negative'), promptText) : promptText;
   const textMs = performance.now() - textStarted;
   if (text.rows !== (guided ? 2 : 1) * batch) throw new Error(`internal error: the text encoder returned ${text.rows} rows for ${batch} prompts`);
 
   const start = options.init ? await imageStart(model, options, size, batch) : undefined;
   const embedding = guidance === 'embedding' ? guidanceScaleEmbedding(new Float32Array(batch).fill(guidanceScale - 1), model.guidanceEmbeddingDim!) : undefined;
-  const conditioned = model.denoiser(text, size, embedding);
+  const sizes: SizeConditioning = {
+    originalSize: options.sizeConditioning?.originalSize ?? [options.height, options.width],
+    cropTopLeft: options.sizeConditioning?.cropTopLeft ?? [0, 0],
+    targetSize: options.sizeConditioning?.targetSize ?? [options.height, options.width],
+  };
+  const conditioned = model.denoiser({ text, sizes, ...(embedding ? { guidanceEmbedding: embedding } : {}) }, size);
   const denoiser = guided ? new ClassifierFreeGuidance(conditioned, { guidanceScale, ...(options.guidanceRescale !== undefined ? { guidanceRescale: options.guidanceRescale } : {}) }) : conditioned;
-  const { model: _model, prompts: _prompts, negativePrompts: _negatives, guidanceScale: _scale, guidanceRescale: _rescale, height: _h, width: _w, init: _init, ...loopOptions } = options;
+  const { model: _model, prompts: _prompts, negativePrompts: _negatives, guidanceScale: _scale, guidanceRescale: _rescale, height: _h, width: _w, init: _init, sizeConditioning: _sizes, ...loopOptions } =
+    options;
   const latents = await sample({ ...loopOptions, denoiser, ...(options.noise ? {} : { batchSize: batch }), ...(start ? { start } : {}) });
 
   const decodeStarted = performance.now();
@@ -142,6 +176,26 @@ export async function textToImage(options: TextToImageOptions): Promise<TextToIm
     imageShape: [batch, images.length / (batch * options.height * options.width), options.height, options.width],
     guidance,
     timings: { textMs, loop: latents.timings, decodeMs, totalMs: performance.now() - started },
+  };
+}
+
+/** torch.cat([negative, prompt]): the rows of `first`, then those of `second` (the guided batch's order). */
+function stackRows(first: TextEmbeddings, second: TextEmbeddings): TextEmbeddings {
+  if (first.tokens !== second.tokens || first.width !== second.width || first.pooled?.width !== second.pooled?.width) {
+    throw new Error(`internal error: negative and prompt embeddings differ in shape`);
+  }
+  const join = (a: Float32Array, b: Float32Array) => {
+    const out = new Float32Array(a.length + b.length);
+    out.set(a);
+    out.set(b, a.length);
+    return out;
+  };
+  return {
+    data: join(first.data, second.data),
+    rows: first.rows + second.rows,
+    tokens: first.tokens,
+    width: first.width,
+    ...(first.pooled && second.pooled ? { pooled: { data: join(first.pooled.data, second.pooled.data), width: first.pooled.width } } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DDIMScheduler } from '@denoise/schedule';
-import { ClassifierFreeGuidance, guidanceScaleEmbedding, sample, textToImage, type Denoiser, type DenoiserSpec, type TextEmbeddings, type TextToImageModel } from '../src/index.js';
+import { ClassifierFreeGuidance, guidanceScaleEmbedding, sample, textToImage, type Denoiser, type DenoiserSpec, type TextEmbeddings, type TextToImageModel, type UNetConditioning } from '../src/index.js';
 
 /** A closed-form conditioned model: row r of the batch predicts 0.5·x + bias[r]·(1 + i/n) for element i of its image. */
 class RowBiasDenoiser implements Denoiser {
@@ -76,15 +76,15 @@ describe('classifier-free guidance as a Denoiser', () => {
 class LengthModel implements TextToImageModel {
   readonly latentChannels = 1;
   readonly vaeScaleFactor = 2;
-  readonly encoded: string[][] = [];
+  readonly encoded: (string | null)[][] = [];
   readonly decoded: Float32Array[] = [];
 
-  async encodePrompts(prompts: readonly string[]): Promise<TextEmbeddings> {
-    this.encoded.push([...prompts]);
-    return { data: Float32Array.from(prompts, (p) => p.length / 10), rows: prompts.length, tokens: 1, width: 1 };
+  async encodePrompts(prompts: readonly (string | null)[], role: 'prompt' | 'negative'): Promise<TextEmbeddings> {
+    this.encoded.push(role === 'negative' ? [...prompts, '(negative)'] : [...prompts]);
+    return { data: Float32Array.from(prompts, (p) => (p ?? '').length / 10), rows: prompts.length, tokens: 1, width: 1 };
   }
 
-  denoiser(text: TextEmbeddings, size: { height: number; width: number }): Denoiser {
+  denoiser({ text }: UNetConditioning, size: { height: number; width: number }): Denoiser {
     return new RowBiasDenoiser(Array.from(text.data), size.height);
   }
 
@@ -107,7 +107,10 @@ describe('textToImage: encode → the one loop → decode', () => {
       height: 8,
       width: 8,
     });
-    expect(model.encoded).toEqual([['', 'blurry', 'a cat', 'a red bicycle']]);
+    expect(model.encoded).toEqual([['a cat', 'a red bicycle'], ['', 'blurry', '(negative)']]);
+    // No negative prompts: one null per image, which the model encodes as '' or zeros (SDXL).
+    await textToImage({ model, scheduler: DDIMScheduler.fromConfig({}), steps: 1, prompts: ['a cat'], guidanceScale: 7.5, height: 4, width: 4 });
+    expect(model.encoded.slice(2)).toEqual([['a cat'], [null, '(negative)']]);
     expect(result.guidance).toBe('classifier-free');
     expect(result.latents.shape).toEqual([2, 1, 4, 4]);
     expect(Array.from(model.decoded[0]!)).toEqual(Array.from(result.latents.samples));
@@ -126,9 +129,9 @@ describe('textToImage: encode → the one loop → decode', () => {
     const embeddings: (Float32Array | undefined)[] = [];
     const model = new (class extends LengthModel {
       readonly guidanceEmbeddingDim = 8;
-      override denoiser(text: TextEmbeddings, size: { height: number; width: number }, embedding?: Float32Array): Denoiser {
-        embeddings.push(embedding);
-        return super.denoiser(text, size);
+      override denoiser(conditioning: UNetConditioning, size: { height: number; width: number }): Denoiser {
+        embeddings.push(conditioning.guidanceEmbedding);
+        return super.denoiser(conditioning, size);
       }
     })();
     for (const guidanceScale of [8, 1]) {
