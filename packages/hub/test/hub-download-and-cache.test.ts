@@ -144,7 +144,7 @@ describe('the errors users hit say what to do', () => {
 
   it('a repo whose unet is not a UNet2DModel names the classes found', async () => {
     await expect(resolveHubModel('hf:acme/sd-like', { environment: environment(hub) })).rejects.toThrow(
-      /unet is a UNet2DConditionModel, is not supported; denoise runs StableDiffusionPipeline, StableDiffusionImg2ImgPipeline and pipelines whose unet is a UNet2DModel \(components: scheduler: DDPMScheduler, unet: UNet2DConditionModel\)/,
+      /unet is a UNet2DConditionModel, is not supported; denoise runs StableDiffusionPipeline, StableDiffusionImg2ImgPipeline, LatentConsistencyModelPipeline, StableDiffusionXLPipeline and pipelines whose unet is a UNet2DModel \(components: scheduler: DDPMScheduler, unet: UNet2DConditionModel\)/,
     );
   });
 
