@@ -67,3 +67,4 @@ export {
   type VaeGraphSignature,
   type VaePart,
 } from './vae-graph.js';
+export { float16ToFloat32, float32ToFloat16, toFloat16Bits } from './float16.js';

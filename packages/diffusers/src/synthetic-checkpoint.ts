@@ -11,6 +11,8 @@ import { parseUNet2DConfig } from './unet-config.js';
 import { unet2DWeightShapes } from './unet-graph.js';
 import { parseAutoencoderKLConfig } from './vae-config.js';
 import { autoencoderKLWeightShapes } from './vae-graph.js';
+import { toFloat16Bits } from './float16.js';
+import { TEXT_TO_IMAGE_PIPELINES, textToImagePipelineClass } from './pipeline-file-plan.js';
 import { elementCount } from './weights-file.js';
 
 /**
@@ -28,38 +30,48 @@ export async function writeSyntheticCheckpoint(config: Record<string, unknown>, 
   const shapes = unet2DWeightShapes(parseUNet2DConfig(config, 'synthetic config'));
   return atomically(outDir, async (staging) => {
     await writeFile(join(staging, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-    return writeRandomSafetensors(join(staging, 'diffusion_pytorch_model.safetensors'), shapes, new SeededNormal(options.seed ?? 0), options.seed ?? 0);
+    return writeRandomSafetensors(join(staging, 'diffusion_pytorch_model.safetensors'), shapes, new SeededNormal(options.seed ?? 0), options.seed ?? 0, 'F32');
   });
 }
 
 /**
- * Writes a Stable Diffusion pipeline folder from a published one's configs (`publishedDir`: model_index.json,
- * unet/ vae/ text_encoder/ config.json, scheduler/, tokenizer/ configs) and the tokenizer's vocab.json and merges.txt
- * (`vocabularyDir`), with seeded random weights for the UNet, the VAE and the text encoder. Returns each component's
- * parameter count.
+ * Writes a text-to-image pipeline folder from a published one's configs (`publishedDir`: model_index.json, each
+ * component's config.json, scheduler/, the tokenizers' configs) and the CLIP vocabulary (`vocabularyDir`: vocab.json
+ * and merges.txt, copied into every tokenizer folder), with seeded random weights for the UNet, the VAE and each text
+ * encoder. SDXL is written in float16, as the fp16 variant its users download (its UNet alone is 10 GB in float32);
+ * the others in float32. Returns each component's parameter count.
  */
 export async function writeSyntheticPipeline(
   publishedDir: string,
   vocabularyDir: string,
   outDir: string,
   options: { readonly seed?: number; readonly log?: (line: string) => void } = {},
-): Promise<Readonly<Record<'unet' | 'vae' | 'text_encoder', number>>> {
+): Promise<Readonly<Record<string, number>>> {
   const seed = options.seed ?? 0;
+  const index = await readJsonObject(join(publishedDir, 'model_index.json'));
+  const pipelineClass = textToImagePipelineClass(index);
+  if (!pipelineClass) throw new RangeError(`${publishedDir}/model_index.json: ${String(index['_class_name'])} is not a text-to-image pipeline denoise runs`);
+  const spec = TEXT_TO_IMAGE_PIPELINES[pipelineClass];
+  const dtype = spec.promptEncoding === 'sdxl' ? 'F16' : 'F32';
   const config = async (component: string) => readJsonObject(join(publishedDir, component, 'config.json'));
   const components = [
     { name: 'unet', file: 'diffusion_pytorch_model.safetensors', shapes: unet2DConditionWeightShapes(parseUNet2DConditionConfig(await config('unet'), join(publishedDir, 'unet'))) },
     { name: 'vae', file: 'diffusion_pytorch_model.safetensors', shapes: autoencoderKLWeightShapes(parseAutoencoderKLConfig(await config('vae'), join(publishedDir, 'vae'))) },
-    { name: 'text_encoder', file: 'model.safetensors', shapes: clipTextWeightShapes(parseClipTextConfig(await config('text_encoder'), join(publishedDir, 'text_encoder'))) },
-  ] as const;
+  ];
+  for (const { encoder } of spec.textEncoders) {
+    components.push({ name: encoder, file: 'model.safetensors', shapes: clipTextWeightShapes(parseClipTextConfig(await config(encoder), join(publishedDir, encoder))) });
+  }
   return atomically(outDir, async (staging) => {
     await copyTree(publishedDir, staging);
-    for (const file of ['vocab.json', 'merges.txt']) await copyFile(join(vocabularyDir, file), join(staging, 'tokenizer', file));
+    for (const { tokenizer } of spec.textEncoders) {
+      for (const file of ['vocab.json', 'merges.txt']) await copyFile(join(vocabularyDir, file), join(staging, tokenizer, file));
+    }
     const counts: Record<string, number> = {};
     for (const [i, component] of components.entries()) {
       options.log?.(`  ${component.name}: ${component.shapes.size} tensors …`);
-      counts[component.name] = await writeRandomSafetensors(join(staging, component.name, component.file), component.shapes, new SeededNormal(seed + i), seed);
+      counts[component.name] = await writeRandomSafetensors(join(staging, component.name, component.file), component.shapes, new SeededNormal(seed + i), seed, dtype);
     }
-    return counts as Record<'unet' | 'vae' | 'text_encoder', number>;
+    return counts;
   });
 }
 
@@ -102,14 +114,15 @@ async function copyTree(from: string, to: string): Promise<void> {
   }
 }
 
-/** A float32 safetensors file of `shapes` (keys sorted) filled by initialWeights; returns the element count. */
-async function writeRandomSafetensors(file: string, shapes: ReadonlyMap<string, readonly number[]>, random: SeededNormal, seed: number): Promise<number> {
+/** A float32 (or float16) safetensors file of `shapes` (keys sorted) filled by initialWeights; returns the element count. */
+async function writeRandomSafetensors(file: string, shapes: ReadonlyMap<string, readonly number[]>, random: SeededNormal, seed: number, dtype: 'F32' | 'F16'): Promise<number> {
+  const width = dtype === 'F32' ? 4 : 2;
   const sorted = [...shapes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   let offset = 0;
   const header: Record<string, unknown> = { __metadata__: { format: 'pt', denoise: `synthetic, seed ${seed}` } };
   for (const [name, shape] of sorted) {
-    const bytes = elementCount(shape) * 4;
-    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + bytes] };
+    const bytes = elementCount(shape) * width;
+    header[name] = { dtype, shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let headerText = JSON.stringify(header);
@@ -123,7 +136,8 @@ async function writeRandomSafetensors(file: string, shapes: ReadonlyMap<string, 
   for (const [name, shape] of sorted) {
     const values = initialWeights(name, shape, random);
     parameters += values.length;
-    if (!stream.write(Buffer.from(values.buffer, values.byteOffset, values.byteLength))) await once(stream, 'drain');
+    const stored = dtype === 'F32' ? values : Uint16Array.from(values, toFloat16Bits);
+    if (!stream.write(Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength))) await once(stream, 'drain');
   }
   stream.end();
   await once(stream, 'finish');

@@ -7,7 +7,6 @@ export {
   type ExecutionProviderChoice,
   type ExecutionProviderStatus,
 } from './execution-provider.js';
-export { fromFloat16Bits, toFloat16Bits } from './float16.js';
 export { formatGpuAdapter, webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
 export { DEFAULT_UNET_SCHEDULER_CONFIG, loadModel, type BuiltModelInfo, type LoadedModel, type LoadModelOptions } from './load-model.js';
 export { GRAPH_OPTIMIZATION_LEVELS, type GraphOptimizationLevel } from './session-settings.js';

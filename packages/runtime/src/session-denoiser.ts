@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import type { DenoiserSpec } from '@denoise/sampler';
-import { float16ToFloat32, float32ToFloat16, toFloat16Bits } from './float16.js';
+import { float16ToFloat32, float32ToFloat16, toFloat16Bits } from '@denoise/diffusers';
 import { ModelLoadError } from './model-errors.js';
 import type { ModelSignature } from './model-signature.js';
 import type { ConditioningFeed, OnnxDenoiser } from './onnx-denoiser.js';
