@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError } from '@denoise/schedule';
-import { ExecutionProviderError, formatGpuAdapter, ModelLoadError, listExecutionProviders, webGpuAdapter } from '@denoise/runtime';
+import { ExecutionProviderError, formatGpuAdapter, InsufficientMemoryError, ModelLoadError, listExecutionProviders, webGpuAdapter } from '@denoise/runtime';
 import { SamplingAbortedError } from '@denoise/sampler';
 import { NpyFormatError } from '@denoise/image';
 import { buildSampleProgram, readSampleCommand } from './sample-command.js';
@@ -70,6 +70,7 @@ async function main(argv: readonly string[]): Promise<number> {
       error instanceof OutputPathError ||
       error instanceof ConfigError ||
       error instanceof ModelLoadError ||
+      error instanceof InsufficientMemoryError ||
       error instanceof ExecutionProviderError ||
       error instanceof NpyFormatError ||
       error instanceof InvalidArgumentError;

@@ -11,7 +11,7 @@ export { formatGpuAdapter, webGpuAdapter, type GpuAdapterInfo } from './gpu-adap
 export { DEFAULT_UNET_SCHEDULER_CONFIG, loadModel, type BuiltModelInfo, type LoadedModel, type LoadModelOptions } from './load-model.js';
 export { GRAPH_OPTIMIZATION_LEVELS, type GraphOptimizationLevel } from './session-settings.js';
 export { ExecutionProviderError, ModelLoadError, SampleSizeError } from './model-errors.js';
-export { assertBatchFitsMemory, InsufficientMemoryError } from './memory-check.js';
+export { assertBatchFitsMemory, assertWeightsFitMemory, InsufficientMemoryError, type ComponentWeights } from './memory-check.js';
 export type { ClassLabelsInput, ModelSignature, SampleDtype, SampleShapeRequest, TimestepDtype, TimestepLayout } from './model-signature.js';
 export { parseClassLabelList, type OnnxDenoiser } from './onnx-denoiser.js';
 export { onnxruntimeVersion } from './versions.js';

@@ -21,6 +21,7 @@ import type { GraphOptimizationLevel } from './session-settings.js';
 import { createSession } from './create-session.js';
 import { resolveExecutionProvider, type ExecutionProvider } from './execution-provider.js';
 import { webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
+import { assertWeightsFitMemory } from './memory-check.js';
 import { ModelLoadError } from './model-errors.js';
 import { readSchedulerConfig, sha256File } from './model-files.js';
 import type { ResolvedModelReference } from './model-reference.js';
@@ -120,32 +121,37 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
   const spec = TEXT_TO_IMAGE_PIPELINES[plan.pipelineClass];
   const sessions: { release(): Promise<void> }[] = [];
   try {
-    const load = async <C, S>(kind: ComponentKind<C, S>, component: WeightedComponentPlan, level?: GraphOptimizationLevel) => {
+    const buildPart = async <C, S>(kind: ComponentKind<C, S>, component: WeightedComponentPlan) => {
       const files = { configPath: folder.path(component.config), weightsPath: folder.path(component.weights), weightsFormat: component.format };
       const started = performance.now();
-      let built: BuiltComponent<C, S>;
       try {
-        built = await buildComponent(kind, files, build);
+        const built: BuiltComponent<C, S> = await buildComponent(kind, files, build);
+        return { kind, component, files, built, buildMs: performance.now() - started };
       } catch (error) {
         throw asModelLoadError(error, folder.path(component.dir));
       }
-      const buildMs = performance.now() - started;
+    };
+    type Part<C, S> = Awaited<ReturnType<typeof buildPart<C, S>>>;
+    const open = async <C, S>(part: Part<C, S>, level?: GraphOptimizationLevel) => {
       const sessionStarted = performance.now();
-      const session = await createSession(built, folder.path(component.dir), { ...(level ? { graphOptimizationLevel: level } : {}), ...settings });
+      const session = await createSession(part.built, folder.path(part.component.dir), { ...(level ? { graphOptimizationLevel: level } : {}), ...settings });
       sessions.push(session);
       const info: PipelineComponentInfo = {
-        className: kind.className,
-        ...files,
-        weightsBytes: built.weightsBytes,
-        parameterCount: built.parameterCount,
-        buildMs,
-        onnxBytes: built.bytes.byteLength,
+        className: part.kind.className,
+        ...part.files,
+        weightsBytes: part.built.weightsBytes,
+        parameterCount: part.built.parameterCount,
+        buildMs: part.buildMs,
+        onnxBytes: part.built.bytes.byteLength,
         sessionMs: performance.now() - sessionStarted,
       };
-      return { built, session, info };
+      return { built: part.built, session, info };
     };
-    const unet = await load(UNET_2D_CONDITION, plan.unet, UNET_OPTIMIZATION_LEVEL);
-    const unetConfig = unet.built.config;
+
+    // Every graph is built (from configs and weight headers) and checked against the others before any session is
+    // created, so that a folder that cannot run, or cannot fit, is refused in seconds.
+    const unetPart = await buildPart(UNET_2D_CONDITION, plan.unet);
+    const unetConfig = unetPart.built.config;
     const added = unetConfig.additionEmbed;
     if (spec.promptEncoding === 'sd' && added !== undefined) {
       throw new ModelLoadError(
@@ -156,13 +162,35 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
     if (spec.promptEncoding === 'sdxl' && added === undefined) {
       throw new ModelLoadError(folder.path(plan.unet.config), `${plan.pipelineClass} conditions the UNet on pooled text_embeds and time_ids, but this UNet has no addition_embed_type "text_time"`);
     }
+    const encoderParts = [];
+    for (const { encoder } of plan.textEncoders) encoderParts.push(await buildPart(CLIP_TEXT_MODEL, encoder));
+    const vaePart = await buildPart(VAE_DECODER, plan.vae);
+    const widths = encoderParts.map((p) => p.built.signature.hiddenSize);
+    if (widths.reduce((a, b) => a + b, 0) !== unetConfig.crossAttentionDim) {
+      throw new ModelLoadError(folder.root, `the text encoders' hidden size ${widths.join(' + ')} is not the UNet's cross_attention_dim ${unetConfig.crossAttentionDim}`);
+    }
+    const pooledWidth = encoderParts.at(-1)!.built.signature.projectionDim;
+    if (added !== undefined && pooledWidth !== added.textEmbedsDim) {
+      throw new ModelLoadError(
+        folder.root,
+        `text_encoder_2's projection_dim ${pooledWidth ?? '(none: a CLIPTextModel)'} is not the width the UNet's add_embedding takes for text_embeds (${added.textEmbedsDim} = projection_class_embeddings_input_dim − 6 × addition_time_embed_dim)`,
+      );
+    }
+    if (vaePart.built.signature.latentChannels !== unetConfig.inChannels) {
+      throw new ModelLoadError(folder.root, `the VAE's latent_channels ${vaePart.built.signature.latentChannels} is not the UNet's in_channels ${unetConfig.inChannels}`);
+    }
+    const componentName = (c: WeightedComponentPlan) => c.dir.slice(0, -1).split('/').at(-1)!;
+    assertWeightsFitMemory(folder.root, [unetPart, ...encoderParts, vaePart].map((p) => ({ name: componentName(p.component), parameters: p.built.parameterCount })));
+
+    const unet = await open(unetPart, UNET_OPTIMIZATION_LEVEL);
     const encoderInfo: Record<string, PipelineComponentInfo> = {};
     const parts = [];
-    for (const { encoder, tokenizer } of plan.textEncoders) {
-      const loaded = await load(CLIP_TEXT_MODEL, encoder);
+    for (const [i, { tokenizer }] of plan.textEncoders.entries()) {
+      const loaded = await open(encoderParts[i]!);
       const { hiddenSize, layers, projectionDim } = loaded.built.signature;
-      encoderInfo[encoder.dir.slice(0, -1).split('/').at(-1)!] = loaded.info;
-      parts.push({ tokenizer: await readTokenizer(folder.path(tokenizer.dir)), session: new TextEncoderSession(loaded.session, { width: hiddenSize, layers, projectionDim }, folder.path(encoder.dir)) });
+      const dir = encoderParts[i]!.component.dir;
+      encoderInfo[componentName(encoderParts[i]!.component)] = loaded.info;
+      parts.push({ tokenizer: await readTokenizer(folder.path(tokenizer.dir)), session: new TextEncoderSession(loaded.session, { width: hiddenSize, layers, projectionDim }, folder.path(dir)) });
     }
     let prompts: PromptEncoder;
     try {
@@ -170,24 +198,11 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
     } catch (error) {
       throw new ModelLoadError(folder.root, (error as Error).message, { cause: error });
     }
-    const vae = await load(VAE_DECODER, plan.vae);
-    if (prompts.width !== unetConfig.crossAttentionDim) {
-      const widths = parts.map((p) => p.session.width).join(' + ');
-      throw new ModelLoadError(folder.root, `the text encoders' hidden size ${widths} is not the UNet's cross_attention_dim ${unetConfig.crossAttentionDim}`);
-    }
-    if (added !== undefined && prompts.pooledWidth !== added.textEmbedsDim) {
-      throw new ModelLoadError(
-        folder.root,
-        `text_encoder_2's projection_dim ${prompts.pooledWidth} is not the width the UNet's add_embedding takes for text_embeds (${added.textEmbedsDim} = projection_class_embeddings_input_dim − 6 × addition_time_embed_dim)`,
-      );
-    }
-    if (vae.built.signature.latentChannels !== unetConfig.inChannels) {
-      throw new ModelLoadError(folder.root, `the VAE's latent_channels ${vae.built.signature.latentChannels} is not the UNet's in_channels ${unetConfig.inChannels}`);
-    }
+    const vae = await open(vaePart);
     const vaeSession = new VaeDecoderSession(vae.session, vae.built.signature.latentChannels, folder.path(plan.vae.dir));
     // The encoder is built on first use: only image-to-image runs need it.
     let encoder: Promise<VaeEncoderSession> | undefined;
-    const vaeEncoder = () => (encoder ??= load(VAE_ENCODER, plan.vae).then(({ session }) => new VaeEncoderSession(session, folder.path(plan.vae.dir))));
+    const vaeEncoder = () => (encoder ??= buildPart(VAE_ENCODER, plan.vae).then((part) => open(part)).then(({ session }) => new VaeEncoderSession(session, folder.path(plan.vae.dir))));
     const scalingFactor = vae.built.config.scalingFactor;
     const components = [plan.unet, plan.vae, ...plan.textEncoders.map((t) => t.encoder)];
     const [sha256, schedulerConfig] = await Promise.all([sha256File(...pipelinePlanPaths(plan).map((f) => folder.path(f))), readSchedulerConfig(folder.path(plan.schedulerConfig))]);

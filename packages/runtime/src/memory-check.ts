@@ -36,3 +36,26 @@ export function assertBatchFitsMemory(
     fits,
   );
 }
+
+/** One component's weights, by name, for assertWeightsFitMemory. */
+export interface ComponentWeights {
+  readonly name: string;
+  readonly parameters: number;
+}
+
+/**
+ * Refuses a pipeline whose weights cannot fit in free memory, before any session is created. denoise computes in
+ * float32 whatever the files hold (an fp16 file's weights are cast once, when its session is created), so the sessions
+ * hold at least 4 bytes per parameter; activations, the runtime's arenas and, while a session is created, the file's own
+ * copy come on top. `free` defaults to os.freemem().
+ */
+export function assertWeightsFitMemory(modelPath: string, components: readonly ComponentWeights[], free: number = freemem()): void {
+  const bytes = components.reduce((sum, c) => sum + 4 * c.parameters, 0);
+  if (bytes <= free) return;
+  const parts = components.map((c) => `${c.name} ${gib(4 * c.parameters)}`).join(', ');
+  throw new InsufficientMemoryError(
+    `${modelPath}: its weights need at least ${gib(bytes)} of memory in float32 (${parts}), but ${gib(free)} is free; ` +
+      'denoise computes in float32 whatever precision the files hold, so a machine (or a moment) with more free memory is needed',
+    0,
+  );
+}
