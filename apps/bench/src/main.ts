@@ -156,7 +156,7 @@ function buildProgram(): Command {
     .addOption(new Option('--class-label <n[,n…]>', 'class label of a class-conditional model: one for every image, or one per image').argParser(classLabels))
     .option('--prompts <file>', "text-to-image pipelines: one prompt per line (blank lines and lines starting with '#' skipped); image i takes prompt i mod P (default: 4 built-in prompts)")
     .option('--negative-prompt <text>', "text-to-image pipelines: the negative prompt of every image, under guidance (default: none, the empty prompt)")
-    .addOption(new Option('--guidance-scale <w>', `text-to-image pipelines: classifier-free guidance scale; guidance runs (the UNet at 2 × batch) when it is > 1; a latent consistency model takes it as an embedding (default: the pipeline's, 7.5 for Stable Diffusion, 8.5 for LCM)`).argParser(finiteNumber))
+    .addOption(new Option('--guidance-scale <w>', `text-to-image pipelines: classifier-free guidance scale; guidance runs (the UNet at 2 × batch) when it is > 1; a latent consistency model takes it as an embedding (default: the pipeline's: 7.5 for Stable Diffusion, 5 for SDXL, 8.5 for LCM)`).argParser(finiteNumber))
     .addOption(new Option('--height <px>', "image height: a pipeline's images (default: its UNet's sample_size × the VAE factor), or a model whose size is not fixed").argParser(integerOption(1)))
     .addOption(new Option('--width <px>', "image width: a pipeline's images (default: its UNet's sample_size × the VAE factor), or a model whose size is not fixed").argParser(integerOption(1)))
     .option('--variant <name>', 'diffusers weights variant, e.g. fp16')

