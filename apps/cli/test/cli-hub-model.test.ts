@@ -21,10 +21,14 @@ beforeAll(async () => {
   pipeline.set('safety_checker/config.json', Buffer.from('{}'));
   pipeline.set('safety_checker/model.safetensors', Buffer.alloc(1024));
   pipeline.set('v1-5-pruned-emaonly.ckpt', Buffer.alloc(2048));
+  // An SDXL repo: two text encoders and two tokenizers.
+  const sdxl = filesOf(fixture('diffusers-sd/sdxl-tiny'));
+  for (const path of [...sdxl.keys()]) if (path.startsWith('cases') || path.startsWith('e2e')) sdxl.delete(path);
   hub = await startStandInHub([
     { id: 'google/ddpm-tiny', files },
     { id: 'acme/gated', files, token: TOKEN },
     { id: 'acme/sd-tiny', files: pipeline },
+    { id: 'acme/sdxl-tiny', files: sdxl },
   ]);
 });
 afterAll(async () => {
@@ -101,5 +105,27 @@ describe('pnpm sample -- --model hf:OWNER/NAME', { timeout: 60_000 }, () => {
     const png = await readPng(join(out, 'sample-000.png'));
     expect(png.text['denoise:model-revision']).toBe(hub.commitOf('acme/sd-tiny'));
     expect(png.text['denoise:prompt']).toBe('a red bicycle');
+  });
+
+  it('an SDXL pipeline: fetches both text encoders and both tokenizers, and makes the image the local folder makes', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'denoise-hf-cache-'));
+    const args = ['--prompt', 'a red bicycle', '--steps', '2', '--original-size', '64,48'];
+    const fromHub = join(tempDir(), 'hub');
+    const run = await runCli(['--model', 'hf:acme/sdxl-tiny', ...args, '--out', fromHub], undefined, hubEnv(cache));
+    expect(run.code, run.stderr).toBe(0);
+    const fetched = /= commit [0-9a-f]+ \(downloaded ([^)]*)\)/.exec(run.stderr)?.[1]?.split(', ') ?? [];
+    // tokenizer_2's vocab.json and merges.txt are tokenizer's bytes: one blob, downloaded once, linked twice.
+    expect(fetched.filter((path) => /^(text_encoder_2|tokenizer_2)\//.test(path)).sort()).toEqual(
+      ['text_encoder_2/config.json', 'text_encoder_2/model.safetensors', 'tokenizer_2/special_tokens_map.json', 'tokenizer_2/tokenizer_config.json'],
+    );
+    const snapshot = join(cache, 'models--acme--sdxl-tiny', 'snapshots', hub.commitOf('acme/sdxl-tiny'));
+    for (const file of ['vocab.json', 'merges.txt']) expect(existsSync(join(snapshot, 'tokenizer_2', file)), file).toBe(true);
+    const fromFolder = join(tempDir(), 'folder');
+    const local = await runCli(['--model', fixture('diffusers-sd/sdxl-tiny'), ...args, '--out', fromFolder]);
+    expect(local.code, local.stderr).toBe(0);
+    const [a, b] = await Promise.all([readPng(join(fromHub, 'sample-000.png')), readPng(join(fromFolder, 'sample-000.png'))]);
+    expect(Buffer.from(a.image.pixels).equals(Buffer.from(b.image.pixels))).toBe(true);
+    expect(a.text['denoise:model-revision']).toBe(hub.commitOf('acme/sdxl-tiny'));
+    expect(a.text['denoise:original-size']).toBe('64,48');
   });
 });
