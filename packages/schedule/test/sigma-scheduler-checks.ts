@@ -108,10 +108,7 @@ export function describeSigmaSchedulerChecks(
     describe('configurations diffusers rejects (beyond the constructor)', () => {
       for (const e of ref.errors) {
         const why = options.notApplicable?.[e.id];
-        if (why !== undefined) {
-          it.skip(`${e.id}: ${e.description} (${why})`, () => {});
-          continue;
-        }
+        if (why !== undefined) continue; // options.notApplicable gives the reason
         if (e.action === 'constructor') continue; // the harness runs these
         it(`${e.id}: ${e.description}`, () => {
           if (e.rule === 'timestep_not_in_schedule') {
