@@ -82,10 +82,13 @@ export function samplerSpecOverrides(spec: SamplerSpec): Record<string, unknown>
 }
 
 /**
- * Samplers that draw fresh noise at every step (DDPM, DDIM with η > 0, Euler ancestral, DPM-Solver SDE, LCM with
- * more than one step): their images are not a function of x_T alone, so per-image similarity to a reference does
- * not apply.
+ * Samplers that draw fresh noise at every step (DDPM, DDIM with η > 0, Euler ancestral, DPM-Solver SDE, LCM): their
+ * images are not a function of x_T alone, so per-image similarity to a reference does not apply. Euler ancestral and
+ * LCM with one step are the exception: their last step adds no noise (Euler ancestral's σ_up is 0 when σ_next is 0,
+ * LCM returns the denoised sample), so SD-Turbo's and LCM's one-step images are compared like any other.
  */
 export function isStochastic(spec: SamplerSpec): boolean {
-  return spec.kind === 'ddpm' || spec.kind === 'euler-a' || spec.sde === true || spec.eta > 0 || (spec.kind === 'lcm' && spec.steps > 1);
+  const oneStepIsDeterministic = spec.kind === 'lcm' || spec.kind === 'euler-a';
+  if (oneStepIsDeterministic && spec.steps === 1) return false;
+  return spec.kind === 'ddpm' || spec.kind === 'euler-a' || spec.sde === true || spec.eta > 0 || spec.kind === 'lcm';
 }

@@ -39,9 +39,9 @@ describe('sampler configuration grammar', () => {
     expect(() => parseSamplerSpecs(' , ')).toThrow(/--samplers is empty/);
   });
 
-  it('marks DDPM, η > 0, Euler ancestral, DPM-Solver SDE and LCM with more than one step as stochastic', () => {
-    expect(parseSamplerSpecs('ddpm-10,ddim-10,ddim-10-eta0.2,euler-a-10,dpm-solver-10-sde,dpm-solver-10,heun-10,lcm-4,lcm-1').map(isStochastic)).toEqual([
-      true, false, true, true, true, false, false, true, false,
+  it('marks DDPM, η > 0, DPM-Solver SDE, and Euler ancestral and LCM with more than one step as stochastic', () => {
+    expect(parseSamplerSpecs('ddpm-10,ddim-10,ddim-10-eta0.2,euler-a-10,dpm-solver-10-sde,dpm-solver-10,heun-10,lcm-4,lcm-1,euler-a-1-trailing').map(isStochastic)).toEqual([
+      true, false, true, true, true, false, false, true, false, false,
     ]);
   });
 });

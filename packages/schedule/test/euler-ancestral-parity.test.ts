@@ -19,6 +19,27 @@ describe('EulerAncestralDiscreteScheduler', () => {
     expect(() => s.step(xT(), t, xT())).toThrow(/noise is required/);
   });
 
+  it('adds none of the noise it draws at the last step (σ_up = 0), so a one-step run is a function of x_T alone', () => {
+    for (const spacing of ['leading', 'trailing']) {
+      const prev = (noiseScale: number): Float32Array => {
+        const s = make({ timestep_spacing: spacing });
+        s.setTimesteps(1);
+        const x = xT();
+        const noise = x.map((v) => noiseScale * v + 1);
+        return s.step(x.map((v) => 0.5 * v), s.timesteps[0]!, x, { noise }).prevSample.slice();
+      };
+      expect(prev(-3)).toEqual(prev(7));
+      const s = make({ timestep_spacing: spacing });
+      s.setTimesteps(2);
+      const x = xT();
+      const a = s.step(x, s.timesteps[0]!, x, { noise: x.map(() => 1) }).prevSample.slice();
+      const s2 = make({ timestep_spacing: spacing });
+      s2.setTimesteps(2);
+      const b = s2.step(x, s2.timesteps[0]!, x, { noise: x.map(() => -1) }).prevSample.slice();
+      expect(a).not.toEqual(b); // an earlier step does add it
+    }
+  });
+
   it("refuses prediction_type 'sample' when built (diffusers raises NotImplementedError at the first step)", () => {
     expect(() => make({ prediction_type: 'sample' })).toThrow(/prediction_type/);
   });
