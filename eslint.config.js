@@ -55,6 +55,8 @@ const ALLOWED_WORKSPACE_IMPORTS = {
   metrics: [],
   // The CLIP tokenizer (transformers' slow CLIPTokenizer with ftfy): pure, no workspace package.
   tokenizer: [],
+  // The option value parsers the CLI and the bench share (commander's InvalidArgumentError): no workspace package.
+  'cli-options': [],
   fuzz: [], // test support: imports only fast-check and node: builtins (see below)
   // apps: any package but fuzz, no app.
 };

@@ -2,6 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { finiteNumber, integerOption, MAX_THREADS, threadCount } from '@denoise/cli-options';
 import { writeFileAtomic } from '@denoise/image';
 import { embeddedClassifierPath, embeddedModelPath } from '@denoise/repo-layout';
 import {
@@ -72,23 +73,8 @@ async function unusableProvider(providers: readonly ExecutionProviderChoice[]): 
   return undefined;
 }
 
-/**
- * The one integer parser of the bench's options: an integer ≥ `min` (digits only, surrounding blanks allowed),
- * refused with "expected <what>, got '<value>'"; `what` is "an integer ≥ <min>" unless given.
- */
-const integerOption =
-  (min: number, what = `an integer ≥ ${min}`) =>
-  (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`expected ${what}, got '${value}'`);
-    return n;
-  };
-/** `--guidance-scale`: any finite number, as diffusers takes it (guidance runs when it is > 1). */
-const finiteNumber = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
-  return n;
-};
+/** --fid-samples: 20 × the 50,000 images papers report FID on; more would only be planned in memory for hours of sampling. */
+const MAX_FID_SAMPLES = 1_000_000;
 const timedRuns = integerOption(1, "'auto' or an integer ≥ 1 (timed runs per configuration)");
 /** `--iterations`: 'auto' or a count ≥ 1; checked while parsing, so that commander names the option and the value. */
 const iterationsValue = (value: string): number | 'auto' => (value.trim() === 'auto' ? 'auto' : timedRuns(value));
@@ -169,7 +155,7 @@ function buildProgram(): Command {
         .default(['cpu'], 'cpu'),
     )
     .addOption(new Option('--batch <n>', 'images per batch').argParser(integerOption(1)))
-    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (default: one per core)').argParser(integerOption(1)))
+    .addOption(new Option('--threads <n>', `onnxruntime intra-op threads, at most ${MAX_THREADS} (4 per core) (default: one per core)`).argParser(threadCount))
     .addOption(new Option('--seed <n>', 'seed of x_T (torch.manual_seed compatible) and of the step noise').argParser(integerOption(0)).default(0))
     .option('--samplers <list>', `comma-separated configurations; grammar: ${SAMPLER_SPEC_GRAMMAR} (default: ${DEFAULT_SAMPLERS})`)
     .option('--reference <config>', "the configuration others are compared with, from the same x_T, or 'none' (for models too slow for it) (default: ddim-1000; ddim-100 with --quick)")
@@ -179,7 +165,7 @@ function buildProgram(): Command {
     .option('--json', 'print the JSON result on stdout instead of the Markdown table', false)
     .option('--compare <result.json>', 'compare the run just made with an earlier result (to compare two saved results without running: pnpm bench compare OLD.json NEW.json)')
     .addOption(new Option('--quality <metric>', `also measure distribution quality: fid = FID and KID of --fid-samples images per configuration in a Fashion-MNIST classifier's feature space (default samplers: ${FID_SAMPLERS}); long on CPU, resumable`).choices(['fid']))
-    .addOption(new Option('--fid-samples <n>', 'images per configuration for --quality fid').argParser(integerOption(1)).default(500))
+    .addOption(new Option('--fid-samples <n>', `images per configuration for --quality fid, at most ${MAX_FID_SAMPLES.toLocaleString('en-US')}`).argParser(integerOption(1, undefined, MAX_FID_SAMPLES)).default(500))
     .option('--classifier <dir>', 'feature classifier folder (model.onnx + reference-stats.json) for --quality fid', embeddedClassifierPath())
     .addOption(new Option('--baseline <framework>', 'also run tools/denoise_tools/torch_baseline (PyTorch) on the same configurations and x_T').choices(['torch']))
     .addOption(

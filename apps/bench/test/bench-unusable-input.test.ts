@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +43,23 @@ describe('pnpm bench: --iterations', () => {
     const { status, stderr } = bench('--quick', '--iterations', '0');
     expect(status).toBe(2);
     expect(stderr).toContain("'auto' or an integer ≥ 1");
+  });
+});
+
+describe('pnpm bench: option values take what pnpm sample takes', () => {
+  const cores = availableParallelism();
+  it.each([String(4 * cores + 1), '99999', '99999999999999999999'])("--threads %s exits 2 naming the maximum (4 per core), before any timing", (value) => {
+    const { status, stderr } = bench('--threads', value);
+    expect(status).toBe(2);
+    expect(stderr).toContain(`--threads <n>' argument '${value}' is invalid. expected an integer from 1 to ${4 * cores}`);
+    expectNothingTimed(stderr);
+  });
+
+  it('--fid-samples beyond 1,000,000 exits 2 before anything is planned', () => {
+    const { status, stderr } = bench('--quality', 'fid', '--fid-samples', '1000000000000');
+    expect(status).toBe(2);
+    expect(stderr).toContain("expected an integer from 1 to 1000000, got '1000000000000'");
+    expectNothingTimed(stderr);
   });
 });
 

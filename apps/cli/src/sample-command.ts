@@ -1,5 +1,5 @@
-import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { finiteNumber, integerOption, MAX_THREADS, nonNegativeNumber, threadCount } from '@denoise/cli-options';
 import { DEFAULT_STEPS, GENERATOR_KINDS, SAMPLER_CLASSES, SAMPLER_KINDS, type GeneratorKind, type SamplerKind } from '@denoise/sampler';
 import { embeddedModelPath } from '@denoise/repo-layout';
 import { EXECUTION_PROVIDER_CHOICES, GRAPH_OPTIMIZATION_LEVELS, parseClassLabelList, type ExecutionProviderChoice, type GraphOptimizationLevel } from '@denoise/runtime';
@@ -69,43 +69,6 @@ type RawSampleOptions = Omit<SampleCommand, 'classLabels' | 'batchGiven' | 'prom
   readonly classLabel?: number[];
   readonly prompt?: string[];
   readonly negativePrompt?: string[];
-};
-
-/**
- * The one integer parser of this CLI's options: an integer ≥ `min` (a safe integer, surrounding blanks allowed),
- * refused with "expected <what>, got '<value>'"; `what` is "an integer ≥ <min>" unless given.
- */
-const integerOption =
-  (min: number, what = `an integer ≥ ${min}`) =>
-  (value: string): number => {
-    const n = Number(value);
-    if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected ${what}, got '${value}'`);
-    }
-    return n;
-  };
-
-/** The most onnxruntime intra-op threads --threads takes: 4 per core of this machine. */
-export const MAX_THREADS = 4 * availableParallelism();
-
-const threadCount = (value: string): number => {
-  const n = integerOption(1)(value);
-  if (n > MAX_THREADS) {
-    throw new InvalidArgumentError(`expected at most ${MAX_THREADS} (4 × ${availableParallelism()} cores), got '${value}'`);
-  }
-  return n;
-};
-
-const nonNegativeNumber = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got '${value}'`);
-  return n;
-};
-
-const finiteNumber = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
-  return n;
 };
 
 const unitInterval = (value: string): number => {

@@ -71,7 +71,7 @@ describe('values are checked against the whole run before the first model call (
 
   it('--threads 1000 exits 2 naming the maximum', async () => {
     const run = await runCli(['--model', model, '--threads', '1000', '--out', join(tempDir(), 'out')]);
-    expect(run.stderr).toMatch(new RegExp(`--threads.*expected at most ${4 * availableParallelism()}`));
+    expect(run.stderr).toMatch(new RegExp(`--threads.*expected an integer from 1 to ${4 * availableParallelism()}`));
     expect(run.code).toBe(2);
   });
 

@@ -19,4 +19,4 @@ export { loadFeatureExtractor, type FeatureExtractor } from './onnx-feature-extr
 export { denoiseCacheDir, resolveModelReference, type SyntheticCatalog } from './model-reference.js';
 export { openModel, type OpenedModel } from './open-model.js';
 export { loadPipeline, type LoadedPipeline, type LoadPipelineOptions, type PipelineComponentInfo, type TextConditioningOptions } from './load-pipeline.js';
-export type { TokenizedPrompts } from './prompt-encoder.js';
+export type { TokenizedPrompts } from './tokenized-prompts.js';

@@ -2,15 +2,7 @@ import type { PromptEncoding } from '@denoise/diffusers';
 import type { TextEmbeddings } from '@denoise/sampler';
 import type { ClipTokenizer } from '@denoise/tokenizer';
 import type { TextEncoderLayer, TextEncoderSession } from './text-encoder-session.js';
-
-/** Token ids of prompts, padded to the tokenizer's length, with what truncation cut. */
-export interface TokenizedPrompts {
-  readonly ids: Int32Array;
-  readonly rows: number;
-  readonly tokens: number;
-  /** Per prompt: tokens beyond the limit that were cut (0 when the prompt fits). */
-  readonly truncatedTokens: readonly number[];
-}
+import type { TokenizedPrompts } from './tokenized-prompts.js';
 
 /** One text encoder and the tokenizer that feeds it. */
 export interface PromptEncoderPart {

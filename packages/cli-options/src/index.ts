@@ -1,0 +1,1 @@
+export { finiteNumber, integerOption, MAX_THREADS, nonNegativeNumber, threadCount } from './option-parsers.js';
