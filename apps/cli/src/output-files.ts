@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 
 /** An output path that cannot be used (missing parent that cannot be made, not a folder, not writable, /proc, /sys). */
@@ -31,6 +31,7 @@ export class OutputStaging {
    * (no recursive mkdir). Throws OutputPathError naming `option` and the path.
    */
   prepareDir(option: string, dir: string, given: string = dir): void {
+    if (dir.trim() === '') throw new OutputPathError(`${option} '${dir}': expected a folder (use . for the current one)`);
     const absolute = resolve(dir);
     refuseSpecial(option, given, absolute);
     const { root } = parse(absolute);
@@ -61,16 +62,24 @@ export class OutputStaging {
     this.removedLeftovers.push(...removeDeadRunLeftovers(absolute));
   }
 
-  /** Checks an output file: its folder (prepared as by prepareDir) and that the path is not a folder. */
+  /**
+   * Checks an output file: its folder (prepared as by prepareDir), and that the path is absent or a regular file.
+   * The file is written by renaming a temporary one onto it, which would replace a symbolic link (not its target)
+   * or a device such as /dev/null (run as root) with a regular file: those are refused.
+   */
   prepareFile(option: string, file: string): void {
-    if (file.length === 0 || file.endsWith(sep)) throw new OutputPathError(`${option} '${file}': expected a file name`);
+    if (file.trim() === '' || file.endsWith(sep)) throw new OutputPathError(`${option} '${file}': expected a file name`);
     this.prepareDir(option, dirname(file), file);
+    let kind: string | undefined;
     try {
-      if (statSync(file).isDirectory()) throw new OutputPathError(`${option} ${file}: is a folder, expected a file name`);
+      const stats = lstatSync(file);
+      if (stats.isDirectory()) kind = 'a folder';
+      else if (stats.isSymbolicLink()) kind = 'a symbolic link (the output would replace the link, not its target: give the target’s path)';
+      else if (!stats.isFile()) kind = 'a device, FIFO or socket';
     } catch (error) {
-      if (error instanceof OutputPathError) throw error;
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw pathError(option, file, 'cannot read', error);
     }
+    if (kind !== undefined) throw new OutputPathError(`${option} ${file}: is ${kind}; an output is a new path or a regular file`);
   }
 
   /** The temporary name to write `file` under; `commit` renames it to `file`. */
@@ -112,6 +121,26 @@ export class OutputStaging {
       }
     }
     this.finished = true;
+  }
+}
+
+/** The images a run writes into --out: sample-NNN.png and grid.png. */
+const RUN_IMAGE_NAME = /^(sample-\d{3,}|grid)\.png$/;
+
+/**
+ * Refuses two output files on one path, and an output file on the path of one of the run's images in `out` (the
+ * array would silently become the PNG, or the PNG the array). `files` are [option, path] pairs.
+ */
+export function checkDistinctOutputs(out: string, files: readonly (readonly [string, string])[]): void {
+  const seen = new Map<string, string>();
+  for (const [option, file] of files) {
+    const absolute = resolve(file);
+    if (dirname(absolute) === resolve(out) && RUN_IMAGE_NAME.test(basename(absolute))) {
+      throw new OutputPathError(`${option} ${file}: the run writes its images there (--out ${out}); choose another name`);
+    }
+    const other = seen.get(absolute);
+    if (other !== undefined) throw new OutputPathError(`${option} ${file}: ${other} names the same file; two outputs cannot share a path`);
+    seen.set(absolute, option);
   }
 }
 

@@ -3,7 +3,7 @@ import { repositoryModelOptions } from '@denoise/repo-layout';
 import { formatGpuAdapter, openModel, SampleSizeError, type OpenedModel } from '@denoise/runtime';
 import { createDownloadProgress } from './download-progress.js';
 import { readNoiseFile } from './noise-file.js';
-import type { OutputStaging } from './output-files.js';
+import { checkDistinctOutputs, type OutputStaging } from './output-files.js';
 import type { SampleCommand } from './sample-command.js';
 import type { SampleSummary } from './sample-summary.js';
 import { runTextToImage } from './text-to-image-run.js';
@@ -38,6 +38,8 @@ export function checkCommand(command: SampleCommand, staging: OutputStaging): vo
   if (command.outNpy !== undefined) staging.prepareFile('--out-npy', command.outNpy);
   if (command.outLatents !== undefined) staging.prepareFile('--out-latents', command.outLatents);
   if (command.trace !== undefined) staging.prepareDir('--trace', command.trace);
+  const files = [['--out-npy', command.outNpy], ['--out-latents', command.outLatents]] as const;
+  checkDistinctOutputs(command.out, files.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
 }
 
 export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStream, signal: AbortSignal, staging: OutputStaging): Promise<SampleSummary> {

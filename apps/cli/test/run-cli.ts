@@ -20,9 +20,10 @@ export function runCli(
   args: readonly string[],
   onStderr?: (text: string, kill: (signal: NodeJS.Signals) => void) => void,
   env: NodeJS.ProcessEnv = process.env,
+  cwd?: string,
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, ...(cwd !== undefined ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
