@@ -38,8 +38,10 @@ export function checkCommand(command: SampleCommand, staging: OutputStaging): vo
   if (command.outNpy !== undefined) staging.prepareFile('--out-npy', command.outNpy);
   if (command.outLatents !== undefined) staging.prepareFile('--out-latents', command.outLatents);
   if (command.trace !== undefined) staging.prepareDir('--trace', command.trace);
-  const files = [['--out-npy', command.outNpy], ['--out-latents', command.outLatents]] as const;
-  checkDistinctOutputs(command.out, files.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
+  const files: [string, string][] = [];
+  if (command.outNpy !== undefined) files.push(['--out-npy', command.outNpy]);
+  if (command.outLatents !== undefined) files.push(['--out-latents', command.outLatents]);
+  checkDistinctOutputs(command.out, files);
 }
 
 export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStream, signal: AbortSignal, staging: OutputStaging): Promise<SampleSummary> {
