@@ -1,4 +1,4 @@
-import { readNpy, type NpyArray } from '@denoise/image';
+import { NotRegularFileError, readNpy, type NpyArray } from '@denoise/image';
 import { UsageError } from './usage-error.js';
 
 /** --noise as written: refused with exit 2 when it cannot be read or holds a non-finite value (named by index). */
@@ -7,6 +7,7 @@ export async function readNoiseFile(path: string): Promise<NpyArray> {
   try {
     array = await readNpy(path);
   } catch (error) {
+    if (error instanceof NotRegularFileError) throw new UsageError(`--noise ${path}: is ${error.kind}; expected a .npy file`, { cause: error });
     if ((error as NodeJS.ErrnoException).code === undefined) throw error;
     throw new UsageError(`--noise ${path}: cannot read (${(error as NodeJS.ErrnoException).code})`, { cause: error });
   }

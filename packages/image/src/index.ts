@@ -12,3 +12,4 @@ export { readPng, writePng } from './png-file.js';
 export { NpyFormatError, parseNpy, serializeNpy, type NpyArray, type NpyDtype } from './npy.js';
 export { readNpy, writeNpy } from './npy-file.js';
 export { writeFileAtomic } from './atomic-write.js';
+export { NotRegularFileError, readRegularFile } from './regular-file.js';

@@ -1,5 +1,5 @@
 /** PNG files on disk: written atomically, read with errors that name the file. */
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from './regular-file.js';
 import { writeFileAtomic } from './atomic-write.js';
 import type { Rgba8Image } from './image-types.js';
 import { decodePng, encodePng, type DecodedPng } from './png-codec.js';
@@ -13,5 +13,5 @@ export async function writePng(
 }
 
 export async function readPng(path: string): Promise<DecodedPng> {
-  return decodePng(await readFile(path), path);
+  return decodePng(await readRegularFile(path), path);
 }

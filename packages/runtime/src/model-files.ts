@@ -26,6 +26,8 @@ export async function locateModelFiles(path: string, options: { readonly variant
   if (path.trim() === '') throw new ModelLoadError("''", 'empty model path; pass a model folder or .onnx file');
   const kind = await pathKind(path);
   if (kind === 'missing') throw new ModelLoadError(path, 'no such file or folder');
+  // A FIFO would hang the read, a device such as /dev/zero fill memory.
+  if (kind === 'special') throw new ModelLoadError(path, 'not a regular file or folder (a FIFO, device or socket)');
   if (kind === 'file') return withConfig(path, join(dirname(path), 'scheduler_config.json'));
   const layouts: readonly [string, string][] = [
     [join(path, 'model.onnx'), join(path, 'scheduler_config.json')],
@@ -58,9 +60,10 @@ async function withConfig(modelPath: string, configPath: string): Promise<ModelF
   return (await pathKind(configPath)) === 'file' ? { kind: 'onnx', modelPath, schedulerConfigPath: configPath } : { kind: 'onnx', modelPath };
 }
 
-async function pathKind(path: string): Promise<'file' | 'folder' | 'missing'> {
+async function pathKind(path: string): Promise<'file' | 'folder' | 'missing' | 'special'> {
   try {
-    return (await stat(path)).isDirectory() ? 'folder' : 'file';
+    const stats = await stat(path);
+    return stats.isDirectory() ? 'folder' : stats.isFile() ? 'file' : 'special';
   } catch {
     return 'missing';
   }
