@@ -5,7 +5,7 @@
  * path, the value and what is allowed (ConfigError, as every config error of denoise); readGoldenManifest adds
  * the file.
  */
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '@denoise/image';
 import { ConfigError, parseSchedulerConfig } from '@denoise/schedule';
 import { GENERATOR_KINDS, SAMPLER_KINDS } from '@denoise/sampler';
 import { z } from 'zod';
@@ -201,7 +201,7 @@ export function parseGoldenManifest(input: unknown): GoldenManifest {
 export async function readGoldenManifest(path: string): Promise<GoldenManifest> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readRegularFile(path)).toString('utf8');
   } catch (error) {
     throw new Error(`cannot read the golden manifest ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
   }

@@ -1,5 +1,5 @@
 /** A golden that belongs to another model or another version of its case is stale: said so, not scored. */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPng, writePng } from '@denoise/image';
@@ -50,6 +50,17 @@ describe('checkGoldenCase provenance', () => {
       expect(verdict.message).not.toContain('undefined');
     } finally {
       await writePng(path, original.image, original.text);
+    }
+  });
+
+  it('refuses a golden PNG that is a link to /dev/zero, naming it, instead of reading until memory runs out', async () => {
+    const linked = { ...goldenCase, name: 'linked-to-dev-zero' };
+    const path = join(options().goldenDir, `${linked.name}.png`);
+    symlinkSync('/dev/zero', path);
+    try {
+      await expect(checkGoldenCase(linked, { ...run, caseName: linked.name }, options())).rejects.toThrow(`${path}: is a device, not a regular file`);
+    } finally {
+      rmSync(path);
     }
   });
 
