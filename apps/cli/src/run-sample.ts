@@ -4,6 +4,7 @@ import { formatGpuAdapter, openModel, SampleSizeError, type OpenedModel } from '
 import { createDownloadProgress } from './download-progress.js';
 import { readNoiseFile } from './noise-file.js';
 import { checkDistinctOutputs, type OutputStaging } from './output-files.js';
+import { checkSamplerOptions, readSchedulerConfigFile, type SchedulerContext } from './scheduler-setup.js';
 import type { SampleCommand } from './sample-command.js';
 import type { SampleSummary } from './sample-summary.js';
 import { runTextToImage } from './text-to-image-run.js';
@@ -11,8 +12,7 @@ import { runUnconditional } from './unconditional-run.js';
 import { throwIfInterrupted, UsageError } from './usage-error.js';
 
 /** The run's surroundings: where messages go, the signal that stops it, the staged outputs. */
-export interface RunContext {
-  readonly stderr: NodeJS.WriteStream;
+export interface RunContext extends SchedulerContext {
   readonly signal: AbortSignal;
   readonly staging: OutputStaging;
 }
@@ -37,6 +37,7 @@ export function checkCommand(command: SampleCommand, staging: OutputStaging): vo
   staging.prepareDir('--out', command.out);
   if (command.outNpy !== undefined) staging.prepareFile('--out-npy', command.outNpy);
   if (command.outLatents !== undefined) staging.prepareFile('--out-latents', command.outLatents);
+  if (command.sampler !== undefined) checkSamplerOptions(command, command.sampler);
   if (command.trace !== undefined) staging.prepareDir('--trace', command.trace);
   const files: [string, string][] = [];
   if (command.outNpy !== undefined) files.push(['--out-npy', command.outNpy]);
@@ -49,8 +50,10 @@ export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStre
   if (staging.removedLeftovers.length > 0) {
     stderr.write(`removed ${staging.removedLeftovers.length} temporary file(s) left by a killed run: ${staging.removedLeftovers.join(', ')}\n`);
   }
-  // x_T is read first: its shape is the sample size for models whose size is not fixed.
+  // Every input file is read before the model: x_T first, since its shape is the sample size for models whose size
+  // is not fixed; then --scheduler-config.
   const noise = command.noise ? await readNoiseFile(command.noise) : undefined;
+  const schedulerConfigFile = command.schedulerConfig !== undefined ? await readSchedulerConfigFile(command.schedulerConfig) : undefined;
   throwIfInterrupted(signal, 'before loading the model');
   const model = await openModel(command.model, {
     executionProvider: command.ep,
@@ -69,7 +72,7 @@ export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStre
   try {
     reportLoad(model, command, stderr);
     throwIfInterrupted(signal, 'while loading the model');
-    const context: RunContext = { stderr, signal, staging };
+    const context: RunContext = { stderr, signal, staging, ...(command.schedulerConfig !== undefined ? { schedulerConfigFile } : {}) };
     return model.kind === 'text-to-image' ? await runTextToImage(model, command, noise, context) : await runUnconditional(model, command, noise, context);
   } finally {
     await model.dispose();

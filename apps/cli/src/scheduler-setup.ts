@@ -27,8 +27,9 @@ export interface SchedulerSource {
  * cannot take, β values that make a step divide by zero (every step is rehearsed on a one-element sample).
  * `learnedVariance`: the model returns 2C channels (DDPM then takes the variance half).
  */
-export async function setUpScheduler(command: SampleCommand, model: SchedulerSource, stderr: NodeJS.WriteStream, learnedVariance: boolean): Promise<SchedulerSetup> {
-  const config = await schedulerConfigFor(model, command);
+export function setUpScheduler(command: SampleCommand, model: SchedulerSource, context: SchedulerContext, learnedVariance: boolean): SchedulerSetup {
+  const { stderr } = context;
+  const config = schedulerConfigFor(model, command, context.schedulerConfigFile);
   const sampler = command.sampler ?? defaultSamplerFor(config);
   const steps = command.steps ?? DEFAULT_STEPS[sampler];
   checkSamplerOptions(command, sampler);
@@ -73,28 +74,37 @@ export async function setUpScheduler(command: SampleCommand, model: SchedulerSou
   return { scheduler, sampler, steps, eta };
 }
 
-async function schedulerConfigFor(model: SchedulerSource, command: SampleCommand): Promise<unknown> {
-  if (command.schedulerConfig) {
-    let text: string;
-    try {
-      text = await readFile(command.schedulerConfig, 'utf8');
-    } catch (error) {
-      throw new UsageError(`--scheduler-config ${command.schedulerConfig}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-    }
-    try {
-      return parsePythonJson(text);
-    } catch (error) {
-      throw new UsageError(`--scheduler-config ${command.schedulerConfig}: not valid JSON (${(error as Error).message})`, { cause: error });
-    }
+/** Where the run's messages go, and --scheduler-config as read before the model was loaded (readSchedulerConfigFile). */
+export interface SchedulerContext {
+  readonly stderr: NodeJS.WriteStream;
+  readonly schedulerConfigFile?: unknown;
+}
+
+/** --scheduler-config, read and parsed before the model is loaded, so that a bad file costs no load. */
+export async function readSchedulerConfigFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--scheduler-config ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
+  try {
+    return parsePythonJson(text);
+  } catch (error) {
+    throw new UsageError(`--scheduler-config ${path}: not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+}
+
+function schedulerConfigFor(model: SchedulerSource, command: SampleCommand, schedulerConfigFile: unknown): unknown {
+  if (command.schedulerConfig !== undefined) return schedulerConfigFile;
   if (model.schedulerConfig === undefined) {
     throw new UsageError(`no scheduler_config.json found with ${model.modelPath}; pass --scheduler-config FILE`);
   }
   return model.schedulerConfig;
 }
 
-/** Options that belong to one sampler are refused with the others, rather than ignored. */
-function checkSamplerOptions(command: SampleCommand, sampler: SamplerKind): void {
+/** Options that belong to one sampler are refused with the others, rather than ignored (before the load when --sampler is given). */
+export function checkSamplerOptions(command: SampleCommand, sampler: SamplerKind): void {
   if (command.eta !== undefined && sampler !== 'ddim') {
     throw new UsageError(`--eta applies to the ddim sampler only (η of DDIM); ${sampler} takes none`);
   }

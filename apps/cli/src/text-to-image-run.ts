@@ -67,7 +67,7 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
   if (!guided && command.negativePrompts) stderr.write(`note: --negative-prompt has no effect: ${unguidedWhy}\n`);
   if (!guided && command.guidanceRescale) stderr.write(`note: --guidance-rescale has no effect: ${unguidedWhy}\n`);
   noteTruncation(pipeline, [...new Set([...prompts, ...(guided && negatives ? negatives : [])])], stderr);
-  const setup = await setUpScheduler(command, pipeline, stderr, false);
+  const setup = setUpScheduler(command, pipeline, context, false);
   const { scheduler, sampler, steps } = setup;
   if (init) {
     try {

@@ -36,7 +36,7 @@ export async function runUnconditional(model: LoadedModel, command: SampleComman
     throw new UsageError(`${given.join(', ')}: ${model.modelPath} is an unconditional model (no text encoder); these flags apply to text-to-image pipelines such as Stable Diffusion`);
   }
   const noise = noiseFile && checkNoise(command.noise!, noiseFile, model.signature);
-  const setup = await setUpScheduler(command, model, stderr, model.signature.outputChannels === 2 * model.signature.channels);
+  const setup = setUpScheduler(command, model, context, model.signature.outputChannels === 2 * model.signature.channels);
   const { scheduler, sampler, steps, eta } = setup;
   const batch = noise ? noise.length / (model.signature.channels * model.signature.height * model.signature.width) : command.batch;
   const fixedBatch = model.signature.fixedBatchSize;

@@ -51,6 +51,23 @@ describe('denoise sample rejects bad input with exit code 2, a message naming it
   });
 });
 
+describe('denoise sample: options and files that need no model are refused before it is built', () => {
+  const folder = fixture('models/fmnist-unet');
+  const cases: [string, string[], string][] = [
+    ['--eta with --sampler dpm-solver', ['--sampler', 'dpm-solver', '--eta', '0.5'], '--eta applies to the ddim sampler only'],
+    ['--prev-timestep with --sampler euler', ['--sampler', 'euler', '--prev-timestep', 'schedule'], '--prev-timestep applies to the ddim and pndm samplers only'],
+    ['a missing --scheduler-config', ['--scheduler-config', join(tempDir(), 'nope.json')], 'nope.json: cannot read (ENOENT)'],
+  ];
+  for (const [name, args, message] of cases) {
+    it(name, async () => {
+      const run = await runCli(['--model', folder, '--steps', '2', ...args, '--out', join(tempDir(), 'out')]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(message);
+      expect(run.stderr).not.toMatch(/^built /m);
+    });
+  }
+});
+
 describe('denoise sample: a batch that cannot fit in memory', () => {
   it('is refused before the first model call (exit 2), with the estimate, the free memory and how many would fit', async () => {
     const out = join(tempDir(), 'out');
