@@ -1,5 +1,5 @@
-import { lstat, mkdir, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { lstat, mkdir, readFile, readdir, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 
 /** A 40-hex-digit git commit hash. */
 export const COMMIT_HASH = /^[0-9a-f]{40}$/;
@@ -60,6 +60,21 @@ export class HubRepoCache {
     await rm(temporary, { force: true });
     await symlink(target, temporary);
     await rename(temporary, pointer);
+    return pointer;
+  }
+
+  /**
+   * The path of a cached snapshot file after checking where it leads: a link into this repo's blobs/ (as both tools
+   * write them) or a regular file inside the snapshot. A link that leads anywhere else (out of the cache, into another
+   * repo) is refused with SnapshotLinkError rather than read. ENOENT (a blob removed by a clean-up) passes through.
+   */
+  async checkedSnapshotFile(commit: string, path: string): Promise<string> {
+    const pointer = join(this.snapshotDir(commit), ...path.split('/'));
+    const target = await realpath(pointer);
+    const blobs = `${await realpath(join(this.repoDir, 'blobs')).catch(() => join(this.repoDir, 'blobs'))}${sep}`;
+    const snapshot = `${await realpath(this.snapshotDir(commit))}${sep}`;
+    const isLink = (await lstat(pointer)).isSymbolicLink();
+    if (isLink ? !target.startsWith(blobs) : !target.startsWith(snapshot)) throw new SnapshotLinkError(pointer, target, blobs.slice(0, -1));
     return pointer;
   }
 
@@ -124,4 +139,17 @@ async function filesUnder(root: string): Promise<string[]> {
   };
   await walk(root);
   return files;
+}
+
+/** A cached snapshot file that leads out of its repo's blobs/: never read. */
+export class SnapshotLinkError extends Error {
+  override readonly name = 'SnapshotLinkError';
+
+  constructor(
+    readonly pointer: string,
+    readonly target: string,
+    blobs: string,
+  ) {
+    super(`${pointer} leads to ${target}, outside ${blobs}; a snapshot file must link into its repo's blobs/ (remove the snapshot to fetch it again)`);
+  }
 }

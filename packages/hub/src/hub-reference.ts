@@ -36,9 +36,13 @@ export function parseHubReference(reference: string): HubReference {
   if (at >= 0 && (slash < 0 || at < slash)) {
     name = rest.slice(0, at);
     const [rev, sub] = splitOnce(rest.slice(at + 1), '/');
-    revision = decodeURIComponent(rev);
+    try {
+      revision = decodeURIComponent(rev);
+    } catch {
+      return fail(`revision '${rev}' is not URL-encoded correctly (write '/' as %2F)`);
+    }
     subfolder = sub;
-    if (!revision || !REVISION.test(revision)) fail(`revision '${rev}' is not a branch, tag or commit`);
+    if (!revision || !isRevisionName(revision)) fail(`revision '${rev}' is not a branch, tag or commit`);
   } else {
     [name, subfolder] = splitOnce(rest, '/') as [string, string | undefined];
   }
@@ -50,6 +54,16 @@ export function parseHubReference(reference: string): HubReference {
     }
   }
   return { repo: `${owner}/${name}`, ...(revision ? { revision } : {}), ...(subfolder ? { subfolder } : {}) };
+}
+
+/**
+ * A branch, tag or commit as git allows it (git check-ref-format's rules that matter for a path): '/'-separated parts
+ * of [A-Za-z0-9._-], none empty, none starting with '.', none ending with '.lock', no '..'. The revision names a file
+ * under the cache's refs/, so a '..' part would lead out of the cache.
+ */
+function isRevisionName(revision: string): boolean {
+  if (!REVISION.test(revision) || revision.includes('..')) return false;
+  return revision.split('/').every((part) => part !== '' && !part.startsWith('.') && !part.endsWith('.lock'));
 }
 
 export function formatHubReference(reference: HubReference): string {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HubApiError, modelInfo, pathsInfo } from '@huggingface/hub';
 import { modelPlanPaths, ModelFilePlanError, planModelFiles, type ModelFilePlan } from '@denoise/diffusers';
 import { BlobMismatchError, blobName, ensureBlob, type DownloadProgress, type RemoteFile } from './blob-download.js';
-import { COMMIT_HASH, HubRepoCache } from './hub-cache.js';
+import { COMMIT_HASH, HubRepoCache, SnapshotLinkError } from './hub-cache.js';
 import { readHubEnvironment, type HubEnvironment } from './hub-environment.js';
 import { HubError } from './hub-errors.js';
 import { parseHubReference, type HubReference } from './hub-reference.js';
@@ -138,19 +138,22 @@ async function resolveFromCache(
     plan = await planModelFiles(files, {
       ...(ref.subfolder ? { subfolder: ref.subfolder } : {}),
       ...(options.variant ? { variant: options.variant } : {}),
-      readJson: async (path) => JSON.parse(await readFile(join(snapshot, path), 'utf8')) as unknown,
+      readJson: async (path) => JSON.parse(await readFile(await cache.checkedSnapshotFile(commit, path), 'utf8')) as unknown,
     });
   } catch (error) {
+    if (error instanceof SnapshotLinkError) throw new HubError(reference, error.message, 'corrupt', { cause: error });
     if (error instanceof ModelFilePlanError) {
       throw new HubError(reference, `${why}, and the cached snapshot ${commit.slice(0, 12)} is incomplete: ${error.message}`, 'offline', { cause: error });
     }
     throw error;
   }
   // A snapshot link whose blob is gone (a cleaned cache) is a missing file too.
+  // It must also lead into the repo's blobs/: a link planted to lead out of the cache is refused, not read.
   for (const path of modelPlanPaths(plan)) {
     try {
-      await stat(join(snapshot, path)); // follows the link: a blob removed by a cache clean-up fails here
-    } catch {
+      await stat(await cache.checkedSnapshotFile(commit, path)); // follows the link: a blob removed by a cache clean-up fails here
+    } catch (error) {
+      if (error instanceof SnapshotLinkError) throw new HubError(reference, error.message, 'corrupt', { cause: error });
       throw new HubError(reference, `${why}, and ${path} of snapshot ${commit.slice(0, 12)} is not in the cache (${snapshot})`, 'offline');
     }
   }

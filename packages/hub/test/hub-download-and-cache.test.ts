@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveHubModel } from '../src/resolve-hub-model.js';
 import { HubError } from '../src/hub-errors.js';
@@ -48,6 +48,19 @@ describe('hf: models through the real @huggingface/hub client, in Python hugging
     const offline = await resolveHubModel('hf:acme/pipeline-tiny', { environment: { ...env, offline: true } });
     expect(hub.requests.length).toBe(before);
     expect(offline).toMatchObject({ commit: online.commit, localPath: online.localPath, offline: true, downloaded: [] });
+  });
+
+  it('offline, a snapshot file that links out of the repo\'s blobs/ is refused naming it, not read', async () => {
+    const env = environment(hub);
+    const online = await resolveHubModel('hf:acme/pipeline-tiny', { environment: env });
+    const pointer = join(online.localPath, 'unet', 'config.json');
+    const outside = join(env.cacheDir, 'planted-config.json');
+    writeFileSync(outside, readFileSync(pointer));
+    rmSync(pointer);
+    symlinkSync(outside, pointer);
+    const offline = resolveHubModel('hf:acme/pipeline-tiny', { environment: { ...env, offline: true } });
+    await expect(offline).rejects.toThrow(`${pointer} leads to ${outside}, outside `);
+    await expect(offline).rejects.toMatchObject({ kind: 'corrupt' });
   });
 
   it('uses a cache written the way Python huggingface_hub writes it, with no request', async () => {

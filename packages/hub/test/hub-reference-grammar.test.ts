@@ -18,4 +18,13 @@ describe('hf:OWNER/NAME[@REVISION][/SUBFOLDER]', () => {
       expect(() => parseHubReference(bad), bad).toThrow(/expected hf:OWNER\/NAME\[@REVISION\]\[\/SUBFOLDER\]/);
     }
   });
+
+  it('refuses a revision that would name a file outside the cache\'s refs/, or one git would not allow', () => {
+    // The revision is the path of a file under refs/: '..' parts walked out of the cache, online and offline.
+    for (const rev of ['main%2F..%2F..%2F..%2Fescape', '..%2F..%2Fx', 'a..b', 'refs%2F.hidden', 'v1.lock', 'refs%2F%2Fpr', 'refs%2Fpr%2F']) {
+      expect(() => parseHubReference(`hf:a/b@${rev}`), rev).toThrow(`revision '${rev}' is not a branch, tag or commit`);
+    }
+    expect(() => parseHubReference('hf:a/b@%E0%A4%A')).toThrow("revision '%E0%A4%A' is not URL-encoded correctly (write '/' as %2F)");
+    expect(parseHubReference('hf:a/b@release-1.0_rc')).toEqual({ repo: 'a/b', revision: 'release-1.0_rc' });
+  });
 });
