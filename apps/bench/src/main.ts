@@ -23,6 +23,7 @@ import { loadRun, saveRun } from './results-store.js';
 import { ConfigError } from '@denoise/schedule';
 import { loadReferenceStatistics } from './reference-stats.js';
 import { loadSweep, mergeSweep } from './merge-sweep.js';
+import { outputFolderProblem } from './output-folder.js';
 import { BenchInputError } from './bench-input-error.js';
 import { readPromptsFile } from './prompt-set.js';
 import { runBench, runBenchShard, type BenchLog, type BenchSettings } from './run-bench.js';
@@ -250,6 +251,11 @@ async function mergeCommand(argv: readonly string[]): Promise<number> {
   const parsed = parseArguments(program, argv);
   if (parsed !== undefined) return parsed;
   const o = program.opts<{ out: string; json: boolean; classifier: string; bootstrap: number }>();
+  const outProblem = outputFolderProblem(o.out);
+  if (outProblem !== undefined) {
+    process.stderr.write(`pnpm bench merge: ${outProblem}\n`);
+    return 2;
+  }
   const log = timedLog();
   try {
     const sweep = await loadSweep(program.args);
@@ -301,8 +307,14 @@ async function compareCommand(argv: readonly string[]): Promise<number> {
   const parsed = parseArguments(program, argv);
   if (parsed !== undefined) return parsed;
   const [oldPath, newPath] = program.args as [string, string];
+  const out = program.opts<{ out: string }>().out;
+  const outProblem = outputFolderProblem(out);
+  if (outProblem !== undefined) {
+    process.stderr.write(`pnpm bench compare: ${outProblem}\n`);
+    return 2;
+  }
   try {
-    return await compareOnly(oldPath, newPath, program.opts<{ out: string }>().out);
+    return await compareOnly(oldPath, newPath, out);
   } catch (error) {
     process.stderr.write(`pnpm bench compare: ${(error as Error).message}\n`);
     return 2;
@@ -336,6 +348,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const o = program.opts<RawBenchOptions>();
   const out = o.out;
+  const outProblem = outputFolderProblem(out);
+  if (outProblem !== undefined) {
+    process.stderr.write(`pnpm bench: ${outProblem}\n`);
+    return 2;
+  }
   const compareFile = o.compare;
   const unusable = await unusableProvider(o.ep);
   if (unusable !== undefined) {

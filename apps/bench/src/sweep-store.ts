@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readNpy, writeFileAtomic, writeNpy } from '@denoise/image';
@@ -177,6 +177,7 @@ export async function readShardDir(dir: string): Promise<ShardContents> {
 export async function shardDirsIn(path: string): Promise<string[]> {
   if (existsSync(join(path, 'shard.json'))) return [path];
   if (!existsSync(path)) throw new SweepFileError(`${path}: no such folder`);
+  if (!statSync(path).isDirectory()) throw new SweepFileError(`${path}: not a folder; expected a shard folder (shard-K-of-N/) or a folder holding them`);
   const found = (await readdir(path)).filter((name) => /^shard-\d+-of-\d+$/.test(name) && existsSync(join(path, name, 'shard.json'))).sort();
   if (found.length === 0) throw new SweepFileError(`${path}: neither a shard folder (shard.json) nor a folder of shard-K-of-N folders`);
   return found.map((name) => join(path, name));

@@ -63,6 +63,31 @@ describe('pnpm bench: option values take what pnpm sample takes', () => {
   });
 });
 
+describe('pnpm bench: --out and the folders given to merge, checked before any work', () => {
+  const file = join(out, 'a-file');
+  writeFileSync(file, '');
+  it.each([
+    [file, `--out ${file}: ${file} exists and is not a folder`],
+    [join(file, 'sub'), `--out ${join(file, 'sub')}: ${file} exists and is not a folder`],
+    ['/proc/denoise-out', '--out /proc/denoise-out: cannot write under /proc (a kernel pseudo-file system)'],
+  ])('pnpm bench --out %s exits 2 naming it', (path, message) => {
+    const { status, stderr } = bench('--quick', '--out', path);
+    expect(status).toBe(2);
+    expect(stderr).toContain(message);
+    expectNothingTimed(stderr);
+  });
+
+  it('pnpm bench merge: a file where a shard folder is expected, and --out that is a file, exit 2 naming them', () => {
+    const merge = (...args: string[]) => spawnSync(process.execPath, [BENCH, 'merge', ...args], { encoding: 'utf8', timeout: 60_000 });
+    const given = merge(file);
+    expect(given.status).toBe(2);
+    expect(given.stderr).toContain(`${file}: not a folder; expected a shard folder (shard-K-of-N/) or a folder holding them`);
+    const outFile = merge(out, '--out', file);
+    expect(outFile.status).toBe(2);
+    expect(outFile.stderr).toContain(`pnpm bench merge: --out ${file}: ${file} exists and is not a folder`);
+  });
+});
+
 describe('pnpm bench: every configuration is checked before any timing', () => {
   it('a configuration the scheduler config cannot run (ddim-2000 on 1000 training steps) exits 2 at once, naming it and why', () => {
     const { status, stderr } = bench('--samplers', 'ddim-2,ddim-2000', '--reference', 'none', '--iterations', '1');

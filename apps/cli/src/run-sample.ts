@@ -29,6 +29,11 @@ export function checkCommand(command: SampleCommand, staging: OutputStaging): vo
   if (command.firstImage !== undefined && !command.perImageSeeds) {
     throw new UsageError(`--first-image ${command.firstImage} needs --per-image-seeds (image k of a run exists only when every image has its own seed)`);
   }
+  // Per-image seeds exist for image indices below 2^32 (imageSeed); the last image of the batch must have one.
+  const lastImage = (command.firstImage ?? 0) + command.batch - 1;
+  if (command.perImageSeeds && lastImage >= 2 ** 32) {
+    throw new UsageError(`--first-image ${command.firstImage ?? 0} with --batch ${command.batch}: image ${lastImage} has no seed; per-image seeds go up to image ${2 ** 32 - 1}`);
+  }
   const prompts = command.prompts?.length ?? 0;
   const negatives = command.negativePrompts?.length ?? 0;
   if (negatives > 1 && negatives !== prompts) {

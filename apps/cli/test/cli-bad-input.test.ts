@@ -57,6 +57,7 @@ describe('denoise sample: options and files that need no model are refused befor
     ['--eta with --sampler dpm-solver', ['--sampler', 'dpm-solver', '--eta', '0.5'], '--eta applies to the ddim sampler only'],
     ['--prev-timestep with --sampler euler', ['--sampler', 'euler', '--prev-timestep', 'schedule'], '--prev-timestep applies to the ddim and pndm samplers only'],
     ['a missing --scheduler-config', ['--scheduler-config', join(tempDir(), 'nope.json')], 'nope.json: cannot read (ENOENT)'],
+    ['--first-image beyond the per-image seeds', ['--per-image-seeds', '--first-image', '4294967295', '--batch', '2'], 'image 4294967296 has no seed; per-image seeds go up to image 4294967295'],
   ];
   for (const [name, args, message] of cases) {
     it(name, async () => {

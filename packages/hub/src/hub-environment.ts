@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,4 +31,47 @@ function readTokenFile(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What in the environment cannot work, before any request: online, HF_ENDPOINT that is not an http(s) URL and a token
+ * with a line break or other blank inside (a token file with two lines); always, HF_HUB_CACHE that exists but is not a
+ * folder, or (online) not a writable one. Undefined when all is usable.
+ */
+export function hubEnvironmentProblem(env: HubEnvironment): string | undefined {
+  return (env.offline ? undefined : networkProblem(env)) ?? cacheProblem(env);
+}
+
+function networkProblem(env: HubEnvironment): string | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(env.endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    return `HF_ENDPOINT '${env.endpoint.slice(0, 80)}' is not an http(s) URL (e.g. https://huggingface.co)`;
+  }
+  if (env.token !== undefined && /\s/.test(env.token)) {
+    return 'the token (HF_TOKEN, or the token file) has a line break or another blank inside; a token is one word';
+  }
+  return undefined;
+}
+
+function cacheProblem(env: HubEnvironment): string | undefined {
+  let isFolder: boolean | undefined;
+  try {
+    isFolder = statSync(env.cacheDir).isDirectory();
+  } catch {
+    isFolder = undefined; // made on the first download
+  }
+  if (isFolder === false) return `HF_HUB_CACHE ${env.cacheDir} is not a folder`;
+  if (isFolder && !env.offline) {
+    try {
+      accessSync(env.cacheDir, constants.W_OK | constants.X_OK);
+    } catch {
+      return `HF_HUB_CACHE ${env.cacheDir} is not writable (set HF_HUB_OFFLINE=1 to use it read-only)`;
+    }
+  }
+  return undefined;
 }

@@ -4,7 +4,7 @@ export class HubError extends Error {
   constructor(
     readonly reference: string,
     readonly reason: string,
-    readonly kind: 'not-found' | 'no-access' | 'not-a-unet' | 'offline' | 'unreachable' | 'corrupt',
+    readonly kind: 'not-found' | 'no-access' | 'not-a-unet' | 'offline' | 'unreachable' | 'corrupt' | 'environment',
     options?: ErrorOptions,
   ) {
     super(`${reference}: ${reason}`, options);

@@ -4,7 +4,7 @@ import { HubApiError, modelInfo, pathsInfo } from '@huggingface/hub';
 import { modelPlanPaths, ModelFilePlanError, planModelFiles, type ModelFilePlan } from '@denoise/diffusers';
 import { BlobMismatchError, blobName, ensureBlob, type DownloadProgress, type RemoteFile } from './blob-download.js';
 import { COMMIT_HASH, HubRepoCache, SnapshotLinkError } from './hub-cache.js';
-import { readHubEnvironment, type HubEnvironment } from './hub-environment.js';
+import { hubEnvironmentProblem, readHubEnvironment, type HubEnvironment } from './hub-environment.js';
 import { HubError } from './hub-errors.js';
 import { parseHubReference, type HubReference } from './hub-reference.js';
 
@@ -42,6 +42,8 @@ export interface ResolvedHubModel {
 export async function resolveHubModel(reference: string, options: ResolveHubOptions = {}): Promise<ResolvedHubModel> {
   const ref = parseHubReference(reference);
   const env = options.environment ?? readHubEnvironment();
+  const problem = hubEnvironmentProblem(env);
+  if (problem !== undefined) throw new HubError(reference, problem, 'environment');
   const cache = new HubRepoCache(env.cacheDir, ref.repo);
   const revision = ref.revision ?? 'main';
   if (env.offline) return resolveFromCache(reference, ref, revision, cache, options, 'HF_HUB_OFFLINE is set');
