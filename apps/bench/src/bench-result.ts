@@ -8,6 +8,8 @@ import { GUIDANCE_KINDS, SAMPLER_KINDS } from '@denoise/sampler';
 export const BENCH_RESULT_SCHEMA = 'denoise-bench/3';
 
 const finite = z.number().refine(Number.isFinite, 'a finite number');
+/** A time, rate or size: finite and ≥ 0 (a negative wall time is an edited or corrupt result). */
+const nonNegative = z.number().refine((v) => Number.isFinite(v) && v >= 0, 'a finite number ≥ 0');
 const count = z.number().int().nonnegative();
 const text = z.string().min(1);
 const interval = z.object({ low: finite, high: finite });
@@ -15,16 +17,16 @@ export type Interval = z.infer<typeof interval>;
 
 /** Latency statistics of one configuration, in ms per batch. */
 const wallTime = z.object({
-  meanMs: finite,
-  p50Ms: finite,
-  p99Ms: finite,
-  minMs: finite,
-  maxMs: finite,
-  sdMs: finite,
+  meanMs: nonNegative,
+  p50Ms: nonNegative,
+  p99Ms: nonNegative,
+  minMs: nonNegative,
+  maxMs: nonNegative,
+  sdMs: nonNegative,
   /** Half-width of the 95 % confidence interval of the mean (Student t); 0 with a single sample (no interval). */
-  moeMs: finite,
+  moeMs: nonNegative,
   /** Relative margin of error, %; null with a single sample. */
-  rmePct: finite.nullable(),
+  rmePct: nonNegative.nullable(),
   samples: count,
 });
 export type WallTime = z.infer<typeof wallTime>;
@@ -70,16 +72,16 @@ const configuration = z.object({
   spacing: text,
   stochastic: z.boolean(),
   wall: wallTime,
-  callsPerSec: finite,
-  imagesPerSec: finite,
+  callsPerSec: nonNegative,
+  imagesPerSec: nonNegative,
   /** Averages over every timed batch, from the sampler's own per-call timings (a pipeline's model is its UNet). */
-  modelMsPerCall: finite,
-  loopMsPerCall: finite,
+  modelMsPerCall: nonNegative,
+  loopMsPerCall: nonNegative,
   /**
    * A text-to-image pipeline's batch, part by part (means over the timed batches, ms per batch): text encoding, the
    * UNet calls, the loop's own work, VAE decoding. The wall time is these and the little left between them.
    */
-  split: z.object({ textMs: finite, unetMs: finite, loopMs: finite, decodeMs: finite }).optional(),
+  split: z.object({ textMs: nonNegative, unetMs: nonNegative, loopMs: nonNegative, decodeMs: nonNegative }).optional(),
   /** modelCalls × the mean bare session.run per call (measured in the same rounds): the physical limit here. */
   ceilingMs: finite,
   /**
@@ -99,7 +101,7 @@ const configuration = z.object({
   speedup: z.object({ baseline: text, ratio: finite, low: finite, high: finite }).nullable().optional(),
   /** The raw ratio of the two wall-time means, with its bootstrap 95 % interval (host drift included). */
   wallSpeedup: z.object({ baseline: text, ratio: finite, low: finite, high: finite }).nullable().optional(),
-  peakRssMiB: finite,
+  peakRssMiB: nonNegative,
   quality,
   /** Distribution quality (FID/KID, `--quality fid`): null when not measured, never invented. */
   fid: finite.nullable(),
@@ -119,7 +121,7 @@ const torchBaselineRow = z.object({
   /** One timed run of tools/denoise_tools/torch_baseline (PyTorch), ms per batch. */
   wallMs: finite,
   stepsPerSec: finite,
-  imagesPerSec: finite,
+  imagesPerSec: nonNegative,
   /** PyTorch wall time / denoise wall time: > 1 means denoise is faster. */
   torchOverDenoiseWall: finite,
   /** Between the two frameworks' final float images from the same x_T. */

@@ -109,7 +109,7 @@ export async function mergeSweep(sweep: LoadedSweep, options: MergeOptions): Pro
   const samples = new Map<string, ImageBatch>();
   for (const c of plan.configurations) {
     const zero = recordsOf(c.name)[0]!;
-    samples.set(c.name, await readUnitImages(zero.dir, c.name, 0));
+    samples.set(c.name, await readUnitImages(zero.dir, zero.record));
   }
   const barePerCall = sweep.bare.map((b) => b.meanMsPerCall);
   const bareCall = wallTimeOf(barePerCall.length > 0 ? barePerCall : [Number.NaN]);

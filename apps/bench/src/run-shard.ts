@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { cpus, hostname } from 'node:os';
 import type { FeatureExtractor } from '@denoise/runtime';
 import { createScheduler, imageSeeds, PerImageGenerators, type StepEvent } from '@denoise/sampler';
@@ -6,7 +5,7 @@ import type { Scheduler } from '@denoise/schedule';
 import type { BatchLoop, BenchLog, BenchModel } from './bench-model.js';
 import { parseSamplerSpec, samplerSpecOverrides, type SamplerSpec } from './sampler-spec.js';
 import { planUnits, shardOf, type Shard, type SweepPlan } from './sweep-plan.js';
-import { unitDone, writeBare, writeUnit } from './sweep-store.js';
+import { imageHashes, unitDone, writeBare, writeUnit } from './sweep-store.js';
 import { timeIterations } from './wall-time.js';
 
 export interface ShardWork {
@@ -132,15 +131,6 @@ export function configurationRun(run: {
         }
       : {}),
   };
-}
-
-/** sha256 of each image's float32 bytes, in order. */
-export function imageHashes(images: Float32Array, count: number): string[] {
-  const per = images.length / count;
-  return Array.from({ length: count }, (_, i) => {
-    const view = images.subarray(i * per, (i + 1) * per);
-    return createHash('sha256').update(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)).digest('hex');
-  });
 }
 
 /** Model calls of one run of a configuration (Heun: 2S − 1; PNDM: S + 1 or S + 9). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -146,6 +147,11 @@ export async function readShardDir(dir: string): Promise<ShardContents> {
   const manifestFile = join(dir, 'shard.json');
   if (!existsSync(manifestFile)) throw new SweepFileError(`${dir}: no shard.json here (not a folder written by pnpm bench --shard)`);
   const manifest = await readJson(manifestFile, shardFileSchema, 'a shard manifest');
+  // The id is recomputed from the plan, so that a plan edited after the shard ran (its seed, say) is caught.
+  const planId = sweepIdOf(manifest.plan);
+  if (planId !== manifest.sweepId) {
+    throw new SweepFileError(`${manifestFile}: its plan makes sweep ${planId}, not the ${manifest.sweepId} it records: the plan was edited after the shard ran`);
+  }
   const units: UnitRecord[] = [];
   const unitsDir = join(dir, 'units');
   if (existsSync(unitsDir)) {
@@ -183,10 +189,18 @@ export async function shardDirsIn(path: string): Promise<string[]> {
   return found.map((name) => join(path, name));
 }
 
-export async function readUnitImages(dir: string, config: string, batch: number): Promise<{ data: Float32Array; shape: [number, number, number, number] }> {
-  const array = await readNpy(`${unitBase(dir, config, batch)}.images.npy`);
-  if (array.dtype !== 'float32' || array.shape.length !== 4) throw new SweepFileError(`${unitBase(dir, config, batch)}.images.npy: expected float32 [B, C, H, W]`);
-  return { data: array.data as Float32Array, shape: array.shape as [number, number, number, number] };
+/** A unit's stored images, checked against the per-image sha256 its record holds (an edited .npy is refused). */
+export async function readUnitImages(dir: string, record: Pick<UnitRecord, 'config' | 'batch' | 'imageSha256'>): Promise<{ data: Float32Array; shape: [number, number, number, number] }> {
+  const file = `${unitBase(dir, record.config, record.batch)}.images.npy`;
+  const array = await readNpy(file);
+  if (array.dtype !== 'float32' || array.shape.length !== 4) throw new SweepFileError(`${file}: expected float32 [B, C, H, W]`);
+  const data = array.data as Float32Array;
+  const hashes = imageHashes(data, array.shape[0]!);
+  const changed = hashes.length !== record.imageSha256.length ? 0 : hashes.findIndex((hash, i) => hash !== record.imageSha256[i]);
+  if (changed >= 0) {
+    throw new SweepFileError(`${file}: image ${changed} is not the one its record's sha256 names (${record.imageSha256.length} recorded, ${hashes.length} stored): the images changed after the unit was recorded`);
+  }
+  return { data, shape: array.shape as [number, number, number, number] };
 }
 
 export async function readUnitFeatures(dir: string, record: UnitRecord): Promise<{ features: Float32Array; logits: Float32Array }> {
@@ -199,4 +213,13 @@ export async function readUnitFeatures(dir: string, record: UnitRecord): Promise
     }
   }
   return { features: features.data as Float32Array, logits: logits.data as Float32Array };
+}
+
+/** sha256 of each image's float32 bytes, in order. */
+export function imageHashes(images: Float32Array, count: number): string[] {
+  const per = images.length / count;
+  return Array.from({ length: count }, (_, i) => {
+    const view = images.subarray(i * per, (i + 1) * per);
+    return createHash('sha256').update(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)).digest('hex');
+  });
 }

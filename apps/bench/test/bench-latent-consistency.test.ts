@@ -13,7 +13,7 @@ import { openModel } from '@denoise/runtime';
 import { createScheduler, imageSeeds, textToImage } from '@denoise/sampler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBenchResult, type BenchResult } from '../src/bench-result.js';
-import { imageHashes } from '../src/run-shard.js';
+import { imageHashes } from '../src/sweep-store.js';
 
 const BENCH = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const LCM = fileURLToPath(new URL('../../../fixtures/diffusers-sd/lcm-tiny', import.meta.url));

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,17 @@ describe('pnpm bench --quick', () => {
     const old = spawnSync(process.execPath, [BENCH, '--compare', 'a.json', 'b.json'], { encoding: 'utf8' });
     expect(old.status).toBe(2);
     expect(old.stderr).toContain('pnpm bench compare OLD.json NEW.json');
+  });
+
+  it('bench compare: a result with a negative wall time is refused naming the key (exit 2)', () => {
+    const saved = join(out, 'history', readdirSync(join(out, 'history'))[0]!, 'result.json');
+    const edited = JSON.parse(readFileSync(saved, 'utf8')) as { configurations: { wall: { meanMs: number } }[] };
+    edited.configurations[0]!.wall.meanMs = -5;
+    const negative = join(out, 'negative-wall.json');
+    writeFileSync(negative, JSON.stringify(edited));
+    const run = spawnSync(process.execPath, [BENCH, 'compare', saved, negative, '--out', join(out, 'compare-negative')], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/configurations\[0\]\.wall\.meanMs.*a finite number ≥ 0/);
   });
 
   it('compares two results without running, and finds no regression in a result against itself', () => {

@@ -5,7 +5,7 @@
  * index variables set as each engine sets them), at small sizes.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,6 +141,33 @@ describe('shard folders that are not one whole sweep are refused (exit 2), namin
     const run = bench(['merge', join(out, 'shard-1-of-3'), copy]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/shard 1\/3 given twice/);
+  });
+
+  it('a shard whose plan was edited after it ran, or whose recorded images changed: the ids and hashes are recomputed', () => {
+    // The unsharded run's folder (sweeps/<id>/shard-1-of-1), copied and tampered with.
+    const sweeps = join(work, 'whole', 'sweeps');
+    const [id] = readdirSync(sweeps);
+    const shardCopy = (name: string): string => {
+      const copy = join(work, name, 'shard-1-of-1');
+      cpSync(join(sweeps, id!, 'shard-1-of-1'), copy, { recursive: true });
+      return copy;
+    };
+    const edited = shardCopy('edited-plan');
+    const manifest = JSON.parse(readFileSync(join(edited, 'shard.json'), 'utf8')) as { plan: { seed: number } };
+    manifest.plan.seed += 1;
+    writeFileSync(join(edited, 'shard.json'), JSON.stringify(manifest));
+    const planRun = bench(['merge', edited, '--out', join(work, 'errors-report')]);
+    expect(planRun.status).toBe(2);
+    expect(planRun.stderr).toMatch(new RegExp(`shard\\.json: its plan makes sweep [0-9a-f]{16}, not the ${id} it records: the plan was edited after the shard ran`));
+
+    const repainted = shardCopy('repainted-images');
+    const npy = join(repainted, 'units', 'ddim-4', 'b000000.images.npy');
+    const bytes = readFileSync(npy);
+    bytes.writeFloatLE(bytes.readFloatLE(bytes.length - 4) + 0.5, bytes.length - 4); // the last pixel of the last image
+    writeFileSync(npy, bytes);
+    const imageRun = bench(['merge', repainted, '--out', join(work, 'errors-report')]);
+    expect(imageRun.status).toBe(2);
+    expect(imageRun.stderr).toContain(`${npy}: image 1 is not the one its record's sha256 names (2 recorded, 2 stored): the images changed after the unit was recorded`);
   });
 
   it('--shard needs a plan every host computes alike: not --iterations auto', () => {

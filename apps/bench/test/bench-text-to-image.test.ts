@@ -14,7 +14,7 @@ import { createScheduler, imageSeeds, textToImage } from '@denoise/sampler';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBenchResult, type BenchResult } from '../src/bench-result.js';
-import { imageHashes } from '../src/run-shard.js';
+import { imageHashes } from '../src/sweep-store.js';
 
 const BENCH = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const SD1 = fileURLToPath(new URL('../../../fixtures/diffusers-sd/sd1-tiny', import.meta.url));
