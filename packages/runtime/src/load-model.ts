@@ -12,7 +12,7 @@ import {
   type ExecutionProviderChoice,
 } from './execution-provider.js';
 import { ModelLoadError } from './model-errors.js';
-import { assertLooksLikeOnnx, locateModelFiles, readSchedulerConfig, sha256File, type ModelFiles } from './model-files.js';
+import { assertFilesUnchanged, assertLooksLikeOnnx, fileIdentities, locateModelFiles, readSchedulerConfig, sha256File, type ModelFiles } from './model-files.js';
 import type { ModelSignature, SampleShapeRequest } from './model-signature.js';
 import { readModelSignature } from './read-model-signature.js';
 import type { DownloadProgress } from '@denoise/hub';
@@ -111,6 +111,8 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
   const files = await locateModelFiles(reference.localPath, options.variant !== undefined ? { variant: options.variant } : {});
   if (files.kind === 'onnx') await assertLooksLikeOnnx(files.modelPath);
   const executionProvider = await resolveExecutionProvider(options.executionProvider ?? 'cpu');
+  const hashedPaths = files.kind === 'onnx' ? [files.modelPath] : [files.folder.configPath, files.folder.weightsPath];
+  const identities = await fileIdentities(hashedPaths);
   const source = files.kind === 'onnx' ? undefined : await buildFromFolder(files, { ...graphOptionsFor(executionProvider), ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}) });
 
   const sessionStarted = performance.now();
@@ -124,9 +126,10 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
     const signature = readModelSignature(files.modelPath, session, shapeRequest(options, source?.model));
     if (source) assertSizeFits(files.modelPath, signature, source.model);
     const [sha256, schedulerConfig] = await Promise.all([
-      files.kind === 'onnx' ? sha256File(files.modelPath) : sha256File(files.folder.configPath, files.folder.weightsPath),
+      sha256File(...hashedPaths),
       files.schedulerConfigPath ? readSchedulerConfig(files.schedulerConfigPath) : undefined,
     ]);
+    await assertFilesUnchanged(hashedPaths, identities);
     const denoiser: OnnxDenoiser = new SessionDenoiser(session, withClassCount(signature, source?.model), files.modelPath);
     const adapter = executionProvider === 'webgpu' ? webGpuAdapter() : undefined;
     const model: LoadedModel = {

@@ -23,7 +23,7 @@ import { resolveExecutionProvider, type ExecutionProvider } from './execution-pr
 import { webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
 import { assertWeightsFitMemory } from './memory-check.js';
 import { ModelLoadError } from './model-errors.js';
-import { readSchedulerConfig, sha256File } from './model-files.js';
+import { assertFilesUnchanged, fileIdentities, readSchedulerConfig, sha256File } from './model-files.js';
 import type { ResolvedModelReference } from './model-reference.js';
 import type { ModelSignature } from './model-signature.js';
 import type { OnnxDenoiser } from './onnx-denoiser.js';
@@ -120,6 +120,8 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
   };
   const build = { storage: 'external' as const, ...graphOptionsFor(executionProvider), ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}) };
   const spec = TEXT_TO_IMAGE_PIPELINES[plan.pipelineClass];
+  const hashedPaths = pipelinePlanPaths(plan).map((f) => folder.path(f));
+  const identities = await fileIdentities(hashedPaths);
   const sessions: { release(): Promise<void> }[] = [];
   try {
     const buildPart = async <C, S>(kind: ComponentKind<C, S>, component: WeightedComponentPlan) => {
@@ -206,7 +208,8 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
     const vaeEncoder = () => (encoder ??= buildPart(VAE_ENCODER, plan.vae).then((part) => open(part)).then(({ session }) => new VaeEncoderSession(session, folder.path(plan.vae.dir))));
     const scalingFactor = vae.built.config.scalingFactor;
     const components = [plan.unet, plan.vae, ...plan.textEncoders.map((t) => t.encoder)];
-    const [sha256, schedulerConfig] = await Promise.all([sha256File(...pipelinePlanPaths(plan).map((f) => folder.path(f))), readSchedulerConfig(folder.path(plan.schedulerConfig))]);
+    const [sha256, schedulerConfig] = await Promise.all([sha256File(...hashedPaths), readSchedulerConfig(folder.path(plan.schedulerConfig))]);
+    await assertFilesUnchanged(hashedPaths, identities);
     const vaeScaleFactor = vae.built.signature.scaleFactor;
     const sampleSize = unetConfig.sampleSize;
     const adapter = executionProvider === 'webgpu' ? webGpuAdapter() : undefined;

@@ -87,6 +87,28 @@ export async function assertLooksLikeOnnx(modelPath: string): Promise<void> {
   }
 }
 
+/**
+ * What identifies each file's bytes without reading them: device, inode, size and modification time. Taken before a
+ * load and compared after it (assertFilesUnchanged), so that a file replaced (renamed over) or rewritten while the
+ * graph, the sessions and the provenance hash read it is caught instead of giving a run whose sha256 names bytes that
+ * did not all run.
+ */
+export async function fileIdentities(paths: readonly string[]): Promise<string[]> {
+  return Promise.all(paths.map(identityOf));
+}
+
+async function identityOf(path: string): Promise<string> {
+  const s = await stat(path, { bigint: true });
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`;
+}
+
+/** Refuses the load (ModelLoadError naming the file) when a file is no longer the one fileIdentities saw. */
+export async function assertFilesUnchanged(paths: readonly string[], before: readonly string[]): Promise<void> {
+  const after = await Promise.all(paths.map((path) => identityOf(path).catch(() => 'gone')));
+  const changed = paths.findIndex((_, i) => after[i] !== before[i]);
+  if (changed >= 0) throw new ModelLoadError(paths[changed]!, 'the file was replaced or rewritten while it was loaded; run again once it is settled');
+}
+
 /** sha256 of one file, or of several files' bytes in order (a diffusers folder: config.json then the weights). */
 export async function sha256File(...paths: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
