@@ -47,6 +47,13 @@ const OPCODE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(OP).map
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Budgets far above what any state_dict pickle uses (torch.save pushes a dict's items in batches of 1,000 and memoizes
+ * a few entries per tensor; its integers are storage sizes and offsets), so that a crafted pickle fails at once
+ * instead of growing the stack, the marks or the memo until Node dies, or spending minutes on one huge integer.
+ */
+export const PICKLE_LIMITS = { stack: 1_000_000, marks: 100_000, memo: 1_000_000, longBytes: 64 } as const;
+
 /** Reads one pickle into plain data. Throws `WeightsFileError` for anything a state_dict would not contain. */
 export function unpickle(bytes: Uint8Array, source: PickleSource): PickleValue {
   return new RestrictedUnpickler(bytes, source).load();
@@ -89,6 +96,7 @@ class RestrictedUnpickler {
         this.take(8);
         break;
       case OP.MARK:
+        if (this.marks.length >= PICKLE_LIMITS.marks) this.overBudget(`more than ${PICKLE_LIMITS.marks} open MARKs`);
         this.marks.push(this.stack.length);
         break;
       case OP.POP:
@@ -197,13 +205,13 @@ class RestrictedUnpickler {
         break;
       }
       case OP.BINPUT:
-        this.memo.set(this.u8(), this.top());
+        this.remember(this.u8(), this.top());
         break;
       case OP.LONG_BINPUT:
-        this.memo.set(this.u32(), this.top());
+        this.remember(this.u32(), this.top());
         break;
       case OP.MEMOIZE:
-        this.memo.set(this.memo.size, this.top());
+        this.remember(this.memo.size, this.top());
         break;
       case OP.BINGET:
         this.push(this.recall(this.u8()));
@@ -328,7 +336,17 @@ class RestrictedUnpickler {
   }
 
   private push(value: PickleValue): void {
+    if (this.stack.length >= PICKLE_LIMITS.stack) this.overBudget(`more than ${PICKLE_LIMITS.stack} values on its stack`);
     this.stack.push(value);
+  }
+
+  private remember(index: number, value: PickleValue): void {
+    if (this.memo.size >= PICKLE_LIMITS.memo && !this.memo.has(index)) this.overBudget(`more than ${PICKLE_LIMITS.memo} memo entries`);
+    this.memo.set(index, value);
+  }
+
+  private overBudget(what: string): never {
+    this.fail(`holds ${what} at byte ${this.opcodeAt} (${this.opcodeName()}), far beyond any state_dict: not a checkpoint denoise reads`);
   }
 
   private pop(): PickleValue {
@@ -434,6 +452,7 @@ class RestrictedUnpickler {
 
   /** LONG1/LONG4: little-endian two's complement; a number when exactly representable, else a bigint. */
   private long(count: number): number | bigint {
+    if (count > PICKLE_LIMITS.longBytes) this.overBudget(`an integer of ${count} bytes (a state_dict's fit in ${PICKLE_LIMITS.longBytes})`);
     const start = this.take(count);
     let value = 0n;
     for (let i = count - 1; i >= 0; i--) value = (value << 8n) | BigInt(this.bytes[start + i]!);

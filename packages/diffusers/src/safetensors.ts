@@ -9,6 +9,9 @@ import {
   type WeightsFile,
 } from './weights-file.js';
 
+/** The header is JSON in UTF-8; invalid bytes are an error, not U+FFFD. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The safetensors crate refuses headers over 100 MB; so do we, before allocating anything. */
 const MAX_HEADER_BYTES = 100_000_000;
 const DTYPES = Object.keys(WEIGHT_DTYPE_BYTES) as WeightDtype[];
@@ -39,9 +42,15 @@ export async function readSafetensors(path: string): Promise<WeightsFile> {
     }
     const headerBuffer = Buffer.alloc(headerBytes);
     await handle.read(headerBuffer, 0, headerBytes, 8);
+    let headerText: string;
+    try {
+      headerText = STRICT_UTF8.decode(headerBuffer);
+    } catch {
+      return fail('the safetensors header is not valid UTF-8 (the safetensors crate refuses it too)');
+    }
     let header: unknown;
     try {
-      header = JSON.parse(headerBuffer.toString('utf8'));
+      header = JSON.parse(headerText);
     } catch (error) {
       return fail(`the safetensors header is not valid JSON (${(error as Error).message})`);
     }

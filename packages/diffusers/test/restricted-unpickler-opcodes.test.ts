@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PickleValue } from '../src/pickle-value.js';
-import { unpickle } from '../src/restricted-unpickler.js';
+import { PICKLE_LIMITS, unpickle } from '../src/restricted-unpickler.js';
 import { WeightsFileError } from '../src/weights-file.js';
 
 /** A pickle assembled by hand: numbers are opcode or operand bytes, strings are ASCII bytes. */
@@ -63,6 +63,25 @@ describe('unpickle: opcodes it refuses and malformed pickles', () => {
     expect(refusal(pickle(...PROTO2, 'N(', 0x85, '.'))).toBe('archive/data.pkl TUPLE1 at byte 4 finds too few values on the stack');
     expect(refusal(pickle(...PROTO2, 'h', 5, '.'))).toBe('archive/data.pkl BINGET at byte 2 recalls memo 5, which was never stored');
     expect(refusal(pickle(...PROTO2, 'u.'))).toBe('archive/data.pkl SETITEMS at byte 2 has no MARK before it');
+  });
+
+  it('fails at once past its budgets: a flood of DUP or MARK, a huge memo, a huge integer (each killed Node or took minutes)', () => {
+    /** `head`, then `count` copies of `byte`, then STOP: built directly (a million spread arguments overflow the stack). */
+    const flood = (head: readonly number[], byte: number, count: number): Uint8Array => {
+      const bytes = new Uint8Array(head.length + count + 1).fill(byte);
+      bytes.set(head);
+      bytes[bytes.length - 1] = 0x2e;
+      return bytes;
+    };
+    const dup = refusal(flood([...PROTO2, 0x4e], 0x32, PICKLE_LIMITS.stack + 5));
+    expect(dup).toBe(`archive/data.pkl holds more than ${PICKLE_LIMITS.stack} values on its stack at byte ${3 + PICKLE_LIMITS.stack - 1} (DUP), far beyond any state_dict: not a checkpoint denoise reads`);
+    expect(refusal(flood(PROTO2, 0x28, PICKLE_LIMITS.marks + 1))).toMatch(new RegExp(`more than ${PICKLE_LIMITS.marks} open MARKs at byte \\d+ \\(MARK\\)`));
+    expect(refusal(flood([...PROTO2, 0x4e], 0x94, PICKLE_LIMITS.memo + 1))).toMatch(new RegExp(`more than ${PICKLE_LIMITS.memo} memo entries at byte \\d+ \\(MEMOIZE\\)`));
+    // LONG4 of 1 MB: its BigInt assembly was quadratic (over 40 s).
+    const size = 2 ** 20;
+    expect(refusal(flood([...PROTO2, 0x8b, size & 0xff, (size >> 8) & 0xff, (size >> 16) & 0xff, 0], 1, size))).toBe(
+      `archive/data.pkl holds an integer of ${size} bytes (a state_dict's fit in ${PICKLE_LIMITS.longBytes}) at byte 2 (LONG4), far beyond any state_dict: not a checkpoint denoise reads`,
+    );
   });
 
   it('refuses calls and mutations a state_dict cannot contain', () => {

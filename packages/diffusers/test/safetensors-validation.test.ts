@@ -70,5 +70,12 @@ describe('readSafetensors validates the header before any tensor is used', () =>
     prefix.writeBigUInt64LE(3n);
     writeFileSync(path, Buffer.concat([prefix, Buffer.from('{x}')]));
     await expect(readSafetensors(path)).rejects.toThrow(/the safetensors header is not valid JSON/);
+    // Valid JSON once invalid bytes become U+FFFD: in the metadata, as the reference crate refuses it.
+    const invalid = Buffer.concat([Buffer.from('{"__metadata__":{"note":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]);
+    const latin = join(scratchDir(), 'latin.safetensors');
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(invalid.length));
+    writeFileSync(latin, Buffer.concat([length, invalid]));
+    await expect(readSafetensors(latin)).rejects.toThrow(/the safetensors header is not valid UTF-8/);
   });
 });
