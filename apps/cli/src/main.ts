@@ -13,7 +13,7 @@ const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 /** 128 + the signal number, as a shell reports a process killed by it. */
-const EXIT_SIGNAL: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 };
+const EXIT_SIGNAL: Readonly<Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 async function main(argv: readonly string[]): Promise<number> {
   const program = buildSampleProgram();
@@ -34,13 +34,13 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return EXIT_OK;
   }
-  // SIGINT and SIGTERM alike, at every phase: abort the run (the loop stops within a step, the writes before the
-  // next file), remove this run's temporary files and exit 130 / 143. A second signal exits at once, after the
-  // same clean-up.
+  // SIGINT, SIGTERM and SIGHUP (the terminal closed) alike, at every phase: abort the run (a download at once, keeping
+  // its .incomplete file for the next run; the loop within a step; the writes before the next file), remove this
+  // run's temporary files and exit 130 / 143 / 129. A second signal exits at once, after the same clean-up.
   const controller = new AbortController();
   const staging = new OutputStaging();
-  let received: 'SIGINT' | 'SIGTERM' | undefined;
-  const onSignal = (name: 'SIGINT' | 'SIGTERM') => {
+  let received: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | undefined;
+  const onSignal = (name: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => {
     if (received !== undefined) {
       staging.discard();
       process.exit(EXIT_SIGNAL[name]);
@@ -50,8 +50,10 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   const onInt = () => onSignal('SIGINT');
   const onTerm = () => onSignal('SIGTERM');
+  const onHup = () => onSignal('SIGHUP');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
   try {
     const summary = await runSample(command, process.stderr, controller.signal, staging);
     if (command.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -82,6 +84,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
+    process.off('SIGHUP', onHup);
   }
 }
 

@@ -69,6 +69,7 @@ export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStre
     ...repositoryModelOptions(),
     log: (line) => stderr.write(`${line}\n`),
     onDownload: createDownloadProgress(stderr),
+    signal,
   }).catch((error: unknown) => {
     // The runtime names what is missing; the flags that give it are the CLI's.
     if (error instanceof SampleSizeError) throw new UsageError(`${error.message} (--height and --width, or --noise)`, { cause: error });

@@ -28,6 +28,26 @@ describe('denoise sample on SIGINT', () => {
   }, 60_000);
 });
 
+describe('denoise sample on SIGHUP (the terminal closed)', () => {
+  it('stops as on SIGINT: exits 129 and leaves no files (it used to die with a .part file left)', async () => {
+    const out = join(tempDir(), 'out');
+    let sent = false;
+    const run = await runCli(
+      ['--model', fixture('models/fmnist-unet'), '--sampler', 'ddpm', '--batch', '8', '--threads', '1', '--out', out, '--out-npy', join(out, 'x.npy')],
+      (text, kill) => {
+        if (!sent && /ddpm-1000 \d+\/1000 steps/.test(text)) {
+          sent = true;
+          kill('SIGHUP');
+        }
+      },
+    );
+    expect(sent).toBe(true);
+    expect(run.stderr).toMatch(/sampling cancelled after \d+ step\(s\)/);
+    expect(run.code).toBe(129);
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  }, 60_000);
+});
+
 describe('denoise sample after a SIGKILLed run', () => {
   it('removes the staged files the killed run left (no handler runs on SIGKILL), and only those', async () => {
     const out = join(tempDir(), 'out');

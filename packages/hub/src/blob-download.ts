@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { downloadFile } from '@huggingface/hub';
 import type { HubRepoCache } from './hub-cache.js';
 import type { HubEnvironment } from './hub-environment.js';
+import { readWithin, type HubNetwork } from './hub-fetch.js';
 
 /** What the hub says a file is: its size and, for verification, its sha256 (LFS) or git blob id. */
 export interface RemoteFile {
@@ -40,6 +41,7 @@ export async function ensureBlob(
   file: RemoteFile,
   commit: string,
   env: HubEnvironment,
+  network: HubNetwork,
   onProgress?: (progress: DownloadProgress) => void,
 ): Promise<{ readonly downloaded: boolean; readonly repairedBlob: boolean }> {
   const blob = cache.blobPath(blobName(file));
@@ -73,13 +75,15 @@ export async function ensureBlob(
         revision: commit,
         hubUrl: env.endpoint,
         xet: false,
+        fetch: network.downloadFetch,
         ...(env.token ? { accessToken: env.token } : {}),
       });
       if (!remote) throw new Error(`${file.path} is not in ${cache.repo} at ${commit}`);
       const reader = remote.slice(offset).stream().getReader();
       let lastReport = 0;
       for (;;) {
-        const { done, value } = await reader.read();
+        network.signal?.throwIfAborted(); // the .incomplete file stays: the next run resumes it
+        const { done, value } = await readWithin(reader, network.downloadTimeoutMs, `the download of ${file.path}`);
         if (done) break;
         await handle.write(value, 0, value.byteLength, received);
         hash.update(value);

@@ -12,6 +12,10 @@ export interface HubEnvironment {
   readonly token?: string;
   /** HF_HUB_OFFLINE=1 (or true/yes/on): resolve from the cache only, never touch the network. */
   readonly offline: boolean;
+  /** HF_HUB_ETAG_TIMEOUT, seconds an API request may wait for its answer (default 10, as huggingface_hub). */
+  readonly requestTimeoutSeconds?: number;
+  /** HF_HUB_DOWNLOAD_TIMEOUT, seconds a download may wait for its answer or its next byte (default 10). */
+  readonly downloadTimeoutSeconds?: number;
 }
 
 const TRUE_VALUES = ['1', 'ON', 'YES', 'TRUE'];
@@ -22,7 +26,16 @@ export function readHubEnvironment(env: NodeJS.ProcessEnv = process.env): HubEnv
   const endpoint = (env['HF_ENDPOINT'] || 'https://huggingface.co').replace(/\/+$/, '');
   const token = env['HF_TOKEN'] || env['HUGGING_FACE_HUB_TOKEN'] || readTokenFile(env['HF_TOKEN_PATH'] || join(home, 'token'));
   const offline = TRUE_VALUES.includes((env['HF_HUB_OFFLINE'] ?? '').trim().toUpperCase());
-  return { cacheDir, endpoint, ...(token ? { token } : {}), offline };
+  const requestTimeout = env['HF_HUB_ETAG_TIMEOUT'];
+  const downloadTimeout = env['HF_HUB_DOWNLOAD_TIMEOUT'];
+  return {
+    cacheDir,
+    endpoint,
+    ...(token ? { token } : {}),
+    offline,
+    ...(requestTimeout ? { requestTimeoutSeconds: Number(requestTimeout) } : {}),
+    ...(downloadTimeout ? { downloadTimeoutSeconds: Number(downloadTimeout) } : {}),
+  };
 }
 
 function readTokenFile(path: string): string | undefined {
@@ -51,6 +64,9 @@ function networkProblem(env: HubEnvironment): string | undefined {
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     return `HF_ENDPOINT '${env.endpoint.slice(0, 80)}' is not an http(s) URL (e.g. https://huggingface.co)`;
+  }
+  for (const [variable, value] of [['HF_HUB_ETAG_TIMEOUT', env.requestTimeoutSeconds], ['HF_HUB_DOWNLOAD_TIMEOUT', env.downloadTimeoutSeconds]] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) return `${variable} must be a number of seconds > 0, got ${String(value)}`;
   }
   if (env.token !== undefined && /\s/.test(env.token)) {
     return 'the token (HF_TOKEN, or the token file) has a line break or another blank inside; a token is one word';

@@ -5,6 +5,7 @@ import { modelPlanPaths, ModelFilePlanError, planModelFiles, type ModelFilePlan 
 import { BlobMismatchError, blobName, ensureBlob, type DownloadProgress, type RemoteFile } from './blob-download.js';
 import { COMMIT_HASH, HubRepoCache, SnapshotLinkError } from './hub-cache.js';
 import { hubEnvironmentProblem, readHubEnvironment, type HubEnvironment } from './hub-environment.js';
+import { hubNetwork, HubTimeoutError, type HubNetwork } from './hub-fetch.js';
 import { HubError } from './hub-errors.js';
 import { parseHubReference, type HubReference } from './hub-reference.js';
 
@@ -15,6 +16,8 @@ export interface ResolveHubOptions {
   readonly environment?: HubEnvironment;
   readonly onProgress?: (progress: DownloadProgress) => void;
   readonly log?: (line: string) => void;
+  /** Stops a request or a download at once (the .incomplete file stays, for the next run to resume). */
+  readonly signal?: AbortSignal;
 }
 
 export interface ResolvedHubModel {
@@ -45,6 +48,7 @@ export async function resolveHubModel(reference: string, options: ResolveHubOpti
   const problem = hubEnvironmentProblem(env);
   if (problem !== undefined) throw new HubError(reference, problem, 'environment');
   const cache = new HubRepoCache(env.cacheDir, ref.repo);
+  const network = hubNetwork(env, options.signal);
   const revision = ref.revision ?? 'main';
   if (env.offline) return resolveFromCache(reference, ref, revision, cache, options, 'HF_HUB_OFFLINE is set');
   if (COMMIT_HASH.test(revision)) {
@@ -61,6 +65,7 @@ export async function resolveHubModel(reference: string, options: ResolveHubOpti
       revision,
       hubUrl: env.endpoint,
       additionalFields: ['sha', 'filePaths'],
+      fetch: network.requestFetch,
       ...(env.token ? { accessToken: env.token } : {}),
     });
     commit = String(info.sha ?? '');
@@ -86,20 +91,21 @@ export async function resolveHubModel(reference: string, options: ResolveHubOpti
   // The plan reads model_index.json (and a sharded checkpoint's index) first: fetched here, and counted as downloaded.
   const downloaded: string[] = [];
   const plan = await planFiles(reference, files, ref, options.variant, async (path) => {
-    const info = await describeFiles(reference, cache, env, commit, [path]);
-    if ((await ensureBlob(cache, info[0]!, commit, env)).downloaded) downloaded.push(path);
+    const info = await describeFiles(reference, cache, env, network, commit, [path]);
+    if ((await ensureBlob(cache, info[0]!, commit, env, network)).downloaded) downloaded.push(path);
     await cache.linkSnapshotFile(commit, path, blobName(info[0]!));
     return JSON.parse(await readFile(join(cache.snapshotDir(commit), path), 'utf8')) as unknown;
   });
   const needed = modelPlanPaths(plan);
-  const remote = await describeFiles(reference, cache, env, commit, needed);
+  const remote = await describeFiles(reference, cache, env, network, commit, needed);
   for (const file of remote) {
     try {
-      const result = await ensureBlob(cache, file, commit, env, options.onProgress);
+      const result = await ensureBlob(cache, file, commit, env, network, options.onProgress);
       if (result.repairedBlob) options.log?.(`${reference}: the cached ${file.path} had the wrong size; fetched it again`);
       if (result.downloaded && !downloaded.includes(file.path)) downloaded.push(file.path);
     } catch (error) {
       if (error instanceof BlobMismatchError) throw new HubError(reference, error.message, 'corrupt', { cause: error });
+      if (error instanceof HubTimeoutError) throw new HubError(reference, `${error.message}; run again to resume it`, 'unreachable', { cause: error });
       if (isNetworkError(error)) {
         throw new HubError(reference, `the download of ${file.path} was interrupted (${(error as Error).message}); run again to resume it`, 'unreachable', {
           cause: error,
@@ -185,8 +191,9 @@ async function planFiles(
   }
 }
 
-async function describeFiles(reference: string, cache: HubRepoCache, env: HubEnvironment, commit: string, paths: readonly string[]): Promise<RemoteFile[]> {
+async function describeFiles(reference: string, cache: HubRepoCache, env: HubEnvironment, network: HubNetwork, commit: string, paths: readonly string[]): Promise<RemoteFile[]> {
   const infos = await pathsInfo({
+    fetch: network.requestFetch,
     repo: { type: 'model', name: cache.repo },
     paths: [...paths],
     revision: commit,
@@ -221,8 +228,9 @@ function explainApiError(reference: string, error: unknown, env: HubEnvironment,
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** fetch() failing to connect (ECONNREFUSED, DNS, reset), as opposed to an HTTP answer. */
+/** fetch() failing to connect (ECONNREFUSED, DNS, reset) or to answer in time, as opposed to an HTTP answer. */
 function isNetworkError(error: unknown): boolean {
+  if (error instanceof HubTimeoutError) return true;
   if (!(error instanceof Error)) return typeof error === 'string' && /terminated|socket|ECONN|fetch failed/i.test(error);
   if (error instanceof HubApiError || error instanceof HubError) return false;
   const cause = (error as { cause?: { code?: string } }).cause;

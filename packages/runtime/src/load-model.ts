@@ -51,6 +51,8 @@ export interface LoadModelOptions {
   readonly log?: (line: string) => void;
   /** Byte progress of Hub downloads, for a progress bar. */
   readonly onDownload?: (progress: DownloadProgress) => void;
+  /** Stops a Hub request or download at once (an interrupted download resumes on the next run). */
+  readonly signal?: AbortSignal;
 }
 
 /** What a diffusers folder was built into, for reports. */
@@ -209,8 +211,9 @@ export function graphOptionsFor(executionProvider: ExecutionProvider): GraphOpti
 }
 
 /** The options of resolveModelReference that the load options carry. */
-export function referenceOptions(options: Pick<LoadModelOptions, 'variant' | 'log' | 'onDownload' | 'syntheticCatalog'>): ResolveReferenceOptions {
+export function referenceOptions(options: Pick<LoadModelOptions, 'variant' | 'log' | 'onDownload' | 'syntheticCatalog' | 'signal'>): ResolveReferenceOptions {
   return {
+    ...(options.signal ? { signal: options.signal } : {}),
     ...(options.variant !== undefined ? { variant: options.variant } : {}),
     ...(options.syntheticCatalog ? { syntheticCatalog: options.syntheticCatalog } : {}),
     ...(options.log ? { log: options.log } : {}),

@@ -26,6 +26,7 @@ export interface ResolveReferenceOptions {
   readonly variant?: string;
   readonly log?: (line: string) => void;
   readonly onDownload?: (progress: DownloadProgress) => void;
+  readonly signal?: AbortSignal;
   /** The published architectures `synthetic:NAME` may name; without it, only `synthetic:path/to/config.json`. */
   readonly syntheticCatalog?: SyntheticCatalog;
 }
@@ -51,6 +52,7 @@ export async function resolveModelReference(reference: string, options: ResolveR
         ...(options.variant !== undefined ? { variant: options.variant } : {}),
         ...(options.log ? { log: options.log } : {}),
         ...(options.onDownload ? { onProgress: options.onDownload } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       return {
         localPath: resolved.localPath,

@@ -24,6 +24,10 @@ export interface StandInFaults {
   readonly cutAfterBytes: Map<string, number>;
   /** Paths whose downloads are served with one byte flipped. */
   readonly corrupt: Set<string>;
+  /** path → bytes: downloads of that path send this many bytes, then nothing more, keeping the connection open. */
+  readonly stallAfterBytes: Map<string, number>;
+  /** Every request is accepted and never answered (a server that hangs). */
+  silent: boolean;
 }
 
 export interface StandInHub {
@@ -54,7 +58,7 @@ export function filesOf(dir: string, prefix = ''): Map<string, Buffer> {
 
 export async function startStandInHub(repos: readonly StandInRepo[]): Promise<StandInHub> {
   const requests: string[] = [];
-  const faults: StandInFaults = { cutAfterBytes: new Map(), corrupt: new Set() };
+  const faults: StandInFaults = { cutAfterBytes: new Map(), corrupt: new Set(), stallAfterBytes: new Map(), silent: false };
   const commitOf = (repo: string) => createHash('sha1').update(`commit of ${repo}`).digest('hex');
   const byId = new Map(repos.map((r) => [r.id, r]));
   const isLfs = (path: string) => LFS_SUFFIXES.some((s) => path.endsWith(s));
@@ -64,6 +68,7 @@ export async function startStandInHub(repos: readonly StandInRepo[]): Promise<St
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     requests.push(`${req.method} ${decodeURIComponent(url.pathname)}${req.headers.range ? ` ${req.headers.range}` : ''}`);
+    if (faults.silent) return;
     void handle(req, res, url).catch((error: unknown) => {
       if (!res.headersSent) json(res, 500, { error: String(error) });
       else res.destroy();
@@ -142,6 +147,11 @@ export async function startStandInHub(repos: readonly StandInRepo[]): Promise<St
     const common = { ...headers, ETag: etag, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream' };
     const body = data.subarray(start, end + 1);
     res.writeHead(range ? 206 : 200, { ...common, 'Content-Length': String(body.length), ...(range ? { 'Content-Range': `bytes ${start}-${end}/${data.length}` } : {}) });
+    const stall = faults.stallAfterBytes.get(path);
+    if (stall !== undefined && body.length > 1) {
+      res.write(body.subarray(0, stall));
+      return; // nothing more, until the client gives up (close() ends the connection)
+    }
     const cut = faults.cutAfterBytes.get(path);
     if (cut !== undefined && body.length > 1) {
       faults.cutAfterBytes.delete(path);
