@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -354,6 +355,19 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const compareFile = o.compare;
+  // Every input file is read or checked before any work: an unreadable --compare or --classifier used to fail only
+  // after the whole sweep.
+  let old: ReportRun | undefined;
+  try {
+    if (compareFile !== undefined) old = await loadRun(compareFile);
+    if (settings.fid) {
+      if (!existsSync(settings.fid.classifier)) throw new BenchInputError(`--classifier ${o.classifier}: no model.onnx there`);
+      await loadReferenceStatistics(settings.fid.referenceStats);
+    }
+  } catch (error) {
+    process.stderr.write(`pnpm bench: ${(error as Error).message}\n`);
+    return 2;
+  }
   const unusable = await unusableProvider(o.ep);
   if (unusable !== undefined) {
     process.stderr.write(`pnpm bench: ${unusable}\n`);
@@ -387,8 +401,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const current: ReportRun = { label: 'this run', result: run.result, grids: run.grids };
     const runs: ReportRun[] = [];
     let regressions = 0;
-    if (compareFile !== undefined) {
-      const old = await loadRun(compareFile);
+    if (compareFile !== undefined && old !== undefined) {
       const comparison = compareResults(old.result, run.result);
       process.stderr.write(`\n${renderComparison(comparison, compareFile, saved)}`);
       regressions = comparison.regressions;

@@ -88,6 +88,19 @@ describe('pnpm bench: --out and the folders given to merge, checked before any w
   });
 });
 
+describe('pnpm bench: input files are read before any work', () => {
+  it('a missing --compare result or --classifier folder exits 2 naming it, before anything is timed', () => {
+    const compare = bench('--quick', '--compare', join(out, 'nope.json'));
+    expect(compare.status).toBe(2);
+    expect(compare.stderr).toContain('nope.json: cannot read a bench result');
+    expectNothingTimed(compare.stderr);
+    const classifier = bench('--quality', 'fid', '--fid-samples', '2', '--classifier', join(out, 'no-classifier'));
+    expect(classifier.status).toBe(2);
+    expect(classifier.stderr).toContain(`--classifier ${join(out, 'no-classifier')}: no model.onnx there`);
+    expectNothingTimed(classifier.stderr);
+  });
+});
+
 describe('pnpm bench: every configuration is checked before any timing', () => {
   it('a configuration the scheduler config cannot run (ddim-2000 on 1000 training steps) exits 2 at once, naming it and why', () => {
     const { status, stderr } = bench('--samplers', 'ddim-2,ddim-2000', '--reference', 'none', '--iterations', '1');
