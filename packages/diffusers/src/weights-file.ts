@@ -23,11 +23,14 @@ export const WEIGHT_DTYPE_BYTES: Readonly<Record<WeightDtype, number>> = {
  * Where a tensor's bytes are: little-endian, C-contiguous, exactly product(shape) × dtype size bytes.
  * 'file-range': a range of the weights file itself (onnxruntime can read it as external data, no copy in JS); `file`
  * names the shard holding it when the checkpoint is sharded (absent: the WeightsFile's own path).
- * 'bytes': materialized in memory (a legacy `.bin` tensor that is a strided view or sits in a compressed entry).
+ * 'bytes': already in memory.
+ * 'deferred': copied on first read (a legacy `.bin` tensor that is a strided view or sits in a compressed entry), so
+ * that storages the graph never asks for are never inflated.
  */
 export type WeightSource =
   | { readonly kind: 'file-range'; readonly offset: number; readonly byteLength: number; readonly file?: string }
-  | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array }
+  | { readonly kind: 'deferred'; readonly byteLength: number; load(): Promise<Uint8Array> };
 
 export interface WeightTensor {
   readonly name: string;
