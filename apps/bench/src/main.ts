@@ -27,7 +27,7 @@ import { loadSweep, mergeSweep } from './merge-sweep.js';
 import { outputFolderProblem } from './output-folder.js';
 import { BenchInputError } from './bench-input-error.js';
 import { readPromptsFile } from './prompt-set.js';
-import { runBench, runBenchShard, type BenchLog, type BenchSettings } from './run-bench.js';
+import { LCM_DEFAULTS, runBench, runBenchShard, type BenchLog, type BenchSettings } from './run-bench.js';
 import { parseShard, SHARD_GRAMMAR, type Shard } from './sweep-plan.js';
 import { SweepFileError } from './sweep-store.js';
 import { parseSamplerSpec, parseSamplerSpecs, SAMPLER_SPEC_GRAMMAR } from './sampler-spec.js';
@@ -159,7 +159,7 @@ function buildProgram(): Command {
     .addOption(new Option('--batch <n>', 'images per batch').argParser(integerOption(1)))
     .addOption(new Option('--threads <n>', `onnxruntime intra-op threads, at most ${MAX_THREADS} (4 per core) (default: one per core)`).argParser(threadCount))
     .addOption(new Option('--seed <n>', 'seed of x_T (torch.manual_seed compatible) and of the step noise').argParser(integerOption(0)).default(0))
-    .option('--samplers <list>', `comma-separated configurations; grammar: ${SAMPLER_SPEC_GRAMMAR} (default: ${DEFAULT_SAMPLERS})`)
+    .option('--samplers <list>', `comma-separated configurations; grammar: ${SAMPLER_SPEC_GRAMMAR} (default: ${DEFAULT_SAMPLERS}; for an LCMScheduler folder ${LCM_DEFAULTS.samplers}, reference ${LCM_DEFAULTS.reference})`)
     .option('--reference <config>', "the configuration others are compared with, from the same x_T, or 'none' (for models too slow for it) (default: ddim-1000; ddim-100 with --quick)")
     .addOption(new Option('--iterations <n|auto>', 'timed runs per configuration; auto fits as many as take ~20 s (at least 1)').argParser(iterationsValue).default('auto'))
     .option('--quick', `smoke run: batch 2, ${QUICK_SAMPLERS}, reference ddim-100, 2 runs each`, false)
@@ -214,6 +214,8 @@ async function settingsFrom(program: Command): Promise<BenchSettings> {
     batch,
     seed: o.seed,
     samplers: parseSamplerSpecs(o.samplers ?? (quick ? QUICK_SAMPLERS : o.quality === 'fid' ? FID_SAMPLERS : DEFAULT_SAMPLERS)),
+    samplersDefaulted: o.samplers === undefined && !quick && o.quality !== 'fid',
+    referenceDefaulted: o.reference === undefined && !quick,
     reference: o.reference === 'none' ? undefined : parseSamplerSpec(o.reference ?? (quick ? 'ddim-100' : 'ddim-1000')),
     iterations,
     autoBudgetMs: 20_000,

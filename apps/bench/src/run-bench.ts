@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ImageBatch } from '@denoise/image';
 import { denoiseVersion } from '@denoise/repo-layout';
 import { loadFeatureExtractor, type ExecutionProvider, type ExecutionProviderChoice, type FeatureExtractor } from '@denoise/runtime';
-import { createScheduler } from '@denoise/sampler';
+import { createScheduler, defaultSamplerFor } from '@denoise/sampler';
 import { BenchInputError } from './bench-input-error.js';
 import type { BenchLog, BenchModel, ModelSettings } from './bench-model.js';
 import { loadReferenceStatistics, type ReferenceStatistics } from './reference-stats.js';
@@ -12,7 +12,7 @@ import { gitState } from './environment.js';
 import { loadSweep, mergeSweep, type MergedSweep } from './merge-sweep.js';
 import { openBenchModel } from './open-bench-model.js';
 import { firstNoise, plannedCalls, runShard } from './run-shard.js';
-import { formatSamplerSpec, samplerSpecOverrides, type SamplerSpec } from './sampler-spec.js';
+import { formatSamplerSpec, parseSamplerSpec, parseSamplerSpecs, samplerSpecOverrides, type SamplerSpec } from './sampler-spec.js';
 import { SWEEP_SCHEMA, sweepIdOf, type Shard, type SweepPlan } from './sweep-plan.js';
 import { openShardDir } from './sweep-store.js';
 import type { BootstrapSettings } from './timing-stats.js';
@@ -30,6 +30,12 @@ export interface BenchSettings extends ModelSettings {
   readonly samplers: readonly SamplerSpec[];
   /** The configuration the others are compared with image by image; undefined for `--reference none`. */
   readonly reference: SamplerSpec | undefined;
+  /**
+   * `samplers` / `reference` are the generic defaults (made for the DDPM family), not the user's: a model whose
+   * scheduler config names its own sampler (an LCM folder) gets that sampler's defaults instead (modelDefaults).
+   */
+  readonly samplersDefaulted?: boolean;
+  readonly referenceDefaulted?: boolean;
   /** Timed batches per configuration, or 'auto': as many as fit in `autoBudgetMs` (at least MIN_ROUNDS, at most 20). */
   readonly iterations: number | 'auto';
   readonly autoBudgetMs: number;
@@ -87,7 +93,7 @@ export function checkConfigurations(model: Pick<BenchModel, 'modelPath' | 'sched
  */
 export async function runBench(settings: BenchSettings, log: BenchLog): Promise<BenchRun> {
   const date = new Date();
-  return withModel(settings, log, async (model) => {
+  return withModel(settings, log, async (model, settings) => {
     const plan = await planSweep(settings, model, log);
     const workRoot = settings.fid ? join(settings.fid.workRoot, sweepIdOf(plan)) : await mkdtemp(join(tmpdir(), 'denoise-bench-'));
     try {
@@ -107,7 +113,7 @@ export async function runBenchShard(settings: BenchSettings, shard: Shard, outDi
   if (settings.iterations === 'auto' && !settings.fid) {
     throw new BenchInputError("--shard needs a plan every host computes alike: pass --iterations N (auto depends on each host's speed) or --quality fid");
   }
-  return withModel(settings, log, async (model) => runPlannedShard({ settings, model, plan: await planSweep(settings, model, log), shard, outDir, log }));
+  return withModel(settings, log, async (model, settings) => runPlannedShard({ settings, model, plan: await planSweep(settings, model, log), shard, outDir, log }));
 }
 
 interface PlannedShard {
@@ -131,14 +137,29 @@ async function runPlannedShard({ settings, model, plan, shard, outDir, log }: Pl
   }
 }
 
-async function withModel<T>(settings: BenchSettings, log: BenchLog, body: (model: BenchModel) => Promise<T>): Promise<T> {
-  const model = await openBenchModel(settings, settings.executionProvider, log);
+async function withModel<T>(given: BenchSettings, log: BenchLog, body: (model: BenchModel, settings: BenchSettings) => Promise<T>): Promise<T> {
+  const model = await openBenchModel(given, given.executionProvider, log);
   try {
+    const settings = modelDefaults(model, given, log);
     checkConfigurations(model, settings);
-    return await body(model);
+    return await body(model, settings);
   } finally {
     await model.dispose();
   }
+}
+
+/** An LCM folder's own configurations: its sampler at the step counts LCM is used at, against its 8-step images. */
+export const LCM_DEFAULTS = { samplers: 'lcm-1,lcm-2,lcm-4,lcm-8', reference: 'lcm-8' } as const;
+
+/**
+ * The settings with the model's own defaults where the user left --samplers / --reference to the generic ones: an
+ * LCMScheduler folder runs lcm-1 … lcm-8 against lcm-8 (the DDPM family's list would never run its sampler).
+ */
+export function modelDefaults(model: Pick<BenchModel, 'schedulerConfig'>, settings: BenchSettings, log?: BenchLog): BenchSettings {
+  if (!settings.samplersDefaulted || model.schedulerConfig === undefined || defaultSamplerFor(model.schedulerConfig) !== 'lcm') return settings;
+  const reference = settings.referenceDefaulted ? parseSamplerSpec(LCM_DEFAULTS.reference) : settings.reference;
+  log?.(`an LCMScheduler folder: configurations ${LCM_DEFAULTS.samplers}, reference ${reference ? formatSamplerSpec(reference) : 'none'} (--samplers and --reference override)`);
+  return { ...settings, samplers: parseSamplerSpecs(LCM_DEFAULTS.samplers), reference };
 }
 
 /**

@@ -73,3 +73,22 @@ describe('pnpm bench on a latent consistency model', () => {
     }
   });
 });
+
+describe('pnpm bench on an LCM folder with no --samplers or --reference', () => {
+  it('runs the folder’s own sampler, lcm-1 … lcm-8 against lcm-8, not the DDPM family’s list', () => {
+    const run = spawnSync(process.execPath, [BENCH, '--model', LCM, '--batch', String(BATCH), '--iterations', '1', '--threads', '1', '--json', '--out', join(work, 'defaults')], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain('an LCMScheduler folder: configurations lcm-1,lcm-2,lcm-4,lcm-8, reference lcm-8 (--samplers and --reference override)');
+    const defaults = parseBenchResult(JSON.parse(run.stdout), 'stdout');
+    expect(defaults.settings.reference).toBe('lcm-8');
+    expect(defaults.configurations.map((c) => [c.name, c.quality.kind])).toEqual([
+      ['lcm-1', 'measured'],
+      ['lcm-2', 'stochastic'],
+      ['lcm-4', 'stochastic'],
+      ['lcm-8', 'reference'],
+    ]);
+  }, 130_000);
+});
