@@ -254,11 +254,7 @@ async function mergeCommand(argv: readonly string[]): Promise<number> {
   const parsed = parseArguments(program, argv);
   if (parsed !== undefined) return parsed;
   const o = program.opts<{ out: string; json: boolean; classifier: string; bootstrap: number }>();
-  const outProblem = outputFolderProblem(o.out);
-  if (outProblem !== undefined) {
-    process.stderr.write(`pnpm bench merge: ${outProblem}\n`);
-    return 2;
-  }
+  if (refusesOutputFolder('pnpm bench merge', o.out)) return 2;
   const log = timedLog();
   try {
     const sweep = await loadSweep(program.args);
@@ -311,11 +307,7 @@ async function compareCommand(argv: readonly string[]): Promise<number> {
   if (parsed !== undefined) return parsed;
   const [oldPath, newPath] = program.args as [string, string];
   const out = program.opts<{ out: string }>().out;
-  const outProblem = outputFolderProblem(out);
-  if (outProblem !== undefined) {
-    process.stderr.write(`pnpm bench compare: ${outProblem}\n`);
-    return 2;
-  }
+  if (refusesOutputFolder('pnpm bench compare', out)) return 2;
   try {
     return await compareOnly(oldPath, newPath, out);
   } catch (error) {
@@ -351,11 +343,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const o = program.opts<RawBenchOptions>();
   const out = o.out;
-  const outProblem = outputFolderProblem(out);
-  if (outProblem !== undefined) {
-    process.stderr.write(`pnpm bench: ${outProblem}\n`);
-    return 2;
-  }
+  if (refusesOutputFolder('pnpm bench', out)) return 2;
   const compareFile = o.compare;
   // Every input file is read or checked before any work: an unreadable --compare or --classifier used to fail only
   // after the whole sweep.
@@ -424,6 +412,13 @@ async function main(argv: readonly string[]): Promise<number> {
  * Exit 2, as in `denoise sample`: an input the bench cannot use (a missing or corrupt model, a scheduler config it
  * refuses, a configuration that config cannot run, an unusable provider, a bad option value); anything else is 1.
  */
+/** Writes why --out cannot take the results, if it cannot (outputFolderProblem), and says so. */
+function refusesOutputFolder(command: string, out: string): boolean {
+  const problem = outputFolderProblem(out);
+  if (problem !== undefined) process.stderr.write(`${command}: ${problem}\n`);
+  return problem !== undefined;
+}
+
 function isUnusableInput(error: unknown): boolean {
   return (
     error instanceof BenchInputError ||

@@ -1,8 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-
-/** Pseudo-file systems where nothing can be written (a write under /proc hangs or fails only after the run). */
-const REFUSED_ROOTS = ['/proc', '/sys'];
+import { pseudoFileSystemOf } from '@denoise/cli-options';
 
 /**
  * Why `--out` cannot take the bench's history/ and report/, checked before any work: under /proc or /sys, a path that
@@ -12,9 +10,8 @@ const REFUSED_ROOTS = ['/proc', '/sys'];
 export function outputFolderProblem(out: string): string | undefined {
   if (out.trim() === '') return "--out '': expected a folder (use . for the current one)";
   const absolute = resolve(out);
-  for (const root of REFUSED_ROOTS) {
-    if (absolute === root || absolute.startsWith(`${root}/`)) return `--out ${out}: cannot write under ${root} (a kernel pseudo-file system)`;
-  }
+  const pseudo = pseudoFileSystemOf(absolute);
+  if (pseudo !== undefined) return `--out ${out}: cannot write under ${pseudo} (a kernel pseudo-file system)`;
   let existing = absolute;
   for (;;) {
     let isFolder: boolean | undefined;

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, parse, resolve, sep } from 'node:path';
+import { pseudoFileSystemOf } from '@denoise/cli-options';
 
 /** An output path that cannot be used (missing parent that cannot be made, not a folder, not writable, /proc, /sys). */
 export class OutputPathError extends Error {
   override readonly name = 'OutputPathError';
 }
 
-/** Pseudo-file systems where no output can go; Node 20's recursive mkdir loops forever on procfs' ENOENT. */
-const REFUSED_ROOTS = ['/proc', '/sys'];
 
 /**
  * The output files of one run: every file is first written under a temporary name in its final folder
@@ -199,12 +198,10 @@ export function staleSampleFiles(dir: string, batch: number): string[] {
     .map((name) => join(dir, name));
 }
 
+/** No output under /proc or /sys: Node 20's recursive mkdir loops forever on procfs' ENOENT. */
 function refuseSpecial(option: string, given: string, absolute: string): void {
-  for (const root of REFUSED_ROOTS) {
-    if (absolute === root || absolute.startsWith(`${root}/`)) {
-      throw new OutputPathError(`${option} ${given}: cannot write under ${root} (a kernel pseudo-file system)`);
-    }
-  }
+  const pseudo = pseudoFileSystemOf(absolute);
+  if (pseudo !== undefined) throw new OutputPathError(`${option} ${given}: cannot write under ${pseudo} (a kernel pseudo-file system)`);
 }
 
 function pathError(option: string, given: string, what: string, cause: unknown): OutputPathError {

@@ -1,1 +1,1 @@
-export { finiteNumber, integerOption, MAX_THREADS, nonNegativeNumber, threadCount } from './option-parsers.js';
+export { finiteNumber, integerOption, MAX_THREADS, nonNegativeNumber, pseudoFileSystemOf, threadCount } from './option-parsers.js';

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 
 /**
@@ -40,4 +41,13 @@ export const threadCount = integerOption(1, `an integer from 1 to ${MAX_THREADS}
 /** A value as an error message quotes it: at most 80 characters. */
 function quoted(value: string): string {
   return value.length <= 80 ? value : `${value.slice(0, 77)}...`;
+}
+
+/** Pseudo-file systems where no output can go (a write under /proc hangs or fails only after the run's work). */
+const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys'];
+
+/** The pseudo-file system an output path lies under ('/proc' or '/sys'), or undefined. */
+export function pseudoFileSystemOf(path: string): string | undefined {
+  const absolute = resolve(path);
+  return PSEUDO_FILE_SYSTEMS.find((root) => absolute === root || absolute.startsWith(`${root}/`));
 }

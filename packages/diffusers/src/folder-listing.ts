@@ -3,14 +3,8 @@ import { join } from 'node:path';
 
 /** The names of a folder's files (symbolic links to files included); none if it does not exist. */
 export async function listFiles(dir: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
   const files: string[] = [];
-  for (const entry of entries) {
+  for (const entry of await entriesOf(dir)) {
     if (entry.isFile() || (entry.isSymbolicLink() && (await isFile(join(dir, entry.name))))) files.push(entry.name);
   }
   return files;
@@ -18,13 +12,16 @@ export async function listFiles(dir: string): Promise<string[]> {
 
 /** The names of a folder's subfolders (links to folders included). */
 export async function listFolders(dir: string): Promise<string[]> {
-  let entries;
+  return (await entriesOf(dir)).filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name);
+}
+
+/** A folder's entries; none if it does not exist or cannot be read. */
+async function entriesOf(dir: string) {
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    return await readdir(dir, { withFileTypes: true });
   } catch {
     return [];
   }
-  return entries.filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name);
 }
 
 export async function isFile(path: string): Promise<boolean> {

@@ -20,15 +20,14 @@ export function fetchWithin(timeoutMs: number, variable: string, signal?: AbortS
       () => controller.abort(new HubTimeoutError(`${new URL(url).origin} did not answer within ${timeoutMs / 1000} s (${variable}; raise it for a slow link)`)),
       timeoutMs,
     );
-    // The run's signal also ends the body's stream, after the headers.
-    const onAbort = () => controller.abort(signal!.reason);
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const signals = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+    // The run's signal also ends the body's stream, after the headers; AbortSignal.any holds no listener on it that
+    // would outlive the request.
+    const sources = [init?.signal, controller.signal, signal].filter((s): s is AbortSignal => s != null);
+    const combined = AbortSignal.any(sources);
     try {
-      return await fetch(input, { ...init, signal: signals });
+      return await fetch(input, { ...init, signal: combined });
     } catch (error) {
-      if (controller.signal.aborted) throw controller.signal.reason as Error;
+      if (combined.aborted) throw combined.reason as Error;
       throw error;
     } finally {
       clearTimeout(timer);
