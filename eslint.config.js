@@ -46,7 +46,7 @@ const ALLOWED_WORKSPACE_IMPORTS = {
   schedule: [],
   sampler: ['schedule'],
   diffusers: [],
-  hub: ['diffusers'],
+  hub: ['diffusers', 'image'],
   runtime: ['schedule', 'sampler', 'diffusers', 'hub', 'tokenizer'],
   // Where the repository keeps the shipped models, the published configs and the version: the one module that
   // knows the repo layout, for the apps (the runtime is told the catalog and the version as options).

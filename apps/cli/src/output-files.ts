@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import { pseudoFileSystemOf } from '@denoise/cli-options';
+import { ProcessLock, processRuns } from '@denoise/image';
 
 /** An output path that cannot be used (missing parent that cannot be made, not a folder, not writable, /proc, /sys). */
 export class OutputPathError extends Error {
@@ -14,6 +15,9 @@ export class OutputPathError extends Error {
  * (`.NAME.RUNID.part`) and renamed into place only by `commit`, once every output of the run is ready.
  * `discard` removes the temporary files and the folders this run created (when they are empty), so a failed
  * or interrupted run leaves nothing behind. Both are synchronous, so a signal handler cannot run in between.
+ * Each output (the --out folder, each named file) is claimed for the run with a ProcessLock from the checks to
+ * the commit: a second run into the same output is refused at once, naming the first, instead of the two
+ * interleaving their renames into a mixed set.
  */
 export class OutputStaging {
   /** The pid first, so that a later run can tell a dead run's leftovers (SIGKILL skips every cleanup) from a live one's. */
@@ -23,13 +27,23 @@ export class OutputStaging {
   private readonly staged = new Map<string, string>();
   private readonly createdDirs: string[] = [];
   private readonly stale: string[] = [];
+  private readonly claims: ProcessLock[] = [];
   private finished = false;
+
+  /**
+   * Makes sure `dir` is a writable folder (creating it and its missing parents, as ensureDir) and claims it for this
+   * run. Throws OutputPathError naming `option` and the path.
+   */
+  prepareDir(option: string, dir: string): void {
+    this.ensureDir(option, dir);
+    this.claim(option, dir, join(dir, '.denoise-run.lock'));
+  }
 
   /**
    * Makes sure `dir` is a writable folder, creating it and its missing parents one level at a time
    * (no recursive mkdir). Throws OutputPathError naming `option` and the path.
    */
-  prepareDir(option: string, dir: string, given: string = dir): void {
+  private ensureDir(option: string, dir: string, given: string = dir): void {
     if (dir.trim() === '') throw new OutputPathError(`${option} '${dir}': expected a folder (use . for the current one)`);
     const absolute = resolve(dir);
     refuseSpecial(option, given, absolute);
@@ -68,7 +82,7 @@ export class OutputStaging {
    */
   prepareFile(option: string, file: string): void {
     if (file.trim() === '' || file.endsWith(sep)) throw new OutputPathError(`${option} '${file}': expected a file name`);
-    this.prepareDir(option, dirname(file), file);
+    this.ensureDir(option, dirname(file), file);
     let kind: string | undefined;
     try {
       const stats = lstatSync(file);
@@ -79,6 +93,27 @@ export class OutputStaging {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw pathError(option, file, 'cannot read', error);
     }
     if (kind !== undefined) throw new OutputPathError(`${option} ${file}: is ${kind}; an output is a new path or a regular file`);
+    this.claim(option, file, join(dirname(file), `.${basename(file)}.denoise-lock`));
+  }
+
+  /** Takes the lock at `lockPath` for `output`, or refuses the run naming the live run that holds it. */
+  private claim(option: string, output: string, lockPath: string): void {
+    if (this.claims.some((claim) => claim.path === lockPath)) return; // --trace into the --out folder
+    let result: ProcessLock | { pid: number; host: string };
+    try {
+      result = ProcessLock.tryAcquire(lockPath);
+    } catch (error) {
+      throw pathError(option, output, 'cannot claim it for this run', error);
+    }
+    if (!(result instanceof ProcessLock)) {
+      throw new OutputPathError(`${option} ${output}: another denoise run (pid ${result.pid} on ${result.host}) is writing there; wait for it to end or choose another path`);
+    }
+    this.claims.push(result);
+  }
+
+  private releaseClaims(): void {
+    for (const claim of this.claims) claim.release();
+    this.claims.length = 0;
   }
 
   /** The temporary name to write `file` under; `commit` renames it to `file`. */
@@ -98,6 +133,7 @@ export class OutputStaging {
     for (const [file, temp] of this.staged) renameSync(temp, file);
     this.staged.clear();
     for (const file of this.stale) rmSync(file, { force: true });
+    this.releaseClaims();
     this.finished = true;
   }
 
@@ -112,6 +148,7 @@ export class OutputStaging {
       }
     }
     this.staged.clear();
+    this.releaseClaims(); // before the folders: a claimed folder holds its lock file
     for (const dir of [...this.createdDirs].reverse()) {
       try {
         rmdirSync(dir);
@@ -146,16 +183,6 @@ export function checkDistinctOutputs(out: string, files: readonly (readonly [str
 /** `.NAME.PID-HEX.part`: a staged output of the run with that pid. */
 const STAGED_NAME = /^\..+\.(\d+)-[0-9a-f]{12}\.part$/;
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes staged files (`.NAME.PID-HEX.part`) in `dir` whose run is no longer alive: what a SIGKILLed run (or a
  * crash of the machine) left, since no handler runs then. Files of live runs, and anything else, are left alone.
@@ -171,7 +198,7 @@ export function removeDeadRunLeftovers(dir: string): string[] {
   const removed: string[] = [];
   for (const name of names) {
     const match = STAGED_NAME.exec(name);
-    if (!match || Number(match[1]) === process.pid || processAlive(Number(match[1]))) continue;
+    if (!match || Number(match[1]) === process.pid || processRuns(Number(match[1]))) continue;
     try {
       rmSync(join(dir, name), { force: true });
       removed.push(join(dir, name));

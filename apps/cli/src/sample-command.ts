@@ -165,6 +165,7 @@ export function buildSampleProgram(): Command {
         'Outputs: every path is checked before the model is loaded; all files are written under temporary names and\n' +
         '  renamed into place together once every one is ready, so a failed or interrupted run leaves none of them\n' +
         '  (after SIGKILL, which no program can catch, the next run into the same folder removes what it left).\n' +
+        '  A second run into an output that a live run is writing is refused (exit 2), naming that run.\n' +
         'Examples:\n  pnpm sample -- --steps 20 --grid\n  pnpm sample -- --sampler dpm-solver --steps 20 --grid\n  pnpm sample -- --sampler ddpm --batch 4 --seed 7 --out out/ddpm\n' +
           '  pnpm sample -- --model path/to/ddpm-cifar10-32 --steps 10 --seed 0 --grid\n' +
           '  pnpm sample -- --model path/to/stable-diffusion-v1-5 --prompt "a red bicycle" --sampler dpm-solver --steps 20\n' +

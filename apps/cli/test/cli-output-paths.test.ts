@@ -2,10 +2,11 @@
 // file: before this check, `--out-npy /dev/null` run as root replaced the device node), the run's own images, another output, the empty path. Each is refused
 // with exit 2 before the model is loaded, and the path is left as it was.
 import { spawnSync } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, runCli, tempDir } from './run-cli.js';
+import { fixture, runCli, tempDir, type CliRun } from './run-cli.js';
 
 const model = fixture('models/test/closed-form');
 const sample = (extra: string[]) => runCli(['--model', model, '--steps', '2', '--batch', '1', ...extra]);
@@ -74,5 +75,41 @@ describe('denoise sample: an output file is a new path or a regular file, and ou
     const run = await sample(['--out', join(dir, 'out'), '--out-npy', npy]);
     expect(run.code, run.stderr).toBe(0);
     expect(readFileSync(npy).subarray(1, 6).toString('latin1')).toBe('NUMPY');
+  });
+});
+
+describe('denoise sample: two runs into one output', () => {
+  it('a second run into an --out (or an --out-npy) that a live run is writing: exit 2 naming it; the first leaves a complete set', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const npy = join(dir, 'x.npy');
+    let first: Promise<CliRun> | undefined;
+    const claimed = new Promise<void>((resolve) => {
+      // Slow writes keep the first run's claims held while the second starts.
+      first = runCli(['--model', model, '--steps', '2', '--batch', '2', '--grid', '--out', out, '--out-npy', npy], (text) => {
+        if (/2\/2 steps/.test(text)) resolve();
+      }, { ...process.env, DENOISE_TEST_WRITE_DELAY_MS: '400' });
+    });
+    await claimed;
+    const intoOut = await sample(['--out', out, '--seed', '7']);
+    const intoNpy = await sample(['--out', join(dir, 'other'), '--out-npy', npy, '--seed', '7']);
+    const done = await first!;
+    expect(done.code, done.stderr).toBe(0);
+    expect(intoOut.code).toBe(2);
+    expect(intoOut.stderr).toMatch(new RegExp(`--out ${out}: another denoise run \\(pid \\d+ on \\S+\\) is writing there; wait for it to end or choose another path`));
+    expect(intoNpy.code).toBe(2);
+    expect(intoNpy.stderr).toContain(`--out-npy ${npy}: another denoise run`);
+    expect(readdirSync(out).sort()).toEqual(['grid.png', 'sample-000.png', 'sample-001.png']); // no lock left
+    expect(readdirSync(dir).sort()).toEqual(['out', 'x.npy']); // the refused run made no folder
+  });
+
+  it('a claim left by a killed run (its pid gone) does not block the next run', async () => {
+    const out = join(tempDir(), 'out');
+    mkdirSync(out);
+    const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    writeFileSync(join(out, '.denoise-run.lock'), JSON.stringify({ pid: gone, host: hostname() }));
+    const run = await sample(['--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readdirSync(out)).toEqual(['sample-000.png']);
   });
 });

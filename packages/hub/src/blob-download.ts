@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { downloadFile } from '@huggingface/hub';
+import { ProcessLock, type LockOwner } from '@denoise/image';
 import type { HubRepoCache } from './hub-cache.js';
 import type { HubEnvironment } from './hub-environment.js';
 import { readWithin, type HubNetwork } from './hub-fetch.js';
@@ -26,6 +27,13 @@ export interface DownloadProgress {
   readonly done: boolean;
 }
 
+/** What ensureBlob tells its caller while it works. */
+export interface DownloadHooks {
+  readonly onProgress?: (progress: DownloadProgress) => void;
+  /** Another process is downloading the same blob; this one waits for it. Called once. */
+  readonly onWait?: (owner: LockOwner) => void;
+}
+
 export function blobName(file: RemoteFile): string {
   return file.sha256 ?? file.gitOid;
 }
@@ -35,6 +43,8 @@ export function blobName(file: RemoteFile): string {
  * blobs/<etag>.incomplete (resuming one left by an interrupted run, ours or Python's), is checked against the
  * hub's size and sha256 (or git blob id), and only then renamed into place, so no partial or corrupt file is
  * ever taken as complete. A cached blob of the wrong size is a corrupt blob: it is removed and fetched again.
+ * A download holds the blob's lock (HubRepoCache.downloadLockPath): a second process that needs the same blob
+ * waits for it (told through `onWait`), then finds the blob in place, instead of writing the same .incomplete file.
  */
 export async function ensureBlob(
   cache: HubRepoCache,
@@ -42,6 +52,28 @@ export async function ensureBlob(
   commit: string,
   env: HubEnvironment,
   network: HubNetwork,
+  hooks: DownloadHooks = {},
+): Promise<{ readonly downloaded: boolean; readonly repairedBlob: boolean }> {
+  const blob = cache.blobPath(blobName(file));
+  if ((await sizeOf(blob)) === file.size) return { downloaded: false, repairedBlob: false };
+  const lockPath = cache.downloadLockPath(blobName(file));
+  await mkdir(dirname(lockPath), { recursive: true });
+  const lock = await ProcessLock.acquire(lockPath, { ...(network.signal ? { signal: network.signal } : {}), ...(hooks.onWait ? { onWait: hooks.onWait } : {}) });
+  try {
+    return await downloadLocked(cache, file, commit, env, network, lock, hooks.onProgress);
+  } finally {
+    lock.release();
+  }
+}
+
+/** ensureBlob's work once the blob's lock is held: the blob may have arrived while this process waited for it. */
+async function downloadLocked(
+  cache: HubRepoCache,
+  file: RemoteFile,
+  commit: string,
+  env: HubEnvironment,
+  network: HubNetwork,
+  lock: ProcessLock,
   onProgress?: (progress: DownloadProgress) => void,
 ): Promise<{ readonly downloaded: boolean; readonly repairedBlob: boolean }> {
   const blob = cache.blobPath(blobName(file));
@@ -89,6 +121,7 @@ export async function ensureBlob(
         hash.update(value);
         received += value.byteLength;
         if (received > file.size) break;
+        lock.refresh();
         const now = performance.now();
         if (now - lastReport > 200) {
           report(false);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, readdir, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 
@@ -29,6 +30,14 @@ export class HubRepoCache {
     return `${this.blobPath(etag)}.incomplete`;
   }
 
+  /**
+   * The lock a download of blob `etag` holds, beside huggingface_hub's own in `.locks/` but under another name:
+   * Python's are flock(2) locks on files it leaves behind, which this lock's existence test would misread.
+   */
+  downloadLockPath(etag: string): string {
+    return join(this.cacheDir, '.locks', `models--${this.repo.split('/').join('--')}`, `${etag}.denoise-lock`);
+  }
+
   snapshotDir(commit: string): string {
     return join(this.repoDir, 'snapshots', commit);
   }
@@ -46,7 +55,7 @@ export class HubRepoCache {
   async writeRef(revision: string, commit: string): Promise<void> {
     const path = join(this.repoDir, 'refs', revision);
     await mkdir(dirname(path), { recursive: true });
-    const temporary = `${path}.${process.pid}.tmp`;
+    const temporary = temporaryName(path);
     await writeFile(temporary, commit);
     await rename(temporary, path);
   }
@@ -56,7 +65,7 @@ export class HubRepoCache {
     const pointer = join(this.snapshotDir(commit), ...path.split('/'));
     await mkdir(dirname(pointer), { recursive: true });
     const target = relative(dirname(pointer), this.blobPath(etag));
-    const temporary = `${pointer}.${process.pid}.tmp`;
+    const temporary = temporaryName(pointer);
     await rm(temporary, { force: true });
     await symlink(target, temporary);
     await rename(temporary, pointer);
@@ -152,4 +161,9 @@ export class SnapshotLinkError extends Error {
   ) {
     super(`${pointer} leads to ${target}, outside ${blobs}; a snapshot file must link into its repo's blobs/ (remove the snapshot to fetch it again)`);
   }
+}
+
+/** A temporary name beside `path`, unique to this call: two resolutions in one process must not share one. */
+function temporaryName(path: string): string {
+  return `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
 }

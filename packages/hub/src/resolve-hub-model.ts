@@ -100,7 +100,10 @@ export async function resolveHubModel(reference: string, options: ResolveHubOpti
   const remote = await describeFiles(reference, cache, env, network, commit, needed);
   for (const file of remote) {
     try {
-      const result = await ensureBlob(cache, file, commit, env, network, options.onProgress);
+      const result = await ensureBlob(cache, file, commit, env, network, {
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        onWait: (owner) => options.log?.(`${reference}: waiting for process ${owner.pid} on ${owner.host}, which is downloading ${file.path} into the same cache`),
+      });
       if (result.repairedBlob) options.log?.(`${reference}: the cached ${file.path} had the wrong size; fetched it again`);
       if (result.downloaded && !downloaded.includes(file.path)) downloaded.push(file.path);
     } catch (error) {

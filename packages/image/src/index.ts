@@ -13,3 +13,4 @@ export { NpyFormatError, parseNpy, serializeNpy, type NpyArray, type NpyDtype } 
 export { readNpy, writeNpy } from './npy-file.js';
 export { writeFileAtomic } from './atomic-write.js';
 export { NotRegularFileError, readRegularFile } from './regular-file.js';
+export { ProcessLock, processRuns, type LockOwner } from './process-lock.js';

@@ -26,6 +26,8 @@ export interface StandInFaults {
   readonly corrupt: Set<string>;
   /** path → bytes: downloads of that path send this many bytes, then nothing more, keeping the connection open. */
   readonly stallAfterBytes: Map<string, number>;
+  /** Path → milliseconds to wait between 16 KiB chunks: a slow link, so that two downloads overlap. */
+  readonly throttleMs: Map<string, number>;
   /** Every request is accepted and never answered (a server that hangs). */
   silent: boolean;
 }
@@ -58,7 +60,7 @@ export function filesOf(dir: string, prefix = ''): Map<string, Buffer> {
 
 export async function startStandInHub(repos: readonly StandInRepo[]): Promise<StandInHub> {
   const requests: string[] = [];
-  const faults: StandInFaults = { cutAfterBytes: new Map(), corrupt: new Set(), stallAfterBytes: new Map(), silent: false };
+  const faults: StandInFaults = { cutAfterBytes: new Map(), corrupt: new Set(), stallAfterBytes: new Map(), throttleMs: new Map(), silent: false };
   const commitOf = (repo: string) => createHash('sha1').update(`commit of ${repo}`).digest('hex');
   const byId = new Map(repos.map((r) => [r.id, r]));
   const isLfs = (path: string) => LFS_SUFFIXES.some((s) => path.endsWith(s));
@@ -158,6 +160,8 @@ export async function startStandInHub(repos: readonly StandInRepo[]): Promise<St
       res.write(body.subarray(0, cut), () => setTimeout(() => res.destroy(), 20));
       return;
     }
+    const throttle = faults.throttleMs.get(path);
+    if (throttle !== undefined) return void trickle(res, body, throttle);
     res.end(body);
   }
 
@@ -174,6 +178,21 @@ export async function startStandInHub(repos: readonly StandInRepo[]): Promise<St
         server.close(() => resolve());
       }),
   };
+}
+
+/** Sends `body` in 16 KiB chunks `delayMs` apart; stops if the client goes away. */
+function trickle(res: ServerResponse, body: Buffer, delayMs: number): void {
+  let offset = 0;
+  const next = () => {
+    if (res.destroyed) return;
+    const end = Math.min(offset + 16_384, body.length);
+    const last = end === body.length;
+    res.write(body.subarray(offset, end));
+    offset = end;
+    if (last) res.end();
+    else setTimeout(next, delayMs);
+  };
+  next();
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
