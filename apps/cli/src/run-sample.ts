@@ -65,6 +65,7 @@ export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStre
     ...(command.threads !== undefined ? { threads: command.threads } : {}),
     ...(command.graphOptimization !== undefined ? { graphOptimizationLevel: command.graphOptimization } : {}),
     ...(command.variant !== undefined ? { variant: command.variant } : {}),
+    ...(command.verifyCache ? { verifyCache: true } : {}),
     sampleShape: sampleShapeOf(command, noise),
     ...repositoryModelOptions(),
     log: (line) => stderr.write(`${line}\n`),
@@ -93,6 +94,11 @@ function reportLoad(model: OpenedModel, command: SampleCommand, stderr: NodeJS.W
   if (model.hub) {
     const fetched = model.hub.downloaded.length > 0 ? `downloaded ${model.hub.downloaded.join(', ')}` : 'all files cached';
     stderr.write(`${command.model}: revision ${model.hub.revision} = commit ${model.hub.commit} (${fetched}); ${model.modelPath}\n`);
+    const verified = model.hub.verified;
+    if (verified) {
+      const repaired = verified.repaired.length > 0 ? `; fetched again, not matching: ${verified.repaired.join(', ')}` : '';
+      stderr.write(`${command.model}: re-hashed ${verified.files} cached file(s), ${(verified.bytes / 2 ** 20).toFixed(1)} MiB${repaired}\n`);
+    }
   }
   if (model.kind === 'text-to-image') {
     const parts = Object.entries(model.components).map(

@@ -39,6 +39,7 @@ export interface SampleCommand {
   /** One class label for the whole batch, or one per image. */
   readonly classLabels?: readonly number[];
   readonly variant?: string;
+  readonly verifyCache: boolean;
   /** Text-to-image pipelines: the prompts (one or more); each makes `imagesPerPrompt` images. */
   readonly prompts?: readonly string[];
   /** One negative prompt for every prompt, or one per prompt; absent: none (diffusers' negative_prompt=None). */
@@ -133,6 +134,7 @@ export function buildSampleProgram(): Command {
     .addOption(new Option('--width <px>', "image width, for models whose size is not fixed (default: the config's sample_size; Stable Diffusion: the UNet's sample_size × 8)").argParser(integerOption(1)))
     .addOption(new Option('--class-label <n[,n…]>', 'class label of a class-conditional model: one for every image, or a comma list with one per image').argParser(classLabelList))
     .option('--variant <name>', 'diffusers weights variant, e.g. fp16 for diffusion_pytorch_model.fp16.safetensors (computed in float32); a pipeline component without it uses its plain weights, with a note')
+    .option('--verify-cache', 'hf: models: re-hash every cached file the model uses against the hub\'s sha256 / git blob id before trusting it (a mismatch is fetched again; offline it is an error)', false)
     .option('--prompt <text>', 'text-to-image pipelines (Stable Diffusion): the prompt; repeat it for several prompts', collect)
     .option('--negative-prompt <text>', "what to steer away from, with classifier-free guidance: one for every prompt, or one per --prompt (default: '')", collect)
     .addOption(new Option('--guidance-scale <w>', "classifier-free guidance scale; guidance runs when it is > 1; a latent consistency model (LCM) takes w = scale − 1 as its guidance embedding instead (default: the pipeline's, as diffusers: 7.5 for Stable Diffusion, 5 for SDXL, 8.5 for LCM)").argParser(finiteNumber))
@@ -204,6 +206,7 @@ export function readSampleCommand(program: Command): SampleCommand {
     ...(o.width !== undefined ? { width: o.width } : {}),
     ...(o.classLabel !== undefined ? { classLabels: o.classLabel } : {}),
     ...(o.variant !== undefined ? { variant: o.variant } : {}),
+    verifyCache: o.verifyCache,
     ...(o.prompt !== undefined ? { prompts: o.prompt } : {}),
     ...(o.negativePrompt !== undefined ? { negativePrompts: o.negativePrompt } : {}),
     ...(o.guidanceScale !== undefined ? { guidanceScale: o.guidanceScale } : {}),

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,19 @@ describe('pnpm sample -- --model hf:OWNER/NAME', { timeout: 60_000 }, () => {
     expect(offline.code).toBe(0);
     expect(offline.stderr).toMatch(/all files cached/);
     expect(hub.requests.length).toBe(requests);
+
+    // --verify-cache re-hashes what is cached; a blob changed in place (same size) is then an error offline.
+    const verified = await runCli(['--model', 'hf:google/ddpm-tiny', '--verify-cache', '--steps', '2', '--batch', '1', '--out', join(tempDir(), 'o')], undefined, hubEnv(cache, { HF_HUB_OFFLINE: '1' }));
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stderr).toContain('hf:google/ddpm-tiny: re-hashed 2 cached file(s), 0.6 MiB\n');
+    const blobs = join(cache, 'models--google--ddpm-tiny', 'blobs');
+    const weights = readdirSync(blobs).map((name) => join(blobs, name)).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+    const bytes = readFileSync(weights);
+    bytes[4096] = bytes[4096]! ^ 0x10;
+    writeFileSync(weights, bytes);
+    const corrupt = await runCli(['--model', 'hf:google/ddpm-tiny', '--verify-cache', '--steps', '2', '--out', join(tempDir(), 'o')], undefined, hubEnv(cache, { HF_HUB_OFFLINE: '1' }));
+    expect(corrupt.code).toBe(2);
+    expect(corrupt.stderr).toContain(`the cached diffusion_pytorch_model.safetensors (${weights}) does not match its hash`);
   });
 
   it('a gated repo: exit 2 saying to set HF_TOKEN, nothing written; with HF_TOKEN it runs', async () => {

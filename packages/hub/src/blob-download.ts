@@ -1,9 +1,9 @@
-import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { downloadFile } from '@huggingface/hub';
 import { ProcessLock, type LockOwner } from '@denoise/image';
+import { blobHashFor, verifyBlob } from './blob-hash.js';
 import type { HubRepoCache } from './hub-cache.js';
 import type { HubEnvironment } from './hub-environment.js';
 import { readWithin, type HubNetwork } from './hub-fetch.js';
@@ -32,6 +32,8 @@ export interface DownloadHooks {
   readonly onProgress?: (progress: DownloadProgress) => void;
   /** Another process is downloading the same blob; this one waits for it. Called once. */
   readonly onWait?: (owner: LockOwner) => void;
+  /** Re-hash a cached blob before trusting it (by default one of the right size is trusted, as huggingface_hub does). */
+  readonly verify?: boolean;
 }
 
 export function blobName(file: RemoteFile): string {
@@ -55,12 +57,18 @@ export async function ensureBlob(
   hooks: DownloadHooks = {},
 ): Promise<{ readonly downloaded: boolean; readonly repairedBlob: boolean }> {
   const blob = cache.blobPath(blobName(file));
-  if ((await sizeOf(blob)) === file.size) return { downloaded: false, repairedBlob: false };
+  let hashMismatch = false;
+  if ((await sizeOf(blob)) === file.size) {
+    if (!hooks.verify || (await verifyBlob(blob, blobName(file)))?.matches !== false) return { downloaded: false, repairedBlob: false };
+    await rm(blob, { force: true }); // its content is not what its name says: fetched again below, as a wrong size is
+    hashMismatch = true;
+  }
   const lockPath = cache.downloadLockPath(blobName(file));
   await mkdir(dirname(lockPath), { recursive: true });
   const lock = await ProcessLock.acquire(lockPath, { ...(network.signal ? { signal: network.signal } : {}), ...(hooks.onWait ? { onWait: hooks.onWait } : {}) });
   try {
-    return await downloadLocked(cache, file, commit, env, network, lock, hooks.onProgress);
+    const result = await downloadLocked(cache, file, commit, env, network, lock, hooks.onProgress);
+    return { ...result, repairedBlob: result.repairedBlob || hashMismatch };
   } finally {
     lock.release();
   }
@@ -90,7 +98,7 @@ async function downloadLocked(
     await rm(incomplete, { force: true });
     offset = 0;
   }
-  const hash = file.sha256 ? createHash('sha256') : gitBlobHash(file.size);
+  const hash = blobHashFor(blobName(file), file.size)!;
   if (offset > 0) for await (const chunk of createReadStream(incomplete)) hash.update(chunk as Buffer);
 
   await mkdir(dirname(incomplete), { recursive: true });
@@ -155,11 +163,6 @@ export class BlobMismatchError extends Error {
   ) {
     super(`${file.path}: ${reason}`);
   }
-}
-
-/** git's blob id: sha1 over 'blob <size>\0' then the content. */
-function gitBlobHash(size: number): Hash {
-  return createHash('sha1').update(`blob ${size}\0`);
 }
 
 async function sizeOf(path: string): Promise<number | undefined> {

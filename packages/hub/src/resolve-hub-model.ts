@@ -1,7 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { HubApiError, modelInfo, pathsInfo } from '@huggingface/hub';
 import { modelPlanPaths, ModelFilePlanError, planModelFiles, type ModelFilePlan } from '@denoise/diffusers';
+import { verifyBlob } from './blob-hash.js';
 import { BlobMismatchError, blobName, ensureBlob, type DownloadProgress, type RemoteFile } from './blob-download.js';
 import { COMMIT_HASH, HubRepoCache, SnapshotLinkError } from './hub-cache.js';
 import { hubEnvironmentProblem, readHubEnvironment, type HubEnvironment } from './hub-environment.js';
@@ -18,6 +19,20 @@ export interface ResolveHubOptions {
   readonly log?: (line: string) => void;
   /** Stops a request or a download at once (the .incomplete file stays, for the next run to resume). */
   readonly signal?: AbortSignal;
+  /**
+   * Re-hash every cached file the model uses against its sha256 / git blob id instead of trusting one of the right
+   * size. Online, a blob that does not match is fetched again; offline, it is an error naming it.
+   */
+  readonly verifyCache?: boolean;
+}
+
+/** What `verifyCache` found. */
+export interface CacheVerification {
+  /** Cached files re-hashed (files downloaded by this call are verified as they arrive and not counted). */
+  readonly files: number;
+  readonly bytes: number;
+  /** Files whose cached blob did not match and were fetched again. */
+  readonly repaired: readonly string[];
 }
 
 export interface ResolvedHubModel {
@@ -33,6 +48,8 @@ export interface ResolvedHubModel {
   /** Files fetched by this call (empty when everything was cached). */
   readonly downloaded: readonly string[];
   readonly offline: boolean;
+  /** Present when `verifyCache` was asked for. */
+  readonly verified?: CacheVerification;
 }
 
 /**
@@ -90,21 +107,27 @@ export async function resolveHubModel(reference: string, options: ResolveHubOpti
 
   // The plan reads model_index.json (and a sharded checkpoint's index) first: fetched here, and counted as downloaded.
   const downloaded: string[] = [];
+  const verify = options.verifyCache === true;
   const plan = await planFiles(reference, files, ref, options.variant, async (path) => {
     const info = await describeFiles(reference, cache, env, network, commit, [path]);
-    if ((await ensureBlob(cache, info[0]!, commit, env, network)).downloaded) downloaded.push(path);
+    if ((await ensureBlob(cache, info[0]!, commit, env, network, { verify })).downloaded) downloaded.push(path);
     await cache.linkSnapshotFile(commit, path, blobName(info[0]!));
     return JSON.parse(await readFile(join(cache.snapshotDir(commit), path), 'utf8')) as unknown;
   });
   const needed = modelPlanPaths(plan);
   const remote = await describeFiles(reference, cache, env, network, commit, needed);
+  const repaired: string[] = [];
   for (const file of remote) {
     try {
       const result = await ensureBlob(cache, file, commit, env, network, {
+        verify,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         onWait: (owner) => options.log?.(`${reference}: waiting for process ${owner.pid} on ${owner.host}, which is downloading ${file.path} into the same cache`),
       });
-      if (result.repairedBlob) options.log?.(`${reference}: the cached ${file.path} had the wrong size; fetched it again`);
+      if (result.repairedBlob) {
+        repaired.push(file.path);
+        options.log?.(`${reference}: the cached ${file.path} did not match the hub's size or hash; fetched it again`);
+      }
       if (result.downloaded && !downloaded.includes(file.path)) downloaded.push(file.path);
     } catch (error) {
       if (error instanceof BlobMismatchError) throw new HubError(reference, error.message, 'corrupt', { cause: error });
@@ -119,6 +142,7 @@ export async function resolveHubModel(reference: string, options: ResolveHubOpti
     await cache.linkSnapshotFile(commit, file.path, blobName(file));
   }
   if (!COMMIT_HASH.test(revision)) await cache.writeRef(revision, commit);
+  const rehashed = remote.filter((file) => !downloaded.includes(file.path) || repaired.includes(file.path));
   return {
     localPath: join(cache.snapshotDir(commit), ...(ref.subfolder ? ref.subfolder.split('/') : [])),
     reference: ref,
@@ -127,6 +151,7 @@ export async function resolveHubModel(reference: string, options: ResolveHubOpti
     files: needed,
     downloaded,
     offline: false,
+    ...(verify ? { verified: { files: rehashed.length, bytes: rehashed.reduce((sum, file) => sum + file.size, 0), repaired } } : {}),
   };
 }
 
@@ -160,13 +185,17 @@ async function resolveFromCache(
   }
   // A snapshot link whose blob is gone (a cleaned cache) is a missing file too.
   // It must also lead into the repo's blobs/: a link planted to lead out of the cache is refused, not read.
+  let verified = { files: 0, bytes: 0 };
   for (const path of modelPlanPaths(plan)) {
+    let pointer: string;
     try {
-      await stat(await cache.checkedSnapshotFile(commit, path)); // follows the link: a blob removed by a cache clean-up fails here
+      pointer = await cache.checkedSnapshotFile(commit, path);
+      await stat(pointer); // follows the link: a blob removed by a cache clean-up fails here
     } catch (error) {
       if (error instanceof SnapshotLinkError) throw new HubError(reference, error.message, 'corrupt', { cause: error });
       throw new HubError(reference, `${why}, and ${path} of snapshot ${commit.slice(0, 12)} is not in the cache (${snapshot})`, 'offline');
     }
+    if (options.verifyCache) verified = await verifyCachedFile(reference, path, pointer, verified, options.log);
   }
   return {
     localPath: join(snapshot, ...(ref.subfolder ? ref.subfolder.split('/') : [])),
@@ -176,7 +205,36 @@ async function resolveFromCache(
     files: modelPlanPaths(plan),
     downloaded: [],
     offline: true,
+    ...(options.verifyCache ? { verified: { ...verified, repaired: [] } } : {}),
   };
+}
+
+/**
+ * Re-hashes the blob a cached snapshot file leads to against the blob's name. A mismatch cannot be repaired without
+ * the hub: it is a 'corrupt' HubError naming the file and the blob. A file that is no blob (a regular file inside the
+ * snapshot) has no hash to check against, which is logged.
+ */
+async function verifyCachedFile(
+  reference: string,
+  path: string,
+  pointer: string,
+  sofar: { readonly files: number; readonly bytes: number },
+  log?: (line: string) => void,
+): Promise<{ readonly files: number; readonly bytes: number }> {
+  const blob = await realpath(pointer);
+  const result = await verifyBlob(blob, basename(blob));
+  if (result === undefined) {
+    log?.(`${reference}: ${path} is not stored as a blob named by its hash (${blob}); it cannot be verified`);
+    return sofar;
+  }
+  if (!result.matches) {
+    throw new HubError(
+      reference,
+      `the cached ${path} (${blob}) does not match its hash: its content hashes to ${result.digest}; run online to fetch it again, or delete the blob`,
+      'corrupt',
+    );
+  }
+  return { files: sofar.files + 1, bytes: sofar.bytes + result.bytes };
 }
 
 async function planFiles(

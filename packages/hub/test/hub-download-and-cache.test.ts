@@ -178,3 +178,46 @@ describe('the errors users hit say what to do', () => {
     );
   });
 });
+
+describe('verifyCache: cached blobs re-hashed on demand', () => {
+  const WEIGHTS = 'diffusion_pytorch_model.safetensors';
+  /** A cache whose weights blob has one byte flipped: the right size, the wrong content. */
+  async function corruptedCache(): Promise<{ env: ReturnType<typeof environment>; blob: string; good: Buffer }> {
+    const env = environment(hub);
+    const resolved = await resolveHubModel('hf:google/ddpm-tiny', { environment: env });
+    const blob = join(resolved.localPath, '..', '..', 'blobs', readlinkSync(join(resolved.localPath, WEIGHTS)).split('/').pop()!);
+    const good = readFileSync(blob);
+    const bad = Buffer.from(good);
+    bad[1000] = bad[1000]! ^ 0x01;
+    writeFileSync(blob, bad);
+    return { env, blob, good };
+  }
+
+  it('without it, a blob of the right size is trusted (as huggingface_hub does); with it, a mismatch is fetched again', async () => {
+    const { env, blob, good } = await corruptedCache();
+    const trusted = await resolveHubModel('hf:google/ddpm-tiny', { environment: env });
+    expect(trusted.verified).toBeUndefined();
+    expect(readFileSync(blob).equals(good)).toBe(false);
+    const logs: string[] = [];
+    const verified = await resolveHubModel('hf:google/ddpm-tiny', { environment: env, verifyCache: true, log: (line) => logs.push(line) });
+    expect(readFileSync(blob).equals(good)).toBe(true);
+    expect(verified.verified).toEqual({ files: 4, bytes: verified.files.reduce((sum, path) => sum + statSync(join(verified.localPath, path)).size, 0), repaired: [WEIGHTS] });
+    expect(verified.downloaded).toEqual([WEIGHTS]);
+    expect(logs).toContain(`hf:google/ddpm-tiny: the cached ${WEIGHTS} did not match the hub's size or hash; fetched it again`);
+    const clean = await resolveHubModel('hf:google/ddpm-tiny', { environment: env, verifyCache: true });
+    expect(clean.verified?.repaired).toEqual([]);
+    expect(clean.downloaded).toEqual([]);
+  });
+
+  it('offline, a mismatch is an error naming the file and the blob; matching blobs are counted', async () => {
+    const { env, blob, good } = await corruptedCache();
+    const offline = { ...env, offline: true };
+    const error = await resolveHubModel('hf:google/ddpm-tiny', { environment: offline, verifyCache: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HubError);
+    expect((error as HubError).kind).toBe('corrupt');
+    expect((error as HubError).message).toContain(`the cached ${WEIGHTS} (${blob}) does not match its hash: its content hashes to ${sha256(readFileSync(blob))}`);
+    writeFileSync(blob, good);
+    const verified = await resolveHubModel('hf:google/ddpm-tiny', { environment: offline, verifyCache: true });
+    expect(verified.verified).toMatchObject({ files: 4, repaired: [] });
+  });
+});

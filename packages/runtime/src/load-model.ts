@@ -47,6 +47,8 @@ export interface LoadModelOptions {
   readonly syntheticCatalog?: SyntheticCatalog;
   /** diffusers weights variant, e.g. 'fp16' picks diffusion_pytorch_model.fp16.safetensors. */
   readonly variant?: string;
+  /** hf: models: re-hash every cached file the model uses against its sha256 / git blob id (a mismatch is fetched again). */
+  readonly verifyCache?: boolean;
   /** Progress lines of slow preparation (writing a synthetic checkpoint, falling back to the Hub cache). */
   readonly log?: (line: string) => void;
   /** Byte progress of Hub downloads, for a progress bar. */
@@ -211,8 +213,9 @@ export function graphOptionsFor(executionProvider: ExecutionProvider): GraphOpti
 }
 
 /** The options of resolveModelReference that the load options carry. */
-export function referenceOptions(options: Pick<LoadModelOptions, 'variant' | 'log' | 'onDownload' | 'syntheticCatalog' | 'signal'>): ResolveReferenceOptions {
+export function referenceOptions(options: Pick<LoadModelOptions, 'variant' | 'log' | 'onDownload' | 'syntheticCatalog' | 'signal' | 'verifyCache'>): ResolveReferenceOptions {
   return {
+    ...(options.verifyCache ? { verifyCache: true } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.variant !== undefined ? { variant: options.variant } : {}),
     ...(options.syntheticCatalog ? { syntheticCatalog: options.syntheticCatalog } : {}),

@@ -2,13 +2,20 @@ import { readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { hasSyntheticCheckpoint, readJsonObject, writeSyntheticCheckpoint, writeSyntheticPipeline } from '@denoise/diffusers';
-import { HubError, isHubReference, resolveHubModel, type DownloadProgress } from '@denoise/hub';
+import { HubError, isHubReference, resolveHubModel, type CacheVerification, type DownloadProgress } from '@denoise/hub';
 import { ModelLoadError } from './model-errors.js';
 
 /** Where a model reference led: the local path, and for a Hub model the commit it resolved to. */
 export interface ResolvedModelReference {
   readonly localPath: string;
-  readonly hub?: { readonly repo: string; readonly revision: string; readonly commit: string; readonly downloaded: readonly string[] };
+  readonly hub?: {
+    readonly repo: string;
+    readonly revision: string;
+    readonly commit: string;
+    readonly downloaded: readonly string[];
+    /** With `verifyCache`: what re-hashing the cached files found. */
+    readonly verified?: CacheVerification;
+  };
 }
 
 /**
@@ -27,6 +34,8 @@ export interface ResolveReferenceOptions {
   readonly log?: (line: string) => void;
   readonly onDownload?: (progress: DownloadProgress) => void;
   readonly signal?: AbortSignal;
+  /** hf: models: re-hash the cached files instead of trusting their size (see ResolveHubOptions.verifyCache). */
+  readonly verifyCache?: boolean;
   /** The published architectures `synthetic:NAME` may name; without it, only `synthetic:path/to/config.json`. */
   readonly syntheticCatalog?: SyntheticCatalog;
 }
@@ -53,10 +62,17 @@ export async function resolveModelReference(reference: string, options: ResolveR
         ...(options.log ? { log: options.log } : {}),
         ...(options.onDownload ? { onProgress: options.onDownload } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.verifyCache ? { verifyCache: true } : {}),
       });
       return {
         localPath: resolved.localPath,
-        hub: { repo: resolved.reference.repo, revision: resolved.revision, commit: resolved.commit, downloaded: resolved.downloaded },
+        hub: {
+          repo: resolved.reference.repo,
+          revision: resolved.revision,
+          commit: resolved.commit,
+          downloaded: resolved.downloaded,
+          ...(resolved.verified ? { verified: resolved.verified } : {}),
+        },
       };
     } catch (error) {
       if (error instanceof HubError || error instanceof RangeError) {
