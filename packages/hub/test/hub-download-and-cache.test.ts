@@ -130,7 +130,7 @@ describe('hf: models through the real @huggingface/hub client, in Python hugging
     const lines: string[] = [];
     const again = await resolveHubModel('hf:google/ddpm-tiny', { environment: env, log: (l) => lines.push(l) });
     expect(again.downloaded).toEqual(['diffusion_pytorch_model.safetensors']);
-    expect(lines.join('\n')).toMatch(/the cached diffusion_pytorch_model\.safetensors had the wrong size; fetched it again/);
+    expect(lines.join('\n')).toMatch(/the cached diffusion_pytorch_model\.safetensors did not match the hub's size or hash; fetched it again/);
     expect(readFileSync(blob).equals(data)).toBe(true);
   });
 
