@@ -20,6 +20,8 @@ export interface BenchModel {
   /** The parsed scheduler_config.json (undefined for an ONNX file without one) and where it came from. */
   readonly schedulerConfig: unknown;
   readonly schedulerConfigPath?: string;
+  /** The model returns 2C channels, a learned variance (DDPM reads it; the other schedulers take the ε half). */
+  readonly learnedVariance: boolean;
   /** Images per batch: every batch, and every bare call, is of this many images. */
   readonly batch: number;
   /** One image's x_T, what the loop samples: a pipeline's latents. */

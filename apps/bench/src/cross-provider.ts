@@ -1,13 +1,12 @@
 import type { ImageBatch } from '@denoise/image';
 import type { ExecutionProvider } from '@denoise/runtime';
-import { createScheduler } from '@denoise/sampler';
+import { configurationPlan } from './configuration-plan.js';
 import { batchSeeds, configurationRun } from './run-shard.js';
 import type { CrossProvider, CrossProviderRow, CrossProviderRun } from './bench-result.js';
 import type { BenchLog } from './bench-model.js';
 import { openBenchModel } from './open-bench-model.js';
 import { compareWithReference } from './quality.js';
 import type { BenchRun, BenchSettings } from './run-bench.js';
-import { parseSamplerSpec, samplerSpecOverrides } from './sampler-spec.js';
 
 /**
  * `--ep A,B,…`: after the timed sweep on the primary provider A, the same model is loaded on each further provider and
@@ -45,10 +44,8 @@ async function runOnProvider(settings: BenchSettings, run: BenchRun, provider: E
       const label = `${provider} [${index + 1}/${names.length}] ${name}`;
       const reference = run.samples.get(name);
       if (reference === undefined) throw new Error(`${name}: the ${primary} run kept no images to compare with`);
-      const spec = parseSamplerSpec(name);
-      const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
       const started = performance.now();
-      const generated = await model.generate({ loop: configurationRun({ spec, scheduler, imageSeeds: batchSeeds(settings, 0), label, log }), first: 0 });
+      const generated = await model.generate({ loop: configurationRun({ plan: configurationPlan(model, name), imageSeeds: batchSeeds(settings, 0), label, log }), first: 0 });
       const wallMs = performance.now() - started;
       const images: ImageBatch = { data: generated.images, shape: generated.shape };
       const row: CrossProviderRow = { name, maxAbsDiff: maxAbsDiff(images, reference), ssimMean: compareWithReference(images, reference).ssimMean, wallMs };

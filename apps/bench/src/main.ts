@@ -22,6 +22,7 @@ import { renderHtml, type ReportRun } from './report-html.js';
 import { renderMarkdown } from './report-markdown.js';
 import { loadRun, saveRun } from './results-store.js';
 import { ConfigError } from '@denoise/schedule';
+import { InputError } from '@denoise/sampler';
 import { loadReferenceStatistics } from './reference-stats.js';
 import { loadSweep, mergeSweep } from './merge-sweep.js';
 import { outputFolderProblem } from './output-folder.js';
@@ -428,7 +429,7 @@ function isUnusableInput(error: unknown): boolean {
     error instanceof ConfigError ||
     error instanceof ExecutionProviderError ||
     error instanceof InvalidArgumentError ||
-    error instanceof RangeError
+    error instanceof InputError
   );
 }
 

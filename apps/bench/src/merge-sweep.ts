@@ -7,7 +7,7 @@ import type { ReferenceStatistics } from './reference-stats.js';
 import { describeEnvironment } from './environment.js';
 import { compareWithReference } from './quality.js';
 import type { BenchLog } from './bench-model.js';
-import { isStochastic, parseSamplerSpec } from './sampler-spec.js';
+import { parseSamplerSpec } from './sampler-spec.js';
 import { firstDifference, planUnits, shardOf, unitKey, type SweepPlan } from './sweep-plan.js';
 import { readShardDir, readUnitFeatures, readUnitImages, shardDirsIn, SweepFileError, type BareRecord, type UnitRecord } from './sweep-store.js';
 import { harnessOverhead, ratioOfMeans, timeMatchedSpeedup, wallOverCeiling, wallTimeOf, type BootstrapSettings, type TimedBatch } from './timing-stats.js';
@@ -127,7 +127,7 @@ export async function mergeSweep(sweep: LoadedSweep, options: MergeOptions): Pro
     const modelCalls = records[0]!.modelCalls;
     const totalCalls = records.reduce((s, r) => s + r.modelCalls, 0);
     const spec = parseSamplerSpec(c.name);
-    const stochastic = isStochastic(spec);
+    const { stochastic } = c;
     let quality: Quality;
     if (c.name === plan.reference) quality = { kind: 'reference' };
     else if (stochastic) quality = { kind: 'stochastic' };

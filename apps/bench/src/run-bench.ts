@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import type { ImageBatch } from '@denoise/image';
 import { denoiseVersion } from '@denoise/repo-layout';
 import { loadFeatureExtractor, type ExecutionProvider, type ExecutionProviderChoice, type FeatureExtractor } from '@denoise/runtime';
-import { createScheduler, defaultSamplerFor } from '@denoise/sampler';
+import { defaultSamplerFor } from '@denoise/sampler';
 import { BenchInputError } from './bench-input-error.js';
 import type { BenchLog, BenchModel, ModelSettings } from './bench-model.js';
 import { loadReferenceStatistics, type ReferenceStatistics } from './reference-stats.js';
 import { gitState } from './environment.js';
 import { loadSweep, mergeSweep, type MergedSweep } from './merge-sweep.js';
 import { openBenchModel } from './open-bench-model.js';
-import { firstNoise, plannedCalls, runShard } from './run-shard.js';
-import { formatSamplerSpec, parseSamplerSpec, parseSamplerSpecs, samplerSpecOverrides, type SamplerSpec } from './sampler-spec.js';
+import { configurationPlan, isPlanRefusal } from './configuration-plan.js';
+import { firstNoise, runShard } from './run-shard.js';
+import { formatSamplerSpec, parseSamplerSpec, parseSamplerSpecs, type SamplerSpec } from './sampler-spec.js';
 import { SWEEP_SCHEMA, sweepIdOf, type Shard, type SweepPlan } from './sweep-plan.js';
 import { openShardDir } from './sweep-store.js';
 import type { BootstrapSettings } from './timing-stats.js';
@@ -69,16 +70,20 @@ export const MIN_ROUNDS = 3;
  * count before anything is timed, so that a configuration that cannot run (ddim-2000 on a 1000-step model) stops
  * the bench at once, naming each such configuration and why, rather than after the others have run.
  */
-export function checkConfigurations(model: Pick<BenchModel, 'modelPath' | 'schedulerConfig' | 'schedulerConfigPath'>, settings: Pick<BenchSettings, 'samplers' | 'reference'>): void {
+export function checkConfigurations(
+  model: Pick<BenchModel, 'modelPath' | 'schedulerConfig' | 'schedulerConfigPath' | 'learnedVariance'>,
+  settings: Pick<BenchSettings, 'samplers' | 'reference'>,
+): void {
   if (model.schedulerConfig === undefined) throw new BenchInputError(`${model.modelPath}: no scheduler_config.json found beside the model`);
   const source = model.schedulerConfigPath ?? `the default scheduler config of ${model.modelPath}`;
   const roles = [...(settings.reference ? [{ role: '--reference', spec: settings.reference }] : []), ...settings.samplers.map((spec) => ({ role: '--samplers', spec }))];
   const problems: string[] = [];
   for (const { role, spec } of roles) {
     try {
-      createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec)).setTimesteps(spec.steps);
+      configurationPlan(model, formatSamplerSpec(spec));
     } catch (error) {
-      problems.push(`${role} ${formatSamplerSpec(spec)}: ${(error as Error).message}`);
+      if (!isPlanRefusal(error)) throw error;
+      problems.push(`${role} ${formatSamplerSpec(spec)}: ${error.message}`);
     }
   }
   if (problems.length > 0) {
@@ -182,14 +187,14 @@ async function planSweep(settings: BenchSettings, model: BenchModel, log: BenchL
   const configurations = specs.map((spec) => {
     const name = formatSamplerSpec(spec);
     const isOnlyReference = name === reference && !names.includes(name);
-    const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
+    const { scheduler, stochastic, timesteps } = configurationPlan(model, name);
     let batches: number;
     if (isOnlyReference) batches = 1;
     else if (settings.fid) batches = Math.ceil(settings.fid.samples / settings.batch);
-    else if (settings.iterations === 'auto') batches = Math.max(MIN_ROUNDS, Math.min(20, Math.floor(settings.autoBudgetMs / (plannedCalls(model, name) * perCallMs))));
+    else if (settings.iterations === 'auto') batches = Math.max(MIN_ROUNDS, Math.min(20, Math.floor(settings.autoBudgetMs / (timesteps.length * perCallMs))));
     else batches = settings.iterations;
     const fid = settings.fid !== undefined && !isOnlyReference;
-    return { name, batches, images: fid ? settings.fid!.samples : batches * settings.batch, spacing: scheduler.config.timestepSpacing, fid };
+    return { name, batches, images: fid ? settings.fid!.samples : batches * settings.batch, spacing: scheduler.config.timestepSpacing, stochastic, fid };
   });
   return {
     schema: SWEEP_SCHEMA,

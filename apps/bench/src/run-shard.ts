@@ -1,9 +1,8 @@
 import { cpus, hostname } from 'node:os';
 import type { FeatureExtractor } from '@denoise/runtime';
-import { createScheduler, imageSeeds, PerImageGenerators, type StepEvent } from '@denoise/sampler';
-import type { Scheduler } from '@denoise/schedule';
+import { imageSeeds, PerImageGenerators, type RunPlan, type StepEvent } from '@denoise/sampler';
 import type { BatchLoop, BenchLog, BenchModel } from './bench-model.js';
-import { parseSamplerSpec, samplerSpecOverrides, type SamplerSpec } from './sampler-spec.js';
+import { configurationPlan } from './configuration-plan.js';
 import { planUnits, shardOf, type Shard, type SweepPlan } from './sweep-plan.js';
 import { imageHashes, unitDone, writeBare, writeUnit } from './sweep-store.js';
 import { timeIterations } from './wall-time.js';
@@ -40,14 +39,13 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
   const mine = planUnits(plan).filter((u) => shardOf(u, shard.count) === shard.index);
   const todo = mine.filter((u) => !unitDone(dir, u));
   const resumed = mine.length - todo.length;
-  const callsOf = new Map(plan.configurations.map((c) => [c.name, plannedCalls(model, c.name)]));
+  const callsOf = new Map(plan.configurations.map((c) => [c.name, configurationPlan(model, c.name).timesteps.length]));
   const totalCalls = todo.reduce((s, u) => s + callsOf.get(u.config)!, 0);
   log(`shard ${shard.index}/${shard.count} of sweep ${sweepId}: ${mine.length} units (${resumed} already done), ${totalCalls} model calls at batch ${plan.batch} to go`);
   if (todo.length === 0) return { ran: 0, resumed };
 
   await model.warmup();
   const bareRun = model.bareRun(firstNoise(model, plan));
-  const schedulers = new Map<string, Scheduler>();
   const host = hostLabel();
   let doneCalls = 0;
   const started = performance.now();
@@ -58,12 +56,9 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
       const bare = await timeIterations(`bare round ${unit.round}`, work.bareCalls, bareRun);
       await writeBare(dir, { sweepId, round: unit.round, calls: work.bareCalls, meanMsPerCall: bare.meanMs, host });
     }
-    const spec = parseSamplerSpec(unit.config);
-    let scheduler = schedulers.get(unit.config);
-    if (!scheduler) schedulers.set(unit.config, (scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec))));
     const label = `[${n + 1}/${todo.length}] ${unit.config} batch ${unit.batch} (images ${unit.first}–${unit.first + unit.count - 1})`;
     const t0 = performance.now();
-    const generated = await model.generate({ loop: configurationRun({ spec, scheduler, imageSeeds: batchSeeds(plan, unit.first), label, log }), first: unit.first });
+    const generated = await model.generate({ loop: configurationRun({ plan: configurationPlan(model, unit.config), imageSeeds: batchSeeds(plan, unit.first), label, log }), first: unit.first });
     const wallMs = performance.now() - t0;
     const [, channels, height, width] = generated.shape;
     const images = generated.images.subarray(0, unit.count * channels * height * width);
@@ -106,21 +101,15 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
  * generator, and for long runs (≥ 200 steps) a progress line every quarter with an ETA. The one place the bench
  * turns a configuration into a sampling run (shards and the cross-provider pass); the model adds the denoiser.
  */
-export function configurationRun(run: {
-  readonly spec: SamplerSpec;
-  readonly scheduler: Scheduler;
-  readonly imageSeeds: readonly number[];
-  readonly label: string;
-  readonly log: BenchLog;
-}): BatchLoop {
-  const { spec, label, log } = run;
+export function configurationRun(run: { readonly plan: RunPlan; readonly imageSeeds: readonly number[]; readonly label: string; readonly log: BenchLog }): BatchLoop {
+  const { plan, label, log } = run;
   return {
-    scheduler: run.scheduler,
-    steps: spec.steps,
-    ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}),
+    scheduler: plan.scheduler,
+    steps: plan.steps,
+    plan,
     imageSeeds: run.imageSeeds,
     generator: 'torch',
-    ...(spec.steps >= 200
+    ...(plan.steps >= 200
       ? {
           onStep: (e: StepEvent) => {
             if ((e.index + 1) % Math.ceil(e.total / 4) === 0 && e.index + 1 < e.total) {
@@ -131,14 +120,6 @@ export function configurationRun(run: {
         }
       : {}),
   };
-}
-
-/** Model calls of one run of a configuration (Heun: 2S − 1; PNDM: S + 1 or S + 9). */
-export function plannedCalls(model: Pick<BenchModel, 'schedulerConfig'>, name: string): number {
-  const spec = parseSamplerSpec(name);
-  const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
-  scheduler.setTimesteps(spec.steps);
-  return scheduler.timesteps.length;
 }
 
 /** x_T of the plan's batch 0 (image i from imageSeed(seed, i)), unit variance, NCHW. */

@@ -1,4 +1,5 @@
 import { SAMPLER_KINDS, type SamplerKind } from '@denoise/sampler';
+import { BenchInputError } from './bench-input-error.js';
 
 export type Spacing = 'leading' | 'trailing' | 'linspace';
 
@@ -35,12 +36,12 @@ const PATTERN = new RegExp(
 /** Parses one configuration name of the grammar above; the name written back by `formatSamplerSpec` is canonical. */
 export function parseSamplerSpec(text: string): SamplerSpec {
   const match = PATTERN.exec(text.trim());
-  if (!match) throw new RangeError(`bad sampler configuration '${text}'; the grammar is: ${SAMPLER_SPEC_GRAMMAR}`);
+  if (!match) throw new BenchInputError(`bad sampler configuration '${text}'; the grammar is: ${SAMPLER_SPEC_GRAMMAR}`);
   const [, kindText, stepsText, etaText, karras, sde, spacing] = match;
   const kind = kindText as SamplerKind;
   const steps = Number(stepsText);
   const eta = etaText === undefined ? 0 : Number(etaText);
-  const bad = (why: string) => new RangeError(`bad sampler configuration '${text}': ${why}`);
+  const bad = (why: string) => new BenchInputError(`bad sampler configuration '${text}': ${why}`);
   if (steps < 1) throw bad('steps must be ≥ 1');
   if (kind !== 'ddim' && etaText !== undefined) throw bad('η applies to ddim only');
   if (karras && !KARRAS_SAMPLERS.includes(kind)) throw bad(`-karras applies to ${KARRAS_SAMPLERS.join(', ')} only`);
@@ -58,10 +59,10 @@ export function parseSamplerSpec(text: string): SamplerSpec {
 
 export function parseSamplerSpecs(list: string): SamplerSpec[] {
   const specs = list.split(',').filter((s) => s.trim() !== '').map(parseSamplerSpec);
-  if (specs.length === 0) throw new RangeError(`--samplers is empty; the grammar is: ${SAMPLER_SPEC_GRAMMAR}`);
+  if (specs.length === 0) throw new BenchInputError(`--samplers is empty; the grammar is: ${SAMPLER_SPEC_GRAMMAR}`);
   const names = specs.map(formatSamplerSpec);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate) throw new RangeError(`--samplers lists '${duplicate}' twice`);
+  if (duplicate) throw new BenchInputError(`--samplers lists '${duplicate}' twice`);
   return specs;
 }
 
@@ -81,14 +82,3 @@ export function samplerSpecOverrides(spec: SamplerSpec): Record<string, unknown>
   };
 }
 
-/**
- * Samplers that draw fresh noise at every step (DDPM, DDIM with η > 0, Euler ancestral, DPM-Solver SDE, LCM): their
- * images are not a function of x_T alone, so per-image similarity to a reference does not apply. Euler ancestral and
- * LCM with one step are the exception: their last step adds no noise (Euler ancestral's σ_up is 0 when σ_next is 0,
- * LCM returns the denoised sample), so SD-Turbo's and LCM's one-step images are compared like any other.
- */
-export function isStochastic(spec: SamplerSpec): boolean {
-  const oneStepIsDeterministic = spec.kind === 'lcm' || spec.kind === 'euler-a';
-  if (oneStepIsDeterministic && spec.steps === 1) return false;
-  return spec.kind === 'ddpm' || spec.kind === 'euler-a' || spec.sde === true || spec.eta > 0 || spec.kind === 'lcm';
-}

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { GUIDANCE_KINDS } from '@denoise/sampler';
+import { BenchInputError } from './bench-input-error.js';
 
 /**
  * A sweep: every configuration × its image batches, fixed before any work starts, so that any number of shards on
  * any hosts agree on what the work is. Image i of every configuration starts from the same per-image seed
  * (imageSeed(seed, i)), so its result does not depend on which shard made it, nor when.
  */
-export const SWEEP_SCHEMA = 'denoise-sweep/1';
+export const SWEEP_SCHEMA = 'denoise-sweep/2';
 
 const count = z.number().int().nonnegative();
 const text = z.string().min(1);
@@ -38,6 +39,8 @@ const sweepConfiguration = z.object({
   images: z.number().int().positive(),
   /** The timestep spacing it runs with (its own, or the scheduler config's). */
   spacing: text,
+  /** Some step's result depends on its noise (planRun's noiseEnters): its images are not a function of x_T alone. */
+  stochastic: z.boolean(),
   /** Whether its images' features are extracted for FID/KID. */
   fid: z.boolean(),
 });
@@ -160,7 +163,7 @@ export function parseShard(text: string): Shard {
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
   if (!match || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index < 1 || index > count) {
-    throw new RangeError(`--shard: expected ${SHARD_GRAMMAR}, got '${text}'`);
+    throw new BenchInputError(`--shard: expected ${SHARD_GRAMMAR}, got '${text}'`);
   }
   return { index, count };
 }

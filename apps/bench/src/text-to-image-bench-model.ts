@@ -50,6 +50,7 @@ export function textToImageBenchModel(pipeline: LoadedPipeline, settings: ModelS
     sessionMs: Object.values(pipeline.components).reduce((sum, c) => sum + c.sessionMs, 0),
     schedulerConfig: pipeline.schedulerConfig,
     schedulerConfigPath: pipeline.schedulerConfigPath,
+    learnedVariance: false,
     batch,
     noiseDims,
     imageSize: size,

@@ -32,6 +32,7 @@ export function unconditionalBenchModel(model: LoadedModel, settings: ModelSetti
     sessionMs: model.sessionMs,
     schedulerConfig: model.schedulerConfig,
     ...(model.schedulerConfigPath !== undefined ? { schedulerConfigPath: model.schedulerConfigPath } : {}),
+    learnedVariance: model.signature.outputChannels === 2 * channels,
     batch,
     noiseDims: { channels, height, width },
     imageSize: { height, width },

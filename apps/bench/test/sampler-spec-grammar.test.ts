@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSamplerSpec, isStochastic, parseSamplerSpec, parseSamplerSpecs, samplerSpecOverrides } from '../src/sampler-spec.js';
+import { formatSamplerSpec, parseSamplerSpec, parseSamplerSpecs, samplerSpecOverrides } from '../src/sampler-spec.js';
 
 describe('sampler configuration grammar', () => {
   it('parses the documented forms and writes them back canonically', () => {
@@ -37,11 +37,5 @@ describe('sampler configuration grammar', () => {
     }
     expect(() => parseSamplerSpecs('ddim-50,ddim-50-eta0')).toThrow(/lists 'ddim-50' twice/);
     expect(() => parseSamplerSpecs(' , ')).toThrow(/--samplers is empty/);
-  });
-
-  it('marks DDPM, η > 0, DPM-Solver SDE, and Euler ancestral and LCM with more than one step as stochastic', () => {
-    expect(parseSamplerSpecs('ddpm-10,ddim-10,ddim-10-eta0.2,euler-a-10,dpm-solver-10-sde,dpm-solver-10,heun-10,lcm-4,lcm-1,euler-a-1-trailing').map(isStochastic)).toEqual([
-      true, false, true, true, true, false, false, true, false, false,
-    ]);
   });
 });

@@ -3,7 +3,7 @@ import { parseShard, planUnits, shardOf, sweepIdOf, firstDifference, type SweepP
 import { harnessOverhead, ratioOfMeans, timeMatchedSpeedup, wallOverCeiling, wallTimeOf } from '../src/timing-stats.js';
 
 const plan = (configurations: { name: string; batches: number; images?: number }[], extra: Partial<SweepPlan> = {}): SweepPlan => ({
-  schema: 'denoise-sweep/1',
+  schema: 'denoise-sweep/2',
   model: '/somewhere/model',
   modelSha256: 'a'.repeat(64),
   executionProvider: 'cpu',
@@ -13,7 +13,7 @@ const plan = (configurations: { name: string; batches: number; images?: number }
   generator: 'torch',
   iterations: 'auto',
   quick: false,
-  configurations: configurations.map((c) => ({ name: c.name, batches: c.batches, images: c.images ?? c.batches * 4, spacing: 'leading', fid: false })),
+  configurations: configurations.map((c) => ({ name: c.name, batches: c.batches, images: c.images ?? c.batches * 4, spacing: 'leading', stochastic: false, fid: false })),
   reference: 'none',
   code: { denoise: '0.1.0', gitCommit: 'c0ffee', gitDirty: false },
   ...extra,

@@ -2,7 +2,7 @@
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError } from '@denoise/schedule';
 import { ExecutionProviderError, formatGpuAdapter, InsufficientMemoryError, ModelLoadError, listExecutionProviders, webGpuAdapter } from '@denoise/runtime';
-import { SamplingAbortedError } from '@denoise/sampler';
+import { InputError, SamplingAbortedError } from '@denoise/sampler';
 import { NpyFormatError } from '@denoise/image';
 import { buildSampleProgram, readSampleCommand } from './sample-command.js';
 import { OutputPathError, OutputStaging } from './output-files.js';
@@ -75,6 +75,7 @@ async function main(argv: readonly string[]): Promise<number> {
       error instanceof InsufficientMemoryError ||
       error instanceof ExecutionProviderError ||
       error instanceof NpyFormatError ||
+      error instanceof InputError ||
       error instanceof InvalidArgumentError;
     const cancelled = error instanceof SamplingAbortedError || error instanceof InterruptedError;
     process.stderr.write(`denoise sample: ${(error as Error).message}\n`);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { createScheduler, DEFAULT_STEPS, defaultSamplerFor, rehearseSchedule, type SamplerKind } from '@denoise/sampler';
-import { DDIMScheduler, parsePythonJson, type Scheduler } from '@denoise/schedule';
+import { createScheduler, DEFAULT_STEPS, defaultSamplerFor, InputError, outputChannelsRead, planRun, type RunPlan, type SamplerKind } from '@denoise/sampler';
+import { parsePythonJson, type Scheduler } from '@denoise/schedule';
 import { UsageError } from './usage-error.js';
 import type { SampleCommand } from './sample-command.js';
 
@@ -11,6 +11,8 @@ export interface SchedulerSetup {
   readonly steps: number;
   /** DDIM's η of this run (0 for every other sampler). */
   readonly eta: number;
+  /** The plan, checked before any model call; sample() runs it without checking it again. */
+  readonly plan: RunPlan;
 }
 
 /** Where the scheduler config comes from: the model's own, or --scheduler-config. */
@@ -25,9 +27,16 @@ export interface SchedulerSource {
  * The sampler, steps and scheduler of a run from the model's scheduler config (or --scheduler-config) and the flags,
  * refused with exit 2 naming the file or the flag when the plan cannot run: a bad steps_offset, an η that a step
  * cannot take, β values that make a step divide by zero (every step is rehearsed on a one-element sample).
- * `learnedVariance`: the model returns 2C channels (DDPM then takes the variance half).
+ * `learnedVariance`: the model returns 2C channels (DDPM then takes the variance half). `startIndexOf` gives the model
+ * call an image-to-image run starts at.
  */
-export function setUpScheduler(command: SampleCommand, model: SchedulerSource, context: SchedulerContext, learnedVariance: boolean): SchedulerSetup {
+export function setUpScheduler(
+  command: SampleCommand,
+  model: SchedulerSource,
+  context: SchedulerContext,
+  learnedVariance: boolean,
+  startIndexOf?: (scheduler: Scheduler, steps: number) => number,
+): SchedulerSetup {
   const { stderr } = context;
   const config = schedulerConfigFor(model, command, context.schedulerConfigFile);
   const sampler = command.sampler ?? defaultSamplerFor(config);
@@ -45,22 +54,18 @@ export function setUpScheduler(command: SampleCommand, model: SchedulerSource, c
     // Name the file the bad value came from (the flags' overrides are checked by commander already).
     throw new UsageError(`${file}: ${(error as Error).message}`, { cause: error });
   }
-  // Refuses a plan outside [0, N) (a bad steps_offset) with a ConfigError, before any model call.
-  scheduler.setTimesteps(steps);
-  const eta = sampler === 'ddim' ? (command.eta ?? scheduler.config.eta) : 0;
-  if (scheduler instanceof DDIMScheduler) {
-    try {
-      scheduler.validateEta(steps, eta);
-    } catch (error) {
-      if (error instanceof RangeError) throw new UsageError(`--eta: ${error.message}`, { cause: error });
-      throw error;
-    }
-  }
+  // The one check of the plan (a bad steps_offset is the scheduler's ConfigError), before any model call.
+  let plan: RunPlan;
   try {
-    rehearseSchedule(scheduler, steps, { ...(sampler === 'ddim' ? { eta } : {}), outputChannelsPerChannel: sampler === 'ddpm' && learnedVariance ? 2 : 1 });
+    plan = planRun(scheduler, steps, {
+      ...(command.eta !== undefined ? { eta: command.eta } : {}),
+      outputChannelsPerChannel: outputChannelsRead(scheduler, learnedVariance),
+      ...(startIndexOf ? { startIndex: startIndexOf(scheduler, steps) } : {}),
+    });
   } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(`${file}: ${error.message}`, { cause: error });
-    throw error;
+    if (!(error instanceof InputError)) throw error;
+    // η from --eta is the flag's; η from the config, and a step that cannot run, are the file's.
+    throw new UsageError(`${error.key === 'eta' && command.eta !== undefined ? '--eta' : file}: ${error.message}`, { cause: error });
   }
   if (command.sampler === undefined && sampler !== 'ddim') {
     stderr.write(`note: sampler ${sampler} chosen by the scheduler config's _class_name (${scheduler.className}); --sampler overrides it\n`);
@@ -71,7 +76,7 @@ export function setUpScheduler(command: SampleCommand, model: SchedulerSource, c
   if (scheduler.ignoredKeys.length > 0) {
     stderr.write(`note: scheduler config keys not used by ${scheduler.className}: ${scheduler.ignoredKeys.join(', ')}\n`);
   }
-  return { scheduler, sampler, steps, eta };
+  return { scheduler, sampler, steps, eta: plan.eta, plan };
 }
 
 /** Where the run's messages go, and --scheduler-config as read before the model was loaded (readSchedulerConfigFile). */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { decodePng, fromPixels, PNG_TEXT_KEYS, type ImageBatch, type NpyArray, type Rgba8Image } from '@denoise/image';
+import { decodePng, fromPixels, NotRegularFileError, PNG_TEXT_KEYS, readRegularFile, type ImageBatch, type NpyArray, type Rgba8Image } from '@denoise/image';
 import type { LoadedPipeline } from '@denoise/runtime';
-import { guidanceKind, imageSeed, imageStartIndex, imageSeeds, repeatPerImage, textToImage, type TextToImageResult } from '@denoise/sampler';
+import { guidanceKind, imageSeed, imageStartIndex, imageSeeds, InputError, repeatPerImage, textToImage, type TextToImageResult } from '@denoise/sampler';
+import type { Scheduler } from '@denoise/schedule';
 import { writeImageOutputs } from './image-outputs.js';
 import { loopSettings } from './loop-settings.js';
 import { createProgress } from './progress.js';
@@ -67,15 +67,16 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
   if (!guided && command.negativePrompts) stderr.write(`note: --negative-prompt has no effect: ${unguidedWhy}\n`);
   if (!guided && command.guidanceRescale) stderr.write(`note: --guidance-rescale has no effect: ${unguidedWhy}\n`);
   noteTruncation(pipeline, [...new Set([...prompts, ...(guided && negatives ? negatives : [])])], stderr);
-  const setup = setUpScheduler(command, pipeline, context, false);
-  const { scheduler, sampler, steps } = setup;
-  if (init) {
+  const startIndexOf = (scheduler: Scheduler, steps: number) => {
     try {
-      imageStartIndex(scheduler, steps, command.strength ?? DEFAULT_STRENGTH);
+      return imageStartIndex(scheduler, steps, command.strength ?? DEFAULT_STRENGTH);
     } catch (error) {
-      throw new UsageError(`--strength: ${(error as Error).message}`, { cause: error });
+      if (error instanceof InputError) throw new UsageError(`--strength: ${error.message}`, { cause: error });
+      throw error;
     }
-  }
+  };
+  const setup = setUpScheduler(command, pipeline, context, false, init ? startIndexOf : undefined);
+  const { scheduler, sampler, steps, plan } = setup;
   throwIfInterrupted(signal, 'before sampling');
   const progress = createProgress(stderr, `${sampler}-${steps}`);
   let result: TextToImageResult;
@@ -84,6 +85,7 @@ export async function runTextToImage(pipeline: LoadedPipeline, command: SampleCo
       model: pipeline.textToImageModel(clipSkip !== undefined ? { clipSkip } : {}),
       scheduler,
       steps,
+      plan,
       prompts: perImagePrompts,
       negativePrompts: perImageNegatives,
       guidanceScale,
@@ -188,8 +190,9 @@ interface InitImage {
 async function readInitImage(path: string): Promise<InitImage> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path);
   } catch (error) {
+    if (error instanceof NotRegularFileError) throw new UsageError(`--init-image ${error.message}`, { cause: error });
     throw new UsageError(`--init-image ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
   const { image } = decodePng(bytes, path);

@@ -1,6 +1,6 @@
 import { PNG_TEXT_KEYS, type ImageBatch, type NpyArray } from '@denoise/image';
 import { assertBatchFitsMemory, InsufficientMemoryError, type LoadedModel, type OnnxDenoiser } from '@denoise/runtime';
-import { imageSeed, imageSeeds, sample, type SampleResult } from '@denoise/sampler';
+import { imageSeed, imageSeeds, InputError, sample, type SampleResult } from '@denoise/sampler';
 import { writeImageOutputs } from './image-outputs.js';
 import { loopSettings } from './loop-settings.js';
 import { createProgress } from './progress.js';
@@ -37,7 +37,7 @@ export async function runUnconditional(model: LoadedModel, command: SampleComman
   }
   const noise = noiseFile && checkNoise(command.noise!, noiseFile, model.signature);
   const setup = setUpScheduler(command, model, context, model.signature.outputChannels === 2 * model.signature.channels);
-  const { scheduler, sampler, steps, eta } = setup;
+  const { scheduler, sampler, steps, plan } = setup;
   const batch = noise ? noise.length / (model.signature.channels * model.signature.height * model.signature.width) : command.batch;
   const fixedBatch = model.signature.fixedBatchSize;
   if (fixedBatch !== undefined && fixedBatch !== batch) {
@@ -60,6 +60,7 @@ export async function runUnconditional(model: LoadedModel, command: SampleComman
       scheduler,
       denoiser,
       steps,
+      plan,
       ...(noise ? { noise } : { batchSize: batch }),
       ...loopSettings(command, { batch, progress, staging, signal }),
     });
@@ -95,7 +96,7 @@ export async function runUnconditional(model: LoadedModel, command: SampleComman
     sampler,
     schedulerClass: scheduler.className,
     steps,
-    eta,
+    eta: plan.eta,
     timestepSpacing: scheduler.config.timestepSpacing,
     seed: command.seed,
     ...(command.perImageSeeds ? { imageSeeds: imageSeeds(command.seed, command.firstImage ?? 0, batch) } : {}),
@@ -116,6 +117,7 @@ function conditionedDenoiser(model: LoadedModel, command: SampleCommand, batch: 
   try {
     return model.denoiser.forClassLabels(command.classLabels, batch);
   } catch (error) {
-    throw new UsageError(`--class-label: ${(error as Error).message}`, { cause: error });
+    if (error instanceof InputError) throw new UsageError(`--class-label: ${error.message}`, { cause: error });
+    throw error;
   }
 }

@@ -4,7 +4,8 @@ export class HubError extends Error {
   constructor(
     readonly reference: string,
     readonly reason: string,
-    readonly kind: 'not-found' | 'no-access' | 'not-a-unet' | 'offline' | 'unreachable' | 'corrupt' | 'environment',
+    /** 'reference': the reference itself does not follow the grammar. */
+    readonly kind: 'reference' | 'not-found' | 'no-access' | 'not-a-unet' | 'offline' | 'unreachable' | 'corrupt' | 'environment',
     options?: ErrorOptions,
   ) {
     super(`${reference}: ${reason}`, options);

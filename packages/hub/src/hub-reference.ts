@@ -1,3 +1,5 @@
+import { HubError } from './hub-errors.js';
+
 /** `hf:OWNER/NAME[@REVISION][/SUBFOLDER]`: a model on the Hugging Face Hub (or a mirror), as diffusers names it. */
 export interface HubReference {
   /** OWNER/NAME */
@@ -22,7 +24,7 @@ export function isHubReference(reference: string): boolean {
  */
 export function parseHubReference(reference: string): HubReference {
   const fail = (why: string): never => {
-    throw new RangeError(`model reference '${reference}': ${why}; expected hf:OWNER/NAME[@REVISION][/SUBFOLDER], e.g. hf:google/ddpm-cifar10-32`);
+    throw new HubError(reference, `${why}; expected hf:OWNER/NAME[@REVISION][/SUBFOLDER], e.g. hf:google/ddpm-cifar10-32`, 'reference');
   };
   if (!isHubReference(reference)) fail(`does not start with '${HUB_PREFIX}'`);
   const body = reference.slice(HUB_PREFIX.length);

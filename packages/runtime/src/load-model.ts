@@ -1,3 +1,4 @@
+import { InputError } from '@denoise/sampler';
 import {
   buildUNetModel,
   type BuildComponentOptions,
@@ -225,5 +226,5 @@ export function referenceOptions(options: Pick<LoadModelOptions, 'variant' | 'lo
 }
 
 export function assertThreads(threads: number | undefined): void {
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new RangeError(`threads must be an integer ≥ 1, got ${threads}`);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new InputError('threads', threads, 'an integer ≥ 1', `threads must be an integer ≥ 1, got ${threads}`);
 }

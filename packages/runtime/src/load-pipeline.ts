@@ -16,7 +16,7 @@ import {
 import type { LatentSize, TextToImageModel, UNetConditioning } from '@denoise/sampler';
 import { readClipTokenizer, type ClipTokenizer } from '@denoise/tokenizer';
 import { asModelLoadError } from './component-errors.js';
-import { graphOptionsFor, type BuiltModelInfo, type LoadModelOptions } from './load-model.js';
+import { assertThreads, graphOptionsFor, type BuiltModelInfo, type LoadModelOptions } from './load-model.js';
 import type { GraphOptimizationLevel } from './session-settings.js';
 import { createSession } from './create-session.js';
 import { resolveExecutionProvider, type ExecutionProvider } from './execution-provider.js';
@@ -28,7 +28,7 @@ import type { ResolvedModelReference } from './model-reference.js';
 import type { ModelSignature } from './model-signature.js';
 import type { OnnxDenoiser } from './onnx-denoiser.js';
 import { SessionDenoiser } from './session-denoiser.js';
-import { PromptEncoder } from './prompt-encoder.js';
+import { assertClipSkip, PromptEncoder } from './prompt-encoder.js';
 import type { TokenizedPrompts } from './tokenized-prompts.js';
 import { TextEncoderSession } from './text-encoder-session.js';
 import { VaeDecoderSession, VaeEncoderSession } from './vae-sessions.js';
@@ -111,7 +111,7 @@ export interface LoadedPipeline {
 export async function loadPipeline(folder: PipelineFolder, reference: ResolvedModelReference, options: LoadPipelineOptions = {}): Promise<LoadedPipeline> {
   const { plan } = folder;
   const threads = options.threads;
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new RangeError(`threads must be an integer ≥ 1, got ${threads}`);
+  assertThreads(threads);
   const executionProvider = await resolveExecutionProvider(options.executionProvider ?? 'cpu');
   const settings = {
     executionProvider,
@@ -241,9 +241,7 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
       tokenize: (texts) => prompts.tokenize(texts),
       textToImageModel: (conditioning = {}) => {
         const clipSkip = conditioning.clipSkip;
-        if (clipSkip !== undefined && !(Number.isInteger(clipSkip) && clipSkip >= 0 && clipSkip < prompts.layers)) {
-          throw new RangeError(`clip skip ${clipSkip} must be an integer in [0, ${prompts.layers - 1}] (the text encoder has ${prompts.layers} layers)`);
-        }
+        assertClipSkip(clipSkip, prompts.layers);
         return {
           latentChannels: unetConfig.inChannels,
           vaeScaleFactor,

@@ -75,7 +75,7 @@ export async function resolveModelReference(reference: string, options: ResolveR
         },
       };
     } catch (error) {
-      if (error instanceof HubError || error instanceof RangeError) {
+      if (error instanceof HubError) {
         throw new ModelLoadError(reference, error.message.replace(`${reference}: `, ''), { cause: error });
       }
       throw error;

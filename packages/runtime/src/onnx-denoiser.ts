@@ -1,4 +1,4 @@
-import type { Denoiser } from '@denoise/sampler';
+import { InputError, type Denoiser } from '@denoise/sampler';
 import type { ModelSignature } from './model-signature.js';
 
 /**
@@ -47,7 +47,7 @@ export interface ConditioningFeed {
 export function parseClassLabelList(text: string): number[] {
   const parts = text.split(',').map((p) => p.trim());
   if (parts.some((p) => !/^\d+$/.test(p))) {
-    throw new RangeError(`expected a class index or a comma list of them (e.g. 3 or 0,1,2,3), got '${text}'`);
+    throw new InputError('classLabels', text, 'a class index or a comma list of them', `expected a class index or a comma list of them (e.g. 3 or 0,1,2,3), got '${text}'`);
   }
   return parts.map(Number);
 }

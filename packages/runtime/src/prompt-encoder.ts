@@ -1,5 +1,5 @@
 import type { PromptEncoding } from '@denoise/diffusers';
-import type { TextEmbeddings } from '@denoise/sampler';
+import { InputError, type TextEmbeddings } from '@denoise/sampler';
 import type { ClipTokenizer } from '@denoise/tokenizer';
 import type { TextEncoderLayer, TextEncoderSession } from './text-encoder-session.js';
 import type { TokenizedPrompts } from './tokenized-prompts.js';
@@ -65,9 +65,7 @@ export class PromptEncoder {
   }
 
   async encode(prompts: readonly (string | null)[], role: PromptRole, clipSkip?: number): Promise<TextEmbeddings> {
-    if (clipSkip !== undefined && !(Number.isInteger(clipSkip) && clipSkip >= 0 && clipSkip < this.layers)) {
-      throw new RangeError(`clip skip ${clipSkip} must be an integer in [0, ${this.layers - 1}] (the text encoder has ${this.layers} layers)`);
-    }
+    assertClipSkip(clipSkip, this.layers);
     const rows = prompts.length;
     const tokens = this.maxTokens;
     const zeroRows = prompts.map((p) => p === null && role === 'negative' && this.zerosForMissingNegative);
@@ -129,4 +127,11 @@ function zeroOut(text: TextEmbeddings, rows: readonly boolean[]): void {
     text.data.fill(0, row * perRow, (row + 1) * perRow);
     text.pooled?.data.fill(0, row * text.pooled.width, (row + 1) * text.pooled.width);
   });
+}
+
+/** clip skip k takes hidden state −(k + 1): it must leave a layer of a `layers`-layer text encoder. */
+export function assertClipSkip(clipSkip: number | undefined, layers: number): void {
+  if (clipSkip !== undefined && !(Number.isInteger(clipSkip) && clipSkip >= 0 && clipSkip < layers)) {
+    throw new InputError('clipSkip', clipSkip, `an integer in [0, ${layers - 1}]`, `clip skip ${clipSkip} must be an integer in [0, ${layers - 1}] (the text encoder has ${layers} layers)`);
+  }
 }

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { DenoiserSpec } from '@denoise/sampler';
+import { InputError, type DenoiserSpec } from '@denoise/sampler';
 import { float16ToFloat32, float32ToFloat16, toFloat16Bits } from '@denoise/diffusers';
 import { ModelLoadError } from './model-errors.js';
 import type { ModelSignature } from './model-signature.js';
@@ -42,15 +42,15 @@ export class SessionDenoiser implements OnnxDenoiser {
 
   withClassLabels(labels: readonly number[]): OnnxDenoiser {
     const input = this.signature.classLabels;
-    if (!input) throw new RangeError(`${this.modelPath}: the model is not class-conditional; it takes no class labels`);
+    if (!input) throw new InputError('classLabels', labels, 'none', `${this.modelPath}: the model is not class-conditional; it takes no class labels`);
     if (input.dtype === 'float32') {
-      throw new RangeError(`${this.modelPath}: the model's '${input.name}' input takes class embedding vectors [B, ${input.width ?? '?'}] (class_embed_type 'identity'), not class indices`);
+      throw new InputError('classLabels', labels, 'class embedding vectors', `${this.modelPath}: the model's '${input.name}' input takes class embedding vectors [B, ${input.width ?? '?'}] (class_embed_type 'identity'), not class indices`);
     }
-    if (labels.length === 0) throw new RangeError(`${this.modelPath}: no class labels given`);
+    if (labels.length === 0) throw new InputError('classLabels', labels, 'at least one label', `${this.modelPath}: no class labels given`);
     for (const label of labels) {
       if (!Number.isInteger(label) || label < 0 || (input.count !== undefined && label >= input.count)) {
         const allowed = input.count !== undefined ? `0 … ${input.count - 1}` : 'an integer ≥ 0';
-        throw new RangeError(`${this.modelPath}: class label ${label} is out of range; the model takes ${allowed}`);
+        throw new InputError('classLabels', label, allowed, `${this.modelPath}: class label ${label} is out of range; the model takes ${allowed}`);
       }
     }
     return new SessionDenoiser(this.session, this.signature, this.modelPath, [...labels], this.conditioning);
@@ -84,15 +84,15 @@ export class SessionDenoiser implements OnnxDenoiser {
   forClassLabels(labels: readonly number[] | undefined, batchSize: number): OnnxDenoiser {
     const input = this.signature.classLabels;
     if (!input) {
-      if (labels) throw new RangeError(`${this.modelPath} is not class-conditional; it takes no class labels`);
+      if (labels) throw new InputError('classLabels', labels, 'none', `${this.modelPath} is not class-conditional; it takes no class labels`);
       return this;
     }
     if (!labels) {
       const range = input.count !== undefined ? ` (0 … ${input.count - 1})` : '';
-      throw new RangeError(`${this.modelPath} is class-conditional: give a class label${range}, one for all images or one per image`);
+      throw new InputError('classLabels', labels, `one label${range} for all images or one per image`, `${this.modelPath} is class-conditional: give a class label${range}, one for all images or one per image`);
     }
     if (labels.length !== 1 && labels.length !== batchSize) {
-      throw new RangeError(`${labels.length} class labels for a batch of ${batchSize}; give one label or one per image`);
+      throw new InputError('classLabels', labels, `1 or ${batchSize} labels`, `${labels.length} class labels for a batch of ${batchSize}; give one label or one per image`);
     }
     return this.withClassLabels(labels);
   }

@@ -1,4 +1,5 @@
 import { isSchedulerClassName, schedulerFromConfig, type Scheduler, type SchedulerClassName } from '@denoise/schedule';
+import { InputError } from './input-error.js';
 
 /** The sampler names of the CLI, the bench and golden manifests, one per diffusers scheduler class. */
 export const SAMPLER_CLASSES = {
@@ -65,6 +66,6 @@ export function createScheduler(
     throw new TypeError(`the scheduler config must be a JSON object, got ${got}`);
   }
   const className = SAMPLER_CLASSES[kind];
-  if (className === undefined) throw new RangeError(`unknown sampler '${String(kind)}'; allowed: ${SAMPLER_KINDS.join(', ')}`);
+  if (className === undefined) throw new InputError('sampler', kind, SAMPLER_KINDS.join(', '), `unknown sampler '${String(kind)}'; allowed: ${SAMPLER_KINDS.join(', ')}`);
   return schedulerFromConfig(className, { ...(config as Record<string, unknown>), ...overrides });
 }

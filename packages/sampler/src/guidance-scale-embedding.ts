@@ -1,3 +1,5 @@
+import { InputError } from './input-error.js';
+
 const f32 = Math.fround;
 
 /**
@@ -22,7 +24,7 @@ export function guidanceScaleEmbedding(w: Float32Array | readonly number[], dim:
   const out = new Float32Array(w.length * dim);
   for (let b = 0; b < w.length; b++) {
     const value = w[b]!;
-    if (!Number.isFinite(value)) throw new RangeError(`w[${b}] must be a finite number, got ${value}`);
+    if (!Number.isFinite(value)) throw new InputError('guidanceScale', value, 'a finite number', `w[${b}] must be a finite number, got ${value}`);
     const x = f32(f32(value) * 1000);
     const row = b * dim;
     for (let k = 0; k < half; k++) {

@@ -1,4 +1,5 @@
 import type { Denoiser, DenoiserSpec } from './denoiser.js';
+import { InputError } from './input-error.js';
 
 export interface GuidanceOptions {
   /** diffusers' guidance_scale (w): ε = ε_uncond + w·(ε_cond − ε_uncond). */
@@ -28,8 +29,10 @@ export class ClassifierFreeGuidance implements Denoiser {
     options: GuidanceOptions,
   ) {
     const { guidanceScale, guidanceRescale = 0 } = options;
-    if (!Number.isFinite(guidanceScale)) throw new RangeError(`guidanceScale must be a finite number, got ${guidanceScale}`);
-    if (!(guidanceRescale >= 0 && guidanceRescale <= 1)) throw new RangeError(`guidanceRescale must be in [0, 1], got ${guidanceRescale}`);
+    if (!Number.isFinite(guidanceScale)) throw new InputError('guidanceScale', guidanceScale, 'a finite number', `guidanceScale must be a finite number, got ${guidanceScale}`);
+    if (!(guidanceRescale >= 0 && guidanceRescale <= 1)) {
+      throw new InputError('guidanceRescale', guidanceRescale, 'a number in [0, 1]', `guidanceRescale must be in [0, 1], got ${guidanceRescale}`);
+    }
     const spec = conditioned.spec;
     if (spec.outputChannels !== spec.channels) {
       throw new RangeError(`classifier-free guidance needs a model whose output has the sample's ${spec.channels} channels, not ${spec.outputChannels}`);

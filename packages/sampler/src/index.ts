@@ -21,7 +21,8 @@ export {
 } from './create-scheduler.js';
 export { AffineDenoiser } from './affine-denoiser.js';
 export { guidanceScaleEmbedding } from './guidance-scale-embedding.js';
-export { rehearseSchedule } from './rehearse-schedule.js';
+export { InputError } from './input-error.js';
+export { outputChannelsRead, planRun, type RunPlan, type RunPlanOptions } from './run-plan.js';
 export { ClassifierFreeGuidance, type GuidanceOptions } from './guided-denoiser.js';
 export {
   GUIDANCE_KINDS,

@@ -1,4 +1,5 @@
 import { PhiloxGenerator, TorchGenerator, type GaussianGenerator } from '@denoise/schedule';
+import { InputError } from './input-error.js';
 
 /**
  * Which seeded Gaussian stream to draw from:
@@ -57,8 +58,8 @@ function fmix32(h: number): number {
  * run 0's first 1,000 images). In Python: `torch.Generator().manual_seed(image_seed(S, i))` per image reproduces it.
  */
 export function imageSeed(runSeed: number, index: number): number {
-  if (!Number.isSafeInteger(runSeed) || runSeed < 0) throw new RangeError(`run seed must be an integer ≥ 0, got ${runSeed}`);
-  if (!Number.isInteger(index) || index < 0 || index >= 2 ** 32) throw new RangeError(`image index must be an integer in [0, 2^32), got ${index}`);
+  if (!Number.isSafeInteger(runSeed) || runSeed < 0) throw new InputError('seed', runSeed, 'an integer ≥ 0', `run seed must be an integer ≥ 0, got ${runSeed}`);
+  if (!Number.isInteger(index) || index < 0 || index >= 2 ** 32) throw new InputError('imageIndex', index, 'an integer in [0, 2^32)', `image index must be an integer in [0, 2^32), got ${index}`);
   const c = fmix32(((runSeed % 2 ** 32) ^ 0x9e3779b9) >>> 0);
   return fmix32((c + index) >>> 0);
 }

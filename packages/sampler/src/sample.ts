@@ -1,7 +1,8 @@
-import { DDIMScheduler, type Scheduler } from '@denoise/schedule';
+import type { Scheduler } from '@denoise/schedule';
 import { elementsPerImage, type Denoiser } from './denoiser.js';
 import { createGenerator, GENERATOR_KINDS, PerImageGenerators, type GeneratorKind } from './noise-generator.js';
-import { rehearseSchedule } from './rehearse-schedule.js';
+import { InputError } from './input-error.js';
+import { outputChannelsRead, planRun, type RunPlan } from './run-plan.js';
 import { NonFiniteError, SamplingAbortedError } from './sampling-errors.js';
 
 export interface StepEvent {
@@ -31,6 +32,11 @@ export interface SampleOptions {
   readonly steps: number;
   /** DDIM's η (0 = deterministic). Defaults to the scheduler config's eta (0). DDPM takes no η. */
   readonly eta?: number;
+  /**
+   * The run's plan, checked by planRun before (say, before a model was loaded): used as it is when it is this
+   * scheduler's plan for these steps, η and start, so nothing is planned or rehearsed twice; otherwise the loop plans.
+   */
+  readonly plan?: RunPlan;
   /**
    * Unit-variance x_T, NCHW; its length sets the batch size. Otherwise it is drawn from the seeded generator.
    * Either way the loop multiplies it by the scheduler's `initNoiseSigma`, as diffusers' pipelines do.
@@ -84,12 +90,10 @@ export interface SampleResult {
 
 interface ResolvedRun {
   readonly batchSize: number;
-  readonly eta: number;
   /** One seed for the batch, or one per image. */
   readonly seed: number | readonly number[];
   readonly generator: GeneratorKind;
   readonly epsChannelsOnly: boolean;
-  readonly isDdim: boolean;
 }
 
 /** x ← f32(x · factor), as torch multiplies x_T by init_noise_sigma; nothing to do for factor 1. */
@@ -120,18 +124,9 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   const size = run.batchSize * perImage;
   const rng = typeof run.seed === 'number' ? createGenerator(run.generator, run.seed) : new PerImageGenerators(run.generator, run.seed);
 
-  // setTimesteps refuses a plan outside [0, N) (a bad steps_offset) before the first model call.
-  scheduler.setTimesteps(options.steps);
-  const startIndex = startIndexOf(options.start, scheduler.timesteps.length);
-  if (startIndex > 0) scheduler.setBeginIndex?.(startIndex);
-  // η against every step of the plan, before the first model call (not at step 48 of 50).
-  if (scheduler instanceof DDIMScheduler) scheduler.validateEta(options.steps, run.eta);
-  // Every other step-time refusal too: the whole plan once on a one-element sample, before any model call.
-  rehearseSchedule(scheduler, options.steps, {
-    ...(run.isDdim ? { eta: run.eta } : {}),
-    outputChannelsPerChannel: !run.epsChannelsOnly && denoiser.spec.outputChannels === 2 * denoiser.spec.channels ? 2 : 1,
-    startIndex,
-  });
+  // Every refusal of the plan (steps_offset, η, a step that cannot run) before the first model call.
+  const plan = readyPlan(options, outputChannelsRead(scheduler, denoiser.spec.outputChannels === 2 * denoiser.spec.channels));
+  const { startIndex } = plan;
   const timesteps = scheduler.timesteps.slice(startIndex);
   const modelMs = new Float64Array(timesteps.length);
   const loopMs = new Float64Array(timesteps.length);
@@ -150,7 +145,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   // LCM's consistency output (`denoised`); the other schedulers leave it alone.
   const denoised = new Float32Array(size);
   const epsOnly = run.epsChannelsOnly ? new Float32Array(size) : undefined;
-  const noiseOptions = run.isDdim ? { eta: run.eta } : {};
+  const noiseOptions = scheduler.className === 'DDIMScheduler' ? { eta: plan.eta } : {};
   const stepOptions = { ...noiseOptions, batchSize: run.batchSize };
   const started = performance.now();
 
@@ -195,64 +190,74 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   };
 }
 
-/** The model call a run starts at: 0, or `start.index`, which must leave at least one call of the plan. */
-function startIndexOf(start: SampleOptions['start'], calls: number): number {
-  if (!start) return 0;
-  if (!Number.isInteger(start.index) || start.index < 0 || start.index >= calls) {
-    throw new RangeError(`start index ${start.index} must be an integer in [0, ${calls - 1}]: the plan has ${calls} model calls`);
-  }
-  return start.index;
+/**
+ * The plan the loop runs: the caller's, when it is this scheduler's for these steps, η, start and output channels
+ * (the scheduler is only reset to it: setTimesteps clears a multistep solver's state, as the bench reuses one
+ * scheduler for many batches), else planRun's.
+ */
+function readyPlan(options: SampleOptions, outputChannelsPerChannel: 1 | 2): RunPlan {
+  const { plan, scheduler, steps } = options;
+  const startIndex = options.start?.index ?? 0;
+  const matches =
+    plan !== undefined &&
+    plan.scheduler === scheduler &&
+    plan.steps === steps &&
+    plan.startIndex === startIndex &&
+    plan.outputChannelsPerChannel === outputChannelsPerChannel &&
+    (options.eta === undefined || options.eta === plan.eta);
+  if (!matches) return planRun(scheduler, steps, { ...(options.eta !== undefined ? { eta: options.eta } : {}), outputChannelsPerChannel, startIndex });
+  scheduler.setTimesteps(steps);
+  if (startIndex > 0) scheduler.setBeginIndex?.(startIndex);
+  return plan;
 }
 
 function resolveRun(options: SampleOptions): ResolvedRun {
-  const { denoiser, scheduler } = options;
-  const spec = denoiser.spec;
+  const spec = options.denoiser.spec;
   const perImage = elementsPerImage(spec);
   let batchSize: number;
   if (options.noise && options.start) throw new RangeError('give either noise (x_T) or start (a run from part-way), not both');
   if (options.noise) {
     if (options.noise.length === 0 || options.noise.length % perImage !== 0) {
-      throw new RangeError(
+      throw new InputError(
+        'noise',
+        `${options.noise.length} elements`,
+        `a whole number of ${perImage}-element images`,
         `noise has ${options.noise.length} elements, not a whole number of ${spec.channels}×${spec.height}×${spec.width} images ` +
           `(${perImage} elements each) as the model expects`,
       );
     }
     batchSize = options.noise.length / perImage;
     if (options.batchSize !== undefined && options.batchSize !== batchSize) {
-      throw new RangeError(`batchSize ${options.batchSize} does not match the noise, which holds ${batchSize} image(s)`);
+      throw new InputError('batchSize', options.batchSize, `${batchSize} (the noise's images)`, `batchSize ${options.batchSize} does not match the noise, which holds ${batchSize} image(s)`);
     }
   } else {
     batchSize = options.batchSize ?? options.imageSeeds?.length ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new RangeError(`batchSize must be an integer ≥ 1, got ${batchSize}`);
+      throw new InputError('batchSize', batchSize, 'an integer ≥ 1', `batchSize must be an integer ≥ 1, got ${batchSize}`);
     }
   }
   if (spec.fixedBatchSize !== undefined && spec.fixedBatchSize !== batchSize) {
-    throw new RangeError(`the model is fixed to batch ${spec.fixedBatchSize}, but batch ${batchSize} was asked for`);
+    throw new InputError('batchSize', batchSize, String(spec.fixedBatchSize), `the model is fixed to batch ${spec.fixedBatchSize}, but batch ${batchSize} was asked for`);
   }
-  const isDdim = scheduler.className === 'DDIMScheduler';
-  const eta = options.eta ?? (isDdim ? scheduler.config.eta : 0);
-  if (!Number.isFinite(eta) || eta < 0) throw new RangeError(`eta must be a finite number ≥ 0, got ${eta}`);
-  if (!isDdim && eta !== 0) throw new RangeError(`eta applies to DDIM only; ${scheduler.className} takes none (got ${eta})`);
   const seed = resolveSeed(options, batchSize);
   const generator = options.generator ?? 'torch';
   if (!GENERATOR_KINDS.includes(generator)) {
-    throw new RangeError(`generator must be one of ${GENERATOR_KINDS.join(', ')}, got ${String(generator)}`);
+    throw new InputError('generator', generator, GENERATOR_KINDS.join(', '), `generator must be one of ${GENERATOR_KINDS.join(', ')}, got ${String(generator)}`);
   }
-  return { batchSize, eta, seed, generator, epsChannelsOnly: epsHalfOnly(options), isDdim };
+  return { batchSize, seed, generator, epsChannelsOnly: epsHalfOnly(options) };
 }
 
 function resolveSeed(options: SampleOptions, batchSize: number): number | readonly number[] {
   const { imageSeeds } = options;
   if (imageSeeds === undefined) {
     const seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be an integer ≥ 0, got ${seed}`);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError('seed', seed, 'an integer ≥ 0', `seed must be an integer ≥ 0, got ${seed}`);
     return seed;
   }
   if (options.seed !== undefined) throw new RangeError('give either seed (one generator for the batch) or imageSeeds (one per image), not both');
-  if (imageSeeds.length !== batchSize) throw new RangeError(`imageSeeds has ${imageSeeds.length} seed(s) for a batch of ${batchSize} image(s)`);
+  if (imageSeeds.length !== batchSize) throw new InputError('imageSeeds', `${imageSeeds.length} seeds`, `one per image (${batchSize})`, `imageSeeds has ${imageSeeds.length} seed(s) for a batch of ${batchSize} image(s)`);
   const bad = imageSeeds.find((s) => !Number.isSafeInteger(s) || s < 0);
-  if (bad !== undefined) throw new RangeError(`imageSeeds: every seed must be an integer ≥ 0, got ${bad}`);
+  if (bad !== undefined) throw new InputError('imageSeeds', bad, 'integers ≥ 0', `imageSeeds: every seed must be an integer ≥ 0, got ${bad}`);
   return imageSeeds;
 }
 
@@ -269,7 +274,10 @@ function epsHalfOnly({ denoiser, scheduler }: SampleOptions): boolean {
   if (scheduler.className !== 'DDPMScheduler') return true;
   const varianceType = scheduler.config.varianceType;
   if (varianceType !== 'learned' && varianceType !== 'learned_range') {
-    throw new RangeError(
+    throw new InputError(
+      'variance_type',
+      varianceType,
+      "'learned' or 'learned_range'",
       `the model returns ${outputChannels} channels (a learned variance) but the scheduler's variance_type is ` +
         `'${varianceType}'; use 'learned' or 'learned_range'`,
     );

@@ -3,6 +3,7 @@ import { guidanceScaleEmbedding } from './guidance-scale-embedding.js';
 import { ClassifierFreeGuidance } from './guided-denoiser.js';
 import type { Scheduler } from '@denoise/schedule';
 import { sample, type SampleOptions, type SampleResult, type SampleTimings } from './sample.js';
+import { InputError } from './input-error.js';
 
 /** Text encoder output: one row of `tokens` × `width` per prompt, in the order asked. */
 export interface TextEmbeddings {
@@ -142,7 +143,9 @@ export async function textToImage(options: TextToImageOptions): Promise<TextToIm
   const batch = prompts.length;
   if (batch === 0) throw new RangeError('textToImage: no prompts');
   const negatives = options.negativePrompts ?? new Array<null>(batch).fill(null);
-  if (negatives.length !== batch) throw new RangeError(`${negatives.length} negative prompts for ${batch} prompts; give one per prompt or none`);
+  if (negatives.length !== batch) {
+    throw new InputError('negativePrompts', `${negatives.length} prompts`, `one per prompt (${batch}) or none`, `${negatives.length} negative prompts for ${batch} prompts; give one per prompt or none`);
+  }
   const size = latentSize(options.height, options.width, model.vaeScaleFactor);
   const guidance = guidanceKind(model.guidanceEmbeddingDim, guidanceScale);
   const guided = guidance === 'classifier-free';
@@ -243,10 +246,10 @@ async function imageStart(model: TextToImageModel, options: TextToImageOptions, 
  * that leaves no step.
  */
 export function imageStartIndex(scheduler: Scheduler, steps: number, strength: number): number {
-  if (!(strength >= 0 && strength <= 1)) throw new RangeError(`strength must be in [0, 1], got ${strength}`);
+  if (!(strength >= 0 && strength <= 1)) throw new InputError('strength', strength, 'a number in [0, 1]', `strength must be in [0, 1], got ${strength}`);
   scheduler.setTimesteps(steps);
   const tStart = Math.max(steps - Math.min(Math.floor(steps * strength), steps), 0);
-  if (steps - tStart < 1) throw new RangeError(`strength ${strength} leaves no step of ${steps} (⌊${steps} × ${strength}⌋ = 0): raise the strength or the steps`);
+  if (steps - tStart < 1) throw new InputError('strength', strength, `at least 1/${steps}`, `strength ${strength} leaves no step of ${steps} (⌊${steps} × ${strength}⌋ = 0): raise the strength or the steps`);
   return tStart * scheduler.order;
 }
 
@@ -254,7 +257,7 @@ export function imageStartIndex(scheduler: Scheduler, steps: number, strength: n
 export function latentSize(height: number, width: number, factor: number): LatentSize {
   for (const [name, value] of [['height', height], ['width', width]] as const) {
     if (!Number.isInteger(value) || value < factor || value % factor !== 0) {
-      throw new RangeError(`${name} ${value} must be a positive multiple of ${factor} (the VAE's scale factor)`);
+      throw new InputError(name, value, `a positive multiple of ${factor}`, `${name} ${value} must be a positive multiple of ${factor} (the VAE's scale factor)`);
     }
   }
   return { height: height / factor, width: width / factor };
@@ -262,6 +265,8 @@ export function latentSize(height: number, width: number, factor: number): Laten
 
 /** `prompts`, each repeated `imagesPerPrompt` times in place, as num_images_per_prompt orders the batch. */
 export function repeatPerImage(prompts: readonly string[], imagesPerPrompt: number): string[] {
-  if (!Number.isInteger(imagesPerPrompt) || imagesPerPrompt < 1) throw new RangeError(`images per prompt must be an integer ≥ 1, got ${imagesPerPrompt}`);
+  if (!Number.isInteger(imagesPerPrompt) || imagesPerPrompt < 1) {
+    throw new InputError('imagesPerPrompt', imagesPerPrompt, 'an integer ≥ 1', `images per prompt must be an integer ≥ 1, got ${imagesPerPrompt}`);
+  }
   return prompts.flatMap((p) => new Array<string>(imagesPerPrompt).fill(p));
 }
