@@ -1,7 +1,8 @@
 import { ConfigError } from './config-error.js';
 import { addNoiseWith, velocityWith } from './forward-process.js';
 import { SchedulerBase } from './scheduler-base.js';
-import { parseSchedulerConfig, type SchedulerClassName, type SchedulerConfig } from './scheduler-config.js';
+import type { SchedulerConfig } from './scheduler-config.js';
+import { parseSchedulerConfig, type SchedulerClassName } from './scheduler-config-registry.js';
 import type { Scheduler } from './scheduler.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 import { timestepPlan } from './timestep-plan.js';

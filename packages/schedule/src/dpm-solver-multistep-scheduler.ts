@@ -1,7 +1,7 @@
-import { ConfigError } from './config-error.js';
+import { storedDpmSolverConfig } from './dpm-solver-multistep-config.js';
 import { alphaSigmaOf, convertModelOutput, lambdaOf, type SolverTarget } from './multistep-schedule.js';
 import { MultistepScheduler } from './multistep-scheduler.js';
-import { parseSchedulerConfig, type DpmAlgorithmType, type ParsedSchedulerConfig } from './scheduler-config.js';
+import { parseSchedulerConfig } from './scheduler-config-registry.js';
 import type { StepOptions, StepOutput } from './step-types.js';
 
 /** The update's coefficients: prev = cx·x + c0·m0 + c1·m1 + c2·m2 + cn·z (m0 the newest converted output). */
@@ -48,7 +48,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
   private readonly target: SolverTarget;
 
   private constructor(input: unknown) {
-    super(dpmConfig(input), 'dpm');
+    super(storedDpmSolverConfig(parseSchedulerConfig(input, { scheduler: 'DPMSolverMultistepScheduler' })), 'dpm');
     const { algorithmType } = this.config;
     this.outputs = new Array<Float32Array | null>(this.config.solverOrder).fill(null);
     this.target = algorithmType === 'dpmsolver++' || algorithmType === 'sde-dpmsolver++' ? 'x0' : 'epsilon';
@@ -238,26 +238,4 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
       cn,
     };
   }
-}
-
-/**
- * The config of a DPMSolverMultistepScheduler as diffusers stores it: `final_sigmas_type: 'zero'` is checked
- * against the algorithm as given, then `algorithm_type: 'deis'` becomes 'dpmsolver++' and the solver types
- * 'logrho', 'bh1', 'bh2' become 'midpoint'.
- */
-function dpmConfig(input: unknown): ParsedSchedulerConfig {
-  const parsed = parseSchedulerConfig(input, { scheduler: 'DPMSolverMultistepScheduler' });
-  const given = parsed.config;
-  // diffusers checks the final σ against the algorithm as given, before rewriting `deis`.
-  if (given.finalSigmasType === 'zero' && given.algorithmType !== 'dpmsolver++' && given.algorithmType !== 'sde-dpmsolver++') {
-    throw new ConfigError(
-      'final_sigmas_type',
-      given.finalSigmasType,
-      `'sigma_min' with algorithm_type '${given.algorithmType}' (a zero final σ needs 'dpmsolver++' or 'sde-dpmsolver++')`,
-    );
-  }
-  // diffusers rewrites these in the stored config: deis → dpmsolver++, logrho/bh1/bh2 → midpoint.
-  const algorithmType: DpmAlgorithmType = given.algorithmType === 'deis' ? 'dpmsolver++' : given.algorithmType;
-  const solverType = given.solverType === 'heun' ? 'heun' : 'midpoint';
-  return { config: Object.freeze({ ...given, algorithmType, solverType }), ignoredKeys: parsed.ignoredKeys };
 }

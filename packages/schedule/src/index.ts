@@ -7,22 +7,23 @@ export {
   parseSchedulerConfig,
   SCHEDULER_CLASS_NAMES,
   schedulerConfigToJson,
-  type BetaSchedule,
-  type DpmAlgorithmType,
-  type EqualSigmaStep,
-  type ZeroSigmaStep,
-  type FinalSigmasType,
-  type InterpolationType,
-  type SolverType,
-  type ParsedSchedulerConfig,
   type ParseSchedulerConfigOptions,
-  type PredictionType,
-  type PrevTimestepPolicy,
   type SchedulerClassName,
-  type SchedulerConfig,
-  type TimestepSpacing,
-  type VarianceType,
+} from './scheduler-config-registry.js';
+export type {
+  BetaSchedule,
+  ParsedSchedulerConfig,
+  PredictionType,
+  SchedulerConfig,
+  TimestepSpacing,
 } from './scheduler-config.js';
+export type { VarianceType } from './ddpm-config.js';
+export type { PrevTimestepPolicy } from './ddim-config.js';
+export type { DpmAlgorithmType } from './dpm-solver-multistep-config.js';
+export type { ZeroSigmaStep } from './unipc-multistep-config.js';
+export type { EqualSigmaStep, SolverType } from './multistep-config.js';
+export type { FinalSigmasType } from './sigma-schedule-config.js';
+export type { InterpolationType } from './euler-discrete-config.js';
 export { alphasCumprodFor, betasFor, rescaleZeroTerminalSnr } from './beta-schedule.js';
 export { checkCustomTimesteps, roundHalfEven, timestepPlan } from './timestep-plan.js';
 export { dynamicThresholdInPlace, quantileLinear } from './sample-clipping.js';

@@ -1,10 +1,6 @@
 import { alphasCumprodFor, betasFor, finiteSigmaAlphasCumprod } from './beta-schedule.js';
-import {
-  schedulerConfigToJson,
-  type ParsedSchedulerConfig,
-  type SchedulerClassName,
-  type SchedulerConfig,
-} from './scheduler-config.js';
+import type { ParsedSchedulerConfig, SchedulerConfig } from './scheduler-config.js';
+import { schedulerConfigToJson, type SchedulerClassName } from './scheduler-config-registry.js';
 import { checkPlanInRange } from './timestep-plan.js';
 
 /**

@@ -7,7 +7,7 @@ import { HeunDiscreteScheduler } from './heun-discrete-scheduler.js';
 import { LCMScheduler } from './lcm-scheduler.js';
 import { PNDMScheduler } from './pndm-scheduler.js';
 import type { Scheduler } from './scheduler.js';
-import type { SchedulerClassName } from './scheduler-config.js';
+import type { SchedulerClassName } from './scheduler-config-registry.js';
 import { UniPCMultistepScheduler } from './unipc-multistep-scheduler.js';
 
 const FROM_CONFIG: Readonly<Record<SchedulerClassName, (config: unknown) => Scheduler>> = {

@@ -1,4 +1,5 @@
-import type { SchedulerClassName, SchedulerConfig } from './scheduler-config.js';
+import type { SchedulerConfig } from './scheduler-config.js';
+import type { SchedulerClassName } from './scheduler-config-registry.js';
 import type { NoiseOptions, StepOptions, StepOutput } from './step-types.js';
 
 /**

@@ -1,10 +1,6 @@
 import { SchedulerBase } from './scheduler-base.js';
-import {
-  parseSchedulerConfig,
-  type PredictionType,
-  type SchedulerClassName,
-  type SchedulerConfig,
-} from './scheduler-config.js';
+import type { PredictionType, SchedulerConfig } from './scheduler-config.js';
+import { parseSchedulerConfig, type SchedulerClassName } from './scheduler-config-registry.js';
 import type { Scheduler } from './scheduler.js';
 import {
   exponentialSigmas,

@@ -1,6 +1,8 @@
 import { alphaSigmaOf, convertModelOutput, lambdaOf } from './multistep-schedule.js';
 import { MultistepScheduler } from './multistep-scheduler.js';
-import { parseSchedulerConfig, type ParsedSchedulerConfig, type SchedulerConfig } from './scheduler-config.js';
+import type { SchedulerConfig } from './scheduler-config.js';
+import { parseSchedulerConfig } from './scheduler-config-registry.js';
+import { storedUniPCConfig } from './unipc-multistep-config.js';
 import type { StepOptions, StepOutput } from './step-types.js';
 
 /**
@@ -82,7 +84,7 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
   private readonly convertConfig: SchedulerConfig;
 
   private constructor(config: unknown) {
-    super(unipcConfig(config), 'unipc');
+    super(storedUniPCConfig(parseSchedulerConfig(config, { scheduler: 'UniPCMultistepScheduler' })), 'unipc');
     // UniPC's ε branch ignores thresholding (only x0 is thresholded).
     this.convertConfig = this.config.predictX0 ? this.config : Object.freeze({ ...this.config, thresholding: false });
   }
@@ -231,14 +233,6 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     }
     return { a: t.alpha / s0.alpha, c: -t.sigma * hPhi1, e: -t.sigma * bh, w, wt };
   }
-}
-
-/** The config of a UniPCMultistepScheduler as diffusers stores it: the DPM-Solver solver types become bh2. */
-function unipcConfig(input: unknown): ParsedSchedulerConfig {
-  const parsed = parseSchedulerConfig(input, { scheduler: 'UniPCMultistepScheduler' });
-  // diffusers rewrites the DPM-Solver solver types to bh2 in the config.
-  const solverType = parsed.config.solverType === 'bh1' ? 'bh1' : 'bh2';
-  return { config: Object.freeze({ ...parsed.config, solverType }), ignoredKeys: parsed.ignoredKeys };
 }
 
 /**

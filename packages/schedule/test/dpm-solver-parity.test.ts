@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { finiteSigmaAlphasCumprod } from '../src/beta-schedule.js';
 import { DPMSolverMultistepScheduler } from '../src/dpm-solver-multistep-scheduler.js';
 import { multistepSchedule } from '../src/multistep-schedule.js';
-import { parseSchedulerConfig } from '../src/scheduler-config.js';
+import { parseSchedulerConfig } from '../src/scheduler-config-registry.js';
 import type { StepOptions } from '../src/step-types.js';
 import { num, type Figure } from './parity-fixture.js';
 import { describeSamplerParity, loadSamplerReference, relativeError, type Trajectory } from './sampler-parity.js';

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config-error.js';
 import { parsePythonJson } from '../src/python-json.js';
-import { SCHEDULER_CLASS_NAMES, parseSchedulerConfig } from '../src/scheduler-config.js';
+import { SCHEDULER_CLASS_NAMES, parseSchedulerConfig } from '../src/scheduler-config-registry.js';
 
 const PER_CALL_MS = 1_000;
 const configs = [
