@@ -24,7 +24,12 @@ export function quote(value: unknown, max = 80): string {
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {
-    text = String(value);
+    // A BigInt, a cycle, or a nesting deeper than the stack (which String() on an array cannot print either).
+    try {
+      text = String(value);
+    } catch {
+      text = Array.isArray(value) ? `an array of ${value.length} items` : typeof value;
+    }
   }
   return cut(text, max);
 }

@@ -4,6 +4,7 @@
  * weights file (safetensors before `.bin`; with a variant, `<stem>.<variant>.*` where the component has one; a sharded
  * checkpoint's index and shards), the tokenizer's files and the scheduler config. Nothing else is fetched.
  */
+import { cut, quote } from './config-reader.js';
 import { ModelFilePlanError } from './file-plan-error.js';
 
 const SD_COMPONENTS = { unet: 'UNet2DConditionModel', vae: 'AutoencoderKL', text_encoder: 'CLIPTextModel', tokenizer: 'CLIPTokenizer' } as const;
@@ -93,7 +94,7 @@ export interface PipelineFilePlan {
 /** The text-to-image pipeline class of a model_index.json, or undefined when it names another pipeline. */
 export function textToImagePipelineClass(index: unknown): TextToImagePipelineClass | undefined {
   const name = (index as { _class_name?: unknown } | null)?._class_name;
-  return typeof name === 'string' && name in TEXT_TO_IMAGE_PIPELINES ? (name as TextToImagePipelineClass) : undefined;
+  return typeof name === 'string' && Object.hasOwn(TEXT_TO_IMAGE_PIPELINES, name) ? (name as TextToImagePipelineClass) : undefined;
 }
 
 /**
@@ -109,12 +110,12 @@ export async function planPipelineFiles(
   const { prefix } = options;
   const modelIndex = `${prefix}model_index.json`;
   const pipelineClass = textToImagePipelineClass(index);
-  if (!pipelineClass) throw new ModelFilePlanError(`${modelIndex}: ${String(index['_class_name'])} is not a text-to-image pipeline denoise runs`);
+  if (!pipelineClass) throw new ModelFilePlanError(`${modelIndex}: ${named(index['_class_name'])} is not a text-to-image pipeline denoise runs`);
   const expected = TEXT_TO_IMAGE_PIPELINES[pipelineClass].components;
   for (const [name, cls] of Object.entries(expected)) {
     const entry = index[name];
     if (!Array.isArray(entry) || entry[1] !== cls) {
-      const found = Array.isArray(entry) ? `a ${String(entry[1])}` : 'missing';
+      const found = !Array.isArray(entry) ? 'missing' : typeof entry[1] === 'string' ? `a ${cut(entry[1])}` : quote(entry[1]);
       throw new ModelFilePlanError(`${modelIndex}: ${pipelineClass} needs a '${name}' component of class ${cls}; it is ${found}`);
     }
   }
@@ -143,7 +144,7 @@ export async function planPipelineFiles(
   const textEncoders: TextEncoderPlan[] = [];
   for (const names of spec.textEncoders) textEncoders.push({ encoder: await weighted(names.encoder, 'transformers'), tokenizer: tokenizerPlan(names.tokenizer) });
   const forceZeros = index['force_zeros_for_empty_prompt'];
-  if (forceZeros !== undefined && typeof forceZeros !== 'boolean') throw new ModelFilePlanError(`${modelIndex}: force_zeros_for_empty_prompt must be true or false, got ${JSON.stringify(forceZeros).slice(0, 80)}`);
+  if (forceZeros !== undefined && typeof forceZeros !== 'boolean') throw new ModelFilePlanError(`${modelIndex}: force_zeros_for_empty_prompt must be true or false, got ${quote(forceZeros)}`);
   return {
     pipelineClass,
     modelIndex,
@@ -155,6 +156,12 @@ export async function planPipelineFiles(
     unused: UNUSED_COMPONENTS.filter((name) => Array.isArray(index[name]) && index[name][0] !== null),
   };
 }
+
+/**
+ * A class name for a message: a string as it is (cut short), any other JSON value quoted. Never String(): it throws
+ * on an object with a "toString" key, and on an array nested deeper than the stack.
+ */
+const named = (value: unknown): string => (typeof value === 'string' ? cut(value) : quote(value));
 
 /** Which weights file names a component's library saves: diffusers' models or transformers' models. */
 export type WeightsStems = 'diffusers' | 'transformers';

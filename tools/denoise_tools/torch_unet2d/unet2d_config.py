@@ -3,6 +3,9 @@
 Defaults are UNet2DModel.__init__'s at diffusers 58eb52c (0.40.0.dev0): hub configs written by older
 versions omit keys (the google/ddpm-* files have no add_attention, mid_block_type, ...), which then take
 these values. Unlike diffusers, unknown keys and unsupported values are rejected, naming the key.
+
+DEFAULTS is the tools' one copy of these defaults (train_fixture.to_diffusers writes the fixture's config.json
+from it); packages/diffusers/src/unet-config.ts holds the TypeScript one.
 """
 import json
 from dataclasses import dataclass

@@ -20,43 +20,31 @@ import struct
 
 import torch
 
+from denoise_tools.torch_unet2d.unet2d_config import DEFAULTS as UNET2D_DEFAULTS
 from denoise_tools.train_fixture.unet import DEFAULT_CONFIG
 
 
 def diffusers_config(cfg: dict) -> dict:
+    """The config.json: UNet2DModel's defaults (the one copy, denoise_tools.torch_unet2d.unet2d_config, in its key
+    order) with the keys unet.py's network sets. Every other setting of the network is the default: centred input
+    off, positional embedding with freq_shift 0 and flip_sin_to_cos, UNetMidBlock2D with attention, scale factor 1,
+    conv down/upsampling with padding 1, dropout 0, silu, eps 1e-5, "default" time scale shift, no class embedding."""
     levels = len(cfg["channel_mult"])
     attn = set(cfg["attention_levels"])
     return {
         "_class_name": "UNet2DModel",
         "_diffusers_version": "0.30.0",
+        **UNET2D_DEFAULTS,
         "sample_size": cfg["sample_size"],
         "in_channels": cfg["in_channels"],
         "out_channels": cfg["out_channels"],
-        "center_input_sample": False,
-        "time_embedding_type": "positional",
         "time_embedding_dim": None if cfg["time_embed_dim"] == 4 * cfg["base_channels"] else cfg["time_embed_dim"],
-        "freq_shift": 0,
-        "flip_sin_to_cos": True,
         "down_block_types": ["AttnDownBlock2D" if l in attn else "DownBlock2D" for l in range(levels)],
-        "mid_block_type": "UNetMidBlock2D",
         "up_block_types": ["AttnUpBlock2D" if l in attn else "UpBlock2D" for l in reversed(range(levels))],
         "block_out_channels": [cfg["base_channels"] * m for m in cfg["channel_mult"]],
         "layers_per_block": cfg["layers_per_block"],
-        "mid_block_scale_factor": 1,
-        "downsample_padding": 1,
-        "downsample_type": "conv",
-        "upsample_type": "conv",
-        "dropout": 0.0,
-        "act_fn": "silu",
         "attention_head_dim": cfg["attention_head_dim"],
         "norm_num_groups": cfg["norm_num_groups"],
-        "attn_norm_num_groups": None,
-        "norm_eps": 1e-5,
-        "resnet_time_scale_shift": "default",
-        "add_attention": True,
-        "class_embed_type": None,
-        "num_class_embeds": None,
-        "num_train_timesteps": None,
     }
 
 
