@@ -6,7 +6,8 @@
  * A case on another provider (webgpu, with `goldenOf`) makes no golden: it is neither run nor written, and
  * is compared by the check with the CPU golden it names; one without `goldenOf` is refused.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { decodePng, encodePng, ssim, writeFileAtomic } from '@denoise/image';
 import { ConfigError } from '@denoise/schedule';
@@ -41,6 +42,7 @@ export async function updateGoldens(options: UpdateGoldensOptions): Promise<Gold
   const { manifestPath } = options;
   const goldenDir = dirname(manifestPath);
   const manifest = await readGoldenManifest(manifestPath);
+  await checkGoldenOutputs(manifestPath, manifest.cases.filter((c) => c.executionProvider === 'cpu').map((c) => join(goldenDir, `${c.name}.png`)));
   const runner = new GoldenRunner(manifest.runtime, options.rootDir);
   const pending: { path: string; bytes: Buffer }[] = [];
   const changes: GoldenChange[] = [];
@@ -130,6 +132,36 @@ function minSsimVsOld(old: Buffer, bytes: Buffer, run: GoldenRun): number | unde
   let min = Infinity;
   for (let i = 0; i < batch; i++) min = Math.min(min, ssim(stripTile(before, batch, tile, i), stripTile(after, batch, tile, i)));
   return min;
+}
+
+/** An output of `--update` that it cannot write: found before any case runs, not after minutes of them. */
+export class GoldenOutputError extends Error {
+  override readonly name = 'GoldenOutputError';
+}
+
+/**
+ * Before any case runs: the golden folder must be writable (each file is written beside its target and renamed), and
+ * the manifest and every golden PNG must be a regular file or absent (a rename would replace a link or fail on a folder).
+ */
+async function checkGoldenOutputs(manifestPath: string, pngs: readonly string[]): Promise<void> {
+  const goldenDir = dirname(manifestPath);
+  try {
+    await access(goldenDir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw new GoldenOutputError(`${goldenDir}: the golden folder is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'}); nothing was run`, { cause: error });
+  }
+  for (const path of [manifestPath, ...pngs]) {
+    let kind: string | undefined;
+    try {
+      const stats = await lstat(path);
+      if (stats.isDirectory()) kind = 'a folder';
+      else if (stats.isSymbolicLink()) kind = 'a symbolic link';
+      else if (!stats.isFile()) kind = 'a device, FIFO or socket';
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (kind !== undefined) throw new GoldenOutputError(`${path}: is ${kind}; --update replaces it with a regular file, so it must be one (or absent); nothing was run`);
+  }
 }
 
 async function readIfExists(path: string): Promise<Buffer | undefined> {

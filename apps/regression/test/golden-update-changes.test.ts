@@ -1,5 +1,5 @@
 /** `--update` writes every golden and the manifest, and reports each case as new, changed or unchanged. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readPng } from '@denoise/image';
@@ -55,5 +55,26 @@ describe('updateGoldens', () => {
     await expect(updateGoldens({ manifestPath, rootDir: repoRoot() })).rejects.toThrow(/does-not-exist/);
     expect(readFileSync(manifestPath).equals(before)).toBe(true);
     expect(() => readFileSync(join(dir, 'golden', 'ddim-10-seed0.png'))).toThrow(/ENOENT/);
+  });
+
+  it('an output it could not write is refused before any case runs: a folder or a link where a golden goes, a read-only folder', async () => {
+    const { dir, manifestPath } = await tempGoldens([BASE_CASE]);
+    const golden = join(dir, 'golden', 'ddim-10-seed0.png');
+    const target = join(dir, 'elsewhere.png');
+    writeFileSync(target, 'keep');
+    const obstacles: [string, () => void, () => void][] = [
+      ['is a folder', () => mkdirSync(golden), () => rmSync(golden, { recursive: true })],
+      ['is a symbolic link', () => symlinkSync(target, golden), () => rmSync(golden)],
+    ];
+    // Root writes into a read-only folder anyway (so would the update): the check applies to other users.
+    if (process.getuid?.() !== 0) obstacles.push(['the golden folder is not writable', () => chmodSync(join(dir, 'golden'), 0o555), () => chmodSync(join(dir, 'golden'), 0o755)]);
+    for (const [what, make, undo] of obstacles) {
+      make();
+      let ran = 0;
+      await expect(updateGoldens({ manifestPath, rootDir: repoRoot(), onCase: () => (ran += 1) }), what).rejects.toThrow(new RegExp(`${what}.*nothing was run`));
+      expect(ran, what).toBe(0);
+      undo();
+    }
+    expect(readFileSync(target, 'utf8')).toBe('keep');
   });
 });
