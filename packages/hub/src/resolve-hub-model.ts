@@ -112,7 +112,7 @@ export async function resolveHubModel(reference: string, options: ResolveHubOpti
     const info = await describeFiles(reference, cache, env, network, commit, [path]);
     if ((await ensureBlob(cache, info[0]!, commit, env, network, { verify })).downloaded) downloaded.push(path);
     await cache.linkSnapshotFile(commit, path, blobName(info[0]!));
-    return JSON.parse(await readFile(join(cache.snapshotDir(commit), path), 'utf8')) as unknown;
+    return parseJsonFile(reference, path, await readFile(join(cache.snapshotDir(commit), path), 'utf8'));
   });
   const needed = modelPlanPaths(plan);
   const remote = await describeFiles(reference, cache, env, network, commit, needed);
@@ -174,7 +174,7 @@ async function resolveFromCache(
     plan = await planModelFiles(files, {
       ...(ref.subfolder ? { subfolder: ref.subfolder } : {}),
       ...(options.variant ? { variant: options.variant } : {}),
-      readJson: async (path) => JSON.parse(await readFile(await cache.checkedSnapshotFile(commit, path), 'utf8')) as unknown,
+      readJson: async (path) => parseJsonFile(reference, path, await readFile(await cache.checkedSnapshotFile(commit, path), 'utf8')),
     });
   } catch (error) {
     if (error instanceof SnapshotLinkError) throw new HubError(reference, error.message, 'corrupt', { cause: error });
@@ -296,4 +296,13 @@ function isNetworkError(error: unknown): boolean {
   if (error instanceof HubApiError || error instanceof HubError) return false;
   const cause = (error as { cause?: { code?: string } }).cause;
   return error.name === 'TypeError' && /fetch failed/i.test(error.message) || /terminated|ECONN|socket|other side closed/i.test(`${error.message} ${cause?.code ?? ''}`);
+}
+
+/** A JSON file of the repo that the plan reads (model_index.json, a sharded index): one that does not parse is named. */
+function parseJsonFile(reference: string, path: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new HubError(reference, `${path} is not valid JSON (${(error as Error).message.slice(0, 200)})`, 'corrupt', { cause: error });
+  }
 }

@@ -29,6 +29,7 @@ export function startHub(): Promise<StandInHub> {
     { id: 'acme/pipeline-tiny', files: pipeline },
     { id: 'acme/gated-tiny', files: flat, token: TOKEN },
     { id: 'acme/sd-like', files: conditional },
+    { id: 'acme/broken-index', files: new Map([['model_index.json', Buffer.from('{"_class_name": "DDPMPipeline",')], ['unet/config.json', Buffer.from('{}')]]) },
   ]);
 }
 

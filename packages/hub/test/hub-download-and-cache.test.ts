@@ -142,6 +142,13 @@ describe('hf: models through the real @huggingface/hub client, in Python hugging
 });
 
 describe('the errors users hit say what to do', () => {
+  it('a model_index.json that is not JSON: a corrupt HubError naming it (was a raw SyntaxError)', async () => {
+    const error = await resolveHubModel('hf:acme/broken-index', { environment: environment(hub) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HubError);
+    expect((error as HubError).kind).toBe('corrupt');
+    expect((error as HubError).message).toMatch(/^hf:acme\/broken-index: model_index\.json is not valid JSON \(/);
+  });
+
   it('an unknown repo or revision', async () => {
     await expect(resolveHubModel('hf:nobody/nothing', { environment: environment(hub) })).rejects.toThrow(/no model repo nobody\/nothing with revision 'main' at http:\/\/127\.0\.0\.1:\d+ \(HTTP 404\)/);
     await expect(resolveHubModel('hf:google/ddpm-tiny@v9', { environment: environment(hub) })).rejects.toThrow(/revision 'v9' .*HTTP 404/);
