@@ -18,7 +18,7 @@ export function configurationPlan(model: Pick<BenchModel, 'schedulerConfig' | 'l
   if (known) return known;
   const spec = parseSamplerSpec(name);
   const scheduler = createScheduler(spec.kind, model.schedulerConfig, samplerSpecOverrides(spec));
-  const plan = planRun(scheduler, spec.steps, { ...(spec.kind === 'ddim' ? { eta: spec.eta } : {}), outputChannelsPerChannel: outputChannelsRead(scheduler, model.learnedVariance) });
+  const plan = planRun(scheduler, spec.steps, { eta: spec.eta, outputChannelsPerChannel: outputChannelsRead(scheduler, model.learnedVariance) });
   plans.set(name, plan);
   return plan;
 }

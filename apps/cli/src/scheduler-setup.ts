@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { NotRegularFileError, readRegularFile } from '@denoise/image';
 import { createScheduler, DEFAULT_STEPS, defaultSamplerFor, InputError, outputChannelsRead, planRun, type RunPlan, type SamplerKind } from '@denoise/sampler';
 import { parsePythonJson, type Scheduler } from '@denoise/schedule';
 import { UsageError } from './usage-error.js';
@@ -89,8 +89,9 @@ export interface SchedulerContext {
 export async function readSchedulerConfigFile(path: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readRegularFile(path)).toString('utf8');
   } catch (error) {
+    if (error instanceof NotRegularFileError) throw new UsageError(`--scheduler-config ${error.message}`, { cause: error });
     throw new UsageError(`--scheduler-config ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
   try {

@@ -26,4 +26,17 @@ describe('denoise sample: input paths that are not regular files', () => {
       expect(run.stderr).toContain(`--noise ${path}: is a device; expected a .npy file`);
     }
   });
+
+  it('a FIFO or /dev/zero as --scheduler-config or --init-image: exit 2 naming it, without waiting or reading', async () => {
+    const fifo = join(tempDir(), 'scheduler_config.json');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    for (const path of [fifo, '/dev/zero']) {
+      const run = await runCli(['--model', model, '--steps', '2', '--scheduler-config', path, '--out', join(tempDir(), 'out')]);
+      expect(run.code, path).toBe(2);
+      expect(run.stderr).toMatch(new RegExp(`--scheduler-config ${path}: is a (FIFO|device|character device)[^\\n]*not a regular file`));
+    }
+    const init = await runCli(['--model', fixture('diffusers-sd/sd1-tiny'), '--prompt', 'x', '--init-image', '/dev/zero', '--steps', '2', '--out', join(tempDir(), 'out')]);
+    expect(init.code).toBe(2);
+    expect(init.stderr).toMatch(/--init-image \/dev\/zero: is a [^\n]*not a regular file/);
+  });
 });

@@ -91,7 +91,7 @@ function rehearse(scheduler: Scheduler, steps: number, eta: number, outputChanne
   const prevSample = new Float32Array(2);
   const predOriginalSample = new Float32Array(2);
   const noise = Float32Array.of(0, 1);
-  const noiseOptions = copy instanceof DDIMScheduler ? { eta } : {};
+  const noiseOptions = { eta }; // 0 but for DDIM
   const timesteps = copy.timesteps;
   const enters: boolean[] = [];
   for (let i = startIndex; i < timesteps.length; i++) {

@@ -145,7 +145,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   // LCM's consistency output (`denoised`); the other schedulers leave it alone.
   const denoised = new Float32Array(size);
   const epsOnly = run.epsChannelsOnly ? new Float32Array(size) : undefined;
-  const noiseOptions = scheduler.className === 'DDIMScheduler' ? { eta: plan.eta } : {};
+  const noiseOptions = { eta: plan.eta }; // 0 but for DDIM, whose η it is; the other schedulers read none
   const stepOptions = { ...noiseOptions, batchSize: run.batchSize };
   const started = performance.now();
 
