@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,3 +37,8 @@ export function startHub(): Promise<StandInHub> {
 export function environment(hub: StandInHub, overrides: Partial<HubEnvironment> = {}): HubEnvironment {
   return { cacheDir: mkdtempSync(join(tmpdir(), 'denoise-hub-cache-')), endpoint: hub.url, offline: false, ...overrides };
 }
+
+/** The tiny UNet's weights file, as google/ddpm-tiny serves it (an LFS file: its blob is named by its sha256). */
+export const WEIGHTS = 'diffusion_pytorch_model.safetensors';
+export const weightsData = readFileSync(new URL(`../../../fixtures/diffusers-unet/ddpm-cifar10-32-tiny/${WEIGHTS}`, import.meta.url));
+export const weightsEtag = createHash('sha256').update(weightsData).digest('hex');

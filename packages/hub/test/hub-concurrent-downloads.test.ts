@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubRepoCache } from '../src/hub-cache.js';
 import { resolveHubModel } from '../src/resolve-hub-model.js';
 import type { StandInHub } from '../src/testing/stand-in-hub.js';
-import { environment, startHub } from './fixtures.js';
+import { environment, startHub, WEIGHTS, weightsEtag as etag } from './fixtures.js';
 
 let hub: StandInHub;
 beforeAll(async () => {
@@ -20,9 +20,6 @@ afterAll(async () => {
   await hub.close();
 });
 
-const WEIGHTS = 'diffusion_pytorch_model.safetensors';
-const data = readFileSync(new URL('../../../fixtures/diffusers-unet/ddpm-cifar10-32-tiny/diffusion_pytorch_model.safetensors', import.meta.url));
-const etag = createHash('sha256').update(data).digest('hex');
 /** Requests for the weights' bytes (not the client's one-byte probe of the file's metadata). */
 const weightFetches = (requests: readonly string[]) => requests.filter((r) => r.startsWith(`GET /cdn/google/ddpm-tiny/${WEIGHTS}`) && !r.endsWith('bytes=0-0')).length;
 

@@ -1,14 +1,13 @@
 // A hub that hangs or a download that stops sending gives up after HF_HUB_ETAG_TIMEOUT / HF_HUB_DOWNLOAD_TIMEOUT
 // (a silent server held a run for five minutes), and the run's abort signal stops a download at once; either way the
 // .incomplete file stays and the next run resumes it.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubError } from '../src/hub-errors.js';
 import { resolveHubModel } from '../src/resolve-hub-model.js';
 import type { StandInHub } from '../src/testing/stand-in-hub.js';
-import { environment, startHub } from './fixtures.js';
+import { environment, startHub, WEIGHTS, weightsData as data, weightsEtag } from './fixtures.js';
 
 let hub: StandInHub;
 beforeAll(async () => {
@@ -18,9 +17,7 @@ afterAll(async () => {
   await hub.close();
 });
 
-const WEIGHTS = 'diffusion_pytorch_model.safetensors';
-const data = readFileSync(new URL('../../../fixtures/diffusers-unet/ddpm-cifar10-32-tiny/diffusion_pytorch_model.safetensors', import.meta.url));
-const incompleteIn = (cacheDir: string) => join(cacheDir, 'models--google--ddpm-tiny', 'blobs', `${createHash('sha256').update(data).digest('hex')}.incomplete`);
+const incompleteIn = (cacheDir: string) => join(cacheDir, 'models--google--ddpm-tiny', 'blobs', `${weightsEtag}.incomplete`);
 
 describe('resolveHubModel: time limits and interruption', () => {
   it('a server that never answers: gives up after HF_HUB_ETAG_TIMEOUT, saying so', async () => {
