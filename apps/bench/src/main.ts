@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { finiteNumber, integerOption, MAX_THREADS, threadCount } from '@denoise/cli-options';
 import { writeFileAtomic } from '@denoise/image';
-import { embeddedClassifierPath, embeddedModelPath } from '@denoise/repo-layout';
+import { embeddedClassifierPath, embeddedModelPath, versionLine } from '@denoise/repo-layout';
 import {
   EXECUTION_PROVIDER_CHOICES,
   ExecutionProviderError,
@@ -163,6 +163,7 @@ function buildProgram(): Command {
     .option('--samplers <list>', `comma-separated configurations; grammar: ${SAMPLER_SPEC_GRAMMAR} (default: ${DEFAULT_SAMPLERS}; for an LCMScheduler folder ${LCM_DEFAULTS.samplers}, reference ${LCM_DEFAULTS.reference})`)
     .option('--reference <config>', "the configuration others are compared with, from the same x_T, or 'none' (for models too slow for it) (default: ddim-1000; ddim-100 with --quick)")
     .addOption(new Option('--iterations <n|auto>', 'timed runs per configuration; auto fits as many as take ~20 s (at least 1)').argParser(iterationsValue).default('auto'))
+    .option('-V, --version', "print denoise's version and the commit it was built from, and exit")
     .option('--quick', `smoke run: batch 2, ${QUICK_SAMPLERS}, reference ddim-100, 2 runs each`, false)
     .option('--out <dir>', 'where history/ and report/ go', 'benchmarks')
     .option('--json', 'print the JSON result on stdout instead of the Markdown table', false)
@@ -333,6 +334,10 @@ async function main(argv: readonly string[]): Promise<number> {
     // Commander has already printed what was wrong (or the help).
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     throw error;
+  }
+  if (program.opts<{ version?: boolean }>().version) {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
   }
   let settings: BenchSettings;
   try {

@@ -162,3 +162,12 @@ describe('pnpm bench with its output piped into a reader that stops early', () =
     expect(run.stderr).not.toMatch(/EPIPE|Unhandled 'error' event/);
   });
 });
+
+describe('pnpm bench --version', () => {
+  it('prints the version and the commit, exit 0, nothing run', () => {
+    const run = spawnSync(process.execPath, [BENCH, '--version'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^denoise \d+\.\d+\.\d+\S* \(commit ([0-9a-f]{12}(, with uncommitted changes)?|unknown)\)\n$/);
+    expectNothingTimed(run.stderr);
+  });
+});

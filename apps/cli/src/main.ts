@@ -4,6 +4,7 @@ import { ConfigError } from '@denoise/schedule';
 import { ExecutionProviderError, formatGpuAdapter, InsufficientMemoryError, ModelLoadError, listExecutionProviders, webGpuAdapter } from '@denoise/runtime';
 import { InputError, SamplingAbortedError } from '@denoise/sampler';
 import { NpyFormatError } from '@denoise/image';
+import { versionLine } from '@denoise/repo-layout';
 import { buildSampleProgram, readSampleCommand } from './sample-command.js';
 import { OutputPathError, OutputStaging } from './output-files.js';
 import { runSample } from './run-sample.js';
@@ -26,6 +27,10 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   const command = readSampleCommand(program);
+  if (command.version) {
+    process.stdout.write(`${versionLine()}\n`);
+    return EXIT_OK;
+  }
   if (command.listProviders) {
     for (const status of await listExecutionProviders()) {
       const adapter = status.usable && status.name === 'webgpu' ? webGpuAdapter() : undefined;

@@ -40,6 +40,7 @@ export interface SampleCommand {
   readonly classLabels?: readonly number[];
   readonly variant?: string;
   readonly verifyCache: boolean;
+  readonly version: boolean;
   /** Text-to-image pipelines: the prompts (one or more); each makes `imagesPerPrompt` images. */
   readonly prompts?: readonly string[];
   /** One negative prompt for every prompt, or one per prompt; absent: none (diffusers' negative_prompt=None). */
@@ -160,6 +161,7 @@ export function buildSampleProgram(): Command {
     )
     .option('--json', 'print a machine-readable summary on stdout', false)
     .option('--list-providers', 'list the execution providers usable here and exit', false)
+    .option('-V, --version', "print denoise's version and the commit it was built from, and exit", false)
     .addHelpText(
       'after',
       '\nExit codes: 0 ok, 1 failure while sampling or writing, 2 bad usage or unusable input (options, output paths, model,\n' +
@@ -207,6 +209,7 @@ export function readSampleCommand(program: Command): SampleCommand {
     ...(o.classLabel !== undefined ? { classLabels: o.classLabel } : {}),
     ...(o.variant !== undefined ? { variant: o.variant } : {}),
     verifyCache: o.verifyCache,
+    version: o.version,
     ...(o.prompt !== undefined ? { prompts: o.prompt } : {}),
     ...(o.negativePrompt !== undefined ? { negativePrompts: o.negativePrompt } : {}),
     ...(o.guidanceScale !== undefined ? { guidanceScale: o.guidanceScale } : {}),

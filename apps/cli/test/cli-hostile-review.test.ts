@@ -198,6 +198,12 @@ describe('SIGINT and SIGTERM alike at every phase (hostile review 5)', () => {
     });
   }
 
+  it('--version prints the version and the commit, exit 0', async () => {
+    const run = await runCli(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^denoise \d+\.\d+\.\d+\S* \(commit ([0-9a-f]{12}(, with uncommitted changes)?|unknown)\)\n$/);
+  });
+
   it('--help documents exit codes 130 and 143', async () => {
     const run = await runCli(['--help']);
     expect(run.stdout).toMatch(/130 interrupted by SIGINT, 143 terminated by SIGTERM/);
