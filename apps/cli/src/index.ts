@@ -1,1 +1,1 @@
-export {};
+export { sampleMain } from './sample-main.js';

@@ -1,0 +1,1 @@
+export { benchMain } from './bench-main.js';
