@@ -10,6 +10,8 @@ Commands:
   sample   generate images with a diffusion model (denoise sample --help)
   bench    the quality-speed table of samplers; bench merge, bench compare (denoise bench --help)
 
+  version  print denoise's version and the commit it was built from (also -V, --version)
+
 Options:
   -V, --version  print denoise's version and the commit it was built from
   -h, --help     print this help
@@ -27,7 +29,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<(argv: readonly string[]) 
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === '--version' || command === '-V') {
+  // `version` too: npx takes `npx denoise --version` for its own flag and prints npm's version.
+  if (command === '--version' || command === '-V' || command === 'version') {
     process.stdout.write(`${versionLine()}\n`);
     return 0;
   }

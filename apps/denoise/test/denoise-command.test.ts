@@ -26,7 +26,7 @@ describe('denoise <command>', () => {
   });
 
   it('--version, --help; no command or an unknown one is exit 2 naming the commands', () => {
-    expect(denoise('--version').stdout).toMatch(/^denoise \d+\.\d+\.\d+\S* \(commit /);
+    for (const flag of ['--version', '-V', 'version']) expect(denoise(flag).stdout, flag).toMatch(/^denoise \d+\.\d+\.\d+\S* \(commit /);
     expect(denoise('--help').stdout).toContain('Usage: denoise <command> [options]');
     const none = denoise();
     expect(none.status).toBe(2);

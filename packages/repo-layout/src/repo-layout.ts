@@ -29,53 +29,81 @@ function nearestFolderWith(file: string, marker: string): string {
   for (;;) {
     if (existsSync(join(dir, marker))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no ${marker} in any folder above ${file}: denoise runs from its repository checkout`);
+    if (parent === dir) throw new Error(`no ${marker} in any folder above ${file}: this needs denoise's repository checkout`);
     dir = parent;
   }
 }
 
 /**
- * The Fashion-MNIST UNet that ships with the repository (fixtures/models/fmnist-unet): the default model of
- * `pnpm sample`, `pnpm bench` and `pnpm test:golden`.
+ * Where the files denoise ships with live: in an installed package, the `assets/` folder that `pnpm pack:release`
+ * puts into this package (the same sub-paths as fixtures/); in a checkout, the repository's fixtures/.
+ */
+export function shippedFilesDir(): string {
+  const packaged = join(packageDirOf(import.meta.url), 'assets');
+  return existsSync(packaged) ? packaged : join(repoRoot(), 'fixtures');
+}
+
+/**
+ * The files of `shippedFilesDir` that installed packages need at run time (what pack:release copies into assets/):
+ * the embedded model, its FID classifier, and what `synthetic:NAME` builds from.
+ */
+export const SHIPPED_PATHS: readonly string[] = [
+  'models/fmnist-unet/config.json',
+  'models/fmnist-unet/diffusion_pytorch_model.safetensors',
+  'models/fmnist-unet/scheduler_config.json',
+  'models/fmnist-classifier/model.onnx',
+  'models/fmnist-classifier/reference-stats.json',
+  'models/fmnist-classifier/reference-stats',
+  'diffusers-unet/published',
+  'diffusers-sd/published',
+  'diffusers-sd/sd1-tiny/tokenizer',
+];
+
+/**
+ * The Fashion-MNIST UNet that ships with denoise (models/fmnist-unet): the default model of `denoise sample`,
+ * `denoise bench` and the repository's golden images.
  */
 export function embeddedModelPath(): string {
-  return join(repoRoot(), 'fixtures', 'models', 'fmnist-unet');
+  return join(shippedFilesDir(), 'models', 'fmnist-unet');
 }
 
-/** The Fashion-MNIST feature classifier and its reference statistics (fixtures/models/fmnist-classifier), for FID/KID. */
+/** The Fashion-MNIST feature classifier and its reference statistics (models/fmnist-classifier), for FID/KID. */
 export function embeddedClassifierPath(): string {
-  return join(repoRoot(), 'fixtures', 'models', 'fmnist-classifier');
+  return join(shippedFilesDir(), 'models', 'fmnist-classifier');
 }
 
-/** fixtures/diffusers-unet/published: the config.json of published Hub checkpoints (no weights), for `synthetic:NAME`. */
+/** diffusers-unet/published: the config.json of published Hub checkpoints (no weights), for `synthetic:NAME`. */
 export function publishedConfigsPath(): string {
-  return join(repoRoot(), 'fixtures', 'diffusers-unet', 'published');
+  return join(shippedFilesDir(), 'diffusers-unet', 'published');
 }
 
 /**
  * The published architectures `synthetic:NAME` writes with random weights: UNet2DModel configs
- * (fixtures/diffusers-unet/published/NAME.config.json) and Stable Diffusion pipelines' configs
- * (fixtures/diffusers-sd/published/OWNER--NAME/), with the CLIP vocabulary every SD tokenizer shares.
+ * (diffusers-unet/published/NAME.config.json) and Stable Diffusion pipelines' configs
+ * (diffusers-sd/published/OWNER--NAME/), with the CLIP vocabulary every SD tokenizer shares.
  */
 export function syntheticCatalog(): { readonly unetConfigs: string; readonly pipelines: string; readonly vocabulary: string } {
   return {
     unetConfigs: publishedConfigsPath(),
-    pipelines: join(repoRoot(), 'fixtures', 'diffusers-sd', 'published'),
-    vocabulary: join(repoRoot(), 'fixtures', 'diffusers-sd', 'sd1-tiny', 'tokenizer'),
+    pipelines: join(shippedFilesDir(), 'diffusers-sd', 'published'),
+    vocabulary: join(shippedFilesDir(), 'diffusers-sd', 'sd1-tiny', 'tokenizer'),
   };
 }
 
-/** What the apps tell the runtime about this checkout when they load a model: the version, the synthetic catalog. */
+/** What the apps tell the runtime when they load a model: the version, the synthetic catalog. */
 export function repositoryModelOptions(): { readonly producerVersion: string; readonly syntheticCatalog: ReturnType<typeof syntheticCatalog> } {
   return { producerVersion: denoiseVersion(), syntheticCatalog: syntheticCatalog() };
 }
 
 let version: string | undefined;
 
-/** denoise's version, from the root package.json (written into PNG metadata, bench results and built ONNX graphs). */
+/**
+ * denoise's version (written into PNG metadata, bench results and built ONNX graphs): this package's, which is the
+ * root package.json's, as every package's is (version-source.test.ts), so that an installed package needs no root.
+ */
 export function denoiseVersion(): string {
   if (version === undefined) {
-    const path = join(repoRoot(), 'package.json');
+    const path = join(packageDirOf(import.meta.url), 'package.json');
     const read: unknown = (JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown }).version;
     if (typeof read !== 'string') throw new Error(`${path}: "version" must be a string, got ${typeof read}`);
     version = read;
