@@ -98,11 +98,9 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     return { predictor: this.thisOrder, corrector: this.correctorOrder };
   }
 
-  /** The sample is the model's input as is. */
-  scaleModelInput(sample: Float32Array, _timestep: number, out?: Float32Array): Float32Array {
-    if (out === undefined || out === sample) return sample;
-    out.set(sample);
-    return out;
+  /** UniPC takes the sample unscaled: returns `sample` itself and leaves `out` untouched. */
+  scaleModelInput(sample: Float32Array, _timestep: number, _out?: Float32Array): Float32Array {
+    return sample;
   }
 
   /** UniPC is deterministic. */
