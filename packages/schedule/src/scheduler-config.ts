@@ -60,8 +60,9 @@ export type ConfigCheck = (config: SchedulerConfig) => void;
 /** What a class declares about its config (in <class>-config.ts, beside the class). */
 export interface ClassConfig {
   /**
-   * Every key the class's `__init__` takes, with its default, in diffusers' order (checked against the
-   * reference `init_signature_defaults`); denoise's extensions are listed where they apply. A key present in a
+   * Every key the class's `__init__` takes, with its default, in diffusers' order; denoise's extensions are listed
+   * where they apply. test/config-defaults.test.ts checks, for every class, that these without the extensions are
+   * the reference `init_signature_defaults`, key for key and in order. A key present in a
    * config but not here is ignored and reported, as diffusers' `from_config` does.
    */
   readonly defaults: Readonly<Record<string, unknown>>;
