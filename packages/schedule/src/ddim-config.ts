@@ -1,7 +1,6 @@
 // DDIMScheduler's config: its keys with diffusers' defaults, and denoise's two extensions, eta and prev_timestep
 // (which PNDM also takes).
 
-import { THRESHOLDING_DEFAULTS } from './sample-clipping-config.js';
 import {
   BASIC_BETA_SCHEDULES,
   COMMON_DEFAULTS,
@@ -43,8 +42,9 @@ export const DDIM_FALLBACK: DDIMConfig = { eta: 0, prevTimestep: 'diffusers' };
 
 export const DDIM_CONFIG: ClassConfig = {
   defaults: {
-    ...COMMON_DEFAULTS, clip_sample: true, set_alpha_to_one: true, steps_offset: 0, prediction_type: 'epsilon', ...THRESHOLDING_DEFAULTS,
-    clip_sample_range: 1.0, timestep_spacing: 'leading', rescale_betas_zero_snr: false, eta: 0, prev_timestep: 'diffusers',
+    ...COMMON_DEFAULTS, clip_sample: true, set_alpha_to_one: true, steps_offset: 0, prediction_type: 'epsilon', thresholding: false,
+    dynamic_thresholding_ratio: 0.995, clip_sample_range: 1.0, sample_max_value: 1.0, timestep_spacing: 'leading',
+    rescale_betas_zero_snr: false, eta: 0, prev_timestep: 'diffusers',
   },
   betaSchedules: [...BASIC_BETA_SCHEDULES, 'sigmoid'],
   checks: [refuseZeroSnrWithEpsilon],

@@ -1,7 +1,6 @@
 // DDPMScheduler's config: its keys with diffusers' defaults, and its one own key, variance_type (which
 // DPM-Solver also reads, for learned variance).
 
-import { THRESHOLDING_DEFAULTS } from './sample-clipping-config.js';
 import {
   BASIC_BETA_SCHEDULES,
   COMMON_DEFAULTS,
@@ -44,8 +43,9 @@ export const DDPM_FALLBACK: DDPMConfig = { varianceType: 'fixed_small' };
 
 export const DDPM_CONFIG: ClassConfig = {
   defaults: {
-    ...COMMON_DEFAULTS, variance_type: 'fixed_small', clip_sample: true, prediction_type: 'epsilon', ...THRESHOLDING_DEFAULTS,
-    clip_sample_range: 1.0, timestep_spacing: 'leading', steps_offset: 0, rescale_betas_zero_snr: false,
+    ...COMMON_DEFAULTS, variance_type: 'fixed_small', clip_sample: true, prediction_type: 'epsilon', thresholding: false,
+    dynamic_thresholding_ratio: 0.995, clip_sample_range: 1.0, sample_max_value: 1.0, timestep_spacing: 'leading', steps_offset: 0,
+    rescale_betas_zero_snr: false,
   },
   betaSchedules: [...BASIC_BETA_SCHEDULES, 'sigmoid'],
   checks: [refuseZeroSnrWithEpsilon],

@@ -1,5 +1,6 @@
 // DPMSolverMultistepScheduler's config: its keys with diffusers' defaults, its own keys (the algorithm, the final
-// Euler step, uniform-λ sigmas, the λ clip), and the rewrites diffusers makes when it stores the config.
+// Euler step, uniform-λ sigmas, the λ clip), its check of the final σ against the algorithm, and the rewrites
+// diffusers makes when it stores the config.
 
 import { ConfigError } from './config-error.js';
 import { THRESHOLDING_DEFAULTS } from './sample-clipping-config.js';
@@ -12,7 +13,7 @@ import {
   readNumberOrMinusInfinity,
   type ClassConfig,
   type KeyTable,
-  type ParsedSchedulerConfig,
+  type SchedulerConfig,
 } from './scheduler-config.js';
 import { checkOneSigmaKind, SIGMA_KIND_DEFAULTS } from './sigma-schedule-config.js';
 
@@ -55,26 +56,30 @@ export const DPM_SOLVER_MULTISTEP_CONFIG: ClassConfig = {
     use_dynamic_shifting: false, time_shift_type: 'exponential', equal_sigma_step: 'diffusers',
   },
   betaSchedules: BASIC_BETA_SCHEDULES,
-  checks: [checkOneSigmaKind],
+  checks: [checkOneSigmaKind, refuseZeroFinalSigmaWithNoisePrediction],
+  rewrite: storedDpmSolverConfig,
 };
 
 /**
- * The config of a DPMSolverMultistepScheduler as diffusers stores it: `final_sigmas_type: 'zero'` is checked
- * against the algorithm as given, then `algorithm_type: 'deis'` becomes 'dpmsolver++' and the solver types
- * 'logrho', 'bh1', 'bh2' become 'midpoint'.
+ * A zero final σ needs data prediction (diffusers raises for 'dpmsolver', 'sde-dpmsolver' and 'deis'). Checked
+ * against the algorithm as given, before `deis` is rewritten, as diffusers does.
  */
-export function storedDpmSolverConfig(parsed: ParsedSchedulerConfig): ParsedSchedulerConfig {
-  const given = parsed.config;
-  // diffusers checks the final σ against the algorithm as given, before rewriting `deis`.
-  if (given.finalSigmasType === 'zero' && given.algorithmType !== 'dpmsolver++' && given.algorithmType !== 'sde-dpmsolver++') {
+function refuseZeroFinalSigmaWithNoisePrediction(config: SchedulerConfig): void {
+  if (config.finalSigmasType === 'zero' && config.algorithmType !== 'dpmsolver++' && config.algorithmType !== 'sde-dpmsolver++') {
     throw new ConfigError(
       'final_sigmas_type',
-      given.finalSigmasType,
-      `'sigma_min' with algorithm_type '${given.algorithmType}' (a zero final σ needs 'dpmsolver++' or 'sde-dpmsolver++')`,
+      config.finalSigmasType,
+      `'sigma_min' with algorithm_type '${config.algorithmType}' (a zero final σ needs 'dpmsolver++' or 'sde-dpmsolver++')`,
     );
   }
-  // diffusers rewrites these in the stored config: deis → dpmsolver++, logrho/bh1/bh2 → midpoint.
-  const algorithmType: DpmAlgorithmType = given.algorithmType === 'deis' ? 'dpmsolver++' : given.algorithmType;
-  const solverType = given.solverType === 'heun' ? 'heun' : 'midpoint';
-  return { config: Object.freeze({ ...given, algorithmType, solverType }), ignoredKeys: parsed.ignoredKeys };
+}
+
+/**
+ * What diffusers stores (register_to_config): `algorithm_type: 'deis'` becomes 'dpmsolver++', and the solver types
+ * 'logrho', 'bh1', 'bh2' become 'midpoint'.
+ */
+function storedDpmSolverConfig(config: SchedulerConfig): SchedulerConfig {
+  const algorithmType: DpmAlgorithmType = config.algorithmType === 'deis' ? 'dpmsolver++' : config.algorithmType;
+  const solverType = config.solverType === 'heun' ? 'heun' : 'midpoint';
+  return { ...config, algorithmType, solverType };
 }

@@ -1,4 +1,3 @@
-import { storedDpmSolverConfig } from './dpm-solver-multistep-config.js';
 import { alphaSigmaOf, convertModelOutput, lambdaOf, type SolverTarget } from './multistep-schedule.js';
 import { MultistepScheduler } from './multistep-scheduler.js';
 import { parseSchedulerConfig } from './scheduler-config-registry.js';
@@ -48,7 +47,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
   private readonly target: SolverTarget;
 
   private constructor(input: unknown) {
-    super(storedDpmSolverConfig(parseSchedulerConfig(input, { scheduler: 'DPMSolverMultistepScheduler' })), 'dpm');
+    super(parseSchedulerConfig(input, { scheduler: 'DPMSolverMultistepScheduler' }), 'dpm');
     const { algorithmType } = this.config;
     this.outputs = new Array<Float32Array | null>(this.config.solverOrder).fill(null);
     this.target = algorithmType === 'dpmsolver++' || algorithmType === 'sde-dpmsolver++' ? 'x0' : 'epsilon';

@@ -32,5 +32,8 @@ export const SAMPLE_CLIPPING_FALLBACK: SampleClippingConfig = {
   sampleMaxValue: 1.0,
 };
 
-/** The three thresholding parameters with their defaults, which every class that takes them lists together. */
+/**
+ * The three thresholding parameters with their defaults, listed together by DPM-Solver, UniPC and LCM (DDPM and DDIM
+ * put clip_sample_range between the last two, so they spell the four out).
+ */
 export const THRESHOLDING_DEFAULTS = { thresholding: false, dynamic_thresholding_ratio: 0.995, sample_max_value: 1.0 } as const;

@@ -131,8 +131,8 @@ export function defaultConfigOf(className: SchedulerClassName): SchedulerConfig 
 }
 
 function targetOf(className: SchedulerClassName): ConfigTarget {
-  const { defaults, betaSchedules, predictionTypes, checks = [] } = CLASS_CONFIGS[className];
-  return { label: className, keys: Object.keys(defaults), start: defaultConfigOf(className), betaSchedules, predictionTypes, checks };
+  const { defaults, betaSchedules, predictionTypes, checks = [], rewrite } = CLASS_CONFIGS[className];
+  return { label: className, keys: Object.keys(defaults), start: defaultConfigOf(className), betaSchedules, predictionTypes, checks, rewrite };
 }
 
 export interface ParseSchedulerConfigOptions {
@@ -147,6 +147,9 @@ export interface ParseSchedulerConfigOptions {
 /**
  * Reads a diffusers `scheduler_config.json` object (snake_case keys, `_class_name` etc.), validates every
  * value once and applies the defaults. Keys starting with `_` are diffusers metadata and are skipped.
+ * With `scheduler`, the class's own checks and rewrites apply too, so the result is the config
+ * `fromConfig` holds (DPM-Solver's `deis` is 'dpmsolver++', UniPC's `midpoint` is 'bh2', …) and what
+ * `fromConfig` refuses is refused here with the same ConfigError.
  * Throws ConfigError naming the key, the value and what is allowed.
  */
 export function parseSchedulerConfig(input: unknown, options: ParseSchedulerConfigOptions = {}): ParsedSchedulerConfig {

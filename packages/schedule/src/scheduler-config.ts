@@ -60,8 +60,9 @@ export type ConfigCheck = (config: SchedulerConfig) => void;
 /** What a class declares about its config (in <class>-config.ts, beside the class). */
 export interface ClassConfig {
   /**
-   * Every key the class's `__init__` takes, with its default, in diffusers' order (checked against the
-   * reference `init_signature_defaults`); denoise's extensions are listed where they apply. A key present in a
+   * Every key the class's `__init__` takes, with its default, in diffusers' order; denoise's extensions are listed
+   * where they apply. test/config-defaults.test.ts checks, for every class, that these without the extensions are
+   * the reference `init_signature_defaults`, key for key and in order. A key present in a
    * config but not here is ignored and reported, as diffusers' `from_config` does.
    */
   readonly defaults: Readonly<Record<string, unknown>>;
@@ -71,7 +72,15 @@ export interface ClassConfig {
   readonly predictionTypes?: readonly PredictionType[];
   /** Its checks of values together, in order, after the β and prediction-type checks. */
   readonly checks?: readonly ConfigCheck[];
+  /**
+   * The rewrites diffusers' `__init__` makes to the stored config (`register_to_config`), after the checks,
+   * which see the values as given: the config that `parseSchedulerConfig` returns and `fromConfig` holds.
+   */
+  readonly rewrite?: ConfigRewrite;
 }
+
+/** A rewrite of values that diffusers stores differently from how they were given (see ClassConfig.rewrite). */
+export type ConfigRewrite = (config: SchedulerConfig) => SchedulerConfig;
 
 /**
  * The most training timesteps denoise takes: β and ᾱ are float64 arrays of this length, and a plan over them
@@ -251,6 +260,8 @@ export interface ConfigTarget {
   readonly betaSchedules: readonly BetaSchedule[];
   readonly predictionTypes?: readonly PredictionType[] | undefined;
   readonly checks: readonly ConfigCheck[];
+  /** Applied after the checks (see ClassConfig.rewrite). */
+  readonly rewrite?: ConfigRewrite | undefined;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -263,7 +274,8 @@ export function assignKey(config: Mutable<SchedulerConfig>, spec: KeySpec, key: 
 
 /**
  * Reads a diffusers `scheduler_config.json` object (snake_case keys, `_class_name` etc.) for `target`: validates
- * every value once over the target's defaults, then the values together. `known` holds every key of every class
+ * every value once over the target's defaults, then the values together, then applies the target's rewrites
+ * (diffusers' stored config). `known` holds every key of every class
  * (with their aliases), so a key of another class is told from a typo. Keys starting with `_` are diffusers
  * metadata and are skipped. Throws ConfigError naming the key, the value and what is allowed.
  */
@@ -299,7 +311,8 @@ export function readSchedulerConfig(input: unknown, known: KeyTable, target: Con
   }
   checkSchedule(config, target);
   for (const check of target.checks) check(config);
-  return { config: Object.freeze(config), ignoredKeys: Object.freeze(ignoredKeys) };
+  const stored = target.rewrite === undefined ? config : target.rewrite(config);
+  return { config: Object.freeze(stored), ignoredKeys: Object.freeze(ignoredKeys) };
 }
 
 /** The checks every class runs: the plan's offset, the β (trained or scheduled), the prediction type. */

@@ -14,7 +14,7 @@ import {
   readLiteral,
   type ClassConfig,
   type KeyTable,
-  type ParsedSchedulerConfig,
+  type SchedulerConfig,
 } from './scheduler-config.js';
 import { checkOneSigmaKind, SIGMA_KIND_DEFAULTS } from './sigma-schedule-config.js';
 
@@ -72,10 +72,10 @@ export const UNIPC_MULTISTEP_CONFIG: ClassConfig = {
   },
   betaSchedules: BASIC_BETA_SCHEDULES,
   checks: [checkOneSigmaKind],
+  rewrite: storedUniPCConfig,
 };
 
-/** The config of a UniPCMultistepScheduler as diffusers stores it: the DPM-Solver solver types become bh2. */
-export function storedUniPCConfig(parsed: ParsedSchedulerConfig): ParsedSchedulerConfig {
-  const solverType = parsed.config.solverType === 'bh1' ? 'bh1' : 'bh2';
-  return { config: Object.freeze({ ...parsed.config, solverType }), ignoredKeys: parsed.ignoredKeys };
+/** What diffusers stores (register_to_config): the DPM-Solver solver types midpoint, heun, logrho become bh2. */
+function storedUniPCConfig(config: SchedulerConfig): SchedulerConfig {
+  return { ...config, solverType: config.solverType === 'bh1' ? 'bh1' : 'bh2' };
 }

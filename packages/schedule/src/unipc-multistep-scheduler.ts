@@ -2,7 +2,6 @@ import { alphaSigmaOf, convertModelOutput, lambdaOf } from './multistep-schedule
 import { MultistepScheduler } from './multistep-scheduler.js';
 import type { SchedulerConfig } from './scheduler-config.js';
 import { parseSchedulerConfig } from './scheduler-config-registry.js';
-import { storedUniPCConfig } from './unipc-multistep-config.js';
 import type { StepOptions, StepOutput } from './step-types.js';
 
 /**
@@ -84,7 +83,7 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
   private readonly convertConfig: SchedulerConfig;
 
   private constructor(config: unknown) {
-    super(storedUniPCConfig(parseSchedulerConfig(config, { scheduler: 'UniPCMultistepScheduler' })), 'unipc');
+    super(parseSchedulerConfig(config, { scheduler: 'UniPCMultistepScheduler' }), 'unipc');
     // UniPC's ε branch ignores thresholding (only x0 is thresholded).
     this.convertConfig = this.config.predictX0 ? this.config : Object.freeze({ ...this.config, thresholding: false });
   }
@@ -99,11 +98,9 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     return { predictor: this.thisOrder, corrector: this.correctorOrder };
   }
 
-  /** The sample is the model's input as is. */
-  scaleModelInput(sample: Float32Array, _timestep: number, out?: Float32Array): Float32Array {
-    if (out === undefined || out === sample) return sample;
-    out.set(sample);
-    return out;
+  /** UniPC takes the sample unscaled: returns `sample` itself and leaves `out` untouched. */
+  scaleModelInput(sample: Float32Array, _timestep: number, _out?: Float32Array): Float32Array {
+    return sample;
   }
 
   /** UniPC is deterministic. */
