@@ -41,7 +41,14 @@ export async function readShardedSafetensors(indexPath: string): Promise<Weights
     const path = join(dirname(absolute), shard);
     // Not there, not a regular file, or no file name at all (a NUL): the index is at fault, not the shard.
     if (!(await isFile(path))) fail(`weight_map names the shard ${quote(shard)}, which is not a file beside the index`);
-    const file = await readSafetensors(path);
+    let file: WeightsFile;
+    try {
+      file = await readSafetensors(path);
+    } catch (error) {
+      // The shard's own fault, or the index naming a file that is no shard (its config.json): the message names both.
+      if (error instanceof WeightsFileError) throw new WeightsFileError(error.path, `${error.reason} (a shard named by ${absolute})`, { cause: error });
+      throw error;
+    }
     sizeBytes += file.sizeBytes;
     for (const [name, tensor] of file.tensors) {
       if (tensors.has(name)) fail(`tensor ${quote(name)} is in more than one shard (again in ${shard})`);

@@ -164,6 +164,14 @@ describe('fuzz: a mutated sharded-checkpoint index is located and read, or refus
     }
   });
 
+  it('a shard that is no safetensors file (the config.json beside it): located (it exists), refused on reading, naming the index', async () => {
+    writeFileSync(indexPath, seeds[1]!.replaceAll(`"${SHARDS[1]!}"`, '"config.json"'));
+    checkLocated(await locateComponentFiles(dir, { component: 'vae' }));
+    const error: unknown = await readWeightsFile(indexPath, 'safetensors').then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(WeightsFileError);
+    expect((error as Error).message).toMatch(new RegExp(`/config\\.json: safetensors header length .* \\(a shard named by .*/${INDEX}\\)$`));
+  });
+
   it('byte edits, structural edits (dropped, replaced, renamed, added keys, deep nesting), shard, tensor and prototype names', async () => {
     await fuzzAsync(
       'sharded index',
