@@ -5,7 +5,7 @@
  * (transformers 4.57) and mean what they mean there.
  */
 
-import { openConfig } from './config-reader.js';
+import { openConfig, quote } from './config-reader.js';
 
 export const CLIP_TEXT_ARCHITECTURES = ['CLIPTextModel', 'CLIPTextModelWithProjection'] as const;
 /** transformers' ACT2FN names the builder implements: quick_gelu x·σ(1.702·x) and exact (erf) GELU. */
@@ -142,11 +142,11 @@ export function parseClipTextConfig(input: unknown, source = 'config.json'): Cli
   const raw = input as Record<string, unknown>;
   const modelType = raw['model_type'];
   if (modelType !== undefined && modelType !== 'clip_text_model') {
-    fail(`model_type ${JSON.stringify(modelType)} is not supported; allowed: "clip_text_model" (a CLIP text encoder's own config.json)`, 'model_type');
+    fail(`model_type ${quote(modelType)} is not supported; allowed: "clip_text_model" (a CLIP text encoder's own config.json)`, 'model_type');
   }
   const prunedHeads = raw['pruned_heads'];
   if (prunedHeads !== undefined && prunedHeads !== null && !(isObject(prunedHeads) && Object.keys(prunedHeads).length === 0)) {
-    fail(`pruned_heads ${JSON.stringify(prunedHeads)} is not supported; allowed: {} (a model with pruned attention heads)`, 'pruned_heads');
+    fail(`pruned_heads ${quote(prunedHeads)} is not supported; allowed: {} (a model with pruned attention heads)`, 'pruned_heads');
   }
   const boundedInt = (key: keyof typeof LIMITS) => read.int(key, 1, LIMITS[key]);
 
@@ -188,7 +188,7 @@ function readArchitecture(value: unknown, fail: (reason: string, key?: string) =
   if (value === undefined || value === null) return undefined;
   const allowed = CLIP_TEXT_ARCHITECTURES.map((a) => `["${a}"]`).join(', ');
   if (!Array.isArray(value) || value.length !== 1 || !CLIP_TEXT_ARCHITECTURES.includes(value[0] as ClipTextArchitecture)) {
-    return fail(`architectures ${JSON.stringify(value)} is not supported; allowed: ${allowed}`, 'architectures');
+    return fail(`architectures ${quote(value)} is not supported; allowed: ${allowed}`, 'architectures');
   }
   return value[0] as ClipTextArchitecture;
 }

@@ -133,10 +133,13 @@ export class ConfigReader<K extends string> {
     return v as T;
   }
 
-  /** A value that must be exactly `expected` (an option denoise does not implement, at its inert setting). */
-  fixed(key: K, expected: unknown, why: string): void {
+  /**
+   * A value that must be exactly `expected` (an option denoise does not implement, at its inert setting). Compared as
+   * it is, not as JSON text: a value nested deeper than the stack is refused, not a RangeError.
+   */
+  fixed(key: K, expected: null | boolean | string, why: string): void {
     const v = this.value(key);
-    if (JSON.stringify(v) !== JSON.stringify(expected)) this.fail(`${key} ${quote(v)} is not supported (${why}); only ${quote(expected)}`, key);
+    if (v !== expected) this.fail(`${key} ${quote(v)} is not supported (${why}); only ${quote(expected)}`, key);
   }
 
   intList(key: K, min: number, max: number = PLAUSIBLE.channels): number[] {

@@ -241,9 +241,9 @@ async function shardFiles(indexPath: string, dir: string, readJson: (path: strin
   const shards = [...new Set(Object.values(map))];
   for (const shard of shards) {
     if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\') || shard.startsWith('.')) {
-      throw new ModelFilePlanError(`${indexPath}: weight_map names ${JSON.stringify(shard).slice(0, 80)}, not a file beside the index`);
+      throw new ModelFilePlanError(`${indexPath}: weight_map names ${quote(shard)}, not a file beside the index`);
     }
-    if (!has(`${dir}${shard}`)) throw new ModelFilePlanError(`${indexPath} names the shard ${shard}, which does not exist`);
+    if (!has(`${dir}${shard}`)) throw new ModelFilePlanError(`${indexPath} names the shard ${quote(shard)}, which does not exist`);
   }
   return shards.map((s) => `${dir}${s as string}`);
 }

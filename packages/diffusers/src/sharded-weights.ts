@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { quote } from './config-reader.js';
+import { isFile } from './folder-listing.js';
 import { readSafetensors } from './safetensors.js';
 import { WeightsFileError, type WeightTensor, type WeightsFile } from './weights-file.js';
 
@@ -30,23 +32,33 @@ export async function readShardedSafetensors(indexPath: string): Promise<Weights
   const shardNames = [...new Set(entries.map(([, shard]) => shard))];
   for (const shard of shardNames) {
     if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\') || shard.startsWith('.')) {
-      fail(`weight_map names ${JSON.stringify(shard).slice(0, 80)}, not a file beside the index`);
+      fail(`weight_map names ${quote(shard)}, not a file beside the index`);
     }
   }
   const tensors = new Map<string, WeightTensor>();
   let sizeBytes = 0;
   for (const shard of shardNames as string[]) {
-    const file = await readSafetensors(join(dirname(absolute), shard));
+    const path = join(dirname(absolute), shard);
+    // Not there, not a regular file, or no file name at all (a NUL): the index is at fault, not the shard.
+    if (!(await isFile(path))) fail(`weight_map names the shard ${quote(shard)}, which is not a file beside the index`);
+    let file: WeightsFile;
+    try {
+      file = await readSafetensors(path);
+    } catch (error) {
+      // The shard's own fault, or the index naming a file that is no shard (its config.json): the message names both.
+      if (error instanceof WeightsFileError) throw new WeightsFileError(error.path, `${error.reason} (a shard named by ${absolute})`, { cause: error });
+      throw error;
+    }
     sizeBytes += file.sizeBytes;
     for (const [name, tensor] of file.tensors) {
-      if (tensors.has(name)) fail(`tensor '${name}' is in more than one shard (again in ${shard})`);
-      const listed = (map as Record<string, unknown>)[name];
-      if (listed !== shard) fail(`tensor '${name}' is in ${shard}, but weight_map says ${JSON.stringify(listed) ?? 'nothing'}`);
+      if (tensors.has(name)) fail(`tensor ${quote(name)} is in more than one shard (again in ${shard})`);
+      const listed = Object.hasOwn(map, name) ? (map as Record<string, unknown>)[name] : undefined;
+      if (listed !== shard) fail(`tensor ${quote(name)} is in ${shard}, but weight_map says ${listed === undefined ? 'nothing' : quote(listed)}`);
       if (tensor.source.kind !== 'file-range') throw new Error(`internal error: a safetensors tensor that is not a file range`);
       tensors.set(name, { ...tensor, source: { ...tensor.source, file: file.path } });
     }
   }
   const missing = entries.filter(([name]) => !tensors.has(name)).map(([name]) => name);
-  if (missing.length > 0) fail(`weight_map lists ${missing.length} tensor(s) no shard holds, e.g. '${missing[0]}'`);
+  if (missing.length > 0) fail(`weight_map lists ${missing.length} tensor(s) no shard holds, e.g. ${quote(missing[0])}`);
   return { path: absolute, format: 'safetensors', sizeBytes, tensors };
 }

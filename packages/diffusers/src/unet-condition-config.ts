@@ -5,7 +5,7 @@
  * `transformer_layers_per_block`, `only_cross_attention`) are resolved here to one value per level, as diffusers'
  * `__init__` resolves them.
  */
-import { openConfig, PLAUSIBLE, type ConfigReader } from './config-reader.js';
+import { openConfig, PLAUSIBLE, quote, type ConfigReader } from './config-reader.js';
 import type { ActivationKind } from './nn-layers.js';
 import type { DownBlockType, MidBlockType, UpBlockType } from './unet-blocks.js';
 
@@ -166,7 +166,7 @@ export function parseUNet2DConditionConfig(input: unknown, source = 'config.json
     }
   });
   const dropout = value('dropout');
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) fail(`dropout ${JSON.stringify(dropout)} must be a number in [0, 1) (inert at inference)`, 'dropout');
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) fail(`dropout ${quote(dropout)} must be a number in [0, 1) (inert at inference)`, 'dropout');
   read.positiveNumber('resnet_out_scale_factor'); // used only by the ResnetDownsample/SimpleCrossAttn blocks, which are refused
   read.int('addition_embed_type_num_heads', 1); // used only by addition_embed_type "text"
   const kernel = (key: 'conv_in_kernel' | 'conv_out_kernel') => {
@@ -177,7 +177,7 @@ export function parseUNet2DConditionConfig(input: unknown, source = 'config.json
   const onlyCrossAttention = read.perLevelBoolean('only_cross_attention', levels);
   // Read by diffusers' UNetMidBlock2DSimpleCrossAttn only; UNetMidBlock2DCrossAttn never attends only across.
   const midOnly = value('mid_block_only_cross_attention');
-  if (midOnly !== null && typeof midOnly !== 'boolean') fail(`mid_block_only_cross_attention ${JSON.stringify(midOnly)} must be true, false or null`, 'mid_block_only_cross_attention');
+  if (midOnly !== null && typeof midOnly !== 'boolean') fail(`mid_block_only_cross_attention ${quote(midOnly)} must be true, false or null`, 'mid_block_only_cross_attention');
 
   return {
     sampleSize: read.sampleSize('sample_size'),
@@ -239,7 +239,7 @@ function readAdditionEmbed(read: ConfigReader<keyof typeof DEFAULTS>): TextTimeA
 /** The one width of encoder_hidden_states: every level must attend to the same text encoder output. */
 function crossAttentionDim(perLevel: readonly number[], fail: (reason: string, key?: string) => never): number {
   if (perLevel.some((d) => d !== perLevel[0])) {
-    fail(`cross_attention_dim ${JSON.stringify(perLevel)} differs between levels; denoise feeds one encoder_hidden_states width to every level`, 'cross_attention_dim');
+    fail(`cross_attention_dim ${quote(perLevel)} differs between levels; denoise feeds one encoder_hidden_states width to every level`, 'cross_attention_dim');
   }
   return perLevel[0]!;
 }

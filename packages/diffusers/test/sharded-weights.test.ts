@@ -71,7 +71,7 @@ describe('sharded safetensors checkpoints (index + shards) read as one weights f
     const phantom = shard(join(UNET, 'diffusion_pytorch_model.safetensors'), scratchDir(), 2, (map) => {
       map['ghost.weight'] = 'diffusion_pytorch_model-00001-of-00002.safetensors';
     });
-    await expect(readWeightsFile(phantom, 'safetensors')).rejects.toThrow(/weight_map lists 1 tensor\(s\) no shard holds, e.g. 'ghost.weight'/);
+    await expect(readWeightsFile(phantom, 'safetensors')).rejects.toThrow(/weight_map lists 1 tensor\(s\) no shard holds, e.g. "ghost.weight"/);
     const escape = shard(join(UNET, 'diffusion_pytorch_model.safetensors'), scratchDir(), 2, (map) => {
       map[Object.keys(map)[0]!] = '../outside.safetensors';
     });

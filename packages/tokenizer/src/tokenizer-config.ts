@@ -7,6 +7,7 @@
 // Every special token, and every token of `added_tokens_decoder`, is an "added token": the prompt is cut at each of
 // them before normalization, and each becomes its own id.
 import { TokenizerFilesError, quoted } from './tokenizer-files-error.js';
+import { MAX_TOKEN_ID } from './vocab-file.js';
 
 /** What the two files decide, with every token resolved to its id. */
 export interface ResolvedTokenizerConfig {
@@ -166,8 +167,9 @@ function readAddedTokensDecoder(value: unknown, file: string, vocab: ReadonlyMap
   const added = new Map<string, number>();
   for (const [idText, entry] of Object.entries(value)) {
     const key = `added_tokens_decoder.${idText}`;
-    if (!/^(0|[1-9][0-9]{0,7})$/u.test(idText)) throw new TokenizerFilesError(file, key, `the id must be a non-negative integer, got ${quoted(idText)}`);
-    const id = Number(idText);
+    // At most 8 digits before Number() reads it, then the limit vocab.json's ids have.
+    const id = /^(0|[1-9][0-9]{0,7})$/u.test(idText) ? Number(idText) : -1;
+    if (!(id >= 0 && id <= MAX_TOKEN_ID)) throw new TokenizerFilesError(file, key, `the id must be an integer in [0, ${MAX_TOKEN_ID}], got ${quoted(idText)}`);
     const content = readAddedToken(entry, file, key);
     const inVocab = vocab.get(content);
     if (inVocab !== undefined && inVocab !== id) throw new TokenizerFilesError(file, key, `${quoted(content)} has id ${inVocab} in vocab.json`);

@@ -1,8 +1,11 @@
 // vocab.json: a JSON object from BPE token (byte-level symbols, "</w>" marking a word's end) to its id.
 import { TokenizerFilesError, quoted } from './tokenizer-files-error.js';
 
-/** Largest token id accepted: ids index an embedding table, and CLIP's has 49,408 rows. */
-const MAX_TOKEN_ID = 16_777_215;
+/**
+ * Largest token id accepted, in vocab.json and in tokenizer_config.json's added_tokens_decoder alike: both kinds of id
+ * index the same embedding table (CLIP's has 49,408 rows), so one plausibility limit serves both.
+ */
+export const MAX_TOKEN_ID = 16_777_215;
 
 /** The parsed vocabulary: token -> id, ids unique non-negative integers. */
 export function parseVocab(text: string, file: string): Map<string, number> {

@@ -71,6 +71,8 @@ describe('readClipTokenizer refuses, naming the file', () => {
     ['left padding', { 'tokenizer_config.json': JSON.stringify({ ...config(), padding_side: 'left' }) }, 'tokenizer_config.json', 'padding_side', /"left" is not supported/],
     ['split_special_tokens', { 'tokenizer_config.json': JSON.stringify({ ...config(), split_special_tokens: true }) }, 'tokenizer_config.json', 'split_special_tokens', /not supported/],
     ['an added_tokens_decoder id that disagrees with vocab.json', { 'tokenizer_config.json': JSON.stringify({ ...config(), added_tokens_decoder: { 49400: { content: '<|endoftext|>' } } }) }, 'tokenizer_config.json', 'added_tokens_decoder.49400', /has id 49407 in vocab\.json/],
+    ['an added_tokens_decoder id over the limit vocab.json ids have', { 'tokenizer_config.json': JSON.stringify({ ...config(), added_tokens_decoder: { 16777216: { content: '<x>' } } }) }, 'tokenizer_config.json', 'added_tokens_decoder.16777216', /the id must be an integer in \[0, 16777215\], got "16777216"/],
+    ['a vocab.json id over the limit', { 'vocab.json': JSON.stringify({ ...vocab(), 'zzz-extra</w>': 16777216 }) }, 'vocab.json', '"zzz-extra</w>"', /the id must be an integer in \[0, 16777215\], got 16777216/],
     ['an added_tokens.json beside the four files', { 'added_tokens.json': '{"<x>": 49408}' }, 'added_tokens.json', undefined, /not supported/],
     ['a merges.txt that is not UTF-8', { 'merges.txt': Uint8Array.from([0x23, 0x76, 0xff, 0x0a]) }, 'merges.txt', undefined, /not valid UTF-8/],
   ])('%s', async (_what, changes, file, key, reason) => {
