@@ -15,15 +15,14 @@ import { goldenSource, readGoldenManifest } from '../src/golden-manifest.js';
 import { decideProviders } from '../src/golden-providers.js';
 import { GoldenRunner, type GoldenRun } from '../src/golden-run.js';
 import { runInFreshProcess, type FreshProcessRun } from '../src/fresh-process.js';
-import { defaultArtifactsDir, defaultManifestPath, repoRoot } from '../src/repo-paths.js';
+import { defaultArtifactsDir, defaultManifestPath } from '../src/repo-paths.js';
 import { formatSummaryTable } from '../src/summary-table.js';
 
 const manifestPath = defaultManifestPath();
 const goldenDir = join(manifestPath, '..');
 const artifactsDir = defaultArtifactsDir();
-const rootDir = repoRoot();
 const manifest = await readGoldenManifest(manifestPath);
-const runner = new GoldenRunner(manifest.runtime, rootDir);
+const runner = new GoldenRunner(manifest.runtime, { manifestPath });
 const verdicts: GoldenVerdict[] = [];
 const decisions = await decideProviders(manifest.cases);
 /** First runs by case name: a webgpu case reports its float difference from its CPU case's run. */
@@ -31,7 +30,7 @@ const firstRuns = new Map<string, GoldenRun>();
 let fresh: FreshProcessRun;
 
 beforeAll(async () => {
-  fresh = runInFreshProcess(manifestPath, rootDir);
+  fresh = runInFreshProcess(manifestPath);
   // Failure strips of an earlier run would pass for this run's.
   await rm(artifactsDir, { recursive: true, force: true });
 });

@@ -34,7 +34,6 @@ async function update(): Promise<number> {
   process.stderr.write(`updating the goldens of ${manifestPath}\n`);
   const result = await updateGoldens({
     manifestPath,
-    rootDir,
     onCase: (run, index, total) =>
       process.stderr.write(`  [${index + 1}/${total}] ${run.caseName} ${(run.wallMs / 1000).toFixed(1)} s, model ${run.modelSha256.slice(0, 12)}…, onnxruntime ${run.onnxruntime}\n`),
   });

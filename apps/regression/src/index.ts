@@ -14,7 +14,7 @@ export {
   type GoldenProvenance,
   type GoldenRuntime,
 } from './golden-manifest.js';
-export { floatSha256, GoldenRunner, type GoldenRun } from './golden-run.js';
+export { floatSha256, GoldenRunner, manifestDir, type GoldenRun, type GoldenRunnerOptions } from './golden-run.js';
 export { formatGoldenUpdate, updateGoldens, type GoldenChange, type GoldenUpdate, type UpdateGoldensOptions } from './golden-update.js';
 export { runInFreshProcess } from './fresh-process.js';
 export { decideProvider, decideProviders, EXPECT_WEBGPU_ENV, type ProviderDecision } from './golden-providers.js';
