@@ -1,4 +1,23 @@
-export { checkGoldenCase, type CaseComparison, type CheckGoldenOptions, type FailureArtifacts, type GoldenVerdict, type ImageComparison } from './golden-check.js';
+export {
+  checkGoldens,
+  GoldenCheck,
+  type CheckGoldensOptions,
+  type GoldenCaseResult,
+  type GoldenCheckOutcome,
+  type GoldenCheckReport,
+  type GoldenCheckSummary,
+} from './check-goldens.js';
+export {
+  checkGoldenCase,
+  REPOSITORY_REGENERATE,
+  type CaseComparison,
+  type CheckGoldenOptions,
+  type FailureArtifacts,
+  type GoldenVerdict,
+  type ImageComparison,
+  type RegenerateHint,
+} from './golden-check.js';
+export { goldenMain } from './golden-main.js';
 export { CASE_TEXT_KEYS, GRID_PADDING, goldenPngText, goldenStrip, stripSize, stripTile } from './golden-image.js';
 export {
   GOLDEN_DEFAULTS,
