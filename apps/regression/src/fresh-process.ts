@@ -13,7 +13,7 @@ export interface FreshProcessRun {
   stop(): void;
 }
 
-export function runInFreshProcess(manifestPath: string, rootDir: string, caseNames: readonly string[] = []): FreshProcessRun {
+export function runInFreshProcess(manifestPath: string, caseNames: readonly string[] = []): FreshProcessRun {
   const script = freshRunScript();
   const pending = new Map<string, { promise: Promise<string>; resolve: (hash: string) => void; reject: (error: Error) => void }>();
   let exited: Error | undefined; // why cases not reported by now never will be
@@ -30,7 +30,7 @@ export function runInFreshProcess(manifestPath: string, rootDir: string, caseNam
     }
     return found;
   };
-  const child = spawn(process.execPath, [script, manifestPath, rootDir, ...caseNames], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, manifestPath, ...caseNames], { stdio: ['ignore', 'pipe', 'pipe'] });
   const done = new Promise<void>((resolve, reject) => {
     let partial = '';
     let stderr = '';

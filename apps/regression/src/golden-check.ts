@@ -70,12 +70,25 @@ export interface CheckGoldenOptions {
   readonly artifactsDir: string;
   /** For a case with `goldenOf`: the CPU case it names (see goldenSource); its PNG and provenance are the golden. */
   readonly goldenOf?: GoldenCase;
+  /** How a missing or stale golden is remade, as the messages tell it; the repository's by default. */
+  readonly regenerate?: RegenerateHint;
 }
 
-const REGENERATE = `If the change is intended, regenerate the goldens with \`${UPDATE_COMMAND}\`, look at the PNGs and commit fixtures/golden/`;
+/** What the messages tell a user to run and commit to remake the goldens. */
+export interface RegenerateHint {
+  /** The command, e.g. `denoise golden --manifest goldens/manifest.json --update`. */
+  readonly command: string;
+  /** The folder to commit afterwards, e.g. `goldens/`. */
+  readonly folder: string;
+}
+
+/** The repository's own: `pnpm test:golden --update`, fixtures/golden/. */
+export const REPOSITORY_REGENERATE: RegenerateHint = Object.freeze({ command: UPDATE_COMMAND, folder: 'fixtures/golden/' });
 
 export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, options: CheckGoldenOptions): Promise<GoldenVerdict> {
   const caseName = goldenCase.name;
+  const { command, folder } = options.regenerate ?? REPOSITORY_REGENERATE;
+  const regenerateHint = `If the change is intended, regenerate the goldens with \`${command}\`, look at the PNGs and commit ${folder}`;
   const source = goldenCase.goldenOf === undefined ? goldenCase : options.goldenOf;
   if (source === undefined || (source !== goldenCase && source.name !== goldenCase.goldenOf)) {
     throw new Error(`golden case '${caseName}' is compared with the golden of '${String(goldenCase.goldenOf)}': pass that case as options.goldenOf`);
@@ -95,7 +108,7 @@ export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, op
   }
   if (bytes === undefined || source.golden === undefined) {
     const what = bytes === undefined ? `there is no golden ${goldenPath}` : `the manifest records no provenance for ${goldenPath}`;
-    return { state: 'missing', caseName, message: `golden case '${caseName}'${borrowed}: ${what}. Make it with \`${UPDATE_COMMAND}\`, look at the PNG and commit fixtures/golden/ (a golden is never created by a check run).` };
+    return { state: 'missing', caseName, message: `golden case '${caseName}'${borrowed}: ${what}. Make it with \`${command}\`, look at the PNG and commit ${folder} (a golden is never created by a check run).` };
   }
   const golden = source.golden;
   if (golden.modelSha256 !== run.modelSha256) {
@@ -105,13 +118,13 @@ export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, op
       message:
         `golden case '${caseName}'${borrowed} was made with model sha256 ${golden.modelSha256.slice(0, 12)}… (onnxruntime ${golden.onnxruntime}), ` +
         `but ${run.modelPath} is now ${run.modelSha256.slice(0, 12)}…: the model changed, so the goldens are stale. ` +
-        `Regenerate them with \`${UPDATE_COMMAND}\`, look at the PNGs and commit fixtures/golden/.`,
+        `Regenerate them with \`${command}\`, look at the PNGs and commit ${folder}.`,
     };
   }
   const decoded = decodePng(bytes, goldenPath);
   const stale = staleness(source, run, decoded.text, decoded.image, { width, height });
   if (stale !== undefined) {
-    return { state: 'stale', caseName, message: `golden case '${caseName}'${borrowed}: ${stale}. Regenerate with \`${UPDATE_COMMAND}\` and commit fixtures/golden/.` };
+    return { state: 'stale', caseName, message: `golden case '${caseName}'${borrowed}: ${stale}. Regenerate with \`${command}\` and commit ${folder}.` };
   }
 
   const received = goldenStrip(run);
@@ -145,7 +158,7 @@ export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, op
         `golden case '${caseName}': the float output differs from the golden run's (sha256 ${run.floatSha256.slice(0, 12)}…, golden ${golden.floatSha256.slice(0, 12)}…) ` +
         `on the same CPU, onnxruntime ${run.onnxruntime} and ${run.threads} thread(s), where it must be bit-identical; ` +
         `the images still pass (min SSIM ${comparison.minSsim.toFixed(6)}, max abs diff ${comparison.maxAbsDiff}), so the change is small but real. ` +
-        `golden · received · diff: ${artifacts.sideBySide}. ${REGENERATE}.`,
+        `golden · received · diff: ${artifacts.sideBySide}. ${regenerateHint}.`,
     };
   }
   if (failing.length === 0) {
@@ -162,7 +175,7 @@ export async function checkGoldenCase(goldenCase: GoldenCase, run: GoldenRun, op
   // A provider that strays from the CPU golden is not fixed by regenerating it (that would only remake the CPU image).
   const next =
     source === goldenCase
-      ? ` ${REGENERATE}.`
+      ? ` ${regenerateHint}.`
       : ` The ${provider} provider${run.adapter ? ` (${run.adapter.vendor} ${run.adapter.device})` : ''} strays from the CPU golden beyond the case's thresholds; ` +
         `if '${source.name}' itself passes, look at the provider, not the golden.`;
   return {

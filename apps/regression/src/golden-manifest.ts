@@ -73,7 +73,7 @@ const overridesSchema = z.record(z.string(), z.unknown(), { error: 'a JSON objec
 const caseSchema = jsonObject({
   /** Also the PNG's name: fixtures/golden/<name>.png. */
   name: nonEmptyString().regex(CASE_NAME, { error: 'lower-case letters, digits, dots and dashes (it names the PNG)' }),
-  /** Model folder or .onnx file, relative to the repository root. */
+  /** Model folder or .onnx file, relative to the manifest's folder (or absolute, or an hf:/synthetic: reference). */
   model: nonEmptyString(),
   sampler: enumOf(SAMPLER_KINDS),
   steps: integerFrom(1),
@@ -85,7 +85,7 @@ const caseSchema = jsonObject({
   /** Seeds x_T (unless `noise` is given) and every per-step draw. */
   seed: integerFrom(0),
   generator: enumOf(GENERATOR_KINDS),
-  /** x_T from an .npy file (relative to the repository root) instead of the generator. */
+  /** x_T from an .npy file (relative to the manifest's folder, or absolute) instead of the generator. */
   noise: nonEmptyString().optional(),
   /** Class labels of a class-conditional model: one for every image, or one per image. */
   classLabels: z

@@ -4,7 +4,7 @@
  */
 import { repositoryModelOptions } from '@denoise/repo-layout';
 import { createHash } from 'node:crypto';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { readNpy } from '@denoise/image';
 import { onnxruntimeVersion, openModel, type GpuAdapterInfo, type OpenedModel } from '@denoise/runtime';
 import { createScheduler, repeatPerImage, sample, textToImage, type SampleOptions } from '@denoise/sampler';
@@ -36,16 +36,27 @@ export interface GoldenRun {
   readonly wallMs: number;
 }
 
+/** Where a runner finds the files its cases name. */
+export interface GoldenRunnerOptions {
+  /**
+   * The manifest the cases come from: a case's `model` and `noise` paths are relative to its folder (the one
+   * rule, for the repository's fixtures/golden/manifest.json and a model maintainer's goldens alike);
+   * absolute paths and model references (hf:…, synthetic:…) are taken as they are.
+   */
+  readonly manifestPath: string;
+}
+
 /** Loads each model once (by path) and runs cases on it; `dispose()` releases the sessions. */
 export class GoldenRunner {
   readonly #runtime: GoldenRuntime;
-  readonly #rootDir: string;
+  /** The manifest's folder: relative model and noise paths resolve against it. */
+  readonly #baseDir: string;
   /** By provider and path: a webgpu case and a cpu case on one model have a session each. */
   readonly #models = new Map<string, Promise<OpenedModel>>();
 
-  constructor(runtime: GoldenRuntime, rootDir: string) {
+  constructor(runtime: GoldenRuntime, options: GoldenRunnerOptions) {
     this.#runtime = runtime;
-    this.#rootDir = rootDir;
+    this.#baseDir = manifestDir(options.manifestPath);
   }
 
   async run(goldenCase: GoldenCase): Promise<GoldenRun> {
@@ -120,7 +131,7 @@ export class GoldenRunner {
   }
 
   #model(path: string, executionProvider: GoldenExecutionProvider): Promise<OpenedModel> {
-    // A model reference (hf:…, synthetic:…) is not a path under the repository.
+    // A model reference (hf:…, synthetic:…) is not a path relative to the manifest.
     const absolute = /^[a-z]+:/.test(path) ? path : this.#resolve(path);
     const key = `${executionProvider} ${absolute}`;
     let model = this.#models.get(key);
@@ -147,8 +158,13 @@ export class GoldenRunner {
   }
 
   #resolve(path: string): string {
-    return isAbsolute(path) ? path : resolve(this.#rootDir, path);
+    return isAbsolute(path) ? path : resolve(this.#baseDir, path);
   }
+}
+
+/** The folder a manifest's relative paths (model, noise) resolve against, and where its golden PNGs lie. */
+export function manifestDir(manifestPath: string): string {
+  return dirname(resolve(manifestPath));
 }
 
 export function floatSha256(values: Float32Array): string {

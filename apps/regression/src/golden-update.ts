@@ -9,7 +9,7 @@
 import { constants } from 'node:fs';
 import { access, lstat, readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { decodePng, encodePng, ssim, writeFileAtomic } from '@denoise/image';
+import { decodePng, encodePng, PNG_TEXT_KEYS, ssim, writeFileAtomic } from '@denoise/image';
 import { ConfigError } from '@denoise/schedule';
 import { goldenPngText, goldenStrip, stripSize, stripTile } from './golden-image.js';
 import { readGoldenManifest, serializeGoldenManifest, type GoldenCase, type GoldenProvenance } from './golden-manifest.js';
@@ -31,9 +31,8 @@ export interface GoldenUpdate {
 }
 
 export interface UpdateGoldensOptions {
+  /** Model and noise paths in the manifest are relative to its folder, where the golden PNGs are written too. */
   readonly manifestPath: string;
-  /** Model and noise paths in the manifest are relative to it. */
-  readonly rootDir: string;
   /** Called after each case has run, e.g. to show progress. */
   readonly onCase?: (run: GoldenRun, index: number, total: number) => void;
 }
@@ -43,7 +42,7 @@ export async function updateGoldens(options: UpdateGoldensOptions): Promise<Gold
   const goldenDir = dirname(manifestPath);
   const manifest = await readGoldenManifest(manifestPath);
   await checkGoldenOutputs(manifestPath, manifest.cases.filter((c) => c.executionProvider === 'cpu').map((c) => join(goldenDir, `${c.name}.png`)));
-  const runner = new GoldenRunner(manifest.runtime, options.rootDir);
+  const runner = new GoldenRunner(manifest.runtime, { manifestPath });
   const pending: { path: string; bytes: Buffer }[] = [];
   const changes: GoldenChange[] = [];
   const cases: GoldenCase[] = [];
@@ -69,9 +68,9 @@ export async function updateGoldens(options: UpdateGoldensOptions): Promise<Gold
         floatSha256: run.floatSha256,
       };
       const path = join(goldenDir, `${goldenCase.name}.png`);
-      const bytes = encodePng(goldenStrip(run), goldenPngText(goldenCase, run));
       const old = await readIfExists(path);
-      const change = describeChange(goldenCase, golden, run, bytes, old);
+      const bytes = encodePng(goldenStrip(run), goldenPngText(goldenCase, run));
+      const change = describeChange(goldenCase, golden, run, bytes, old, sameButModelPath(goldenCase, run, old));
       changes.push(change);
       if (change.state !== 'unchanged') pending.push({ path, bytes });
       cases.push({ ...goldenCase, golden });
@@ -87,8 +86,8 @@ export async function updateGoldens(options: UpdateGoldensOptions): Promise<Gold
   return { changes, orphans, manifestPath };
 }
 
-/** What `--update` prints: one line per case, then a count and what to do next. */
-export function formatGoldenUpdate(update: GoldenUpdate, rootDir: string): string {
+/** What `--update` prints: one line per case, then a count and what to do next; the golden folder is named relative to `displayDir`. */
+export function formatGoldenUpdate(update: GoldenUpdate, displayDir: string): string {
   const lines = update.changes.map((change) => {
     const head = `  ${change.state.padEnd(9)}  ${change.caseName}`;
     if (change.state === 'skipped') return `${head}  ${change.executionProvider}: no golden of its own; checked against ${change.goldenOf}'s`;
@@ -101,18 +100,25 @@ export function formatGoldenUpdate(update: GoldenUpdate, rootDir: string): strin
   lines.push(`${update.changes.length} case${update.changes.length === 1 ? '' : 's'}: ${count('new')} new, ${count('changed')} changed, ${count('unchanged')} unchanged${skipped}.`);
   for (const orphan of update.orphans) lines.push(`orphan: ${orphan} belongs to no case in the manifest; delete it if it is not needed.`);
   if (count('new') + count('changed') > 0) {
-    const dir = relative(rootDir, dirname(update.manifestPath)) || '.';
+    const dir = relative(displayDir, dirname(update.manifestPath)) || '.';
     lines.push(`Look at the PNGs (git diff --stat ${dir}) and commit ${dir}/.`);
   }
   return lines.join('\n');
 }
 
-function describeChange(goldenCase: GoldenCase, golden: GoldenProvenance, run: GoldenRun, bytes: Buffer, old: Buffer | undefined): GoldenChange {
+function describeChange(
+  goldenCase: GoldenCase,
+  golden: GoldenProvenance,
+  run: GoldenRun,
+  bytes: Buffer,
+  old: Buffer | undefined,
+  oldMatches: boolean,
+): GoldenChange {
   const caseName = goldenCase.name;
   const before = goldenCase.golden;
   if (old === undefined || before === undefined) return { state: 'new', caseName };
   const keys = ['modelSha256', 'onnxruntime', 'cpu', 'threads', 'floatSha256'] as const;
-  if (keys.every((key) => before[key] === golden[key]) && old.equals(bytes)) return { state: 'unchanged', caseName };
+  if (keys.every((key) => before[key] === golden[key]) && (old.equals(bytes) || oldMatches)) return { state: 'unchanged', caseName };
   const why: string[] = [];
   if (before.modelSha256 !== golden.modelSha256) why.push(`model sha256 ${before.modelSha256.slice(0, 12)}… → ${golden.modelSha256.slice(0, 12)}…`);
   if (before.onnxruntime !== golden.onnxruntime) why.push(`onnxruntime ${before.onnxruntime} → ${golden.onnxruntime}`);
@@ -120,6 +126,23 @@ function describeChange(goldenCase: GoldenCase, golden: GoldenProvenance, run: G
   if (before.threads !== golden.threads) why.push(`threads ${before.threads} → ${golden.threads}`);
   if (why.length === 0) why.push(before.floatSha256 === golden.floatSha256 ? 'PNG metadata' : 'float output');
   return { state: 'changed', caseName, minSsimVsOld: minSsimVsOld(old, bytes, run), why: why.join(', ') };
+}
+
+/**
+ * Whether the old golden is this run's PNG but for the model path in its text (denoise:model): the path a
+ * manifest names its model by is not provenance (the model's sha256 is), so moving the manifest or rewriting
+ * its paths leaves the golden unchanged and unwritten.
+ */
+function sameButModelPath(goldenCase: GoldenCase, run: GoldenRun, old: Buffer | undefined): boolean {
+  if (old === undefined) return false;
+  let oldModel: string | undefined;
+  try {
+    oldModel = decodePng(old).text[PNG_TEXT_KEYS.model];
+  } catch {
+    return false; // not a PNG: changed
+  }
+  if (oldModel === undefined || oldModel === goldenCase.model) return false;
+  return old.equals(encodePng(goldenStrip(run), { ...goldenPngText(goldenCase, run), [PNG_TEXT_KEYS.model]: oldModel }));
 }
 
 function minSsimVsOld(old: Buffer, bytes: Buffer, run: GoldenRun): number | undefined {

@@ -1,4 +1,23 @@
-export { checkGoldenCase, type CaseComparison, type CheckGoldenOptions, type FailureArtifacts, type GoldenVerdict, type ImageComparison } from './golden-check.js';
+export {
+  checkGoldens,
+  GoldenCheck,
+  type CheckGoldensOptions,
+  type GoldenCaseResult,
+  type GoldenCheckOutcome,
+  type GoldenCheckReport,
+  type GoldenCheckSummary,
+} from './check-goldens.js';
+export {
+  checkGoldenCase,
+  REPOSITORY_REGENERATE,
+  type CaseComparison,
+  type CheckGoldenOptions,
+  type FailureArtifacts,
+  type GoldenVerdict,
+  type ImageComparison,
+  type RegenerateHint,
+} from './golden-check.js';
+export { goldenMain } from './golden-main.js';
 export { CASE_TEXT_KEYS, GRID_PADDING, goldenPngText, goldenStrip, stripSize, stripTile } from './golden-image.js';
 export {
   GOLDEN_DEFAULTS,
@@ -14,7 +33,7 @@ export {
   type GoldenProvenance,
   type GoldenRuntime,
 } from './golden-manifest.js';
-export { floatSha256, GoldenRunner, type GoldenRun } from './golden-run.js';
+export { floatSha256, GoldenRunner, manifestDir, type GoldenRun, type GoldenRunnerOptions } from './golden-run.js';
 export { formatGoldenUpdate, updateGoldens, type GoldenChange, type GoldenUpdate, type UpdateGoldensOptions } from './golden-update.js';
 export { runInFreshProcess } from './fresh-process.js';
 export { decideProvider, decideProviders, EXPECT_WEBGPU_ENV, type ProviderDecision } from './golden-providers.js';

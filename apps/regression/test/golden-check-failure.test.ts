@@ -10,7 +10,6 @@ import { checkGoldenCase, type GoldenVerdict } from '../src/golden-check.js';
 import { readGoldenManifest, type GoldenCase } from '../src/golden-manifest.js';
 import { floatSha256, GoldenRunner, type GoldenRun } from '../src/golden-run.js';
 import { updateGoldens } from '../src/golden-update.js';
-import { repoRoot } from '../src/repo-paths.js';
 import { BASE_CASE, tempGoldens, type TempGoldens } from './temp-goldens.js';
 
 let temp: TempGoldens;
@@ -22,10 +21,10 @@ beforeAll(async () => {
   // Three steps: DDIM maps one x_T to nearly the same image at any step count, so one step fewer moves
   // the image most where the steps are few (with the smoke model, DDIM-10 → 9 keeps SSIM at 0.994).
   temp = await tempGoldens([{ ...BASE_CASE, name: 'ddim-3-seed0', steps: 3 }]);
-  await updateGoldens({ manifestPath: temp.manifestPath, rootDir: repoRoot() });
+  await updateGoldens({ manifestPath: temp.manifestPath });
   const manifest = await readGoldenManifest(temp.manifestPath);
   goldenCase = manifest.cases[0] as GoldenCase;
-  runner = new GoldenRunner(manifest.runtime, repoRoot());
+  runner = new GoldenRunner(manifest.runtime, { manifestPath: temp.manifestPath });
   reference = await runner.run(goldenCase);
 });
 afterAll(() => runner.dispose());

@@ -7,7 +7,6 @@ import { checkGoldenCase } from '../src/golden-check.js';
 import { readGoldenManifest, type GoldenCase } from '../src/golden-manifest.js';
 import { GoldenRunner, type GoldenRun } from '../src/golden-run.js';
 import { updateGoldens } from '../src/golden-update.js';
-import { repoRoot } from '../src/repo-paths.js';
 import { tempGoldens, type TempGoldens } from './temp-goldens.js';
 
 let temp: TempGoldens;
@@ -17,10 +16,10 @@ let run: GoldenRun;
 
 beforeAll(async () => {
   temp = await tempGoldens();
-  await updateGoldens({ manifestPath: temp.manifestPath, rootDir: repoRoot() });
+  await updateGoldens({ manifestPath: temp.manifestPath });
   const manifest = await readGoldenManifest(temp.manifestPath);
   goldenCase = manifest.cases[0] as GoldenCase;
-  runner = new GoldenRunner(manifest.runtime, repoRoot());
+  runner = new GoldenRunner(manifest.runtime, { manifestPath: temp.manifestPath });
   run = await runner.run(goldenCase);
 });
 afterAll(() => runner.dispose());

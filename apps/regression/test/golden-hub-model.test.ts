@@ -26,7 +26,7 @@ afterAll(async () => {
 describe('golden cases on hf: models', () => {
   it('record the resolved commit in the manifest and the golden PNG', async () => {
     const { dir, manifestPath } = await tempGoldens([{ ...BASE_CASE, name: 'hub-ddim-4', model: 'hf:google/ddpm-tiny', steps: 4, batch: 1 }]);
-    const update = await updateGoldens({ manifestPath, rootDir: repoRoot() });
+    const update = await updateGoldens({ manifestPath });
     expect(update.changes.map((c) => c.state)).toEqual(['new']);
     const golden = (await readGoldenManifest(manifestPath)).cases[0]?.golden;
     expect(golden?.modelRevision).toBe(hub.commitOf('google/ddpm-tiny'));

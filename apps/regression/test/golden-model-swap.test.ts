@@ -18,7 +18,7 @@ const fixture = (path: string) => join(repoRoot(), 'fixtures', 'models', path);
 
 async function checkAll(manifestPath: string, artifactsDir: string) {
   const manifest = await readGoldenManifest(manifestPath);
-  const runner = new GoldenRunner(manifest.runtime, join(manifestPath, '..', '..')); // the temp root
+  const runner = new GoldenRunner(manifest.runtime, { manifestPath });
   try {
     const goldenCase = manifest.cases[0] as GoldenCase;
     return await checkGoldenCase(goldenCase, await runner.run(goldenCase), { goldenDir: join(manifestPath, '..'), artifactsDir });
@@ -29,11 +29,11 @@ async function checkAll(manifestPath: string, artifactsDir: string) {
 
 describe('a model swap', () => {
   it('makes the goldens stale until `--update`, which reports the new model hash', async () => {
-    // The manifest's model path is relative to the root given to the runner: here the temp folder.
-    const { dir, manifestPath, artifactsDir } = await tempGoldens([{ ...BASE_CASE, name: 'ddim-5-seed0', steps: 5, model: 'model' }]);
+    // The manifest's model path is relative to the manifest's folder (temp/golden/): the model lies beside it in temp/model.
+    const { dir, manifestPath, artifactsDir } = await tempGoldens([{ ...BASE_CASE, name: 'ddim-5-seed0', steps: 5, model: '../model' }]);
     const model = join(dir, 'model');
     cpSync(fixture('fmnist-unet'), model, { recursive: true, filter: (src) => !src.endsWith('.pt') && !src.endsWith('.png') });
-    await updateGoldens({ manifestPath, rootDir: dir });
+    await updateGoldens({ manifestPath });
     expect((await checkAll(manifestPath, artifactsDir)).state).toBe('pass');
 
     copyFileSync(fixture('fmnist-unet-fp16io/model.onnx'), join(model, 'model.onnx'));
@@ -41,7 +41,7 @@ describe('a model swap', () => {
     expect(stale.state).toBe('stale');
     expect(stale.message).toContain('the model changed, so the goldens are stale. Regenerate them with `pnpm test:golden --update`');
 
-    const update = await updateGoldens({ manifestPath, rootDir: dir });
+    const update = await updateGoldens({ manifestPath });
     const [change] = update.changes;
     if (change?.state !== 'changed') throw new Error(`expected changed, got ${change?.state}`);
     expect(change.why).toMatch(/^model sha256 [0-9a-f]{12}… → [0-9a-f]{12}…$/);

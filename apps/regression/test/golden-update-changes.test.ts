@@ -5,16 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { readPng } from '@denoise/image';
 import { readGoldenManifest } from '../src/golden-manifest.js';
 import { formatGoldenUpdate, updateGoldens } from '../src/golden-update.js';
-import { repoRoot } from '../src/repo-paths.js';
 import { BASE_CASE, tempGoldens, writeManifest } from './temp-goldens.js';
 
 describe('updateGoldens', () => {
   it('reports new, then unchanged, then changed with the SSIM against the old golden', async () => {
     const cases = [BASE_CASE, { ...BASE_CASE, name: 'ddim-10-seed1', seed: 1, batch: 2 }];
     const { dir, manifestPath } = await tempGoldens(cases);
-    const rootDir = repoRoot();
 
-    const first = await updateGoldens({ manifestPath, rootDir });
+    const first = await updateGoldens({ manifestPath });
     expect(first.changes.map((c) => c.state)).toEqual(['new', 'new']);
     const made = await readGoldenManifest(manifestPath);
     const golden = made.cases[0]?.golden;
@@ -26,7 +24,7 @@ describe('updateGoldens', () => {
     expect(formatGoldenUpdate(first, dir)).toContain('2 cases: 2 new, 0 changed, 0 unchanged.\nLook at the PNGs (git diff --stat golden) and commit golden/.');
 
     const manifestBytes = readFileSync(manifestPath);
-    const second = await updateGoldens({ manifestPath, rootDir });
+    const second = await updateGoldens({ manifestPath });
     expect(second.changes.map((c) => c.state)).toEqual(['unchanged', 'unchanged']);
     expect(readFileSync(manifestPath).equals(manifestBytes)).toBe(true);
     expect(formatGoldenUpdate(second, dir)).toBe('  unchanged  ddim-10-seed0\n  unchanged  ddim-10-seed1\n2 cases: 0 new, 0 changed, 2 unchanged.');
@@ -36,7 +34,7 @@ describe('updateGoldens', () => {
     edited.cases[1] = { ...edited.cases[1], seed: 7 };
     await writeManifest(manifestPath, edited.cases);
     writeFileSync(join(dir, 'golden', 'retired-case.png'), readFileSync(join(dir, 'golden', 'ddim-10-seed0.png')));
-    const third = await updateGoldens({ manifestPath, rootDir });
+    const third = await updateGoldens({ manifestPath });
     const [unchanged, changed] = third.changes;
     expect(unchanged?.state).toBe('unchanged');
     if (changed?.state !== 'changed') throw new Error(`expected changed, got ${changed?.state}`);
@@ -52,7 +50,7 @@ describe('updateGoldens', () => {
   it('writes nothing when a case cannot run', async () => {
     const { dir, manifestPath } = await tempGoldens([BASE_CASE, { ...BASE_CASE, name: 'no-model', model: 'fixtures/models/does-not-exist' }]);
     const before = readFileSync(manifestPath);
-    await expect(updateGoldens({ manifestPath, rootDir: repoRoot() })).rejects.toThrow(/does-not-exist/);
+    await expect(updateGoldens({ manifestPath })).rejects.toThrow(/does-not-exist/);
     expect(readFileSync(manifestPath).equals(before)).toBe(true);
     expect(() => readFileSync(join(dir, 'golden', 'ddim-10-seed0.png'))).toThrow(/ENOENT/);
   });
@@ -71,7 +69,7 @@ describe('updateGoldens', () => {
     for (const [what, make, undo] of obstacles) {
       make();
       let ran = 0;
-      await expect(updateGoldens({ manifestPath, rootDir: repoRoot(), onCase: () => (ran += 1) }), what).rejects.toThrow(new RegExp(`${what}.*nothing was run`));
+      await expect(updateGoldens({ manifestPath, onCase: () => (ran += 1) }), what).rejects.toThrow(new RegExp(`${what}.*nothing was run`));
       expect(ran, what).toBe(0);
       undo();
     }

@@ -14,7 +14,6 @@ import { decideProvider, EXPECT_WEBGPU_ENV } from '../src/golden-providers.js';
 import { floatSha256, GoldenRunner, type GoldenRun } from '../src/golden-run.js';
 import { formatGoldenUpdate, updateGoldens } from '../src/golden-update.js';
 import { runInFreshProcess } from '../src/fresh-process.js';
-import { repoRoot } from '../src/repo-paths.js';
 import { formatSummaryTable } from '../src/summary-table.js';
 import { BASE_CASE, tempGoldens, writeManifest } from './temp-goldens.js';
 
@@ -57,7 +56,7 @@ describe('a webgpu case with goldenOf', () => {
 
   beforeAll(async () => {
     temp = await tempGoldens([BASE_CASE, WEBGPU_CASE]);
-    const update = await updateGoldens({ manifestPath: temp.manifestPath, rootDir: repoRoot() });
+    const update = await updateGoldens({ manifestPath: temp.manifestPath });
     expect(update.changes).toEqual([
       { state: 'new', caseName: 'ddim-10-seed0' },
       { state: 'skipped', caseName: 'ddim-10-seed0-webgpu', executionProvider: 'webgpu', goldenOf: 'ddim-10-seed0' },
@@ -67,7 +66,7 @@ describe('a webgpu case with goldenOf', () => {
     );
     const manifest = await readGoldenManifest(temp.manifestPath);
     cases = manifest.cases;
-    runner = new GoldenRunner(manifest.runtime, repoRoot());
+    runner = new GoldenRunner(manifest.runtime, { manifestPath: temp.manifestPath });
     cpuRun = await runner.run(cases[0]!);
   });
 
@@ -85,7 +84,7 @@ describe('a webgpu case with goldenOf', () => {
     expect(cases[1]).toMatchObject({ executionProvider: 'webgpu', goldenOf: 'ddim-10-seed0' });
     expect(cases[1]?.golden).toBeUndefined();
     const before = readFileSync(temp.manifestPath);
-    const again = await updateGoldens({ manifestPath: temp.manifestPath, rootDir: repoRoot() });
+    const again = await updateGoldens({ manifestPath: temp.manifestPath });
     expect(again.changes.map((c) => c.state)).toEqual(['unchanged', 'skipped']);
     expect(again.orphans).toEqual([]);
     expect(readFileSync(temp.manifestPath).equals(before)).toBe(true);
@@ -94,7 +93,7 @@ describe('a webgpu case with goldenOf', () => {
   it('refuses to update a webgpu case without goldenOf (the manifest parser refuses it first)', async () => {
     const { manifestPath, dir } = await tempGoldens([BASE_CASE]);
     await writeManifest(manifestPath, [BASE_CASE, { ...BASE_CASE, name: 'lone-webgpu', executionProvider: 'webgpu' }]);
-    await expect(updateGoldens({ manifestPath, rootDir: repoRoot() })).rejects.toThrow('invalid cases[1].goldenOf: got undefined');
+    await expect(updateGoldens({ manifestPath })).rejects.toThrow('invalid cases[1].goldenOf: got undefined');
     expect(existsSync(join(dir, 'golden', 'ddim-10-seed0.png'))).toBe(false);
   });
 
@@ -128,11 +127,11 @@ describe('a webgpu case with goldenOf', () => {
   });
 
   it('is left out of the fresh-process run, which refuses it by name', async () => {
-    const fresh = runInFreshProcess(temp.manifestPath, repoRoot());
+    const fresh = runInFreshProcess(temp.manifestPath);
     expect(await fresh.floatSha256('ddim-10-seed0')).toBe(cpuRun.floatSha256);
     await fresh.done;
     await expect(fresh.floatSha256('ddim-10-seed0-webgpu')).rejects.toThrow('exited without reporting this case');
-    const named = runInFreshProcess(temp.manifestPath, repoRoot(), ['ddim-10-seed0-webgpu']);
+    const named = runInFreshProcess(temp.manifestPath, ['ddim-10-seed0-webgpu']);
     await expect(named.done).rejects.toThrow('the fresh-process check runs cpu cases only; not: ddim-10-seed0-webgpu (webgpu)');
   });
 });

@@ -3,11 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { embeddedModelPath } from '@denoise/repo-layout';
 import type { GoldenCase } from '../src/golden-manifest.js';
 
 export const BASE_CASE = {
   name: 'ddim-10-seed0',
-  model: 'fixtures/models/fmnist-unet',
+  // Relative model paths resolve against the manifest's folder (here a temp folder): the embedded model by its absolute path.
+  model: embeddedModelPath(),
   sampler: 'ddim',
   steps: 10,
   eta: 0,

@@ -10,8 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { psnr, readPng, ssim, type Rgba8Image } from '@denoise/image';
 import { goldenStrip, stripTile } from '../src/golden-image.js';
 import { readGoldenManifest } from '../src/golden-manifest.js';
-import { GoldenRunner } from '../src/golden-run.js';
-import { defaultManifestPath, repoRoot } from '../src/repo-paths.js';
+import { GoldenRunner, manifestDir } from '../src/golden-run.js';
+import { defaultManifestPath } from '../src/repo-paths.js';
 
 interface ModelSamples {
   readonly file: string;
@@ -24,18 +24,19 @@ interface ModelSamples {
   readonly seed: number;
 }
 
-const manifest = await readGoldenManifest(defaultManifestPath());
+const manifestPath = defaultManifestPath();
+const manifest = await readGoldenManifest(manifestPath);
 // The torch-generator cases of a model with PyTorch-made samples (model.json); the SD cases are anchored to diffusers by
 // the CLI's txt2img parity test instead.
-const torchCases = manifest.cases.filter((c) => c.generator === 'torch' && existsSync(join(repoRoot(), c.model, 'model.json')));
-const runner = new GoldenRunner(manifest.runtime, repoRoot());
+const torchCases = manifest.cases.filter((c) => c.generator === 'torch' && existsSync(join(manifestDir(manifestPath), c.model, 'model.json')));
+const runner = new GoldenRunner(manifest.runtime, { manifestPath });
 afterAll(() => runner.dispose());
 
 describe('the torch-generator golden case', () => {
   it('exists in the manifest', () => expect(torchCases.length).toBeGreaterThan(0));
 
   it.each(torchCases.map((c) => [c.name, c] as const))('%s reproduces the PyTorch-made samples.png of its model', async (_name, goldenCase) => {
-    const modelDir = join(repoRoot(), goldenCase.model);
+    const modelDir = join(manifestDir(manifestPath), goldenCase.model);
     const samples = (JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as { samples: ModelSamples }).samples;
     expect({ sampler: goldenCase.sampler, steps: goldenCase.steps, eta: goldenCase.eta, spacing: goldenCase.timestepSpacing, seed: goldenCase.seed }).toEqual({
       sampler: samples.sampler,
