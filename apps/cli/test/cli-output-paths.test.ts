@@ -85,14 +85,13 @@ describe('denoise sample: two runs into one output', () => {
     const npy = join(dir, 'x.npy');
     let first: Promise<CliRun> | undefined;
     const claimed = new Promise<void>((resolve) => {
-      // Slow writes keep the first run's claims held while the second starts.
+      // Slow writes (3 s before each of its four files) hold the first run's claims for 12 s while the others start.
       first = runCli(['--model', model, '--steps', '2', '--batch', '2', '--grid', '--out', out, '--out-npy', npy], (text) => {
         if (/2\/2 steps/.test(text)) resolve();
-      }, { ...process.env, DENOISE_TEST_WRITE_DELAY_MS: '400' });
+      }, { ...process.env, DENOISE_TEST_WRITE_DELAY_MS: '3000' });
     });
     await claimed;
-    const intoOut = await sample(['--out', out, '--seed', '7']);
-    const intoNpy = await sample(['--out', join(dir, 'other'), '--out-npy', npy, '--seed', '7']);
+    const [intoOut, intoNpy] = await Promise.all([sample(['--out', out, '--seed', '7']), sample(['--out', join(dir, 'other'), '--out-npy', npy, '--seed', '7'])]);
     const done = await first!;
     expect(done.code, done.stderr).toBe(0);
     expect(intoOut.code).toBe(2);
