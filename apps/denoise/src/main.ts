@@ -9,6 +9,7 @@ const USAGE = `Usage: denoise <command> [options]
 Commands:
   sample   generate images with a diffusion model (denoise sample --help)
   bench    the quality-speed table of samplers; bench merge, bench compare (denoise bench --help)
+  golden   check a model's images against golden PNGs: denoise golden --manifest FILE [--update] (denoise golden --help)
 
   version  print denoise's version and the commit it was built from (also -V, --version)
 
@@ -25,6 +26,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<(argv: readonly string[]) 
     const { benchMain } = await import('@denoise/bench');
     return (argv) => benchMain(argv, 'denoise bench');
   },
+  golden: async () => (await import('@denoise/regression')).goldenMain,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -33,6 +33,6 @@ describe('denoise <command>', () => {
     expect(none.stderr).toContain('Usage: denoise <command>');
     const unknown = denoise('smaple');
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain("denoise: unknown command 'smaple'; the commands are sample, bench");
+    expect(unknown.stderr).toContain("denoise: unknown command 'smaple'; the commands are sample, bench, golden");
   });
 });

@@ -2,11 +2,12 @@
 // checkout (onnxruntime-node from the registry, its CUDA download skipped as a user without that host would), run
 // the command and the README's library example there. Nothing may lead back into the checkout.
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readPng, writePng } from '@denoise/image';
 
 const checkout = fileURLToPath(new URL('../../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'denoise-install-'));
@@ -28,7 +29,7 @@ function readmeExample(): string {
 beforeAll(() => {
   const release = join(work, 'release');
   execFileSync(process.execPath, [join(checkout, 'scripts', 'pack-release.mjs'), '--out', release], { cwd: checkout, stdio: ['ignore', 'ignore', 'inherit'] });
-  execFileSync('mkdir', [app]);
+  mkdirSync(app);
   writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'uses-denoise', private: true, type: 'module' })}\n`);
   const tarballs = readdirSync(release).filter((f) => f.endsWith('.tgz')).map((f) => join(release, f));
   const install = inApp('npm', ['install', '--no-audit', '--no-fund', ...tarballs]);
@@ -38,7 +39,7 @@ beforeAll(() => {
 describe('the tarballs of pack:release, installed with npm outside the checkout', { timeout: 300_000 }, () => {
   it('are real copies: no installed file links back into the checkout', () => {
     const installed = [join(app, 'node_modules', 'denoise'), ...readdirSync(join(app, 'node_modules', '@denoise')).map((name) => join(app, 'node_modules', '@denoise', name))];
-    expect(installed.length).toBe(13);
+    expect(installed.length).toBe(14);
     for (const folder of installed) expect(realpathSync(folder).startsWith(checkout.replace(/\/$/, '') + sep), folder).toBe(false);
   });
 
@@ -62,6 +63,32 @@ describe('the tarballs of pack:release, installed with npm outside the checkout'
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toBe('x0: 4096 float32 values, shape [4, 1, 32, 32], 20 model calls\n');
     expect(readdirSync(app).filter((f) => f.endsWith('.png')).sort()).toEqual(['image-0.png', 'image-1.png', 'image-2.png', 'image-3.png']);
+  });
+
+  it('npx denoise golden --manifest on a two-case manifest of its own: --update makes the goldens, a check passes, a painted-over golden fails', async () => {
+    const goldens = join(app, 'goldens');
+    mkdirSync(goldens);
+    const model = '../node_modules/@denoise/repo-layout/assets/models/fmnist-unet';
+    const base = { model, sampler: 'ddim', steps: 3, eta: 0, timestepSpacing: 'leading', schedulerOverrides: {}, generator: 'philox', batch: 2 };
+    const cases = [{ ...base, name: 'ddim-3-seed0', seed: 0 }, { ...base, name: 'ddim-3-seed1', seed: 1 }];
+    writeFileSync(join(goldens, 'manifest.json'), JSON.stringify({ version: 1, runtime: { executionProvider: 'cpu', threads: 1 }, cases }, null, 2));
+    const golden = (...args: string[]) => inApp('npx', ['--no', 'denoise', 'golden', '--manifest', 'goldens/manifest.json', ...args]);
+    const noManifest = inApp('npx', ['--no', 'denoise', 'golden']);
+    expect(noManifest.status).toBe(2);
+    expect(noManifest.stderr).toContain("--manifest FILE is needed: the default is denoise's own manifest, which only its repository has");
+    const update = golden('--update');
+    expect(update.status, update.stderr).toBe(0);
+    const pass = golden();
+    expect(pass.status, pass.stdout + pass.stderr).toBe(0);
+    const goldenPath = join(goldens, 'ddim-3-seed1.png');
+    const { image, text } = await readPng(goldenPath);
+    const pixels = Uint8Array.from(image.pixels);
+    for (let y = 8; y < 24; y++) pixels.fill(255, y * image.width + 8, y * image.width + 24); // a white square in image 0
+    await writePng(goldenPath, { ...image, pixels }, text);
+    const fail = golden();
+    expect(fail.status).toBe(1);
+    expect(fail.stdout).toMatch(/fail +ddim-3-seed1/);
+    expect(readdirSync(join(goldens, 'artifacts'))).toContain('ddim-3-seed1.png');
   });
 
   it('npx denoise version names the commit the tarballs were packed from', () => {

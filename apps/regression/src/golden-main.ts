@@ -85,6 +85,7 @@ function parseArgs(argv: readonly string[]): GoldenArgs | 'help' {
     else if (name === '--artifacts') artifacts = value();
     else throw new UsageError(`unknown option ${arg}\n${USAGE}`);
   }
+  if (manifest === undefined && !inCheckout()) throw new UsageError(`--manifest FILE is needed: the default is denoise's own manifest, which only its repository has\n${USAGE}`);
   const manifestPath = manifest === undefined ? defaultManifestPath() : resolve(manifest);
   const artifactsDir = artifacts !== undefined ? resolve(artifacts) : manifest === undefined ? defaultArtifactsDir() : resolve(manifestDir(manifestPath), 'artifacts');
   return { manifestPath, artifactsDir, update, custom: manifest !== undefined };
@@ -172,4 +173,14 @@ if (isEntryPoint()) {
       process.exitCode = 1;
     },
   );
+}
+
+/** Whether this runs from denoise's repository checkout, where the default manifest is. */
+function inCheckout(): boolean {
+  try {
+    repoRoot();
+    return true;
+  } catch {
+    return false;
+  }
 }
