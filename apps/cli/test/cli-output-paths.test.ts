@@ -79,7 +79,7 @@ describe('denoise sample: an output file is a new path or a regular file, and ou
 });
 
 describe('denoise sample: two runs into one output', () => {
-  it('a second run into an --out (or an --out-npy) that a live run is writing: exit 2 naming it; the first leaves a complete set', async () => {
+  it('a second run into an --out (or an --out-npy) that a live run is writing: exit 2 naming it; the first leaves a complete set', { timeout: 60_000 }, async () => {
     const dir = tempDir();
     const out = join(dir, 'out');
     const npy = join(dir, 'x.npy');
