@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { byteMutations, expectTypedOutcomeAsync, fuzzAsync, jsonMutations, mutate, mutateJson, type Json } from '@denoise/fuzz';
+import { applyJsonTextSteps, expectTypedOutcomeAsync, fuzzAsync, jsonTextSteps } from '@denoise/fuzz';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseClipTextConfig } from '../src/clip-text-config.js';
@@ -66,36 +66,6 @@ const VALUES = [
   // Deeper than JSON.stringify (or String on an array) can recurse: JSON.parse reads it, a message that echoes it overflows.
   `${'['.repeat(20_000)}1${']'.repeat(20_000)}`, `["x", ${'['.repeat(20_000)}"x"${']'.repeat(20_000)}]`, `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`,
 ];
-/** A string (key or value), or a literal value (true, false, null, a number): the places a word is written over. */
-const TOKEN = /"(?:[^"\\]|\\.)*"|\btrue\b|\bfalse\b|\bnull\b|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/g;
-
-/** One step on the file's text: a byte edit, a structural JSON edit, or a dictionary word over one of its strings or literals. */
-const step = fc.oneof(
-  fc.record({ kind: fc.constant('bytes' as const), edits: byteMutations }),
-  fc.record({ kind: fc.constant('json' as const), edits: jsonMutations }),
-  fc.record({ kind: fc.constant('word' as const), target: fc.nat(), word: fc.oneof(fc.constantFrom(...NAMES).map((n) => JSON.stringify(n)), fc.constantFrom(...VALUES)) }),
-);
-type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
-
-function apply(text: string, steps: readonly Step[]): string {
-  for (const s of steps) {
-    if (s.kind === 'bytes') text = mutate(Buffer.from(text, 'utf8'), s.edits).toString('utf8');
-    else if (s.kind === 'json') {
-      try {
-        text = JSON.stringify(mutateJson(JSON.parse(text) as Json, s.edits));
-      } catch {
-        // An earlier step broke the JSON, or nested it deeper than JSON.stringify goes: nothing to restructure.
-      }
-    } else {
-      const strings = [...text.matchAll(TOKEN)];
-      if (strings.length === 0) continue;
-      const m = strings[s.target % strings.length]!;
-      text = text.slice(0, m.index) + s.word + text.slice(m.index + m[0].length);
-    }
-  }
-  return text;
-}
-
 /** The errors allowed: typed, naming the file (and the key, when one is at fault), and short. */
 function namesTheFile(error: unknown): boolean {
   if (!(error instanceof ModelConfigError || error instanceof DiffusersFolderError)) return false;
@@ -141,8 +111,8 @@ describe('fuzz: a mutated component config.json parses, or is refused with Model
   it('byte edits, structural edits (dropped, replaced, renamed, added keys, deep nesting), config keys, class and prototype names', async () => {
     await fuzzAsync(
       'component config.json',
-      fc.asyncProperty(fc.constantFrom(...seeds), fc.array(step, { minLength: 1, maxLength: 3 }), async (seed, steps) => {
-        writeFileSync(configPath, apply(seed.text, steps));
+      fc.asyncProperty(fc.constantFrom(...seeds), jsonTextSteps(NAMES, VALUES), async (seed, steps) => {
+        writeFileSync(configPath, applyJsonTextSteps(seed.text, steps));
         await expectTypedOutcomeAsync(() => read(seed.parse), namesTheFile, PER_CALL_MS);
       }),
       { seed: 0x27_0301, numRuns: 2000, interruptAfterTimeLimit: 3_000 },

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { byteMutations, expectTypedOutcomeAsync, fuzzAsync, jsonMutations, mutate, mutateJson, type Json } from '@denoise/fuzz';
+import { applyJsonTextSteps, expectTypedOutcomeAsync, fuzzAsync, jsonTextSteps } from '@denoise/fuzz';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DiffusersFolderError, locateDiffusersModel, type DiffusersModelFolder } from '../src/model-folder.js';
@@ -57,36 +57,6 @@ const VALUES = [
   // Deeper than JSON.stringify (or String on an array) can recurse: JSON.parse reads it, a message that echoes it overflows.
   `${'['.repeat(20_000)}1${']'.repeat(20_000)}`, `["diffusers", ${'['.repeat(20_000)}"x"${']'.repeat(20_000)}]`, `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`,
 ];
-/** A string (key or value), or a literal value (true, false, null, a number): the places a word is written over. */
-const TOKEN = /"(?:[^"\\]|\\.)*"|\btrue\b|\bfalse\b|\bnull\b|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/g;
-
-/** One step on the file's text: a byte edit, a structural JSON edit, or a dictionary word over one of its strings or literals. */
-const step = fc.oneof(
-  fc.record({ kind: fc.constant('bytes' as const), edits: byteMutations }),
-  fc.record({ kind: fc.constant('json' as const), edits: jsonMutations }),
-  fc.record({ kind: fc.constant('word' as const), target: fc.nat(), word: fc.oneof(fc.constantFrom(...NAMES).map((n) => JSON.stringify(n)), fc.constantFrom(...VALUES)) }),
-);
-type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
-
-function apply(text: string, steps: readonly Step[]): string {
-  for (const s of steps) {
-    if (s.kind === 'bytes') text = mutate(Buffer.from(text, 'utf8'), s.edits).toString('utf8');
-    else if (s.kind === 'json') {
-      try {
-        text = JSON.stringify(mutateJson(JSON.parse(text) as Json, s.edits));
-      } catch {
-        // An earlier step broke the JSON, or nested it deeper than JSON.stringify goes: nothing to restructure.
-      }
-    } else {
-      const strings = [...text.matchAll(TOKEN)];
-      if (strings.length === 0) continue;
-      const m = strings[s.target % strings.length]!;
-      text = text.slice(0, m.index) + s.word + text.slice(m.index + m[0].length);
-    }
-  }
-  return text;
-}
-
 /** A plan that came back names files of the folder, and a pipeline class that is one denoise runs. */
 function checkLocated(located: DiffusersModelFolder): void {
   if (located.kind === 'pipeline') {
@@ -127,8 +97,8 @@ describe('fuzz: locateDiffusersModel on mutated model_index.json returns a plan 
   it('byte edits, structural edits (dropped, replaced, renamed, added keys, deep nesting), class and prototype names', async () => {
     await fuzzAsync(
       'model_index.json',
-      fc.asyncProperty(fc.constantFrom(...seeds), fc.array(step, { minLength: 1, maxLength: 3 }), async (seed, steps) => {
-        writeFileSync(indexPath, apply(seed.text, steps));
+      fc.asyncProperty(fc.constantFrom(...seeds), jsonTextSteps(NAMES, VALUES), async (seed, steps) => {
+        writeFileSync(indexPath, applyJsonTextSteps(seed.text, steps));
         await expectTypedOutcomeAsync(() => locateDiffusersModel(root), namesTheIndex, PER_CALL_MS, checkLocated);
       }),
       { seed: 0x27_0101, numRuns: 1500, interruptAfterTimeLimit: 3_000 },

@@ -13,7 +13,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { byteMutations, expectTypedOutcomeAsync, fuzzAsync, jsonMutations, mutate, mutateJson, type Json } from '@denoise/fuzz';
+import { applyJsonTextSteps, expectTypedOutcomeAsync, fuzzAsync, jsonTextSteps } from '@denoise/fuzz';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { locateComponentFiles } from '../src/component-files.js';
@@ -79,40 +79,6 @@ const VALUES = [
   // Deeper than JSON.stringify (or String on an array) can recurse: JSON.parse reads it, a message that echoes it overflows.
   `${'['.repeat(20_000)}1${']'.repeat(20_000)}`, `["x", ${'['.repeat(20_000)}"x"${']'.repeat(20_000)}]`, `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`,
 ];
-/** A string (key or value), or a literal value (true, false, null, a number): the places a word is written over. */
-const TOKEN = /"(?:[^"\\]|\\.)*"|\btrue\b|\bfalse\b|\bnull\b|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/g;
-
-/** One step on the file's text: a byte edit, a structural JSON edit, or a dictionary word over one of its strings or literals. */
-const step = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('bytes' as const), edits: byteMutations }), weight: 1 },
-  { arbitrary: fc.record({ kind: fc.constant('json' as const), edits: jsonMutations }), weight: 1 },
-  // Twice as often as the others: the shard names are what the readers turn into paths.
-  {
-    arbitrary: fc.record({ kind: fc.constant('word' as const), target: fc.nat(), word: fc.oneof(fc.constantFrom(...NAMES).map((n) => JSON.stringify(n)), fc.constantFrom(...VALUES)) }),
-    weight: 2,
-  },
-);
-type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
-
-function apply(text: string, steps: readonly Step[]): string {
-  for (const s of steps) {
-    if (s.kind === 'bytes') text = mutate(Buffer.from(text, 'utf8'), s.edits).toString('utf8');
-    else if (s.kind === 'json') {
-      try {
-        text = JSON.stringify(mutateJson(JSON.parse(text) as Json, s.edits));
-      } catch {
-        // An earlier step broke the JSON, or nested it deeper than JSON.stringify goes: nothing to restructure.
-      }
-    } else {
-      const strings = [...text.matchAll(TOKEN)];
-      if (strings.length === 0) continue;
-      const m = strings[s.target % strings.length]!;
-      text = text.slice(0, m.index) + s.word + text.slice(m.index + m[0].length);
-    }
-  }
-  return text;
-}
-
 /** A plan that came back names the index, and shards that exist beside it. */
 function checkLocated(files: { readonly weightsPath: string }): void {
   expect(files.weightsPath).toBe(indexPath);
@@ -175,8 +141,9 @@ describe('fuzz: a mutated sharded-checkpoint index is located and read, or refus
   it('byte edits, structural edits (dropped, replaced, renamed, added keys, deep nesting), shard, tensor and prototype names', async () => {
     await fuzzAsync(
       'sharded index',
-      fc.asyncProperty(fc.constantFrom(...seeds), fc.array(step, { minLength: 1, maxLength: 3 }), async (seed, steps) => {
-        writeFileSync(indexPath, apply(seed, steps));
+      // Dictionary words twice as often as the other steps: the shard names are what the readers turn into paths.
+      fc.asyncProperty(fc.constantFrom(...seeds), jsonTextSteps(NAMES, VALUES, 2), async (seed, steps) => {
+        writeFileSync(indexPath, applyJsonTextSteps(seed, steps));
         await readBoth();
       }),
       { seed: 0x27_0201, numRuns: 1500, interruptAfterTimeLimit: 3_000 },
