@@ -20,7 +20,7 @@ import { locateComponentFiles } from '../src/component-files.js';
 import { readWeightsFile } from '../src/component-model.js';
 import { DiffusersFolderError } from '../src/model-folder.js';
 import { WeightsFileError, type WeightsFile } from '../src/weights-file.js';
-import { sdReferencePath } from './fixtures.js';
+import { sdReferencePath, writeShards } from './fixtures.js';
 
 /** The slowest a single read may take before we call it a hang. */
 const PER_CALL_MS = 1_000;
@@ -39,30 +39,7 @@ const indexPath = join(dir, INDEX);
  * The first 8 tensors of sd1-tiny's VAE, alternately in the two shards (as save_pretrained splits a checkpoint); the
  * weight maps of the seeds: both shards, and the first shard's tensors alone.
  */
-const weightMap = ((): Record<string, string> => {
-  const bytes = readFileSync(sdReferencePath('sd1-tiny/vae/diffusion_pytorch_model.safetensors'));
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-  const names = Object.keys(header).filter((n) => n !== '__metadata__').slice(0, 8);
-  const map: Record<string, string> = {};
-  SHARDS.forEach((file, s) => {
-    const own: Record<string, unknown> = {};
-    const parts: Buffer[] = [];
-    let offset = 0;
-    for (const name of names.filter((_, i) => i % SHARDS.length === s)) {
-      const { dtype, shape, data_offsets: [begin, end] } = header[name]!;
-      parts.push(bytes.subarray(8 + headerLength + begin, 8 + headerLength + end));
-      own[name] = { dtype, shape, data_offsets: [offset, offset + end - begin] };
-      offset += end - begin;
-      map[name] = file;
-    }
-    const text = Buffer.from(JSON.stringify(own));
-    const length = Buffer.alloc(8);
-    length.writeBigUInt64LE(BigInt(text.length));
-    writeFileSync(join(dir, file), Buffer.concat([length, text, ...parts]));
-  });
-  return map;
-})();
+const weightMap = writeShards(sdReferencePath('sd1-tiny/vae/diffusion_pytorch_model.safetensors'), dir, SHARDS, 8);
 const seeds = [
   JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }, null, 2),
   JSON.stringify({ weight_map: weightMap }),

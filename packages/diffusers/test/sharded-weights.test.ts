@@ -8,35 +8,13 @@ import { parseUNet2DConditionConfig } from '../src/unet-condition-config.js';
 import { buildUNet2DConditionGraph } from '../src/unet-condition-graph.js';
 import { readWeightBytes } from '../src/read-weight-bytes.js';
 import { readSafetensors } from '../src/safetensors.js';
-import { scratchDir } from './fixtures.js';
+import { scratchDir, writeShards } from './fixtures.js';
 
 const UNET = fileURLToPath(new URL('../../../fixtures/diffusers-sd/sd1-tiny/unet', import.meta.url));
 
 /** Writes the tensors of a safetensors file split over `count` shards, with the index diffusers' save_pretrained writes. */
 function shard(source: string, dir: string, count: number, edit: (map: Record<string, string>) => void = () => {}): string {
-  const bytes = readFileSync(source);
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-  const names = Object.keys(header).filter((n) => n !== '__metadata__');
-  const map: Record<string, string> = {};
-  for (let s = 0; s < count; s++) {
-    const file = `diffusion_pytorch_model-0000${s + 1}-of-0000${count}.safetensors`;
-    const mine = names.filter((_, i) => i % count === s);
-    const parts: Buffer[] = [];
-    const own: Record<string, unknown> = {};
-    let offset = 0;
-    for (const name of mine) {
-      const { dtype, shape, data_offsets: [begin, end] } = header[name]!;
-      parts.push(bytes.subarray(8 + headerLength + begin, 8 + headerLength + end));
-      own[name] = { dtype, shape, data_offsets: [offset, offset + end - begin] };
-      offset += end - begin;
-      map[name] = file;
-    }
-    const text = Buffer.from(JSON.stringify(own));
-    const length = Buffer.alloc(8);
-    length.writeBigUInt64LE(BigInt(text.length));
-    writeFileSync(join(dir, file), Buffer.concat([length, text, ...parts]));
-  }
+  const map = writeShards(source, dir, Array.from({ length: count }, (_, s) => `diffusion_pytorch_model-0000${s + 1}-of-0000${count}.safetensors`));
   edit(map);
   const index = join(dir, 'diffusion_pytorch_model.safetensors.index.json');
   writeFileSync(index, JSON.stringify({ metadata: { total_size: 0 }, weight_map: map }));
