@@ -107,6 +107,7 @@ interface RawBenchOptions {
   readonly height?: number;
   readonly width?: number;
   readonly variant?: string;
+  readonly verifyCache: boolean;
   readonly ep: ExecutionProviderChoice[];
   readonly batch?: number;
   readonly threads?: number;
@@ -148,6 +149,7 @@ function buildProgram(command: string): Command {
     .addOption(new Option('--height <px>', "image height: a pipeline's images (default: its UNet's sample_size × the VAE factor), or a model whose size is not fixed").argParser(integerOption(1)))
     .addOption(new Option('--width <px>', "image width: a pipeline's images (default: its UNet's sample_size × the VAE factor), or a model whose size is not fixed").argParser(integerOption(1)))
     .option('--variant <name>', 'diffusers weights variant, e.g. fp16')
+    .option('--verify-cache', "hf: models: re-hash every cached file the model uses against the hub's sha256 / git blob id before trusting it (a mismatch is fetched again; offline it is an error)", false)
     .addOption(
       new Option(
         '--ep <provider[,provider…]>',
@@ -212,6 +214,7 @@ async function settingsFrom(program: Command): Promise<BenchSettings> {
     ...(o.height !== undefined ? { height: o.height } : {}),
     ...(o.width !== undefined ? { width: o.width } : {}),
     ...(o.variant !== undefined ? { variant: o.variant } : {}),
+    ...(o.verifyCache ? { verifyCache: true } : {}),
     batch,
     seed: o.seed,
     samplers: parseSamplerSpecs(o.samplers ?? (quick ? QUICK_SAMPLERS : o.quality === 'fid' ? FID_SAMPLERS : DEFAULT_SAMPLERS)),

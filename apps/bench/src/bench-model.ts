@@ -82,6 +82,8 @@ export interface ModelSettings {
   readonly model: string;
   readonly threads?: number;
   readonly variant?: string;
+  /** hf: models: re-hash the cached files the model uses before trusting them (a mismatch is fetched again). */
+  readonly verifyCache?: boolean;
   readonly batch: number;
   /** Class labels of a class-conditional model: one for every image, or one per image of a batch. */
   readonly classLabels?: readonly number[];

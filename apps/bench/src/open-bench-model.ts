@@ -16,6 +16,7 @@ export async function openBenchModel(settings: ModelSettings, executionProvider:
     executionProvider,
     ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
     ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
+    ...(settings.verifyCache ? { verifyCache: true } : {}),
     sampleShape,
     log,
     onDownload: (p) => {
@@ -28,6 +29,11 @@ export async function openBenchModel(settings: ModelSettings, executionProvider:
   });
   try {
     if (opened.adapter) log(`${opened.executionProvider} adapter: ${formatGpuAdapter(opened.adapter)}`);
+    const verified = opened.hub?.verified;
+    if (verified) {
+      const repaired = verified.repaired.length > 0 ? `; fetched again, not matching: ${verified.repaired.join(', ')}` : '';
+      log(`${settings.model}: re-hashed ${verified.files} cached file(s), ${(verified.bytes / 2 ** 20).toFixed(1)} MiB${repaired}`);
+    }
     return opened.kind === 'text-to-image' ? textToImageBenchModel(opened, settings, log) : unconditionalBenchModel(opened, settings, log);
   } catch (error) {
     await opened.dispose();
