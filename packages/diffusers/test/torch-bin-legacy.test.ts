@@ -87,6 +87,28 @@ describe('readTorchBin: the tiny UNet saved by torch in the legacy format', () =
   });
 });
 
+describe('readTorchBin: legacy pickles longer than the first read of the file', () => {
+  it('reads on until the pickles end: a 3 MiB sys_info pushes the state_dict past the first 1 MiB read', async () => {
+    const legacy = readFileSync(`${SAMPLES}sample-legacy.pth`);
+    const sysInfoStart = 21; // after the magic-number pickle (15 bytes) and the protocol-version pickle (6)
+    const sysInfoEnd = legacy.indexOf(Buffer.from([0x2e, 0x80, 0x02]), sysInfoStart) + 1;
+    const unicode = (text: string): Buffer => {
+      const bytes = Buffer.from(text, 'utf8');
+      const head = Buffer.alloc(5);
+      head.writeUInt8(0x58, 0); // BINUNICODE
+      head.writeUInt32LE(bytes.length, 1);
+      return Buffer.concat([head, bytes]);
+    };
+    // PROTO 2, EMPTY_DICT, 'pad': 'xxx…', SETITEM, STOP
+    const sysInfo = Buffer.concat([Buffer.from([0x80, 0x02, 0x7d]), unicode('pad'), unicode('x'.repeat(3 * 2 ** 20)), Buffer.from([0x73, 0x2e])]);
+    const padded = Buffer.concat([legacy.subarray(0, sysInfoStart), sysInfo, legacy.subarray(sysInfoEnd)]);
+    const tensors = await tensorsOf(writeScratch('long-sys-info.pth', padded));
+    const zip = await tensorsOf(`${SAMPLES}sample-zip.pth`);
+    expect([...tensors.keys()]).toEqual([...zip.keys()]);
+    for (const [name, tensor] of tensors) expect(tensor.bytes.equals(zip.get(name)!.bytes), name).toBe(true);
+  });
+});
+
 describe('readTorchBin: legacy files it cannot use, each with a precise reason', () => {
   const legacy = readFileSync(`${SAMPLES}sample-legacy.pth`);
   const storagesEnd = legacy.length;
