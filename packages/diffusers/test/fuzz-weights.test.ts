@@ -161,7 +161,7 @@ describe('fuzz: readTorchBin on mutated files returns tensors inside the file or
     );
   }, 30_000);
 
-  const legacyFiles = ['fid-inception/sample-legacy.pth', 'bad/legacy.bin'].map((name) => ({ name, bytes: readFileSync(TORCH_BIN(name)) }));
+  const legacyFiles = ['fid-inception/sample-legacy.pth', 'views/views-legacy.bin', 'bad/legacy.bin'].map((name) => ({ name, bytes: readFileSync(TORCH_BIN(name)) }));
   it('the legacy (pre-1.6, non-zip) format: byte mutations of its pickles, key list, element counts and storages', async () => {
     await fuzzAsync('torch-bin legacy bytes',
       fc.asyncProperty(fc.constantFrom(...legacyFiles), mutations, async (file, ms) => {

@@ -87,6 +87,21 @@ describe('readTorchBin: the tiny UNet saved by torch in the legacy format', () =
   });
 });
 
+describe('readTorchBin: strided views, shared storages and every dtype in the legacy format', () => {
+  it('views-legacy.bin (views.bin re-saved legacy) gives torch\'s C-order bytes; contiguous views stay file ranges, strided ones are copies', async () => {
+    const manifest = readFixtureJson<Record<string, { dtype: string; shape: number[]; contiguous: boolean; hex: string }>>('views/manifest.json');
+    const weights = await readTorchBin(`${TORCH_BIN_FIXTURES}views/views-legacy.bin`);
+    expect([...weights.tensors.keys()]).toEqual(Object.keys(manifest));
+    for (const [name, expected] of Object.entries(manifest)) {
+      const tensor = weights.tensors.get(name)!;
+      expect(tensor.dtype, name).toBe(expected.dtype);
+      expect(tensor.shape, name).toEqual(expected.shape);
+      expect(tensor.source.kind, name).toBe(expected.contiguous ? 'file-range' : 'deferred');
+      expect(Buffer.from(await readWeightBytes(weights, tensor)).toString('hex'), name).toBe(expected.hex);
+    }
+  });
+});
+
 describe('readTorchBin: legacy pickles longer than the first read of the file', () => {
   it('reads on until the pickles end: a 3 MiB sys_info pushes the state_dict past the first 1 MiB read', async () => {
     const legacy = readFileSync(`${SAMPLES}sample-legacy.pth`);
