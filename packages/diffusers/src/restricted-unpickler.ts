@@ -56,12 +56,26 @@ export const PICKLE_LIMITS = { stack: 1_000_000, marks: 100_000, memo: 1_000_000
 
 /** Reads one pickle into plain data. Throws `WeightsFileError` for anything a state_dict would not contain. */
 export function unpickle(bytes: Uint8Array, source: PickleSource): PickleValue {
-  return new RestrictedUnpickler(bytes, source).load();
+  return new RestrictedUnpickler(bytes, source, 0).load();
 }
 
+/**
+ * Reads the pickle that starts at byte `start` of `bytes` (one of several written back to back, as torch's legacy
+ * format does) and says where it ended (the byte after its STOP). Same refusals as `unpickle`; a pickle that runs
+ * past the end of `bytes` throws `PickleTruncatedError`, so a caller holding only a prefix of a file can read more.
+ */
+export function unpickleAt(bytes: Uint8Array, start: number, source: PickleSource): { value: PickleValue; end: number } {
+  const unpickler = new RestrictedUnpickler(bytes, source, start);
+  const value = unpickler.load();
+  return { value, end: unpickler.end };
+}
+
+/** The pickle needs bytes beyond those it was given: the file is truncated, or the caller read too little of it. */
+export class PickleTruncatedError extends WeightsFileError {}
+
 class RestrictedUnpickler {
-  private position = 0;
-  private opcodeAt = 0;
+  private position: number;
+  private opcodeAt: number;
   private readonly stack: PickleValue[] = [];
   private readonly marks: number[] = [];
   private readonly memo = new Map<number, PickleValue>();
@@ -70,14 +84,22 @@ class RestrictedUnpickler {
   constructor(
     private readonly bytes: Uint8Array,
     private readonly source: PickleSource,
+    private readonly start: number,
   ) {
+    this.position = start;
+    this.opcodeAt = start;
     this.data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
+  /** The byte after STOP, once load() has returned. */
+  get end(): number {
+    return this.position;
+  }
+
   load(): PickleValue {
-    if (this.bytes[0] !== OP.PROTO) this.fail('does not start with PROTO: it is not a protocol 2–5 pickle as torch.save writes');
+    if (this.bytes[this.start] !== OP.PROTO) this.fail('does not start with PROTO: it is not a protocol 2–5 pickle as torch.save writes');
     for (;;) {
-      if (this.position >= this.bytes.length) this.fail(`ends at byte ${this.position} before STOP: it is truncated`);
+      if (this.position >= this.bytes.length) this.truncated(`ends at byte ${this.position} before STOP: it is truncated`);
       this.opcodeAt = this.position;
       const code = this.bytes[this.position++]!;
       if (code === OP.STOP) return this.pop();
@@ -335,6 +357,10 @@ class RestrictedUnpickler {
     throw new WeightsFileError(this.source.path, `${this.source.member} ${reason}`);
   }
 
+  private truncated(reason: string): never {
+    throw new PickleTruncatedError(this.source.path, `${this.source.member} ${reason}`);
+  }
+
   private push(value: PickleValue): void {
     if (this.stack.length >= PICKLE_LIMITS.stack) this.overBudget(`more than ${PICKLE_LIMITS.stack} values on its stack`);
     this.stack.push(value);
@@ -399,7 +425,7 @@ class RestrictedUnpickler {
   private take(count: number): number {
     const start = this.position;
     if (count > this.bytes.length - start) {
-      this.fail(`${this.opcodeName()} at byte ${this.opcodeAt} needs ${count} bytes but the pickle ends at ${this.bytes.length}: it is truncated`);
+      this.truncated(`${this.opcodeName()} at byte ${this.opcodeAt} needs ${count} bytes but the pickle ends at ${this.bytes.length}: it is truncated`);
     }
     this.position += count;
     return start;
@@ -444,7 +470,7 @@ class RestrictedUnpickler {
   /** GLOBAL/INST operand: a newline-terminated line. */
   private line(): string {
     const end = this.bytes.indexOf(0x0a, this.position);
-    if (end < 0) this.fail(`${this.opcodeName()} at byte ${this.opcodeAt} has no end of line: it is truncated`);
+    if (end < 0) this.truncated(`${this.opcodeName()} at byte ${this.opcodeAt} has no end of line: it is truncated`);
     const text = this.text(end - this.position);
     this.position++; // the newline
     return text;

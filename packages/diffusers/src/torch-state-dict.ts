@@ -11,7 +11,7 @@ import { WeightsFileError, type WeightDtype } from './weights-file.js';
 export interface TorchTensorView {
   readonly name: string;
   readonly dtype: WeightDtype;
-  /** The zip entry `<archive>/data/<storageKey>`. */
+  /** The zip entry `<archive>/data/<storageKey>`, or in the legacy format the key in the file's list of storages. */
   readonly storageKey: string;
   readonly storageNumel: number;
   readonly storageOffset: number;
@@ -72,16 +72,26 @@ function readTensor(name: string, value: PickleValue, fail: (reason: string) => 
   return { name, dtype, storageKey: key, storageNumel: numel, storageOffset, shape, stride: strides };
 }
 
-/** The persistent id torch.save writes for a storage: ('storage', torch.<Type>Storage, key, location, numel). */
+/**
+ * The persistent id torch.save writes for a storage: ('storage', torch.<Type>Storage, key, location, numel) in the
+ * zip format, with a sixth item, view_metadata, in the legacy format (None unless the tensor viewed a storage
+ * view, which torch ≥ 1.0 no longer makes).
+ */
 function readStorage(name: string, storage: PickleValue | undefined, fail: (reason: string) => never) {
   const id = isPickleKind(storage, 'persistent-id') ? storage.id : undefined;
-  if (!isPickleKind(id, 'tuple') || id.items.length !== 5 || id.items[0] !== 'storage') {
-    return fail(`'${name}': the tensor's storage is not a ('storage', type, key, location, numel) persistent id`);
+  if (!isPickleKind(id, 'tuple') || (id.items.length !== 5 && id.items.length !== 6) || id.items[0] !== 'storage') {
+    return fail(`'${name}': the tensor's storage is not a ('storage', type, key, location, numel[, view_metadata]) persistent id`);
   }
-  const [, type, key, location, numel] = id.items;
+  const [, type, key, location, numel, viewMetadata] = id.items;
   const dtype = isPickleKind(type, 'global') && type.module === 'torch' ? TORCH_STORAGE_DTYPES[type.name] : undefined;
   if (dtype === undefined) return fail(`'${name}': storage type ${describePickleValue(type!)} is not a torch storage class`);
   if (typeof key !== 'string' || typeof location !== 'string') return fail(`'${name}': storage key and location must be strings`);
+  if (id.items.length === 6 && viewMetadata !== null) {
+    return fail(
+      `'${name}': its storage is a view of another storage (view_metadata ${describePickleValue(viewMetadata!)}), written by torch < 1.0, ` +
+        'which denoise does not read: re-save it with a current torch, or convert it to safetensors',
+    );
+  }
   return { dtype, key, numel: count(numel, `'${name}': storage numel`, fail) };
 }
 

@@ -161,6 +161,27 @@ describe('fuzz: readTorchBin on mutated files returns tensors inside the file or
     );
   }, 30_000);
 
+  const legacyFiles = ['fid-inception/sample-legacy.pth', 'views/views-legacy.bin', 'bad/legacy.bin'].map((name) => ({ name, bytes: readFileSync(TORCH_BIN(name)) }));
+  it('the legacy (pre-1.6, non-zip) format: byte mutations of its pickles, key list, element counts and storages', async () => {
+    await fuzzAsync('torch-bin legacy bytes',
+      fc.asyncProperty(fc.constantFrom(...legacyFiles), mutations, async (file, ms) => {
+        const bytes = mutate(file.bytes, ms);
+        await expectTypedOutcome(() => readTorchBinWhole(writeScratch(bytes, 'pth')), bytes);
+      }),
+      { seed: 0x25_0101, numRuns: 1500, interruptAfterTimeLimit: 2_500 },
+    );
+  }, 30_000);
+
+  it('the legacy format: same-length mutations, so the storages after the pickles keep their place', async () => {
+    await fuzzAsync('torch-bin legacy in place',
+      fc.asyncProperty(fc.constantFrom(...legacyFiles), inPlace, async (file, ms) => {
+        const bytes = mutate(file.bytes, ms);
+        await expectTypedOutcome(() => readTorchBinWhole(writeScratch(bytes, 'pth')), bytes);
+      }),
+      { seed: 0x25_0102, numRuns: 2000, interruptAfterTimeLimit: 2_500 },
+    );
+  }, 30_000);
+
   const pickles = [2, 3, 4, 5].map((protocol) => ({ protocol, bytes: readFileSync(TORCH_BIN(`pickles/values-protocol-${protocol}.pkl`)) }));
   it('the restricted unpickler and state_dict reader on mutated pickles (every protocol) throw only WeightsFileError', async () => {
     fuzz('unpickler', 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readWeightBytes } from '../src/read-weight-bytes.js';
 import { readTorchBin } from '../src/torch-bin.js';
 import { WeightsFileError } from '../src/weights-file.js';
 import { TINY_UNET_FIXTURE, TORCH_BIN_FIXTURES } from './torch-bin-fixtures.js';
@@ -19,15 +20,19 @@ describe('readTorchBin: files it cannot use, each with a precise reason', () => 
     }
   });
 
-  it('refuses the pre-1.6 format and says how to convert it', async () => {
-    expect(await reason(bad('legacy.bin'))).toMatch(
-      /^is in the legacy PyTorch format .*which denoise does not read: re-save it with a current torch .* or convert it to safetensors$/,
-    );
+  it('reads the pre-1.6 (legacy) format that used to be refused here: torch.save(OrderedDict(weight=torch.ones(3)))', async () => {
+    const file = await readTorchBin(bad('legacy.bin'));
+    const weight = file.tensors.get('weight')!;
+    expect([...file.tensors.keys()]).toEqual(['weight']);
+    expect(weight).toMatchObject({ dtype: 'F32', shape: [3] });
+    expect([...new Float32Array((await readWeightBytes(file, weight)).slice().buffer)]).toEqual([1, 1, 1]);
   });
 
   it('refuses what is not a zip at all, showing how it starts', async () => {
-    expect(await reason(bad('not-a-zip.bin'))).toBe("is not a PyTorch zip archive: it starts with 'version ', not the zip signature 'PK\\x03\\x04'");
-    expect(await reason(`${TINY_UNET_FIXTURE}diffusion_pytorch_model.safetensors`)).toMatch(/^is not a PyTorch zip archive/);
+    expect(await reason(bad('not-a-zip.bin'))).toBe(
+      "is not a PyTorch checkpoint: it starts with 'version ', neither the zip signature 'PK\\x03\\x04' nor a pickle (torch's legacy format)",
+    );
+    expect(await reason(`${TINY_UNET_FIXTURE}diffusion_pytorch_model.safetensors`)).toMatch(/^is not a PyTorch checkpoint/);
   });
 
   it('refuses a big-endian archive', async () => {
