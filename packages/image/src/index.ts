@@ -11,6 +11,7 @@ export { decodePng, encodePng, type DecodedPng } from './png-codec.js';
 export { readPng, writePng } from './png-file.js';
 export { NpyFormatError, parseNpy, serializeNpy, type NpyArray, type NpyDtype } from './npy.js';
 export { readNpy, writeNpy } from './npy-file.js';
+export { NpzFormatError, parseNpz, serializeNpz, type SerializeNpzOptions } from './npz.js';
 export { writeFileAtomic } from './atomic-write.js';
 export { NotRegularFileError, readRegularFile } from './regular-file.js';
 export { ProcessLock, processRuns, type LockOwner } from './process-lock.js';

@@ -39,7 +39,19 @@ const ALIGN = 64;
 /** numpy ≥ 1.23 pads the header so the first axis can grow in place (format.py GROWTH_AXIS_MAX_DIGITS). */
 const GROWTH_AXIS_MAX_DIGITS = 21;
 
-export function parseNpy(bytes: Uint8Array, source = '<.npy buffer>'): NpyArray {
+/** What a .npy header declares: the dtype, the shape, where the data starts and how many bytes it takes. */
+export interface NpyLayout {
+  readonly dtype: NpyDtype;
+  readonly shape: number[];
+  readonly dataStart: number;
+  readonly dataLength: number;
+}
+
+/**
+ * Reads and checks the magic, version and header of a .npy file; `bytes` need only hold the header
+ * (the data is not looked at), so a caller can learn the file's full size from its first bytes.
+ */
+export function readNpyLayout(bytes: Uint8Array, source = '<.npy buffer>'): NpyLayout {
   const fail = (problem: string): never => {
     throw new NpyFormatError(source, problem);
   };
@@ -67,9 +79,19 @@ export function parseNpy(bytes: Uint8Array, source = '<.npy buffer>'): NpyArray 
   if (fortranOrder) {
     fail("Fortran-order (column-major) data is not supported; save a C-order array (np.ascontiguousarray)");
   }
-  const { itemSize, array } = DTYPES[dtype];
   const count = shape.reduce((a, b) => a * b, 1);
-  const dataLength = count * itemSize;
+  const dataLength = count * DTYPES[dtype].itemSize;
+  if (!Number.isSafeInteger(dataLength)) fail(`shape (${shape.join(', ')}) of ${dtype} is beyond 2^53 bytes`);
+  return { dtype, shape, dataStart, dataLength };
+}
+
+export function parseNpy(bytes: Uint8Array, source = '<.npy buffer>'): NpyArray {
+  const fail = (problem: string): never => {
+    throw new NpyFormatError(source, problem);
+  };
+  const { dtype, shape, dataStart, dataLength } = readNpyLayout(bytes, source);
+  const { itemSize, array } = DTYPES[dtype];
+  const count = dataLength / itemSize;
   const present = bytes.length - dataStart;
   if (present < dataLength) {
     fail(
