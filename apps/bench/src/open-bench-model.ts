@@ -1,5 +1,5 @@
 import { repositoryModelOptions } from '@denoise/repo-layout';
-import { formatGpuAdapter, openModel, SampleSizeError, type ExecutionProviderChoice } from '@denoise/runtime';
+import { describeCacheVerification, formatGpuAdapter, openModel, SampleSizeError, type ExecutionProviderChoice } from '@denoise/runtime';
 import { BenchInputError } from './bench-input-error.js';
 import type { BenchLog, BenchModel, ModelSettings } from './bench-model.js';
 import { textToImageBenchModel } from './text-to-image-bench-model.js';
@@ -29,11 +29,7 @@ export async function openBenchModel(settings: ModelSettings, executionProvider:
   });
   try {
     if (opened.adapter) log(`${opened.executionProvider} adapter: ${formatGpuAdapter(opened.adapter)}`);
-    const verified = opened.hub?.verified;
-    if (verified) {
-      const repaired = verified.repaired.length > 0 ? `; fetched again, not matching: ${verified.repaired.join(', ')}` : '';
-      log(`${settings.model}: re-hashed ${verified.files} cached file(s), ${(verified.bytes / 2 ** 20).toFixed(1)} MiB${repaired}`);
-    }
+    if (opened.hub?.verified) log(`${settings.model}: ${describeCacheVerification(opened.hub.verified)}`);
     return opened.kind === 'text-to-image' ? textToImageBenchModel(opened, settings, log) : unconditionalBenchModel(opened, settings, log);
   } catch (error) {
     await opened.dispose();

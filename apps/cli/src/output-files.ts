@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import { pseudoFileSystemOf } from '@denoise/cli-options';
-import { ProcessLock, processRuns } from '@denoise/image';
+import { ProcessLock, processRuns, replacedByRename } from '@denoise/image';
 
 /** An output path that cannot be used (missing parent that cannot be made, not a folder, not writable, /proc, /sys). */
 export class OutputPathError extends Error {
@@ -85,13 +85,11 @@ export class OutputStaging {
     this.ensureDir(option, dirname(file), file);
     let kind: string | undefined;
     try {
-      const stats = lstatSync(file);
-      if (stats.isDirectory()) kind = 'a folder';
-      else if (stats.isSymbolicLink()) kind = 'a symbolic link (the output would replace the link, not its target: give the target’s path)';
-      else if (!stats.isFile()) kind = 'a device, FIFO or socket';
+      kind = replacedByRename(file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw pathError(option, file, 'cannot read', error);
+      throw pathError(option, file, 'cannot read', error);
     }
+    if (kind === 'a symbolic link') kind += ' (the output would replace the link, not its target: give the target’s path)';
     if (kind !== undefined) throw new OutputPathError(`${option} ${file}: is ${kind}; an output is a new path or a regular file`);
     this.claim(option, file, join(dirname(file), `.${basename(file)}.denoise-lock`));
   }

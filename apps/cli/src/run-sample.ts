@@ -1,6 +1,6 @@
 import type { NpyArray } from '@denoise/image';
 import { repositoryModelOptions } from '@denoise/repo-layout';
-import { formatGpuAdapter, openModel, SampleSizeError, type OpenedModel } from '@denoise/runtime';
+import { describeCacheVerification, formatGpuAdapter, openModel, SampleSizeError, type OpenedModel } from '@denoise/runtime';
 import { createDownloadProgress } from './download-progress.js';
 import { readNoiseFile } from './noise-file.js';
 import { checkDistinctOutputs, type OutputStaging } from './output-files.js';
@@ -94,11 +94,7 @@ function reportLoad(model: OpenedModel, command: SampleCommand, stderr: NodeJS.W
   if (model.hub) {
     const fetched = model.hub.downloaded.length > 0 ? `downloaded ${model.hub.downloaded.join(', ')}` : 'all files cached';
     stderr.write(`${command.model}: revision ${model.hub.revision} = commit ${model.hub.commit} (${fetched}); ${model.modelPath}\n`);
-    const verified = model.hub.verified;
-    if (verified) {
-      const repaired = verified.repaired.length > 0 ? `; fetched again, not matching: ${verified.repaired.join(', ')}` : '';
-      stderr.write(`${command.model}: re-hashed ${verified.files} cached file(s), ${(verified.bytes / 2 ** 20).toFixed(1)} MiB${repaired}\n`);
-    }
+    if (model.hub.verified) stderr.write(`${command.model}: ${describeCacheVerification(model.hub.verified)}\n`);
   }
   if (model.kind === 'text-to-image') {
     const parts = Object.entries(model.components).map(

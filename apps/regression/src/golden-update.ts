@@ -7,9 +7,9 @@
  * is compared by the check with the CPU golden it names; one without `goldenOf` is refused.
  */
 import { constants } from 'node:fs';
-import { access, lstat, readdir, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { decodePng, encodePng, PNG_TEXT_KEYS, ssim, writeFileAtomic } from '@denoise/image';
+import { decodePng, encodePng, PNG_TEXT_KEYS, replacedByRename, ssim, writeFileAtomic } from '@denoise/image';
 import { ConfigError } from '@denoise/schedule';
 import { goldenPngText, goldenStrip, stripSize, stripTile } from './golden-image.js';
 import { readGoldenManifest, serializeGoldenManifest, type GoldenCase, type GoldenProvenance } from './golden-manifest.js';
@@ -174,15 +174,7 @@ async function checkGoldenOutputs(manifestPath: string, pngs: readonly string[])
     throw new GoldenOutputError(`${goldenDir}: the golden folder is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'}); nothing was run`, { cause: error });
   }
   for (const path of [manifestPath, ...pngs]) {
-    let kind: string | undefined;
-    try {
-      const stats = await lstat(path);
-      if (stats.isDirectory()) kind = 'a folder';
-      else if (stats.isSymbolicLink()) kind = 'a symbolic link';
-      else if (!stats.isFile()) kind = 'a device, FIFO or socket';
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    const kind = replacedByRename(path);
     if (kind !== undefined) throw new GoldenOutputError(`${path}: is ${kind}; --update replaces it with a regular file, so it must be one (or absent); nothing was run`);
   }
 }

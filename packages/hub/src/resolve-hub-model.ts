@@ -35,6 +35,12 @@ export interface CacheVerification {
   readonly repaired: readonly string[];
 }
 
+/** What a run says of a verification: `re-hashed 4 cached file(s), 0.6 MiB[; fetched again, not matching: …]`. */
+export function describeCacheVerification(verified: CacheVerification): string {
+  const repaired = verified.repaired.length > 0 ? `; fetched again, not matching: ${verified.repaired.join(', ')}` : '';
+  return `re-hashed ${verified.files} cached file(s), ${(verified.bytes / 2 ** 20).toFixed(1)} MiB${repaired}`;
+}
+
 export interface ResolvedHubModel {
   /** The model folder inside the cached snapshot (what loadModel then reads). */
   readonly localPath: string;

@@ -13,5 +13,5 @@ export { NpyFormatError, parseNpy, serializeNpy, type NpyArray, type NpyDtype } 
 export { readNpy, writeNpy } from './npy-file.js';
 export { NpzFormatError, parseNpz, serializeNpz, type SerializeNpzOptions } from './npz.js';
 export { writeFileAtomic } from './atomic-write.js';
-export { NotRegularFileError, readRegularFile } from './regular-file.js';
+export { NotRegularFileError, readRegularFile, replacedByRename } from './regular-file.js';
 export { ProcessLock, processRuns, type LockOwner } from './process-lock.js';

@@ -1,5 +1,5 @@
 /** Reading a file a user named: only a regular file, so that a FIFO cannot hang the run nor a device fill memory. */
-import { constants } from 'node:fs';
+import { constants, lstatSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** The path exists but is not a regular file (a FIFO, a device such as /dev/zero, a socket, or a folder). */
@@ -38,4 +38,22 @@ function fileKind(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacte
   if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
   if (stats.isSocket()) return 'a socket';
   return 'not a regular file';
+}
+
+/**
+ * What stands at an output path that a write by rename (writeFileAtomic) must not replace: 'a folder', 'a symbolic
+ * link' (the rename would replace the link, not its target) or 'a device, FIFO or socket' (e.g. /dev/null, as root).
+ * undefined when the path is absent or a regular file. Synchronous; other errors than ENOENT are Node's.
+ */
+export function replacedByRename(path: string): 'a folder' | 'a symbolic link' | 'a device, FIFO or socket' | undefined {
+  let stats;
+  try {
+    stats = lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isSymbolicLink()) return 'a symbolic link';
+  return stats.isFile() ? undefined : 'a device, FIFO or socket';
 }

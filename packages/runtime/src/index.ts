@@ -20,3 +20,4 @@ export { denoiseCacheDir, resolveModelReference, type SyntheticCatalog } from '.
 export { openModel, type OpenedModel } from './open-model.js';
 export { loadPipeline, type LoadedPipeline, type LoadPipelineOptions, type PipelineComponentInfo, type TextConditioningOptions } from './load-pipeline.js';
 export type { TokenizedPrompts } from './tokenized-prompts.js';
+export { describeCacheVerification } from '@denoise/hub';
