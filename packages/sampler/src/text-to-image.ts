@@ -151,13 +151,14 @@ export async function textToImage(options: TextToImageOptions): Promise<TextToIm
   const guided = guidance === 'classifier-free';
 
   const textStarted = performance.now();
-  if (options.init) imageStartIndex(options.scheduler, options.steps, options.init.strength);
+  // The strength is refused before any work; the index is where the loop starts.
+  const startIndex = options.init ? imageStartIndex(options.scheduler, options.steps, options.init.strength) : undefined;
   const promptText = await model.encodePrompts(prompts, 'prompt');
   const text = guided ? stackRows(await model.encodePrompts(negatives, 'negative'), promptText) : promptText;
   const textMs = performance.now() - textStarted;
   if (text.rows !== (guided ? 2 : 1) * batch) throw new Error(`internal error: the text encoder returned ${text.rows} rows for ${batch} prompts`);
 
-  const start = options.init ? await imageStart(model, options, size, batch) : undefined;
+  const start = startIndex !== undefined ? await imageStart(model, options, size, batch, startIndex) : undefined;
   const embedding = guidance === 'embedding' ? guidanceScaleEmbedding(new Float32Array(batch).fill(guidanceScale - 1), model.guidanceEmbeddingDim!) : undefined;
   const sizes: SizeConditioning = {
     originalSize: options.sizeConditioning?.originalSize ?? [options.height, options.width],
@@ -208,13 +209,12 @@ function stackRows(first: TextEmbeddings, second: TextEmbeddings): TextEmbedding
  * scaling_factor · (mean + std · ε), one per image (the run's generator draws ε first, then the noise), noised to the
  * first timestep with the scheduler's add_noise.
  */
-async function imageStart(model: TextToImageModel, options: TextToImageOptions, size: LatentSize, batch: number): Promise<NonNullable<SampleOptions['start']>> {
-  const { image, strength } = options.init!;
+async function imageStart(model: TextToImageModel, options: TextToImageOptions, size: LatentSize, batch: number, index: number): Promise<NonNullable<SampleOptions['start']>> {
+  const { image } = options.init!;
   if (!model.encodeImage) throw new RangeError('this model has no image encoder: image-to-image needs a VAE encoder');
   const pixels = 3 * size.height * size.width * model.vaeScaleFactor ** 2;
   if (image.length !== pixels) throw new RangeError(`the init image has ${image.length} values; a ${options.height}×${options.width} RGB image has ${pixels}`);
   const { scheduler } = options;
-  const index = imageStartIndex(scheduler, options.steps, strength);
   const encoded = await model.encodeImage(image, size);
   const channels = model.latentChannels;
   const perImage = channels * size.height * size.width;
