@@ -8,7 +8,6 @@ export {
   type KernelInceptionDistanceOptions,
 } from './kernel-inception-distance.js';
 export { Mulberry32, sampleWithoutReplacement } from './seeded-subsets.js';
-export { NumpyRandomState } from './numpy-random-state.js';
 export { symmetricEigen, type SymmetricEigen } from './symmetric-eigen.js';
 export { basicInterval, bootstrapDistances, percentileInterval, type BootstrapDistances, type BootstrapOptions, type BootstrapReference } from './bootstrap-distances.js';
 export { frechetDistanceTo, type FrechetToReference } from './prepared-frechet.js';

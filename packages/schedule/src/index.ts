@@ -46,3 +46,4 @@ export { PhiloxGenerator, philox4x32 } from './philox-generator.js';
 export type { Scheduler } from './scheduler.js';
 export { exponentialSigmas, interpAtIndex, karrasSigmas, linspace64, sigmaToT, trainingSigmas } from './sigma-schedule.js';
 export { parsePythonJson } from './python-json.js';
+export { NumpyRandomState } from './numpy-random-state.js';

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Reference draws of numpy's legacy RandomState for @denoise/metrics' NumpyRandomState (numpy 1.24.2 when committed):
+"""Reference draws of numpy's legacy RandomState for @denoise/schedule's NumpyRandomState (numpy 1.24.2 when committed):
 
     PYTHONPATH=tools /usr/bin/python3 -m denoise_tools.make_numpy_random_fixtures.make
 
-Writes fixtures/metrics/numpy-random-state.json: for a few seeds, the first raw 32-bit outputs
+Writes fixtures/parity/numpy-random-state.json: for a few seeds, the first raw 32-bit outputs
 (randint(0, 2**32) draws them one each), random_sample values (repr, round-trip exact), and
 choice(n, m, replace=False) draws, the way torch-fidelity's KID draws subsets.
 """
@@ -13,7 +13,7 @@ import numpy as np
 
 from denoise_tools.repo import REPO_ROOT
 
-OUT = REPO_ROOT / "fixtures" / "metrics" / "numpy-random-state.json"
+OUT = REPO_ROOT / "fixtures" / "parity" / "numpy-random-state.json"
 
 
 def main():

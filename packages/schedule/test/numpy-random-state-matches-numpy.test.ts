@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NumpyRandomState } from '../src/index.js';
-import { readJson } from './fixtures.js';
+import { loadParity } from './parity-fixture.js';
 
 interface NumpyRandomFixture {
   cases: {
@@ -12,7 +12,7 @@ interface NumpyRandomFixture {
 }
 
 describe('NumpyRandomState (numpy.random.RandomState, legacy)', () => {
-  const { cases } = readJson<NumpyRandomFixture>('metrics/numpy-random-state.json');
+  const { cases } = loadParity<NumpyRandomFixture>('numpy-random-state.json');
 
   it.each(cases.map((c) => [c.seed, c] as const))('seed %d: raw MT19937 outputs, past the first twist', (_seed, c) => {
     const rng = new NumpyRandomState(c.seed);

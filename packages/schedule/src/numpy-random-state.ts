@@ -1,3 +1,5 @@
+import { Mt19937 } from './mt19937.js';
+
 /**
  * numpy's legacy generator, `numpy.random.RandomState(seed)` with an integer seed, reproduced draw for draw:
  * MT19937 (Matsumoto & Nishimura 1998) seeded by `init_genrand(seed)`, `random_sample` (53 random bits from two
@@ -5,39 +7,20 @@
  * KID's subsets from `RandomState(2020)` this way, and pytorch-fid's reference weights generator draws its values
  * with `random_sample`, so matching the stream lets a test compare with those tools value for value.
  */
-
-const STATE_SIZE = 624;
-const SHIFT = 397;
-const UPPER_MASK = 0x80000000;
-const LOWER_MASK = 0x7fffffff;
-const MATRIX_A = 0x9908b0df;
-
 export class NumpyRandomState {
-  readonly #state = new Uint32Array(STATE_SIZE);
-  #position = STATE_SIZE;
+  readonly #twister: Mt19937;
 
   /** `seed` is an integer in [0, 2³²), as RandomState requires. */
   constructor(seed: number) {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new RangeError(`NumpyRandomState: seed must be an integer in [0, 2^32), got ${seed}`);
     }
-    const mt = this.#state;
-    mt[0] = seed >>> 0;
-    for (let i = 1; i < STATE_SIZE; i++) {
-      const previous = mt[i - 1] as number;
-      mt[i] = (Math.imul(1812433253, (previous ^ (previous >>> 30)) >>> 0) + i) >>> 0;
-    }
+    this.#twister = new Mt19937(seed);
   }
 
   /** The next 32-bit output of MT19937. */
   nextUint32(): number {
-    if (this.#position >= STATE_SIZE) this.#twist();
-    let y = this.#state[this.#position++] as number;
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return this.#twister.nextUint32();
   }
 
   /** `random_sample()`: uniform in [0, 1) with 53 random bits, (a >> 5 · 2²⁶ + b >> 6) / 2⁵³. */
@@ -89,12 +72,4 @@ export class NumpyRandomState {
     return indices.slice(0, m);
   }
 
-  #twist(): void {
-    const mt = this.#state;
-    for (let i = 0; i < STATE_SIZE; i++) {
-      const y = ((mt[i] as number) & UPPER_MASK) | ((mt[(i + 1) % STATE_SIZE] as number) & LOWER_MASK);
-      mt[i] = ((mt[(i + SHIFT) % STATE_SIZE] as number) ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0)) >>> 0;
-    }
-    this.#position = 0;
-  }
 }
