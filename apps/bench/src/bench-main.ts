@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { finiteNumber, integerOption, MAX_THREADS, threadCount } from '@denoise/cli-options';
-import { writeFileAtomic } from '@denoise/image';
+import { writeFileAtomic, type FidProtocol } from '@denoise/image';
 import { embeddedClassifierPath, embeddedModelPath, versionLine } from '@denoise/repo-layout';
 import {
   EXECUTION_PROVIDER_CHOICES,
@@ -15,8 +15,11 @@ import {
   type ExecutionProvider,
   type ExecutionProviderChoice,
 } from '@denoise/runtime';
+import { isUnusableInput, parseArguments, timedLog } from './command-support.js';
 import { compareResults, renderComparison } from './compare.js';
 import { runCrossProviders } from './cross-provider.js';
+import { featuresCommand, fidCommand } from './fid/fid-commands.js';
+import { featuresOption, protocolOption } from './fid/fid-options.js';
 import { renderHtml, type ReportRun } from './report-html.js';
 import { renderMarkdown } from './report-markdown.js';
 import { loadRun, saveRun } from './results-store.js';
@@ -122,6 +125,9 @@ interface RawBenchOptions {
   readonly quality?: 'fid';
   readonly fidSamples: number;
   readonly classifier: string;
+  readonly features?: { kind: 'inception' | 'onnx'; file: string };
+  readonly fidProtocol: FidProtocol;
+  readonly fidReference?: string;
   readonly baseline?: 'torch';
   readonly shard?: Shard;
   readonly bootstrap: number;
@@ -169,9 +175,17 @@ function buildProgram(command: string): Command {
     .option('--out <dir>', 'where history/ and report/ go', 'benchmarks')
     .option('--json', 'print the JSON result on stdout instead of the Markdown table', false)
     .option('--compare <result.json>', `compare the run just made with an earlier result (to compare two saved results without running: ${command} compare OLD.json NEW.json)`)
-    .addOption(new Option('--quality <metric>', `also measure distribution quality: fid = FID and KID of --fid-samples images per configuration in a Fashion-MNIST classifier's feature space (default samplers: ${FID_SAMPLERS}); long on CPU, resumable`).choices(['fid']))
+    .addOption(
+      new Option(
+        '--quality <metric>',
+        `also measure distribution quality: fid = FID and KID of --fid-samples images per configuration (default samplers: ${FID_SAMPLERS}), in the feature space of --features against --fid-reference; for the embedded model without --features, in its Fashion-MNIST classifier's against the real test set; long on CPU, resumable`,
+      ).choices(['fid']),
+    )
     .addOption(new Option('--fid-samples <n>', `images per configuration for --quality fid, at most ${MAX_FID_SAMPLES.toLocaleString('en-US')}`).argParser(integerOption(1, undefined, MAX_FID_SAMPLES)).default(500))
-    .option('--classifier <dir>', 'feature classifier folder (model.onnx + reference-stats.json) for --quality fid', embeddedClassifierPath())
+    .addOption(featuresOption())
+    .addOption(protocolOption())
+    .option('--fid-reference <file.npz|dir>', 'what --quality fid scores against, with --features: a statistics file (pytorch-fid / clean-fid .npz with mu and sigma, or feats) or a folder of PNG images (featurised once, cached by content)')
+    .option('--classifier <dir>', "the embedded model's FID classifier folder (model.onnx + reference-stats.json), used without --features", embeddedClassifierPath())
     .addOption(new Option('--baseline <framework>', 'also run tools/denoise_tools/torch_baseline (PyTorch) on the same configurations and x_T').choices(['torch']))
     .addOption(
       new Option(
@@ -224,52 +238,60 @@ async function settingsFrom(program: Command): Promise<BenchSettings> {
     iterations,
     autoBudgetMs: 20_000,
     quick,
-    ...(o.quality === 'fid' ? { fid: fidSettings(o) } : {}),
+    ...(o.quality === 'fid' && fidSettings(o) ? { fid: fidSettings(o)! } : {}),
     bootstrap: { resamples: o.bootstrap, seed: 0 },
     bareCalls: quick ? 5 : 20,
   };
 }
 
-function fidSettings(o: RawBenchOptions): NonNullable<BenchSettings['fid']> {
-  return {
-    samples: o.fidSamples,
-    classifier: join(o.classifier, 'model.onnx'),
-    referenceStats: join(o.classifier, 'reference-stats.json'),
-    workRoot: join(o.out, 'sweeps'),
-  };
+/**
+ * `--quality fid`'s feature space and reference: --features with --fid-reference; without --features, the embedded
+ * classifier for the embedded model, and no FID for any other (its features would say nothing about it: settingsFrom's
+ * caller says how to get FID).
+ */
+function fidSettings(o: RawBenchOptions): NonNullable<BenchSettings['fid']> | undefined {
+  const common = { samples: o.fidSamples, workRoot: join(o.out, 'sweeps') };
+  if (o.features) {
+    if (o.fidReference === undefined) throw new BenchInputError(`--features ${o.features.kind}:${o.features.file}: --quality fid needs --fid-reference (a statistics .npz, or a folder of reference images)`);
+    const reference = { kind: o.fidReference.toLowerCase().endsWith('.npz') ? 'statistics' : 'images', path: o.fidReference } as const;
+    return { ...common, space: { ...o.features, protocol: o.fidProtocol }, reference };
+  }
+  if (o.fidReference !== undefined) throw new BenchInputError('--fid-reference needs --features (inception:FILE or onnx:FILE): the embedded classifier is scored against its own reference statistics');
+  if (!isEmbeddedModel(o.model)) return undefined;
+  return { ...common, space: { kind: 'classifier', file: join(o.classifier, 'model.onnx') }, reference: { kind: 'classifier-stats', path: join(o.classifier, 'reference-stats.json') } };
 }
+
+const isEmbeddedModel = (model: string): boolean => resolve(model) === resolve(embeddedModelPath());
+
+/** What a run without FID says when --quality fid was asked of a model that is not the embedded one. */
+const NO_FID_NOTE =
+  "--quality fid: no FID for this model without a standard feature extractor; the embedded Fashion-MNIST classifier's features say nothing about it. " +
+  "Pass --features inception:FILE (pytorch-fid's pt_inception-2015-12-05-6726825d.pth, e.g. from ~/.cache/torch/hub/checkpoints/) and --fid-reference (stats .npz or an image folder)";
 
 /** `pnpm bench merge DIR… [--out DIR]`: shard folders of one sweep into one result, table and report. */
 async function mergeCommand(argv: readonly string[], command: string): Promise<number> {
   const program = new Command(`${command} merge`)
     .description(
       `Merge the shard folders of one sweep (${command} --shard K/N) into one result: checks that they are one sweep (model, settings,\n` +
-        'code) with every unit present once; timings from every batch, FID/KID from the merged features (never averaged across shards).\n' +
+        'code) with every unit present once; timings from every batch, FID/KID from the merged features (never averaged across shards),\n' +
+        'against the reference each shard folder carries (fid-reference.npz).\n' +
         'Writes <out>/history/<run>/{result.json,table.md,grids/} and <out>/report/index.html, like a bench run.',
     )
     .argument('<dir...>', 'shard folders (shard-K-of-N/), or folders holding them')
     .option('--out <dir>', 'where history/ and report/ go', 'benchmarks')
     .option('--json', 'print the JSON result on stdout instead of the Markdown table', false)
-    .option('--classifier <dir>', 'feature classifier folder whose reference-stats.json scores an FID sweep', embeddedClassifierPath())
     .addOption(bootstrapOption())
     .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 bad usage or shard folders that do not make one whole sweep.\n')
     .exitOverride()
     .showSuggestionAfterError();
   const parsed = parseArguments(program, argv);
   if (parsed !== undefined) return parsed;
-  const o = program.opts<{ out: string; json: boolean; classifier: string; bootstrap: number }>();
+  const o = program.opts<{ out: string; json: boolean; bootstrap: number }>();
   if (refusesOutputFolder(`${command} merge`, o.out)) return 2;
   const log = timedLog();
   try {
     const sweep = await loadSweep(program.args);
-    let referenceStats;
-    if (sweep.plan.fid) {
-      referenceStats = await loadReferenceStatistics(join(o.classifier, 'reference-stats.json'));
-      if (referenceStats.classifierSha256 !== sweep.plan.fid.classifierSha256) {
-        throw new SweepFileError(`--classifier ${o.classifier}: its reference statistics are for classifier ${referenceStats.classifierSha256.slice(0, 12)}…, the sweep used ${sweep.plan.fid.classifierSha256.slice(0, 12)}…`);
-      }
-    }
-    const merged = await mergeSweep(sweep, { ...(referenceStats ? { referenceStats } : {}), bootstrap: { resamples: o.bootstrap, seed: 0 }, log, date: new Date() });
+    const merged = await mergeSweep(sweep, { bootstrap: { resamples: o.bootstrap, seed: 0 }, log, date: new Date() });
     const saved = await saveRun(o.out, merged);
     const report = await writeReport(o.out, [{ label: 'merged sweep', result: merged.result, grids: merged.grids }]);
     process.stdout.write(o.json ? `${JSON.stringify(merged.result, null, 2)}\n` : renderMarkdown(merged.result));
@@ -278,22 +300,6 @@ async function mergeCommand(argv: readonly string[], command: string): Promise<n
   } catch (error) {
     process.stderr.write(`${command} merge: ${(error as Error).message}\n`);
     return isUnusableInput(error) ? 2 : 1;
-  }
-}
-
-const timedLog = (): BenchLog => {
-  const started = performance.now();
-  return (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
-};
-
-/** Parses a subcommand's arguments: undefined to go on, else the exit code (commander has printed the help or the error). */
-function parseArguments(program: Command, argv: readonly string[]): number | undefined {
-  try {
-    program.parse([...argv], { from: 'user' });
-    return undefined;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    throw error;
   }
 }
 
@@ -328,6 +334,8 @@ export async function benchMain(argv: readonly string[], command = 'pnpm bench')
   const args = argv[0] === '--' ? argv.slice(1) : argv;
   if (args[0] === 'compare') return compareCommand(args.slice(1), command);
   if (args[0] === 'merge') return mergeCommand(args.slice(1), command);
+  if (args[0] === 'features') return featuresCommand(args.slice(1), command, timedLog());
+  if (args[0] === 'fid') return fidCommand(args.slice(1), command, timedLog());
   const at = args.indexOf('--compare');
   if (at >= 0 && args[at + 2] !== undefined && !args[at + 2]!.startsWith('-')) {
     process.stderr.write(`${command}: --compare takes one result (compared with the run just made); to compare two saved results: ${command} compare OLD.json NEW.json\n`);
@@ -362,10 +370,14 @@ export async function benchMain(argv: readonly string[], command = 'pnpm bench')
   let old: ReportRun | undefined;
   try {
     if (compareFile !== undefined) old = await loadRun(compareFile);
-    if (settings.fid) {
-      if (!existsSync(settings.fid.classifier)) throw new BenchInputError(`--classifier ${o.classifier}: no model.onnx there`);
-      await loadReferenceStatistics(settings.fid.referenceStats);
+    if (settings.fid?.space.kind === 'classifier') {
+      if (!existsSync(settings.fid.space.file)) throw new BenchInputError(`--classifier ${o.classifier}: no model.onnx there`);
+      await loadReferenceStatistics(settings.fid.reference.path);
+    } else if (settings.fid) {
+      if (!existsSync(settings.fid.space.file)) throw new BenchInputError(`--features ${settings.fid.space.kind}:${settings.fid.space.file}: no such file`);
+      if (!existsSync(settings.fid.reference.path)) throw new BenchInputError(`--fid-reference ${settings.fid.reference.path}: no such file or folder`);
     }
+    if (o.quality === 'fid' && !settings.fid) process.stderr.write(`${command}: ${NO_FID_NOTE}\n`);
   } catch (error) {
     process.stderr.write(`${command}: ${(error as Error).message}\n`);
     return 2;
@@ -425,23 +437,6 @@ function refusesOutputFolder(command: string, out: string): boolean {
   const problem = outputFolderProblem(out);
   if (problem !== undefined) process.stderr.write(`${command}: ${problem}\n`);
   return problem !== undefined;
-}
-
-/**
- * Exit 2, as in `denoise sample`: an input the bench cannot use (a missing or corrupt model, a scheduler config it
- * refuses, a configuration that config cannot run, an unusable provider, a bad option value); anything else is 1.
- */
-function isUnusableInput(error: unknown): boolean {
-  return (
-    error instanceof BenchInputError ||
-    error instanceof SweepFileError ||
-    error instanceof InsufficientMemoryError ||
-    error instanceof ModelLoadError ||
-    error instanceof ConfigError ||
-    error instanceof ExecutionProviderError ||
-    error instanceof InvalidArgumentError ||
-    error instanceof InputError
-  );
 }
 
 async function compareOnly(oldPath: string, newPath: string, out: string): Promise<number> {

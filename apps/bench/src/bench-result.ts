@@ -51,13 +51,14 @@ export type Quality = z.infer<typeof quality>;
 const distribution = z.object({
   samples: count,
   fid: finite,
-  kid: finite,
+  /** null when the reference has only μ and Σ (a statistics file without features). */
+  kid: finite.nullable(),
   /** Spread of KID over its subsets (torch-fidelity's kid_std). */
-  kidStd: finite,
+  kidStd: finite.nullable(),
   /** Bootstrap 95 % intervals (resampling the generated images; the real set fixed). Absent in schema-2 results. */
   fidInterval: interval.optional(),
-  kidInterval: interval.optional(),
-  /** Samples per predicted class (argmax of the classifier's logits): mode coverage. */
+  kidInterval: interval.nullable().optional(),
+  /** Samples per predicted class (argmax of the classifier's logits): mode coverage; empty for an extractor without logits. */
   classCounts: z.array(count),
 });
 
@@ -197,8 +198,11 @@ export const benchResultSchema = z.object({
     seeding: z.enum(['per-image', 'batch']),
     iterations: z.union([count, z.literal('auto')]),
     quick: z.boolean(),
-    /** With `--quality fid`: samples per configuration and the feature extractor. */
-    fid: z.object({ samples: count, classifier: text, classifierSha256: text }).optional(),
+    /**
+     * With `--quality fid`: samples per configuration, the feature extractor (`classifier`) and its sha256, and (absent
+     * in results made before Inception features) the FID protocol (null: the embedded classifier) and the reference.
+     */
+    fid: z.object({ samples: count, classifier: text, classifierSha256: text, protocol: text.nullable().optional(), reference: text.optional(), referenceSha256: text.optional() }).optional(),
     /** The configuration every deterministic one is compared with (same x_T); 'none' with `--reference none`. */
     reference: text,
     /** Class labels of a class-conditional model, and the diffusers weights variant, when given. */

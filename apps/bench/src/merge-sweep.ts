@@ -3,7 +3,7 @@ import { encodePng, makeGrid, toPixels, type ImageBatch } from '@denoise/image';
 import { basicInterval, bootstrapDistances } from '@denoise/metrics';
 import { BENCH_RESULT_SCHEMA, type BenchResult, type ConfigurationResult, type FidComparison, type Quality } from './bench-result.js';
 import { distributionQuality, type DistributionQuality } from './distribution-quality.js';
-import type { ReferenceStatistics } from './reference-stats.js';
+import { readShardReference } from './fid/fid-reference.js';
 import { describeEnvironment } from './environment.js';
 import { compareWithReference } from './quality.js';
 import type { BenchLog } from './bench-model.js';
@@ -74,8 +74,6 @@ export async function loadSweep(paths: readonly string[]): Promise<LoadedSweep> 
 }
 
 export interface MergeOptions {
-  /** The real set's statistics in the classifier's feature space (needed when the plan measures FID). */
-  readonly referenceStats?: ReferenceStatistics;
   readonly bootstrap: BootstrapSettings;
   readonly log: BenchLog;
   readonly date: Date;
@@ -221,14 +219,14 @@ function splitOf(records: readonly UnitRecord[]): NonNullable<ConfigurationResul
   return { textMs: mean((r) => r.textMs), unetMs: mean((r) => r.modelMs), loopMs: mean((r) => r.loopMs), decodeMs: mean((r) => r.decodeMs) };
 }
 
-type MeasuredDistribution = DistributionQuality & { fidSamples: Float64Array; fidInterval: { low: number; high: number }; kidInterval: { low: number; high: number } };
+type MeasuredDistribution = DistributionQuality & { fidSamples: Float64Array; fidInterval: { low: number; high: number }; kidInterval: { low: number; high: number } | null };
 
 /** FID/KID of every FID configuration from its images' features in image order, with paired bootstrap resamples. */
 async function measureDistributions(sweep: LoadedSweep, options: MergeOptions): Promise<Map<string, MeasuredDistribution>> {
   const { plan } = sweep;
   const { log } = options;
-  const reference = options.referenceStats;
-  if (!reference) throw new SweepFileError(`sweep ${sweep.sweepId} measures FID: the classifier's reference statistics are needed to merge it`);
+  const anyShard = [...sweep.units.values()][0]!.dir;
+  const reference = await readShardReference(anyShard, { label: plan.fid!.reference, sha256: plan.fid!.referenceSha256 });
   const names = plan.configurations.filter((c) => c.fid).map((c) => c.name);
   const n = plan.fid!.samples;
   const dim = reference.featureDim;
@@ -240,7 +238,7 @@ async function measureDistributions(sweep: LoadedSweep, options: MergeOptions): 
     for (const { record, dir } of sweep.units.values()) {
       if (record.config !== name) continue;
       const arrays = await readUnitFeatures(dir, record);
-      if (arrays.features.length !== record.count * dim) throw new SweepFileError(`${dir}: ${unitKey(name, record.batch)} has features of dimension ${arrays.features.length / record.count}, the classifier's is ${dim}`);
+      if (arrays.features.length !== record.count * dim) throw new SweepFileError(`${dir}: ${unitKey(name, record.batch)} has features of dimension ${arrays.features.length / record.count}, the reference's is ${dim}`);
       const classes = arrays.logits.length / record.count;
       logits ??= new Float32Array(n * classes);
       features.set(arrays.features, record.first * dim);
@@ -249,9 +247,9 @@ async function measureDistributions(sweep: LoadedSweep, options: MergeOptions): 
     sets.push(features);
     logitSets.push(logits!);
   }
-  log(`FID/KID of ${names.length} configuration(s) over ${n} images each, ${options.bootstrap.resamples} bootstrap resamples`);
+  log(`FID${reference.kid ? '/KID' : ''} of ${names.length} configuration(s) over ${n} images each against ${reference.label}, ${options.bootstrap.resamples} bootstrap resamples`);
   const started = performance.now();
-  const boot = bootstrapDistances(sets, n, dim, { mean: reference.mean, cov: reference.cov, kidFeatures: reference.kidFeatures, kidCount: reference.kidCount }, {
+  const boot = bootstrapDistances(sets, n, dim, { mean: reference.mean, cov: reference.cov, ...(reference.kid ? { kidFeatures: reference.kid.features, kidCount: reference.kid.count } : {}) }, {
     ...options.bootstrap,
     onResample: (done, total) => {
       if (done % Math.max(1, Math.floor(total / 4)) === 0 && done < total) log(`bootstrap ${done}/${total} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
@@ -262,8 +260,9 @@ async function measureDistributions(sweep: LoadedSweep, options: MergeOptions): 
     const point = distributionQuality(sets[s]!, logitSets[s]!, n, reference);
     // Basic bootstrap intervals: the resamples' FIDs sit above the estimate (see basicInterval); FID is ≥ 0.
     const fidInterval = basicInterval(point.fid, boot.fid[s]!);
-    out.set(name, { ...point, fidSamples: boot.fid[s]!, fidInterval: { low: Math.max(0, fidInterval.low), high: fidInterval.high }, kidInterval: basicInterval(point.kid, boot.kid[s]!) });
-    log(`${name}: FID ${point.fid.toFixed(2)} [${out.get(name)!.fidInterval.low.toFixed(2)}, ${out.get(name)!.fidInterval.high.toFixed(2)}], KID ${point.kid.toFixed(4)}`);
+    const kidInterval = point.kid === null ? null : basicInterval(point.kid, boot.kid[s]!);
+    out.set(name, { ...point, fidSamples: boot.fid[s]!, fidInterval: { low: Math.max(0, fidInterval.low), high: fidInterval.high }, kidInterval });
+    log(`${name}: FID ${point.fid.toFixed(2)} [${out.get(name)!.fidInterval.low.toFixed(2)}, ${out.get(name)!.fidInterval.high.toFixed(2)}]${point.kid === null ? '' : `, KID ${point.kid.toFixed(4)}`}`);
   });
   return out;
 }

@@ -170,7 +170,7 @@ ${xTicks}${yTicks}${levels}${lines}
 /** Predicted-class histogram (mode coverage) under a grid, when distribution quality was measured. */
 function renderHistogram(c: ConfigurationResult): string {
   const counts = c.distribution?.classCounts;
-  if (!counts) return '';
+  if (!counts || counts.length === 0) return '';
   const max = Math.max(...counts, 1);
   const bars = counts
     .map((n, k) => `<rect x="${k * 19}" y="${40 - (n / max) * 38}" width="16" height="${(n / max) * 38}" fill="#1f6feb"><title>class ${k}: ${n}</title></rect>`)

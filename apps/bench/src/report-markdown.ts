@@ -1,4 +1,4 @@
-import type { BenchResult } from './bench-result.js';
+import type { BenchResult, ConfigurationResult } from './bench-result.js';
 import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, resultTable, withInterval } from './format.js';
 
 export function renderMarkdown(result: BenchResult): string {
@@ -24,10 +24,9 @@ export function renderMarkdown(result: BenchResult): string {
       : `Quality: SSIM/PSNR (8-bit, per image, mean ± sd over the batch) against ${settings.reference} from the same x_T${settings.textToImage ? ' and prompt' : ''}. `) +
       'DDPM and DDIM with η > 0 draw fresh noise every step, so per-image similarity does not apply to them. ' +
       (settings.fid
-        ? `FID/KID: ${settings.fid.samples} samples per configuration in the feature space of ${settings.fid.classifier} (sha256 ${settings.fid.classifierSha256.slice(0, 12)}…), against the real Fashion-MNIST test set.`
-        : settings.textToImage
-          ? "FID/KID of a text-to-image pipeline need the Inception feature extractor, which denoise does not have yet: the columns stay empty."
-          : 'FID/KID need `--quality fid` (not part of this run): the columns stay empty rather than invented.'),
+        ? `FID/KID: ${settings.fid.samples} samples per configuration in the feature space of ${settings.fid.classifier} (sha256 ${settings.fid.classifierSha256.slice(0, 12)}…)` +
+          `${settings.fid.protocol ? `, images read as 8-bit PNGs and resized by the ${settings.fid.protocol} protocol` : ''}, against ${settings.fid.reference ?? 'the real Fashion-MNIST test set'}.`
+        : 'FID/KID need `--quality fid` (not part of this run; for a model other than the embedded one, with --features inception:FILE and --fid-reference): the columns stay empty rather than invented.'),
     '',
     ...renderDistribution(result),
     ...renderTorchBaseline(result),
@@ -141,18 +140,21 @@ function renderDistribution(result: BenchResult): string[] {
   const rows = result.configurations.filter((c) => c.distribution !== undefined);
   if (rows.length === 0) return [];
   const classes = rows[0]!.distribution!.classCounts.length;
+  const kidCell = (d: NonNullable<ConfigurationResult['distribution']>) => (d.kid === null ? '—' : withInterval(d.kid, d.kidInterval, 4));
   return [
     '## Distribution quality and mode coverage',
     '',
-    `| configuration | samples | FID [95 % CI] | KID [95 % CI] | ${Array.from({ length: classes }, (_, k) => `class ${k}`).join(' | ')} |`,
-    `| --- | ---: | ---: | ---: | ${Array.from({ length: classes }, () => '---:').join(' | ')} |`,
+    `| configuration | samples | FID [95 % CI] | KID [95 % CI] |${Array.from({ length: classes }, (_, k) => ` class ${k} |`).join('')}`,
+    `| --- | ---: | ---: | ---: |${Array.from({ length: classes }, () => ' ---: |').join('')}`,
     ...rows.map((c) => {
       const d = c.distribution!;
-      return `| ${c.name} | ${d.samples} | ${withInterval(d.fid, d.fidInterval, 2)} | ${withInterval(d.kid, d.kidInterval, 4)} | ${d.classCounts.join(' | ')} |`;
+      return `| ${c.name} | ${d.samples} | ${withInterval(d.fid, d.fidInterval, 2)} | ${kidCell(d)} |${d.classCounts.map((n) => ` ${n} |`).join('')}`;
     }),
     '',
-    'Classes are the classifier\'s predictions (argmax of its logits): 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, ' +
-      '5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, 9 Ankle boot for the Fashion-MNIST classifier. The real test set is close to uniform. ' +
+    (classes > 0
+      ? 'Classes are the classifier\'s predictions (argmax of its logits): 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, ' +
+        '5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, 9 Ankle boot for the Fashion-MNIST classifier. The real test set is close to uniform. '
+      : '') +
       'FID/KID intervals: 95 % basic-bootstrap intervals over the generated images (the real set fixed; resampled FIDs run high, so their percentiles are reflected about the estimate).',
     '',
     ...renderFidComparisons(result),

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImageBatch } from '@denoise/image';
 import { denoiseVersion, gitState } from '@denoise/repo-layout';
-import { loadFeatureExtractor, type ExecutionProvider, type ExecutionProviderChoice, type FeatureExtractor } from '@denoise/runtime';
+import type { ExecutionProvider, ExecutionProviderChoice } from '@denoise/runtime';
 import { defaultSamplerFor } from '@denoise/sampler';
 import { BenchInputError } from './bench-input-error.js';
 import type { BenchLog, BenchModel, ModelSettings } from './bench-model.js';
-import { loadReferenceStatistics, type ReferenceStatistics } from './reference-stats.js';
+import { describeFeatureSpace, openFeatureSpace, type FeatureSpace, type FeatureSpaceSpec } from './fid/feature-space.js';
+import { assertReferenceFits, loadFidReference, writeShardReference, type FidReference, type FidReferenceSpec } from './fid/fid-reference.js';
 import { loadSweep, mergeSweep, type MergedSweep } from './merge-sweep.js';
 import { openBenchModel } from './open-bench-model.js';
 import { configurationPlan, isPlanRefusal } from './configuration-plan.js';
@@ -49,8 +50,10 @@ export interface BenchSettings extends ModelSettings {
 
 export interface FidSettings {
   readonly samples: number;
-  readonly classifier: string;
-  readonly referenceStats: string;
+  /** Where the features come from (the embedded classifier, pytorch-fid's Inception, an ONNX extractor). */
+  readonly space: FeatureSpaceSpec;
+  /** What the generated images are scored against. */
+  readonly reference: FidReferenceSpec;
   /** Where an unsharded FID sweep keeps its finished units (sweeps/<sweep id>/shard-1-of-1), so a rerun resumes. */
   readonly workRoot: string;
 }
@@ -97,13 +100,12 @@ export function checkConfigurations(
  */
 export async function runBench(settings: BenchSettings, log: BenchLog): Promise<BenchRun> {
   const date = new Date();
-  return withModel(settings, log, async (model, settings) => {
-    const plan = await planSweep(settings, model, log);
+  return withModel(settings, log, async (model, settings, fid) => {
+    const plan = await planSweep(settings, model, fid, log);
     const workRoot = settings.fid ? join(settings.fid.workRoot, sweepIdOf(plan)) : await mkdtemp(join(tmpdir(), 'denoise-bench-'));
     try {
-      const { dir } = await runPlannedShard({ settings, model, plan, shard: { index: 1, count: 1 }, outDir: workRoot, log });
-      const referenceStats = settings.fid ? await loadReferenceStatistics(settings.fid.referenceStats) : undefined;
-      const merged = await mergeSweep(await loadSweep([dir]), { ...(referenceStats ? { referenceStats } : {}), bootstrap: settings.bootstrap, log, date });
+      const { dir } = await runPlannedShard({ settings, model, plan, shard: { index: 1, count: 1 }, outDir: workRoot, fid, log });
+      const merged = await mergeSweep(await loadSweep([dir]), { bootstrap: settings.bootstrap, log, date });
       const { channels, height, width } = model.noiseDims;
       return { ...merged, noise: { data: firstNoise(model, plan), shape: [plan.batch, channels, height, width] } };
     } finally {
@@ -117,7 +119,7 @@ export async function runBenchShard(settings: BenchSettings, shard: Shard, outDi
   if (settings.iterations === 'auto' && !settings.fid) {
     throw new BenchInputError("--shard needs a plan every host computes alike: pass --iterations N (auto depends on each host's speed) or --quality fid");
   }
-  return withModel(settings, log, async (model, settings) => runPlannedShard({ settings, model, plan: await planSweep(settings, model, log), shard, outDir, log }));
+  return withModel(settings, log, async (model, settings, fid) => runPlannedShard({ settings, model, plan: await planSweep(settings, model, fid, log), shard, outDir, fid, log }));
 }
 
 interface PlannedShard {
@@ -127,27 +129,40 @@ interface PlannedShard {
   readonly shard: Shard;
   /** The folder that receives shard-K-of-N/. */
   readonly outDir: string;
+  readonly fid: FidContext | undefined;
   readonly log: BenchLog;
 }
 
-async function runPlannedShard({ settings, model, plan, shard, outDir, log }: PlannedShard) {
+async function runPlannedShard({ settings, model, plan, shard, outDir, fid, log }: PlannedShard) {
   const { dir, sweepId } = await openShardDir(outDir, plan, shard);
-  const extractor = settings.fid ? await openExtractor(settings.fid, settings.threads) : undefined;
-  try {
-    const done = await runShard({ model, plan, shard, dir, sweepId, ...(extractor ? { extractor } : {}), bareCalls: settings.bareCalls, log });
-    return { dir, sweepId, ...done };
-  } finally {
-    await extractor?.dispose();
-  }
+  if (fid) await writeShardReference(dir, fid.reference);
+  const done = await runShard({ model, plan, shard, dir, sweepId, ...(fid ? { featureSpace: fid.space } : {}), bareCalls: settings.bareCalls, log });
+  return { dir, sweepId, ...done };
 }
 
-async function withModel<T>(given: BenchSettings, log: BenchLog, body: (model: BenchModel, settings: BenchSettings) => Promise<T>): Promise<T> {
+/** An FID sweep's feature extractor and reference, opened before the sweep is planned (the plan names both by sha256). */
+interface FidContext {
+  readonly space: FeatureSpace;
+  readonly reference: FidReference;
+}
+
+async function withModel<T>(given: BenchSettings, log: BenchLog, body: (model: BenchModel, settings: BenchSettings, fid: FidContext | undefined) => Promise<T>): Promise<T> {
   const model = await openBenchModel(given, given.executionProvider, log);
+  let space: FeatureSpace | undefined;
   try {
     const settings = modelDefaults(model, given, log);
     checkConfigurations(model, settings);
-    return await body(model, settings);
+    let fid: FidContext | undefined;
+    if (settings.fid) {
+      space = await openFeatureSpace(settings.fid.space, settings.threads !== undefined ? { threads: settings.threads } : {});
+      log(`FID features: ${describeFeatureSpace(space.spec)}, sha256 ${space.sha256.slice(0, 12)}…, ${space.featureDim}-d`);
+      const reference = await loadFidReference(settings.fid.reference, space, log);
+      assertReferenceFits(reference, space);
+      fid = { space, reference };
+    }
+    return await body(model, settings, fid);
   } finally {
+    await space?.dispose();
     await model.dispose();
   }
 }
@@ -171,7 +186,7 @@ export function modelDefaults(model: Pick<BenchModel, 'schedulerConfig'>, settin
  * `--quality fid` every other configuration makes `samples` images; otherwise each runs `--iterations` batches, or
  * with auto as many as fit in the budget at the bare model speed measured here (MIN_ROUNDS … 20).
  */
-async function planSweep(settings: BenchSettings, model: BenchModel, log: BenchLog): Promise<SweepPlan> {
+async function planSweep(settings: BenchSettings, model: BenchModel, fid: FidContext | undefined, log: BenchLog): Promise<SweepPlan> {
   const names = settings.samplers.map(formatSamplerSpec);
   const reference = settings.reference ? formatSamplerSpec(settings.reference) : 'none';
   const specs = [...settings.samplers, ...(settings.reference && !names.includes(reference) ? [settings.reference] : [])];
@@ -182,7 +197,6 @@ async function planSweep(settings: BenchSettings, model: BenchModel, log: BenchL
     perCallMs = bare.meanMs;
     log(`bare session.run: ${perCallMs.toFixed(2)} ms per call at batch ${settings.batch} (${model.executionProvider}); planning ~${(settings.autoBudgetMs / 1000).toFixed(0)} s per configuration`);
   }
-  const fidClassifierSha = settings.fid ? (await loadReferenceStatistics(settings.fid.referenceStats)).classifierSha256 : undefined;
   const configurations = specs.map((spec) => {
     const name = formatSamplerSpec(spec);
     const isOnlyReference = name === reference && !names.includes(name);
@@ -209,7 +223,7 @@ async function planSweep(settings: BenchSettings, model: BenchModel, log: BenchL
     quick: settings.quick,
     configurations,
     reference,
-    ...(settings.fid ? { fid: { samples: settings.fid.samples, classifier: settings.fid.classifier, classifierSha256: fidClassifierSha! } } : {}),
+    ...(settings.fid && fid ? { fid: fidPlan(settings.fid, fid) } : {}),
     ...(settings.classLabels ? { classLabels: [...settings.classLabels] } : {}),
     ...(settings.variant !== undefined ? { variant: settings.variant } : {}),
     imageSize: { ...model.imageSize },
@@ -218,12 +232,14 @@ async function planSweep(settings: BenchSettings, model: BenchModel, log: BenchL
   };
 }
 
-async function openExtractor(settings: FidSettings, threads: number | undefined): Promise<FeatureExtractor> {
-  const reference: ReferenceStatistics = await loadReferenceStatistics(settings.referenceStats);
-  const extractor = await loadFeatureExtractor(settings.classifier, threads !== undefined ? { threads } : {});
-  if (extractor.sha256 !== reference.classifierSha256) {
-    await extractor.dispose();
-    throw new Error(`${settings.referenceStats} was made with classifier ${reference.classifierSha256.slice(0, 12)}…, not ${settings.classifier} (${extractor.sha256.slice(0, 12)}…)`);
-  }
-  return extractor;
+/** The plan's record of an FID sweep: what the extractor and the reference are, by sha256. */
+function fidPlan(settings: FidSettings, { space, reference }: FidContext): NonNullable<SweepPlan['fid']> {
+  return {
+    samples: settings.samples,
+    classifier: describeFeatureSpace(space.spec),
+    classifierSha256: space.sha256,
+    protocol: space.spec.kind === 'classifier' ? null : space.spec.protocol,
+    reference: reference.label,
+    referenceSha256: reference.sha256,
+  };
 }

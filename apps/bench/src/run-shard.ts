@@ -1,7 +1,7 @@
 import { cpus, hostname } from 'node:os';
-import type { FeatureExtractor } from '@denoise/runtime';
 import { imageSeeds, PerImageGenerators, type RunPlan, type StepEvent } from '@denoise/sampler';
 import type { BatchLoop, BenchLog, BenchModel } from './bench-model.js';
+import type { FeatureSpace } from './fid/feature-space.js';
 import { configurationPlan } from './configuration-plan.js';
 import { planUnits, shardOf, type Shard, type SweepPlan } from './sweep-plan.js';
 import { imageHashes, unitDone, writeBare, writeUnit } from './sweep-store.js';
@@ -15,7 +15,7 @@ export interface ShardWork {
   readonly dir: string;
   readonly sweepId: string;
   /** The FID feature extractor, when the plan measures FID. */
-  readonly extractor?: FeatureExtractor;
+  readonly featureSpace?: FeatureSpace;
   /** Bare session.run calls timed at the start of each round. */
   readonly bareCalls: number;
   readonly log: BenchLog;
@@ -63,7 +63,8 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
     const [, channels, height, width] = generated.shape;
     const images = generated.images.subarray(0, unit.count * channels * height * width);
     const { timings } = generated;
-    const features = unit.fid && work.extractor ? await work.extractor.extract(images.slice()) : undefined;
+    const space = unit.fid ? work.featureSpace : undefined;
+    const features = space ? await space.featuresOfSamples({ data: images, shape: [unit.count, channels, height, width] }) : undefined;
     await writeUnit(
       dir,
       {
@@ -85,7 +86,7 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
       },
       {
         ...(unit.batch === 0 ? { images: { data: images.slice(), shape: [unit.count, channels, height, width] } } : {}),
-        ...(features && work.extractor ? { features: { ...features, featureDim: work.extractor.featureDim, classCount: work.extractor.classCount } } : {}),
+        ...(features && space ? { features: { ...features, featureDim: space.featureDim, classCount: space.classCount } } : {}),
       },
     );
     doneCalls += callsOf.get(unit.config)!;

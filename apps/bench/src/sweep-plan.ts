@@ -8,7 +8,7 @@ import { BenchInputError } from './bench-input-error.js';
  * any hosts agree on what the work is. Image i of every configuration starts from the same per-image seed
  * (imageSeed(seed, i)), so its result does not depend on which shard made it, nor when.
  */
-export const SWEEP_SCHEMA = 'denoise-sweep/2';
+export const SWEEP_SCHEMA = 'denoise-sweep/3';
 
 const count = z.number().int().nonnegative();
 const text = z.string().min(1);
@@ -61,7 +61,12 @@ export const sweepPlanSchema = z.object({
   configurations: z.array(sweepConfiguration).min(1),
   /** The configuration the deterministic ones are compared with, image by image; 'none' for no comparison. */
   reference: text,
-  fid: z.object({ samples: z.number().int().positive(), classifier: text, classifierSha256: text }).optional(),
+  /**
+   * An FID sweep: samples per configuration; the feature extractor (`classifier`: the embedded classifier, pytorch-fid's
+   * Inception or an ONNX model) and its sha256; the FID protocol (null for the embedded classifier, fed the float
+   * samples); and the reference, whose statistics every shard folder carries (fid-reference.npz).
+   */
+  fid: z.object({ samples: z.number().int().positive(), classifier: text, classifierSha256: text, protocol: text.nullable(), reference: text, referenceSha256: text }).optional(),
   classLabels: z.array(count).optional(),
   variant: text.optional(),
   /** The size of the images made (for a pipeline, of the decoded images; its latents are this / the VAE's factor). */
@@ -75,7 +80,7 @@ export type SweepPlan = z.infer<typeof sweepPlanSchema>;
 /** The plan without what may differ between the hosts of one sweep (paths). */
 export function sweepIdentity(plan: SweepPlan): Record<string, unknown> {
   const { model: _model, fid, ...rest } = plan;
-  return { ...rest, ...(fid ? { fid: { samples: fid.samples, classifierSha256: fid.classifierSha256 } } : {}) };
+  return { ...rest, ...(fid ? { fid: { samples: fid.samples, classifierSha256: fid.classifierSha256, protocol: fid.protocol, referenceSha256: fid.referenceSha256 } } : {}) };
 }
 
 /** 16 hex digits of the sha256 of the plan's identity (keys sorted). */

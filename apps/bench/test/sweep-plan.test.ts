@@ -3,7 +3,7 @@ import { parseShard, planUnits, shardOf, sweepIdOf, firstDifference, type SweepP
 import { harnessOverhead, ratioOfMeans, timeMatchedSpeedup, wallOverCeiling, wallTimeOf } from '../src/timing-stats.js';
 
 const plan = (configurations: { name: string; batches: number; images?: number }[], extra: Partial<SweepPlan> = {}): SweepPlan => ({
-  schema: 'denoise-sweep/2',
+  schema: 'denoise-sweep/3',
   model: '/somewhere/model',
   modelSha256: 'a'.repeat(64),
   executionProvider: 'cpu',

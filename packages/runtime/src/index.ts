@@ -15,7 +15,7 @@ export { assertBatchFitsMemory, assertWeightsFitMemory, InsufficientMemoryError,
 export type { ClassLabelsInput, ModelSignature, SampleDtype, SampleShapeRequest, TimestepDtype, TimestepLayout } from './model-signature.js';
 export { parseClassLabelList, type OnnxDenoiser } from './onnx-denoiser.js';
 export { onnxruntimeVersion } from './versions.js';
-export { loadFeatureExtractor, type FeatureExtractor } from './onnx-feature-extractor.js';
+export { loadFeatureExtractor, type FeatureExtractor, type FeatureExtractorOptions } from './onnx-feature-extractor.js';
 export { denoiseCacheDir, resolveModelReference, type SyntheticCatalog } from './model-reference.js';
 export { openModel, type OpenedModel } from './open-model.js';
 export { loadPipeline, type LoadedPipeline, type LoadPipelineOptions, type PipelineComponentInfo, type TextConditioningOptions } from './load-pipeline.js';
