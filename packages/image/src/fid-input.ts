@@ -34,7 +34,7 @@ const STEPS: Readonly<Record<FidProtocol, ProtocolSteps>> = {
     levels: uint8Levels((v) => v),
     resize: (input, height, width) => clip255(resizeBicubicPillow(input, height, width)),
     unit: (x) => f(x / 255),
-    normalize: (x) => (x - 128) / 128, // InceptionV3W.forward; x − 128 is exact for x in [0, 255] float32
+    normalize: (x) => (x - 128) / 128, // InceptionV3W.forward; ÷128 commutes with the float32 rounding
   },
   'torch-fidelity': {
     levels: uint8Levels((v) => v),
