@@ -64,3 +64,29 @@ export function checkSameShape(a: Rgba8Image, b: Rgba8Image, operation: string):
     );
   }
 }
+
+/** Float32 planes, CHW: `data[(c * height + y) * width + x]`; what the FID resizes read and write. */
+export interface PlanarImage {
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly data: Float32Array;
+}
+
+/** Validates a PlanarImage (positive integer dimensions, value count); `name` is used in errors. */
+export function checkPlanarImage(image: PlanarImage, name: string): void {
+  const { channels, height, width, data } = image;
+  for (const [key, value] of [['channels', channels], ['height', height], ['width', width]] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(`${name}.${key} must be a positive integer, got ${value}`);
+    }
+  }
+  if (data.length !== channels * height * width) {
+    throw new RangeError(`${name}.data has ${data.length} values but ${channels}×${height}×${width} needs ${channels * height * width}`);
+  }
+}
+
+/** Throws unless `size` is a positive integer; `name` is used in errors (an output height or width). */
+export function checkOutputSize(size: number, name: string): void {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`${name} must be a positive integer, got ${size}`);
+}

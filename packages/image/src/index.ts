@@ -7,7 +7,7 @@ export { SSIM_OPTIONS, ssim } from './ssim.js';
 export { psnr } from './psnr.js';
 export { PngFormatError } from './png-chunks.js';
 export { PNG_TEXT_KEYS, type PngTextKey } from './png-metadata.js';
-export { decodePng, encodePng, type DecodedPng } from './png-codec.js';
+export { decodePng, encodePng, type DecodedPng, type DecodePngOptions, type PngAlphaHandling } from './png-codec.js';
 export { readPng, writePng } from './png-file.js';
 export { NpyFormatError, parseNpy, serializeNpy, type NpyArray, type NpyDtype } from './npy.js';
 export { readNpy, writeNpy } from './npy-file.js';
@@ -15,3 +15,19 @@ export { NpzFormatError, parseNpz, serializeNpz, type SerializeNpzOptions } from
 export { writeFileAtomic } from './atomic-write.js';
 export { NotRegularFileError, readRegularFile, replacedByRename } from './regular-file.js';
 export { ProcessLock, processRuns, type LockOwner } from './process-lock.js';
+export { type PlanarImage } from './image-types.js';
+export { resizeBilinearTorch } from './bilinear-resize-torch.js';
+export { resizeBicubicPillow } from './bicubic-resize-pillow.js';
+export { resizeBilinearTf1 } from './bilinear-resize-tf1.js';
+export {
+  FID_INPUT_DEFAULTS,
+  FID_PROTOCOLS,
+  FidInputError,
+  parseFidInputConfig,
+  type FidInputConfig,
+  type FidInputOptions,
+  type FidNormalization,
+  type FidProtocol,
+} from './fid-input-config.js';
+export { fidInputBatch, fidInputTensor } from './fid-input.js';
+export { decodeFidPng, readFidImage } from './fid-image.js';

@@ -1,17 +1,18 @@
 /**
  * NumPy's .npy format (numpy/lib/format.py, versions 1.0, 2.0 and 3.0): magic, header length, a
  * Python dict literal {'descr', 'fortran_order', 'shape'} padded to 64 bytes, then the raw data.
- * Supported: little-endian float32, float64, int32, int64 in C order.
+ * Supported: little-endian float32, float64, int32, int64, and uint8 (e.g. image pixels), in C order.
  */
 
-export type NpyDtype = 'float32' | 'float64' | 'int32' | 'int64';
+export type NpyDtype = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8';
 
 /** An n-d array whose typed array matches its dtype; `shape` [] is a 0-d (scalar) array. */
 export type NpyArray =
   | { readonly dtype: 'float32'; readonly shape: readonly number[]; readonly data: Float32Array }
   | { readonly dtype: 'float64'; readonly shape: readonly number[]; readonly data: Float64Array }
   | { readonly dtype: 'int32'; readonly shape: readonly number[]; readonly data: Int32Array }
-  | { readonly dtype: 'int64'; readonly shape: readonly number[]; readonly data: BigInt64Array };
+  | { readonly dtype: 'int64'; readonly shape: readonly number[]; readonly data: BigInt64Array }
+  | { readonly dtype: 'uint8'; readonly shape: readonly number[]; readonly data: Uint8Array };
 
 /** A .npy file that is malformed or uses a layout denoise does not read; `source` is the file. */
 export class NpyFormatError extends Error {
@@ -28,6 +29,7 @@ const DTYPES = {
   float64: { descr: '<f8', itemSize: 8, array: Float64Array },
   int32: { descr: '<i4', itemSize: 4, array: Int32Array },
   int64: { descr: '<i8', itemSize: 8, array: BigInt64Array },
+  uint8: { descr: '|u1', itemSize: 1, array: Uint8Array },
 } as const;
 
 const SUPPORTED = Object.entries(DTYPES)

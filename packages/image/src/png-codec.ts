@@ -17,6 +17,19 @@ const IHDR_CHUNK_LENGTH = 25;
 export interface DecodedPng {
   readonly image: Rgba8Image;
   readonly text: Record<string, string>;
+  /** The file's bits per sample (IHDR): 1, 2, 4, 8 or 16; pixels are 8-bit whatever it was. */
+  readonly bitDepth: number;
+}
+
+/**
+ * What to do with an alpha channel (RGBA, gray+alpha, a palette's or a colour key's tRNS):
+ * `'require-opaque'` (the default) refuses any pixel that is not fully opaque; `'drop'` ignores alpha and
+ * keeps the colour, as Pillow's `convert('RGB')` does.
+ */
+export type PngAlphaHandling = 'require-opaque' | 'drop';
+
+export interface DecodePngOptions {
+  readonly alpha?: PngAlphaHandling;
 }
 
 /** Encodes `image` as an 8-bit grayscale or RGB PNG, with `text` as tEXt (or iTXt) chunks after IHDR. */
@@ -36,10 +49,14 @@ export function encodePng(image: Rgba8Image, text: Readonly<Record<string, strin
 /**
  * Decodes a PNG into 8-bit pixels and its text metadata. Grayscale stays 1 channel; RGB and palette
  * images give 3; 16-bit samples are rounded to 8 bits. An alpha channel is accepted only when every
- * pixel is opaque (denoise compares opaque images; dropping real transparency would hide a difference).
- * `source` names the file in errors.
+ * pixel is opaque (denoise compares opaque images; dropping real transparency would hide a difference),
+ * unless `options.alpha` is `'drop'`. `source` names the file in errors.
  */
-export function decodePng(bytes: Buffer, source = '<PNG buffer>'): DecodedPng {
+export function decodePng(bytes: Buffer, source = '<PNG buffer>', options: DecodePngOptions = {}): DecodedPng {
+  const alphaHandling = options.alpha ?? 'require-opaque';
+  if (alphaHandling !== 'require-opaque' && alphaHandling !== 'drop') {
+    throw new RangeError(`options.alpha must be 'require-opaque' or 'drop', got ${JSON.stringify(alphaHandling)}`);
+  }
   const chunks = readPngChunks(bytes, source);
   const ihdr = chunks[0];
   if (ihdr === undefined || ihdr.data.length !== 13) {
@@ -60,8 +77,16 @@ export function decodePng(bytes: Buffer, source = '<PNG buffer>'): DecodedPng {
   const channels = colorType === COLOR_TYPE.gray || colorType === COLOR_TYPE.grayAlpha ? 1 : 3;
   const count = width * height;
   const pixels = new Uint8Array(count * channels);
+  const bitDepth = ihdr.data[8] as number;
+  const key = alphaHandling === 'drop' ? colorKey(chunks, colorType, bitDepth) : undefined;
   for (let i = 0; i < count; i++) {
     const alpha = rgba[i * 4 + 3];
+    if (alphaHandling === 'drop') {
+      // pngjs zeroes a colour-keyed pixel (tRNS on gray or RGB) whole: put its colour back.
+      const colour = key !== undefined && alpha === 0 ? key : rgba.subarray(i * 4, i * 4 + 3);
+      for (let c = 0; c < channels; c++) pixels[i * channels + c] = colour[c] as number;
+      continue;
+    }
     if (alpha !== 255) {
       throw new PngFormatError(
         source,
@@ -70,7 +95,20 @@ export function decodePng(bytes: Buffer, source = '<PNG buffer>'): DecodedPng {
     }
     for (let c = 0; c < channels; c++) pixels[i * channels + c] = rgba[i * 4 + c] as number;
   }
-  return { image: { width, height, channels, pixels }, text };
+  return { image: { width, height, channels, pixels }, text, bitDepth };
+}
+
+/**
+ * The 8-bit colour a gray or RGB image's tRNS chunk declares transparent (PNG spec §11.3.2.1), scaled
+ * as pngjs scales samples (`round(v · 255 / (2^depth − 1))`); undefined for other images.
+ */
+function colorKey(chunks: readonly PngChunk[], colorType: number | undefined, bitDepth: number): Uint8Array | undefined {
+  const trns = chunks.find((chunk) => chunk.type === 'tRNS');
+  const samples = colorType === COLOR_TYPE.gray ? 1 : colorType === COLOR_TYPE.rgb ? 3 : 0;
+  if (trns === undefined || samples === 0 || trns.data.length < 2 * samples) return undefined;
+  const max = 2 ** bitDepth - 1;
+  const key = Uint8Array.from({ length: samples }, (_, c) => Math.floor((trns.data.readUInt16BE(2 * c) * 255) / max + 0.5));
+  return samples === 1 ? Uint8Array.of(key[0] as number, key[0] as number, key[0] as number) : key;
 }
 
 /** Samples per pixel of each colour type (PNG spec §11.2.2); an unknown type counts 1, pngjs refuses it later. */
