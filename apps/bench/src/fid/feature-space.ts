@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { fidNetworkInput, fromPixels, toPixels, type FidProtocol, type FidTarget, type ImageBatch, type Rgba8Image } from '@denoise/image';
+import { fidInputTensor, fromPixels, toPixels, type FidInputOptions, type FidProtocol, type ImageBatch, type Rgba8Image } from '@denoise/image';
 import { loadFeatureExtractor, loadFidInception, type FeatureExtractor } from '@denoise/runtime';
 import { z } from 'zod';
 import { BenchInputError } from '../bench-input-error.js';
@@ -72,14 +72,15 @@ export async function openFeatureSpace(spec: FeatureSpaceSpec, options: { readon
     };
   }
   const network = spec.kind === 'inception' ? await openInception(spec.file, threads) : await openOnnxExtractor(spec.file, threads);
-  const { target, extractor } = network;
-  const perImage = 3 * target.height * target.width;
+  const { extractor } = network;
+  const input: FidInputOptions = { ...network.input, protocol: spec.protocol };
+  const perImage = 3 * network.input.height * network.input.width;
   const ofPixels = async (images: readonly Rgba8Image[]): Promise<ExtractedFeatures> => {
     const features = new Float32Array(images.length * extractor.featureDim);
     for (let first = 0; first < images.length; first += CHUNK) {
       const chunk = images.slice(first, first + CHUNK);
       const inputs = new Float32Array(chunk.length * perImage);
-      chunk.forEach((image, i) => inputs.set(fidNetworkInput(image, spec.protocol, target), i * perImage));
+      chunk.forEach((image, i) => inputs.set(fidInputTensor(image, input), i * perImage));
       features.set(await extractor.extract(inputs, chunk.length), first * extractor.featureDim);
     }
     return { features, logits: new Float32Array(0) };
@@ -87,7 +88,7 @@ export async function openFeatureSpace(spec: FeatureSpaceSpec, options: { readon
   return {
     spec,
     sha256: extractor.sha256,
-    identity: JSON.stringify({ kind: spec.kind, sha256: extractor.sha256, protocol: spec.protocol, target }),
+    identity: JSON.stringify({ kind: spec.kind, sha256: extractor.sha256, input }),
     featureDim: extractor.featureDim,
     classCount: 0,
     // The FID tools read the saved 8-bit images: the samples go through the same rounding as the PNGs written.
@@ -97,6 +98,9 @@ export async function openFeatureSpace(spec: FeatureSpaceSpec, options: { readon
   };
 }
 
+/** The network's input: its size and, for an ONNX extractor, its declared normalisation (Inception: the protocol's own). */
+type NetworkInput = Omit<FidInputOptions, 'protocol'> & { readonly height: number; readonly width: number };
+
 interface NetworkExtractor {
   readonly sha256: string;
   readonly featureDim: number;
@@ -104,9 +108,9 @@ interface NetworkExtractor {
   dispose(): Promise<void>;
 }
 
-async function openInception(file: string, threads: { threads?: number }): Promise<{ target: FidTarget; extractor: NetworkExtractor }> {
+async function openInception(file: string, threads: { threads?: number }): Promise<{ input: NetworkInput; extractor: NetworkExtractor }> {
   const extractor = await loadFidInception(file, threads);
-  return { target: { height: extractor.inputSize[0], width: extractor.inputSize[1] }, extractor };
+  return { input: { height: extractor.inputSize[0], width: extractor.inputSize[1] }, extractor };
 }
 
 /** The JSON beside a user's ONNX extractor (`model.onnx` → `model.json`). */
@@ -127,7 +131,7 @@ export function onnxExtractorDescriptionPath(file: string): string {
   return join(dirname(file), `${basename(file, extname(file))}.json`);
 }
 
-async function openOnnxExtractor(file: string, threads: { threads?: number }): Promise<{ target: FidTarget; extractor: NetworkExtractor }> {
+async function openOnnxExtractor(file: string, threads: { threads?: number }): Promise<{ input: NetworkInput; extractor: NetworkExtractor }> {
   const descriptionPath = onnxExtractorDescriptionPath(file);
   let raw: unknown;
   try {
@@ -148,7 +152,7 @@ async function openOnnxExtractor(file: string, threads: { threads?: number }): P
     throw new BenchInputError(`${file}: its input is [B, ${c}, ${h}, ${w}] but ${descriptionPath} declares [B, 3, ${input.height}, ${input.width}]`);
   }
   return {
-    target: { height: input.height, width: input.width, mean: input.mean, std: input.std },
+    input: { height: input.height, width: input.width, normalization: { mean: input.mean, std: input.std } },
     extractor: {
       sha256: extractor.sha256,
       featureDim: extractor.featureDim,

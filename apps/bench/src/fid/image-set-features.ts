@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodePng, parseNpy, serializeNpy, writeFileAtomic, type Rgba8Image } from '@denoise/image';
+import { decodeFidPng, parseNpy, serializeNpy, writeFileAtomic, type Rgba8Image } from '@denoise/image';
 import { denoiseCacheDir } from '@denoise/runtime';
 import type { BenchLog } from '../bench-model.js';
 import { BenchInputError } from '../bench-input-error.js';
@@ -41,7 +41,7 @@ export async function featuresOfImageFiles(
   for (let first = 0; first < files.length; first += DECODE_CHUNK) {
     const chunk = files.slice(first, first + DECODE_CHUNK);
     const images: Rgba8Image[] = [];
-    for (const file of chunk) images.push(decodePng(await readFile(file), file).image);
+    for (const file of chunk) images.push(decodeFidPng(await readFile(file), file));
     features.set((await space.featuresOfPixels(images)).features, first * space.featureDim);
     const done = first + chunk.length;
     if (files.length > DECODE_CHUNK && (done - reported >= files.length / 10 || done === files.length)) {
