@@ -21,11 +21,8 @@ export function distributionQuality(
   const dim = reference.featureDim;
   const stats = featureStatistics(features, count, dim);
   const fid = frechetDistance(stats.mean, stats.cov, reference.mean, reference.cov, dim);
-  const kid = kernelInceptionDistance(features, count, reference.kidFeatures, reference.kidCount, dim, {
-    subsets: 100,
-    subsetSize: Math.min(count, reference.kidCount, 1000),
-    seed: 0,
-  });
+  // torch-fidelity's KID: 100 subsets of min(1000, n1, n2) drawn from RandomState(2020), the generated set as input1.
+  const kid = kernelInceptionDistance(features, count, reference.kidFeatures, reference.kidCount, dim);
   const classes = logits.length / count;
   const classCounts = new Array<number>(classes).fill(0);
   for (let i = 0; i < count; i++) {
