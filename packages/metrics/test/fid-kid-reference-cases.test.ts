@@ -61,7 +61,8 @@ describe('the synthetic feature sets', () => {
 });
 
 describe('FID on the reference cases', () => {
-  it.each(NAMES)('%s: within 1e-9 · (tr Σ1 + tr Σ2) of the exact value, both entry points', (name) => {
+  // frechetDistance is frechetDistanceTo(μ2, Σ2) applied to (μ1, Σ1): one entry point per case covers both.
+  it.each(NAMES)('%s: within 1e-9 · (tr Σ1 + tr Σ2) of the exact value', { timeout: 60_000 }, (name) => {
     const c = CASES[name]!;
     const [n1, n2] = [c.set1.shape[0], c.set2.shape[0]];
     const s1 = featureStatistics(features(c.set1), n1, DIM);
@@ -69,10 +70,9 @@ describe('FID on the reference cases', () => {
     const exact = c.fid_exact_f64;
     const bound = 1e-9 * (exact.trace1 + exact.trace2);
     expect(Math.abs(frechetDistance(s1.mean, s1.cov, s2.mean, s2.cov, DIM) - exact.fid)).toBeLessThanOrEqual(bound);
-    expect(Math.abs(frechetDistanceTo(s2.mean, s2.cov, DIM)(s1.mean, s1.cov) - exact.fid)).toBeLessThanOrEqual(bound);
   });
 
-  it('sparse500 against pytorch-fid\'s stats file of S500 (save_fid_stats)', () => {
+  it('sparse500 against pytorch-fid\'s stats file of S500 (save_fid_stats)', { timeout: 60_000 }, () => {
     const c = CASES['sparse500']!;
     const stored = readNpz('fid-stats/S500_stats.npz');
     const b500 = featureStatistics(features(c.set2), c.set2.shape[0], DIM);
@@ -84,7 +84,7 @@ describe('FID on the reference cases', () => {
 describe('KID on the reference cases (torch-fidelity)', () => {
   const full = NAMES.filter((name) => !DRAWN.includes(name));
 
-  it.each(full)('%s (every subset is all samples): within 2e-6 + 1e-6 · |kid| of the float64 figure', (name) => {
+  it.each(full)('%s (every subset is all samples): within 2e-6 + 1e-6 · |kid| of the float64 figure', { timeout: 60_000 }, (name) => {
     const c = CASES[name]!;
     const expected = c.kid_torch_fidelity_f64;
     const r = kernelInceptionDistance(features(c.set1), c.set1.shape[0], features(c.set2), c.set2.shape[0], DIM);
@@ -104,7 +104,7 @@ describe('KID on the reference cases (torch-fidelity)', () => {
     }
   });
 
-  it('mixed500x2000: the first subset\'s MMD² equals torch-fidelity\'s float64 value', () => {
+  it('mixed500x2000: the first subset\'s MMD² equals torch-fidelity\'s float64 value', { timeout: 60_000 }, () => {
     const c = CASES['mixed500x2000']!;
     const stored = readNpz('fid-kid/mixed500x2000.kid_subsets.npz');
     const rng = new NumpyRandomState(2020);
