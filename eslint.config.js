@@ -1,7 +1,7 @@
 // ESLint flat config: typescript-eslint's recommended rules (not the type-checked set, so that linting needs no
 // build and stays fast) and the package boundaries of the design (README "Layout"):
 //
-//   schedule ← sampler ← runtime ← apps        image ← apps        (diffusers ← hub ← runtime; metrics ← apps;
+//   schedule ← sampler ← runtime ← apps        image ← apps        (diffusers ← hub ← runtime; schedule ← metrics ← apps;
 //   repo-layout ← runtime, apps; tokenizer ← runtime, apps)
 //
 // - eslint-plugin-boundaries (`boundaries/dependencies`): which workspace package or app may import which. Every
@@ -52,7 +52,7 @@ const ALLOWED_WORKSPACE_IMPORTS = {
   // knows the repo layout, for the apps (the runtime is told the catalog and the version as options).
   'repo-layout': [],
   image: [],
-  metrics: [],
+  metrics: ['schedule'], // KID draws its subsets with NumpyRandomState (torch-fidelity's RandomState(2020))
   // The CLIP tokenizer (transformers' slow CLIPTokenizer with ftfy): pure, no workspace package.
   tokenizer: [],
   // The option value parsers the CLI and the bench share (commander's InvalidArgumentError): no workspace package.
@@ -69,6 +69,7 @@ const ALLOWED_TEST_IMPORTS = {
   sampler: ['image'], // guidance-embedding-parity.test.ts reads lcm-tiny's reference .npy files
   // tokenizer-reference-cases.test.ts reads the pipelines' input_ids .npy files and their cases.json (Python JSON).
   tokenizer: ['image', 'schedule'],
+  metrics: ['image'], // fid-kid-reference-cases.test.ts reads the reference KID subsets (.npz)
 };
 
 /** A micromatch pattern matching the captured names: `a`, `{a,b}` (a one-name brace is literal). */

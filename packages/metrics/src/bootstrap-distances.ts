@@ -9,7 +9,7 @@
  */
 import { checkCount, checkFinite, type Features } from './argument-checks.js';
 import { frechetDistanceTo } from './prepared-frechet.js';
-import { Mulberry32 } from './seeded-subsets.js';
+import { Mulberry32 } from './mulberry32.js';
 
 export interface BootstrapReference {
   readonly mean: Float64Array;

@@ -3,6 +3,7 @@
  * fits to each distribution (Heusel et al. 2017).
  */
 import { checkCount, checkFinite, type Features } from './argument-checks.js';
+import { transposedProduct } from './packed-product.js';
 
 export interface FeatureStatistics {
   /** Length dim. */
@@ -13,7 +14,8 @@ export interface FeatureStatistics {
 
 /**
  * `features` holds n row-major vectors of length dim. Accumulates in float64 around the mean (two
- * passes), which keeps the covariance accurate when the mean is large next to the spread.
+ * passes), which keeps the covariance accurate when the mean is large next to the spread; the sums are
+ * the packed, register-blocked Xcᵀ Xc of packed-product.ts (half of it: Σ is symmetric).
  */
 export function featureStatistics(features: Features, n: number, dim: number): FeatureStatistics {
   const fn = 'featureStatistics';
@@ -27,17 +29,8 @@ export function featureStatistics(features: Features, n: number, dim: number): F
   }
   for (let i = 0; i < dim; i++) mean[i] = (mean[i] as number) / n;
 
-  // Upper triangle of Σ_s (x_s − μ)(x_s − μ)ᵀ, then mirrored.
-  const cov = new Float64Array(dim * dim);
-  const centred = new Float64Array(dim);
-  for (let s = 0; s < n; s++) {
-    for (let i = 0; i < dim; i++) centred[i] = (features[s * dim + i] as number) - (mean[i] as number);
-    for (let i = 0; i < dim; i++) {
-      const ci = centred[i] as number;
-      const row = i * dim;
-      for (let j = i; j < dim; j++) cov[row + j] = (cov[row + j] as number) + ci * (centred[j] as number);
-    }
-  }
+  // Σ_s (x_s − μ)(x_s − μ)ᵀ as Xcᵀ Xc, upper triangle, then mirrored.
+  const cov = transposedProduct(features, dim, features, dim, n, dim, dim, { triangle: 'upper', aShape: 'dense', bShape: 'dense', shift: mean });
   for (let i = 0; i < dim; i++) {
     for (let j = i; j < dim; j++) {
       const c = (cov[i * dim + j] as number) / (n - 1);

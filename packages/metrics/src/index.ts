@@ -7,7 +7,7 @@ export {
   type KernelInceptionDistance,
   type KernelInceptionDistanceOptions,
 } from './kernel-inception-distance.js';
-export { Mulberry32, sampleWithoutReplacement } from './seeded-subsets.js';
+export { Mulberry32 } from './mulberry32.js';
 export { symmetricEigen, type SymmetricEigen } from './symmetric-eigen.js';
 export { basicInterval, bootstrapDistances, percentileInterval, type BootstrapDistances, type BootstrapOptions, type BootstrapReference } from './bootstrap-distances.js';
 export { frechetDistanceTo, type FrechetToReference } from './prepared-frechet.js';

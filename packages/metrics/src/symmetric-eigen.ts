@@ -121,9 +121,10 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
 
 /**
  * Implicit QL on the tridiagonal (d, e) (tql2), applying every rotation to the columns of `v`, so that
- * on return d holds the eigenvalues and v the eigenvectors of the original matrix.
+ * on return d holds the eigenvalues and v the eigenvectors of the original matrix; with no `v`, the
+ * eigenvalues only (tql1), in O(n²).
  */
-function diagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+export function diagonalize(v: Float64Array | undefined, d: Float64Array, e: Float64Array, n: number): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i] as number;
   e[n - 1] = 0;
   let f = 0;
@@ -171,7 +172,7 @@ function diagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: numbe
           c = p / r;
           p = c * (d[i] as number) - s * g;
           d[i + 1] = h + s * (c * g + s * (d[i] as number));
-          for (let k = 0; k < n; k++) {
+          if (v !== undefined) for (let k = 0; k < n; k++) {
             const vk1 = v[k * n + i + 1] as number;
             const vk = v[k * n + i] as number;
             v[k * n + i + 1] = s * vk + c * vk1;

@@ -16,7 +16,7 @@ describe('kernelInceptionDistance', () => {
     }
   });
 
-  it.each(METRIC_CASES)('matches metrics_ref.py on the same mulberry32 subsets on %s', (file) => {
+  it.each(METRIC_CASES)('matches metrics_ref.py (numpy RandomState(seed).choice subsets) on %s', (file) => {
     const c = readJson<MetricCase>(file);
     const e = c.expected.kidSubsets;
     const r = kernelInceptionDistance(Float64Array.from(c.x), c.nx, Float64Array.from(c.y), c.ny, c.dim, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Mulberry32, sampleWithoutReplacement } from '../src/index.js';
+import { NumpyRandomState } from '@denoise/schedule';
 import { createSubsetMmd } from '../src/polynomial-mmd.js';
 import { METRIC_CASES, readJson, relativeError, type MetricCase } from './fixtures.js';
 
@@ -10,10 +10,10 @@ describe('subset MMD²', () => {
     const y = Float64Array.from(c.y);
     const cached = createSubsetMmd(x, c.nx, y, c.ny, c.dim, 'cached');
     const direct = createSubsetMmd(x, c.nx, y, c.ny, c.dim, 'direct');
-    const rng = new Mulberry32(11);
+    const rng = new NumpyRandomState(11);
     for (let s = 0; s < 5; s++) {
-      const ix = sampleWithoutReplacement(rng, c.nx, 40);
-      const iy = sampleWithoutReplacement(rng, c.ny, 40);
+      const ix = rng.choiceWithoutReplacement(c.nx, 40);
+      const iy = rng.choiceWithoutReplacement(c.ny, 40);
       expect(cached.estimate(ix, iy)).toBe(direct.estimate(ix, iy));
     }
   });

@@ -5,7 +5,7 @@ inputs are the same numbers) and the expected figures:
   gaussians-200x16.json       two 200 x 16 sets from different Gaussians
   rank-deficient-12x16.json   n = 12 < dim = 16: both covariances singular (rank 11)
   eigen.json                  symmetric matrices with numpy.linalg.eigvalsh eigenvalues
-  seeded-subsets.json         mulberry32 draws and subset indices, to pin the PRNG port
+  seeded-subsets.json         mulberry32 draws, to pin the bootstrap PRNG's port
 
 FID is scipy.linalg.sqrtm on the symmetric form (metrics_ref.frechet_distance_sqrtm), cross-checked
 against the nuclear-norm route of @denoise/metrics; KID is metrics_ref.kernel_inception_distance, once with a single subset equal to
@@ -97,11 +97,8 @@ def main() -> None:
 
     prng = metrics_ref.Mulberry32(7)
     draws = [prng.next_uint32() for _ in range(8)]
-    prng = metrics_ref.Mulberry32(12345)
-    subsets = [metrics_ref.sample_without_replacement(prng, 20, 5).tolist() for _ in range(3)]
     (args.out / "seeded-subsets.json").write_text(json.dumps({
         **provenance, "mulberry32": {"seed": 7, "uint32": draws},
-        "sampleWithoutReplacement": {"seed": 12345, "n": 20, "k": 5, "draws": subsets},
     }) + "\n")
     print(f"wrote {args.out}")
 

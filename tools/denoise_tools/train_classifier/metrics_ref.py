@@ -1,8 +1,10 @@
 """Reference FID and KID in numpy/scipy, mirroring @denoise/metrics (packages/metrics) step for step.
 
 Used by train.py (the test-vs-train sanity figures in model.json) and make_metric_vectors.py (the
-figures that the TypeScript tests check against). Subset sampling reproduces the TypeScript PRNG
-(mulberry32) and partial Fisher-Yates exactly, so multi-subset KID is comparable figure for figure.
+figures that the TypeScript tests check against). KID's subsets are torch-fidelity's: numpy's own
+RandomState(seed).choice(n, m, replace=False), x then y per subset, which @denoise/metrics reproduces draw for
+draw (NumpyRandomState), so multi-subset KID is comparable figure for figure. mulberry32 is the TypeScript
+bootstrap's generator (resamples), kept here to pin its port.
 """
 import numpy as np
 import scipy.linalg
@@ -26,15 +28,6 @@ class Mulberry32:
     def next_float(self) -> float:
         """Uniform in [0, 1) with 32 bits: uint32 / 2^32."""
         return self.next_uint32() / 4294967296.0
-
-
-def sample_without_replacement(rng: Mulberry32, n: int, k: int) -> np.ndarray:
-    """The first k entries of a partial Fisher-Yates shuffle of 0..n-1 (fresh identity each call)."""
-    idx = list(range(n))
-    for i in range(k):
-        j = i + int(rng.next_float() * (n - i))
-        idx[i], idx[j] = idx[j], idx[i]
-    return np.array(idx[:k], dtype=np.int64)
 
 
 def feature_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,12 +81,13 @@ def polynomial_mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def kernel_inception_distance(x, y, subsets: int, subset_size: int, seed: int) -> dict:
-    """KID over `subsets` subset pairs, each drawn x-then-y from one mulberry32 stream seeded with `seed`."""
-    rng = Mulberry32(seed)
+    """KID over `subsets` subset pairs, each drawn x-then-y from RandomState(seed), as torch-fidelity's
+    kid_features_to_metric (its seed is 2020)."""
+    rng = np.random.RandomState(seed)
     mmds = []
     for _ in range(subsets):
-        ix = sample_without_replacement(rng, len(x), subset_size)
-        iy = sample_without_replacement(rng, len(y), subset_size)
+        ix = rng.choice(len(x), subset_size, replace=False)
+        iy = rng.choice(len(y), subset_size, replace=False)
         mmds.append(polynomial_mmd2_unbiased(x[ix], y[iy]))
     mmds = np.array(mmds)
     std = float(mmds.std())  # ddof 0, as torch-fidelity's kid_std

@@ -42,7 +42,7 @@ KID_SUBSET_SEED = 0
 # KID options of the sanity figure; also the defaults of kernelInceptionDistance in @denoise/metrics.
 KID_SUBSETS = 100
 KID_SUBSET_SIZE = 1000
-KID_SEED = 0
+KID_SEED = 2020  # torch-fidelity's RandomState seed (model.json's recorded KID predates the switch from mulberry32 seed 0)
 
 
 def read_idx(path: Path) -> np.ndarray:
