@@ -1,6 +1,6 @@
 import { CheckpointWeights } from './checkpoint-weights.js';
 import { GraphBuilder } from './onnx-graph.js';
-import type { WeightsFile } from './weights-file.js';
+import { NO_WEIGHTS, type WeightsFile } from './weights-file.js';
 
 /**
  * pytorch-fid's `InceptionV3([3], resize_input=False, normalize_input=False, use_fid_inception=True)`: torchvision's
@@ -142,25 +142,42 @@ function fidInceptionE(g: FidGraph, x: string, prefix: string, inChannels: numbe
   return concat(g, [branch1x1, branch3x3, branch3x3dbl, branchPool], prefix);
 }
 
+/** One entry of pytorch-fid's Inception state_dict. */
+export interface FidInceptionStateDictEntry {
+  readonly name: string;
+  readonly dtype: 'F32' | 'I64';
+  readonly shape: readonly number[];
+}
+
 /**
- * The state_dict entries the pool3 graph does not use, with their shapes: each BatchNorm's `num_batches_tracked`
- * (absent from a converter's plain dict, which pytorch-fid's strict load also accepts) and the 1008-class `fc`.
+ * The 566 entries `fid_inception_v3()` loads, in torch's state_dict order (module registration order, which the
+ * graph takes its weights in): per BasicConv2d `conv.weight`, `bn.weight`, `bn.bias`, `bn.running_mean`,
+ * `bn.running_var`, `bn.num_batches_tracked` (int64, 0-d), then the 1008-class `fc.weight` and `fc.bias`.
  */
-function unusedEntries(requested: ReadonlyMap<string, readonly number[]>): Map<string, readonly number[]> {
-  const unused = new Map<string, readonly number[]>();
-  for (const name of requested.keys()) {
-    if (name.endsWith('.bn.running_var')) unused.set(name.replace(/running_var$/, 'num_batches_tracked'), []);
+export function fidInceptionStateDict(): readonly FidInceptionStateDictEntry[] {
+  const entries: FidInceptionStateDictEntry[] = [];
+  for (const [name, shape] of assembleGraph(NO_WEIGHTS).weights.requested) {
+    entries.push({ name, dtype: 'F32', shape });
+    if (name.endsWith('.bn.running_var')) entries.push({ name: name.replace(/running_var$/, 'num_batches_tracked'), dtype: 'I64', shape: [] });
   }
-  unused.set('fc.weight', [1008, FID_INCEPTION_FEATURE_DIM]);
-  unused.set('fc.bias', [1008]);
-  return unused;
+  entries.push({ name: 'fc.weight', dtype: 'F32', shape: [1008, FID_INCEPTION_FEATURE_DIM] }, { name: 'fc.bias', dtype: 'F32', shape: [1008] });
+  return entries;
 }
 
 /**
  * The graph `images` float32 [N, 3, 299, 299] → `features` float32 [N, 2048] over `weights`. Fails with a
- * CheckpointMismatchError listing every missing, mis-shaped or unexpected entry.
+ * CheckpointMismatchError listing every missing, mis-shaped or unexpected entry. Entries the pool3 graph does not
+ * use are accepted when their shape is right: each BatchNorm's `num_batches_tracked` (absent from a converter's
+ * plain dict, which pytorch-fid's strict load accepts too) and the `fc` classifier.
  */
 export function buildFidInceptionGraph(weights: WeightsFile): GraphBuilder {
+  const { graph, weights: taken } = assembleGraph(weights);
+  const unused = new Map(fidInceptionStateDict().filter((e) => !taken.requested.has(e.name)).map((e) => [e.name, e.shape] as const));
+  taken.assertComplete(unused, FID_INCEPTION_ARCHITECTURE);
+  return graph;
+}
+
+function assembleGraph(weights: WeightsFile): FidGraph {
   const graph = new GraphBuilder();
   const g: FidGraph = { graph, weights: new CheckpointWeights(weights, graph) };
   const size = FID_INCEPTION_INPUT_SIZE;
@@ -190,6 +207,5 @@ export function buildFidInceptionGraph(weights: WeightsFile): GraphBuilder {
   const pooled = graph.op('GlobalAveragePool', [x], {}, 'avgpool');
   const features = graph.op('Flatten', [pooled], { axis: 1 }, 'avgpool');
   graph.output(features, { name: 'features', dtype: 'FLOAT', shape: ['batch', FID_INCEPTION_FEATURE_DIM] });
-  g.weights.assertComplete(unusedEntries(g.weights.requested), FID_INCEPTION_ARCHITECTURE);
-  return graph;
+  return g;
 }
