@@ -8,10 +8,12 @@ export class CheckpointMismatchError extends Error {
   constructor(
     readonly path: string,
     readonly problems: readonly string[],
+    /** What the weights were checked against: the component's config.json, or a fixed architecture. */
+    readonly expected = 'config.json',
   ) {
     const shown = problems.slice(0, 12).join('\n  ');
-    const more = problems.length > 12 ? `\n  … and ${problems.length - 12} more` : '';
-    super(`${path}: the weights do not fit config.json:\n  ${shown}${more}`);
+    const more = problems.length > 12 ? `\n  … and ${problems.length - 12} more (in all: ${tally(problems)})` : '';
+    super(`${path}: the weights do not fit ${expected}:\n  ${shown}${more}`);
   }
 }
 
@@ -102,7 +104,7 @@ export class CheckpointWeights implements ModuleWeights {
    * graph did not take is then accepted only if `elsewhere` lists it with its shape, so a misspelt or extra weight
    * anywhere in the checkpoint is still refused, but the other part's weights are not "unexpected".
    */
-  assertComplete(elsewhere: ReadonlyMap<string, readonly number[]> = new Map()): void {
+  assertComplete(elsewhere: ReadonlyMap<string, readonly number[]> = new Map(), expected?: string): void {
     const problems = [...this.problems];
     for (const tensor of this.file.tensors.values()) {
       if (this.used.has(tensor.name)) continue;
@@ -110,7 +112,7 @@ export class CheckpointWeights implements ModuleWeights {
       if (!expected) problems.push(`unexpected weight '${tensor.name}': no part of this config uses it`);
       else if (!sameShape(tensor.shape, expected)) problems.push(`weight '${tensor.name}' has shape [${tensor.shape.join(', ')}], expected [${expected.join(', ')}]`);
     }
-    if (problems.length > 0) throw new CheckpointMismatchError(this.file.path, problems);
+    if (problems.length > 0) throw new CheckpointMismatchError(this.file.path, problems, expected);
   }
 
   private find(name: string): WeightTensor | undefined {
@@ -128,6 +130,19 @@ export class CheckpointWeights implements ModuleWeights {
     this.values.set(name, value);
     return value;
   }
+}
+
+/** '470 missing, 240 unexpected, 1 mis-shaped, 2 of another dtype': the kinds of problem counted, for a long list. */
+function tally(problems: readonly string[]): string {
+  const count = (test: (p: string) => boolean): number => problems.filter(test).length;
+  const kinds: [string, number][] = [
+    ['missing', count((p) => p.startsWith('missing '))],
+    ['unexpected', count((p) => p.startsWith('unexpected '))],
+    ['mis-shaped', count((p) => p.includes(' has shape '))],
+  ];
+  const other = problems.length - kinds.reduce((n, [, k]) => n + k, 0);
+  if (other > 0) kinds.push(['other', other]);
+  return kinds.filter(([, n]) => n > 0).map(([kind, n]) => `${n} ${kind}`).join(', ');
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -68,3 +68,11 @@ export {
   type VaePart,
 } from './vae-graph.js';
 export { float16ToFloat32, float32ToFloat16, toFloat16Bits } from './float16.js';
+export { buildFidInceptionModel, type BuildFidInceptionOptions } from './fid-inception-model.js';
+export {
+  buildFidInceptionGraph,
+  FID_INCEPTION_FEATURE_DIM,
+  FID_INCEPTION_INPUT_SIZE,
+  fidInceptionStateDict,
+  type FidInceptionStateDictEntry,
+} from './fid-inception-graph.js';

@@ -21,3 +21,11 @@ export { openModel, type OpenedModel } from './open-model.js';
 export { loadPipeline, type LoadedPipeline, type LoadPipelineOptions, type PipelineComponentInfo, type TextConditioningOptions } from './load-pipeline.js';
 export type { TokenizedPrompts } from './tokenized-prompts.js';
 export { describeCacheVerification } from '@denoise/hub';
+export { loadFidInception, type FidInceptionExtractor, type LoadFidInceptionOptions } from './fid-inception-extractor.js';
+export {
+  FID_INCEPTION_RANDOM_SEED,
+  RANDOM_FID_INCEPTION_SHA256,
+  randomFidInceptionTensor,
+  randomFidInceptionWeights,
+  writeRandomFidInceptionWeights,
+} from './random-fid-inception.js';

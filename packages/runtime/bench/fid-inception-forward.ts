@@ -1,0 +1,148 @@
+// Images/s of the FID Inception-v3 network on CPU: denoise's graph (loadFidInception) against PyTorch running
+// pytorch-fid's network (tools/denoise_tools/torch_fid_inception, a worker process), on the same seeded random weights
+// (the fid-inception reference's, written once to the cache), interleaved A/B so that host drift hits both alike.
+// Run after `pnpm build`:  node packages/runtime/dist/bench/fid-inception-forward.js [--batch 1,8] [--threads 2]
+//   [--rounds 7] [--opt all,extended,basic] [--weights FILE]
+// Each round times one extract() of a 299×299 batch (end to end: tensor in, features out) and one torch forward
+// (`torch.no_grad`, torch.set_num_threads = --threads), alternating which goes first. The two sides' features of the
+// same input are compared first. Without /usr/bin/python3 + torch only denoise's column is filled.
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { readNpy, writeNpy } from '@denoise/image';
+import { repoRoot } from '@denoise/repo-layout';
+import { loadFidInception, randomFidInceptionWeights, type GraphOptimizationLevel } from '../src/index.js';
+
+const PYTHON = '/usr/bin/python3';
+const { values } = parseArgs({
+  options: {
+    batch: { type: 'string', default: '1,8' },
+    threads: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '7' },
+    opt: { type: 'string', default: 'all' },
+    weights: { type: 'string' },
+  },
+});
+const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
+const rounds = Number(values.rounds);
+const SIZE = 299;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** The worker's fixed input: sin(0.37·i) in float32, as tools/denoise_tools/torch_fid_inception/worker.py makes it. */
+function benchInput(batch: number): Float32Array {
+  return Float32Array.from({ length: batch * 3 * SIZE * SIZE }, (_, i) => Math.sin(i * 0.37));
+}
+
+/** pytorch-fid's network in a Python worker, one JSON request and answer per line. */
+class TorchWorker {
+  private readonly lines: AsyncIterator<string>;
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  }
+
+  static async start(weights: string, threads: number): Promise<{ worker: TorchWorker; version: string } | { reason: string }> {
+    if (spawnSync(PYTHON, ['-c', 'import torch, torchvision, numpy'], { encoding: 'utf8' }).status !== 0) {
+      return { reason: `${PYTHON} with torch, torchvision and numpy not found` };
+    }
+    const child = spawn(PYTHON, ['-m', 'denoise_tools.torch_fid_inception.worker', weights, '--threads', String(threads)], {
+      env: { ...process.env, PYTHONPATH: join(repoRoot(), 'tools') },
+    });
+    child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+    const worker = new TorchWorker(child);
+    const ready = await worker.read();
+    return { worker, version: String(ready['torch']) };
+  }
+
+  async request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.child.stdin.write(`${JSON.stringify(message)}\n`);
+    return this.read();
+  }
+
+  private async read(): Promise<Record<string, unknown>> {
+    const next = await this.lines.next();
+    if (next.done) throw new Error('the torch worker exited');
+    const answer = JSON.parse(next.value) as Record<string, unknown>;
+    if ('error' in answer) throw new Error(`torch worker: ${String(answer['error'])}`);
+    return answer;
+  }
+
+  async stop(): Promise<void> {
+    this.child.stdin.end(`${JSON.stringify({ cmd: 'quit' })}\n`);
+    await new Promise((resolve) => this.child.once('exit', resolve));
+  }
+}
+
+const weights = values.weights ?? (await randomFidInceptionWeights());
+const rows: string[] = [];
+const scratch = await mkdtemp(join(tmpdir(), 'denoise-fid-bench-'));
+try {
+  for (const threads of list(values.threads).map(Number)) {
+    const torch = await TorchWorker.start(weights, threads);
+    if ('reason' in torch) console.error(`torch side skipped: ${torch.reason}`);
+    else console.error(`torch ${torch.version}, ${threads} threads`);
+    for (const opt of list(values.opt) as GraphOptimizationLevel[]) {
+      const t0 = performance.now();
+      const extractor = await loadFidInception(weights, { threads, graphOptimizationLevel: opt });
+      const loadMs = performance.now() - t0;
+      for (const batch of list(values.batch).map(Number)) {
+        const input = benchInput(batch);
+        let agreement = '—';
+        if ('worker' in torch) {
+          // Same weights, same input: the two must agree before their times mean anything.
+          const inPath = join(scratch, 'in.npy');
+          const outPath = join(scratch, 'out.npy');
+          await writeNpy(inPath, { dtype: 'float32', shape: [batch, 3, SIZE, SIZE], data: input });
+          await torch.worker.request({ cmd: 'features', input: inPath, output: outPath });
+          const theirs = (await readNpy(outPath)).data as Float32Array;
+          const ours = await extractor.extract(input, batch);
+          let diff = 0;
+          let scale = 0;
+          for (let i = 0; i < ours.length; i++) {
+            diff = Math.max(diff, Math.abs(ours[i]! - theirs[i]!));
+            scale = Math.max(scale, Math.abs(theirs[i]!));
+          }
+          agreement = (diff / scale).toExponential(1);
+        }
+        const ourMs: number[] = [];
+        const theirMs: number[] = [];
+        const runOurs = async () => {
+          const t = performance.now();
+          await extractor.extract(input, batch);
+          ourMs.push(performance.now() - t);
+        };
+        const runTheirs = async () => {
+          if ('worker' in torch) theirMs.push(Number((await torch.worker.request({ cmd: 'time', batch }))['ms']));
+        };
+        await runOurs(); // warm-up, both sides
+        await runTheirs();
+        ourMs.length = 0;
+        theirMs.length = 0;
+        for (let r = 0; r < rounds; r++) {
+          for (const task of r % 2 === 0 ? [runOurs, runTheirs] : [runTheirs, runOurs]) await task();
+        }
+        const ours = (batch * 1000) / median(ourMs);
+        const theirs = theirMs.length > 0 ? (batch * 1000) / median(theirMs) : undefined;
+        rows.push(
+          `| ${batch} | ${threads} | ${opt} | ${ours.toFixed(2)} | ${theirs?.toFixed(2) ?? '—'} | ${theirs ? (ours / theirs).toFixed(2) : '—'} | ${agreement} | ${loadMs.toFixed(0)} |`,
+        );
+        console.error(rows.at(-1));
+      }
+      await extractor.dispose();
+    }
+    if ('worker' in torch) await torch.worker.stop();
+  }
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}
+console.log(`weights: ${weights}; ${rounds} interleaved rounds per cell, median; images 3×${SIZE}×${SIZE}`);
+console.log('| batch | threads | opt level | denoise images/s | pytorch-fid images/s | denoise/pytorch | max |Δ| / max |torch| | denoise load ms |');
+console.log('| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
+for (const row of rows) console.log(row);
