@@ -7,10 +7,7 @@ import { writeFileAtomic, type FidProtocol } from '@denoise/image';
 import { embeddedClassifierPath, embeddedModelPath, versionLine } from '@denoise/repo-layout';
 import {
   EXECUTION_PROVIDER_CHOICES,
-  ExecutionProviderError,
-  InsufficientMemoryError,
   listExecutionProviders,
-  ModelLoadError,
   parseClassLabelList,
   type ExecutionProvider,
   type ExecutionProviderChoice,
@@ -23,16 +20,13 @@ import { featuresOption, protocolOption } from './fid/fid-options.js';
 import { renderHtml, type ReportRun } from './report-html.js';
 import { renderMarkdown } from './report-markdown.js';
 import { loadRun, saveRun } from './results-store.js';
-import { ConfigError } from '@denoise/schedule';
-import { InputError } from '@denoise/sampler';
 import { loadReferenceStatistics } from './reference-stats.js';
 import { loadSweep, mergeSweep } from './merge-sweep.js';
 import { outputFolderProblem } from './output-folder.js';
 import { BenchInputError } from './bench-input-error.js';
 import { readPromptsFile } from './prompt-set.js';
-import { LCM_DEFAULTS, runBench, runBenchShard, type BenchLog, type BenchSettings } from './run-bench.js';
+import { LCM_DEFAULTS, runBench, runBenchShard, type BenchSettings } from './run-bench.js';
 import { parseShard, SHARD_GRAMMAR, type Shard } from './sweep-plan.js';
-import { SweepFileError } from './sweep-store.js';
 import { parseSamplerSpec, parseSamplerSpecs, SAMPLER_SPEC_GRAMMAR } from './sampler-spec.js';
 import { runTorchBaseline } from './torch-baseline.js';
 
@@ -201,9 +195,12 @@ function buildProgram(command: string): Command {
         '  regenerates it. Configurations are timed in interleaved rounds (the batches of each spread over the run).\n' +
         'Stable Diffusion: name the configurations, the reference and the batch (the defaults are sized for the embedded\n' +
         '  model), e.g. --model synthetic:stable-diffusion-v1-5 --samplers dpm-solver-20,ddim-20 --reference ddim-50 --batch 1\n' +
-        '  --height 256 --width 256. --quality fid and --class-label do not apply to a pipeline; --prompts, --negative-prompt\n' +
+        '  --height 256 --width 256. --class-label does not apply to a pipeline, nor --quality fid without --features; --prompts, --negative-prompt\n' +
         '  and --guidance-scale apply only to one.\n' +
-        `Subcommands: ${command} merge DIR… (shards into one result), ${command} compare OLD NEW (two saved results).\n` +
+        'Standard FID: --quality fid --features inception:FILE --fid-reference stats.npz|DIR [--fid-protocol clean] scores the\n' +
+        "  generated images as the FID tools would read them from PNG (pytorch-fid's Inception-v3 from its own weights file).\n" +
+        `Subcommands: ${command} merge DIR… (shards into one result), ${command} compare OLD NEW (two saved results),\n` +
+        `  ${command} features (FID features of images to .npy/.npz), ${command} fid A B (FID/KID of two sets); each has --help.\n` +
         'Exit codes: 0 ok, 1 failure or a regression flagged by --compare, 2 bad usage or unusable input.\n',
     )
     .exitOverride();

@@ -14,9 +14,9 @@ import { Mulberry32 } from './mulberry32.js';
 export interface BootstrapReference {
   readonly mean: Float64Array;
   readonly cov: Float64Array;
-  /** Reference features for KID (row-major kidCount × dim). */
-  readonly kidFeatures: Features;
-  readonly kidCount: number;
+  /** Reference features for KID (row-major kidCount × dim); without them the KID resamples are NaN. */
+  readonly kidFeatures?: Features;
+  readonly kidCount?: number;
 }
 
 export interface BootstrapOptions {
@@ -30,7 +30,7 @@ export interface BootstrapOptions {
 export interface BootstrapDistances {
   /** Per set, the FID of every resample (length `resamples`, in resample order). */
   readonly fid: readonly Float64Array[];
-  /** Per set, the unbiased MMD² (KID, full generated set against the full KID reference) of every resample. */
+  /** Per set, the unbiased MMD² (KID, full generated set against the full KID reference) of every resample; NaN without reference features. */
   readonly kid: readonly Float64Array[];
 }
 
@@ -107,27 +107,28 @@ function prepareSet(set: Features, n: number, dim: number, reference: BootstrapR
   for (let k = 0; k < dim; k++) setMean[k] = setMean[k]! / n;
   const centred = new Float64Array(n * dim);
   for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) centred[i * dim + k] = (set[i * dim + k] as number) - setMean[k]!;
-  const kernel = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
+  const kernel = new Float64Array(reference.kidFeatures ? n * n : 0);
+  for (let i = 0; i < n && reference.kidFeatures; i++) {
     for (let j = i; j < n; j++) {
       const v = polynomialKernel(set, i, set, j, dim);
       kernel[i * n + j] = v;
       kernel[j * n + i] = v;
     }
   }
-  const m = reference.kidCount;
+  const { kidFeatures, kidCount: m = 0 } = reference;
+  if (!kidFeatures) return { centred, setMean, kernel: new Float64Array(0), crossMean: new Float64Array(0), referenceTerm: Number.NaN };
   const crossMean = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let j = 0; j < m; j++) s += polynomialKernel(set, i, reference.kidFeatures, j, dim);
+    for (let j = 0; j < m; j++) s += polynomialKernel(set, i, kidFeatures, j, dim);
     crossMean[i] = s / m;
   }
-  let referenceTerm = referenceTerms.get(reference.kidFeatures);
+  let referenceTerm = referenceTerms.get(kidFeatures);
   if (referenceTerm === undefined) {
     let s = 0;
-    for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) s += polynomialKernel(reference.kidFeatures, i, reference.kidFeatures, j, dim);
+    for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) s += polynomialKernel(kidFeatures, i, kidFeatures, j, dim);
     referenceTerm = (2 * s) / (m * (m - 1));
-    referenceTerms.set(reference.kidFeatures, referenceTerm);
+    referenceTerms.set(kidFeatures, referenceTerm);
   }
   return { centred, setMean, kernel, crossMean, referenceTerm };
 }
@@ -169,6 +170,7 @@ function weightedStatistics(set: PreparedSet, counts: Int32Array, drawn: readonl
 /** The unbiased MMD² of the resample (pairs of distinct positions; a row drawn twice pairs with itself). */
 function weightedMmd(set: PreparedSet, counts: Int32Array, drawn: readonly number[], n: number): number {
   const { kernel, crossMean, referenceTerm } = set;
+  if (Number.isNaN(referenceTerm)) return Number.NaN;
   let within = 0;
   let cross = 0;
   for (const i of drawn) {

@@ -9,6 +9,8 @@ Writes fixtures/fid-inception/:
   features.npy          float32 [k, 2048]: the tool's own features of those k inputs, in CASES order
   features.f64.npy      float64 [k, 2048]: the same with the network in float64 (the tolerance rule's yardstick)
   cases.json            the (tool, image) of each row
+  end-to-end/<tool>.npy float32 [30, 2048]: the tool's features of all 30 test images (images.json order)
+  end-to-end/features.json  that order, and per tool and image max_j |float64 features| (the yardstick)
 One input per tool (each tool's normalisation), both images (upsampled 8x8 and a non-square resize), to keep
 the committed size at ~3 MB; the reference has the six.
 """
@@ -47,6 +49,18 @@ def main():
     np.save(OUT / "features.f64.npy", np.stack(rows64).astype("<f8"))
     cases = [{"tool": tool, "image": image, "input": f"inputs/{tool}.{image}.npy"} for tool, image in CASES]
     (OUT / "cases.json").write_text(json.dumps(cases, indent=1) + "\n")
+    write_end_to_end(ref, order)
+
+
+def write_end_to_end(ref, order):
+    out = OUT / "end-to-end"
+    out.mkdir(exist_ok=True)
+    yardstick = {}
+    for tool in ("pytorch-fid", "clean-fid", "torch-fidelity"):
+        np.save(out / f"{tool}.npy", np.load(ref / "features" / f"{tool}.npy").astype("<f4"))
+        f64 = np.load(ref / "features" / f"{tool}.f64.npy")
+        yardstick[tool] = [float(np.abs(row).max()) for row in f64]
+    (out / "features.json").write_text(json.dumps({"images": order, "maxAbsF64": yardstick}, indent=1))
 
 
 if __name__ == "__main__":
