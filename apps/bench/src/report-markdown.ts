@@ -25,7 +25,7 @@ export function renderMarkdown(result: BenchResult): string {
       'DDPM and DDIM with η > 0 draw fresh noise every step, so per-image similarity does not apply to them. ' +
       (settings.fid
         ? `FID/KID: ${settings.fid.samples} samples per configuration in the feature space of ${settings.fid.classifier} (sha256 ${settings.fid.classifierSha256.slice(0, 12)}…)` +
-          `${settings.fid.protocol ? `, images read as 8-bit PNGs and resized by the ${settings.fid.protocol} protocol` : ''}, against ${settings.fid.reference ?? 'the real Fashion-MNIST test set'}.`
+          `${settings.fid.protocol ? ', each image read as its 8-bit PNG would be' : ''}, against ${settings.fid.reference ?? 'the real Fashion-MNIST test set'}.`
         : 'FID/KID need `--quality fid` (not part of this run; for a model other than the embedded one, with --features inception:FILE and --fid-reference): the columns stay empty rather than invented.'),
     '',
     ...renderDistribution(result),
