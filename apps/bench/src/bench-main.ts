@@ -212,6 +212,7 @@ async function settingsFrom(program: Command): Promise<BenchSettings> {
   const iterations = quick && program.getOptionValueSource('iterations') !== 'cli' ? 2 : o.iterations;
   const batch = o.batch ?? (quick ? 2 : 16);
   const [executionProvider, ...crossProviders] = o.ep;
+  const fid = o.quality === 'fid' ? fidSettings(o) : undefined;
   return {
     model: o.model,
     executionProvider: executionProvider!,
@@ -228,14 +229,14 @@ async function settingsFrom(program: Command): Promise<BenchSettings> {
     ...(o.verifyCache ? { verifyCache: true } : {}),
     batch,
     seed: o.seed,
-    samplers: parseSamplerSpecs(o.samplers ?? (quick ? QUICK_SAMPLERS : o.quality === 'fid' ? FID_SAMPLERS : DEFAULT_SAMPLERS)),
-    samplersDefaulted: o.samplers === undefined && !quick && o.quality !== 'fid',
+    samplers: parseSamplerSpecs(o.samplers ?? (quick ? QUICK_SAMPLERS : fid ? FID_SAMPLERS : DEFAULT_SAMPLERS)),
+    samplersDefaulted: o.samplers === undefined && !quick && !fid,
     referenceDefaulted: o.reference === undefined && !quick,
     reference: o.reference === 'none' ? undefined : parseSamplerSpec(o.reference ?? (quick ? 'ddim-100' : 'ddim-1000')),
     iterations,
     autoBudgetMs: 20_000,
     quick,
-    ...(o.quality === 'fid' && fidSettings(o) ? { fid: fidSettings(o)! } : {}),
+    ...(fid ? { fid } : {}),
     bootstrap: { resamples: o.bootstrap, seed: 0 },
     bareCalls: quick ? 5 : 20,
   };

@@ -94,8 +94,8 @@ export interface ModelSettings {
   /** --height/--width as given: a pipeline's image size (default its own), an unconditional model's where not fixed. */
   readonly height?: number;
   readonly width?: number;
-  /** Set for --quality fid: samples per configuration, and where the features come from. */
-  readonly fid?: { readonly samples: number; readonly space: { readonly kind: 'classifier' | 'inception' | 'onnx' } };
+  /** Set for --quality fid. */
+  readonly fid?: { readonly samples: number };
 }
 
 export type BenchLog = (line: string) => void;

@@ -8,15 +8,11 @@ import { defaultPromptSet, promptsOfImages } from './prompt-set.js';
  * A text-to-image pipeline (Stable Diffusion) as the bench runs it: each batch is textToImage — its images' prompts
  * encoded (with the negative prompts under guidance), the one sampling loop over latents from the per-image seeds,
  * the VAE decode — timed part by part. Image i takes prompts[i mod P]. The bare calls are the UNet's, at the batch
- * guidance runs it (2 × batch), on zero text embeddings. Refuses class labels, FID in the embedded classifier's
- * features (Fashion-MNIST's), and a size the pipeline cannot make.
+ * guidance runs it (2 × batch), on zero text embeddings. Refuses class labels and a size the pipeline cannot make.
  */
 export function textToImageBenchModel(pipeline: LoadedPipeline, settings: ModelSettings, log: BenchLog): BenchModel {
   const what = `${pipeline.modelPath} is a text-to-image pipeline (${pipeline.pipelineClass})`;
   if (settings.classLabels) throw new BenchInputError(`--class-label: ${what}, conditioned on prompts (--prompts), not on class labels`);
-  if (settings.fid?.space.kind === 'classifier') {
-    throw new BenchInputError(`--quality fid: ${what}; the embedded classifier is Fashion-MNIST's and says nothing about its images: pass --features inception:FILE and --fid-reference`);
-  }
   const size = imageSize(pipeline, settings);
   const parts = Object.entries(pipeline.components).map(([name, c]) => `${name} ${(c.parameterCount / 1e6).toFixed(1)} M (build ${c.buildMs.toFixed(0)} ms, session ${c.sessionMs.toFixed(0)} ms)`);
   log(`loaded ${pipeline.pipelineClass} ${pipeline.modelPath}: ${parts.join('; ')}`);

@@ -15,6 +15,7 @@ import { parseBenchResult, type BenchResult } from '../src/bench-result.js';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const BENCH = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const MODEL = join(REPO, 'fixtures', 'diffusers-unet', 'ddpm-cifar10-32-tiny');
+const SD1 = join(REPO, 'fixtures', 'diffusers-sd', 'sd1-tiny');
 const work = mkdtempSync(join(tmpdir(), 'denoise-inception-fid-'));
 const bench = (...args: string[]) =>
   spawnSync(process.execPath, [BENCH, ...args], { cwd: REPO, encoding: 'utf8', timeout: 180_000, env: { ...process.env, DENOISE_CACHE: join(work, 'cache') } });
@@ -69,4 +70,15 @@ describe('bench --quality fid --features inception:FILE --fid-reference stats.np
     expect(noReference.status).toBe(2);
     expect(noReference.stderr).toContain('--quality fid needs --fid-reference');
   }, 120_000);
+
+  it('scores a Stable Diffusion pipeline\'s decoded images the same way', () => {
+    const run = bench('--model', SD1, '--quality', 'fid', '--fid-samples', '2', '--batch', '2', '--samplers', 'ddim-2', '--reference', 'none', '--iterations', '1',
+      '--features', `inception:${weights}`, '--fid-reference', join(REPO, 'fixtures', 'fid-inception', 'images'), '--bootstrap', '20', '--out', join(work, 'sd'), '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const result = parseBenchResult(JSON.parse(run.stdout), 'stdout');
+    expect(result.settings.fid).toMatchObject({ protocol: 'clean', reference: expect.stringContaining('(30 images)') });
+    // A folder reference has features: KID too.
+    expect(result.configurations[0]!.fid).toBeGreaterThan(0);
+    expect(result.configurations[0]!.kid).not.toBeNull();
+  }, 180_000);
 });

@@ -38,10 +38,6 @@ function expectRefused(run: { status: number | null; stderr: string }, message: 
 }
 
 describe('pnpm bench on a text-to-image pipeline refuses what applies to other models', () => {
-  it('--quality fid: its classifier is Fashion-MNIST\'s; FID for SD needs the Inception feature extractor', () => {
-    expectRefused(bench('--model', SD1, '--quality', 'fid', '--fid-samples', '2'), /--quality fid: .*sd1-tiny is a text-to-image pipeline \(StableDiffusionPipeline\); the FID classifier is Fashion-MNIST's .* needs the Inception feature extractor \(a later issue\)/);
-  });
-
   it('--class-label', () => {
     expectRefused(bench('--model', SD1, '--class-label', '3'), /--class-label: .*sd1-tiny is a text-to-image pipeline \(StableDiffusionPipeline\), conditioned on prompts \(--prompts\), not on class labels/);
   });
