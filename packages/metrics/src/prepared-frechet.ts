@@ -34,22 +34,51 @@ export function frechetDistanceTo(referenceMean: Float64Array, referenceCov: Flo
   return prepareReference(fn, 'referenceCov', 'cov', referenceMean, referenceCov, dim, true);
 }
 
+/** The reference's side of a prepared distance: Pᵀ Σ₂ P = L Lᵀ, and tr Σ₂. */
+export interface ReferenceFactor {
+  /** order[i] is the feature that row i of L stands for (P). */
+  readonly order: Int32Array;
+  readonly rank: number;
+  /** L, row-major dim × dim (row stride dim; columns rank … dim − 1 are 0), lower trapezoidal. */
+  readonly factor: Float64Array;
+  readonly trace: number;
+}
+
+export function factorReference(fn: string, referenceName: string, referenceCov: Float64Array, dim: number): ReferenceFactor {
+  const { order, rank, factor } = pivotedCholesky(referenceCov, dim, fn, referenceName);
+  let trace = 0;
+  for (let i = 0; i < dim; i++) trace += referenceCov[i * dim + i] as number;
+  return { order, rank, factor, trace };
+}
+
 /**
- * The prepared distance; `covName` names the per-call covariance in errors. frechetDistance calls it with
- * checkCalls = false, having checked both arguments already.
+ * Σ √λ over the eigenvalues of the symmetric size × size `m` (row-major; its lower triangle is read and
+ * overwritten), which are those of LᵀΣ₁L (and zeros): negative beyond rounding throws, and values up to
+ * rank·ε·λmax are taken as 0 (`rank` the reference's, so a smaller matrix with the same nonzero eigenvalues
+ * gets the same floor).
  */
-export function prepareReference(
+export function traceSqrtOfEigenvalues(fn: string, covName: string, m: Float64Array, size: number, rank: number): number {
+  const values = symmetricEigenvaluesInPlace(m, size);
+  const largest = Math.max(0, values[size - 1] as number);
+  if ((values[0] as number) < -NEGATIVE_TOLERANCE * largest) {
+    throw new RangeError(`${fn}: ${covName} is not positive semi-definite (eigenvalue ${values[0]} of LᵀΣL against largest ${largest}); pass a covariance matrix`);
+  }
+  const floor = rank * Number.EPSILON * largest;
+  let traceSqrt = 0;
+  for (const lambda of values) if (lambda > floor) traceSqrt += Math.sqrt(lambda);
+  return traceSqrt;
+}
+
+/** The prepared distance from an already factored reference (bootstrapDistances shares one factor between paths). */
+export function preparedDistance(
   fn: string,
-  referenceName: string,
   covName: string,
   referenceMean: Float64Array,
-  referenceCov: Float64Array,
+  reference: ReferenceFactor,
   dim: number,
   checkCalls: boolean,
 ): FrechetToReference {
-  const { order, rank, factor } = pivotedCholesky(referenceCov, dim, fn, referenceName);
-  let referenceTrace = 0;
-  for (let i = 0; i < dim; i++) referenceTrace += referenceCov[i * dim + i] as number;
+  const { order, rank, factor } = reference;
   const permuted = new Float64Array(dim * dim);
 
   return (mean, cov) => {
@@ -67,15 +96,9 @@ export function prepareReference(
       const b = transposedProduct(permuted, dim, factor, dim, dim, dim, rank, { triangle: 'full', aShape: 'dense', bShape: 'lowerTrapezoid' });
       const m = transposedProduct(factor, dim, b, rank, dim, rank, rank, { triangle: 'upper', aShape: 'lowerTrapezoid', bShape: 'dense' });
       for (let i = 0; i < rank; i++) for (let j = 0; j < i; j++) m[i * rank + j] = m[j * rank + i] as number;
-      const values = symmetricEigenvaluesInPlace(m, rank);
-      const largest = Math.max(0, values[rank - 1] as number);
-      if ((values[0] as number) < -NEGATIVE_TOLERANCE * largest) {
-        throw new RangeError(`${fn}: ${covName} is not positive semi-definite (eigenvalue ${values[0]} of LᵀΣL against largest ${largest}); pass a covariance matrix`);
-      }
-      const floor = rank * Number.EPSILON * largest;
-      for (const lambda of values) if (lambda > floor) traceSqrt += Math.sqrt(lambda);
+      traceSqrt = traceSqrtOfEigenvalues(fn, covName, m, rank, rank);
     }
-    let d2 = referenceTrace;
+    let d2 = reference.trace;
     for (let i = 0; i < dim; i++) {
       const diff = (mean[i] as number) - (referenceMean[i] as number);
       d2 += diff * diff + (cov[i * dim + i] as number);
@@ -83,4 +106,20 @@ export function prepareReference(
     // A squared distance: a rounding-level negative result (identical inputs) is reported as 0.
     return Math.max(0, d2 - 2 * traceSqrt);
   };
+}
+
+/**
+ * The prepared distance; `covName` names the per-call covariance in errors. frechetDistance calls it with
+ * checkCalls = false, having checked both arguments already.
+ */
+export function prepareReference(
+  fn: string,
+  referenceName: string,
+  covName: string,
+  referenceMean: Float64Array,
+  referenceCov: Float64Array,
+  dim: number,
+  checkCalls: boolean,
+): FrechetToReference {
+  return preparedDistance(fn, covName, referenceMean, factorReference(fn, referenceName, referenceCov, dim), dim, checkCalls);
 }
