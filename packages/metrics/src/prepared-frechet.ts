@@ -123,3 +123,26 @@ export function prepareReference(
 ): FrechetToReference {
   return preparedDistance(fn, covName, referenceMean, factorReference(fn, referenceName, referenceCov, dim), dim, checkCalls);
 }
+
+/**
+ * tr (Σ₁Σ₂)^½ from both factors, Pᵢᵀ Σᵢ Pᵢ = Lᵢ Lᵢᵀ (ranks r₁, r₂): Σ₁Σ₂'s nonzero eigenvalues are those of KᵀK with
+ * K = L_bᵀ P_bᵀ P_s L_s (r_b × r_s; b the factor of larger rank, s the smaller), the rows of L_s put in L_b's
+ * order. dim·r₁·r₂ + r_s²·r_b/2 multiply-adds against the one-factor path's dim²·r₂: the two-sided
+ * frechetDistance takes it when either covariance is rank-deficient (fewer samples than dimensions).
+ */
+export function traceSqrtFromFactors(fn: string, covName: string, first: ReferenceFactor, second: ReferenceFactor, dim: number): number {
+  const [big, small] = first.rank >= second.rank ? [first, second] : [second, first];
+  const [rb, rs] = [big.rank, small.rank];
+  if (rs === 0) return 0;
+  const position = new Int32Array(dim);
+  for (let i = 0; i < dim; i++) position[small.order[i] as number] = i;
+  const aligned = new Float64Array(dim * rs); // row i: L_s's row for the feature big.order[i]
+  for (let i = 0; i < dim; i++) {
+    const from = (position[big.order[i] as number] as number) * dim;
+    aligned.set(small.factor.subarray(from, from + rs), i * rs);
+  }
+  const k = transposedProduct(big.factor, dim, aligned, rs, dim, rb, rs, { triangle: 'full', aShape: 'lowerTrapezoid', bShape: 'dense' });
+  const m = transposedProduct(k, rs, k, rs, rb, rs, rs, { triangle: 'upper', aShape: 'dense', bShape: 'dense' });
+  for (let i = 0; i < rs; i++) for (let j = 0; j < i; j++) m[i * rs + j] = m[j * rs + i] as number;
+  return traceSqrtOfEigenvalues(fn, covName, m, rs, Math.max(rb, rs));
+}
