@@ -13,8 +13,9 @@
  * rank, so its null space adds nothing, and eigenvalues of LᵀΣ₁L up to r·ε·λmax (the backward error of the
  * eigensolver, where Σ₁'s null space lands) are taken as 0, as numpy's matrix_rank does: their square roots
  * would be √ε-sized noise, summed over hundreds of directions (the ~4e-8·(tr Σ₁ + tr Σ₂) low bias of scipy's
- * sqrtm and numpy's eigvals on the fid-inception cases). On those eight cases the result is within 1e-15 ·
- * (tr Σ₁ + tr Σ₂) of the exact value (the nuclear norm of the centred cross-Gram matrix).
+ * sqrtm and numpy's eigvals on the fid-inception cases). On those eight cases the result is within 3.1e-12 ·
+ * (tr Σ₁ + tr Σ₂) of the exact value (the nuclear norm of the centred cross-Gram matrix): n2000; the others
+ * 2e-16 … 5e-14 (bench/fid-reference-cases.ts).
  */
 import { checkCount, checkFinite } from './argument-checks.js';
 import { transposedProduct } from './packed-product.js';
