@@ -8,16 +8,26 @@
  * resample is a paired difference; its percentiles say whether the two differ beyond the noise.
  */
 import { checkCount, checkFinite, type Features } from './argument-checks.js';
-import { frechetDistanceTo } from './prepared-frechet.js';
+import { transposedProduct } from './packed-product.js';
+import { factorReference, preparedDistance, traceSqrtOfEigenvalues, type ReferenceFactor } from './prepared-frechet.js';
 import { Mulberry32 } from './mulberry32.js';
 
 export interface BootstrapReference {
   readonly mean: Float64Array;
   readonly cov: Float64Array;
-  /** Reference features for KID (row-major kidCount × dim); without them the KID resamples are NaN. */
+  /** Reference features for KID (row-major kidCount × dim); without them no KID is computed (`kid` holds NaN). */
   readonly kidFeatures?: Features;
   readonly kidCount?: number;
 }
+
+/**
+ * How each resample's FID is computed (both give the same value to rounding):
+ *   'dense'  the weighted dim × dim covariance, then the prepared distance (dim²·m/2 + dim²·r + r³ work);
+ *   'gram'   the m × m Gram matrix of the m distinct drawn rows projected once on the reference's factor
+ *            (m²·r/2 + m³), see gramFid;
+ *   'auto'   (default) 'gram' when m is below the reference's rank r, else 'dense'.
+ */
+export type BootstrapFidMethod = 'auto' | 'dense' | 'gram';
 
 export interface BootstrapOptions {
   readonly resamples: number;
@@ -25,12 +35,16 @@ export interface BootstrapOptions {
   readonly seed: number;
   /** Called after each resample (for progress on long runs). */
   readonly onResample?: (done: number, total: number) => void;
+  readonly fidMethod?: BootstrapFidMethod;
 }
 
 export interface BootstrapDistances {
   /** Per set, the FID of every resample (length `resamples`, in resample order). */
   readonly fid: readonly Float64Array[];
-  /** Per set, the unbiased MMD² (KID, full generated set against the full KID reference) of every resample; NaN without reference features. */
+  /**
+   * Per set, the unbiased MMD² (KID, full generated set against the full KID reference) of every resample; NaN
+   * when the reference has no kidFeatures.
+   */
   readonly kid: readonly Float64Array[];
 }
 
@@ -40,10 +54,19 @@ export function bootstrapDistances(sets: readonly Features[], n: number, dim: nu
   checkCount(fn, 'dim', dim, 1);
   checkCount(fn, 'resamples', options.resamples, 1);
   sets.forEach((set, s) => checkFinite(fn, `sets[${s}]`, set, n * dim, 'n * dim'));
-  const frechet = frechetDistanceTo(reference.mean, reference.cov, dim);
+  checkFinite(fn, 'reference.mean', reference.mean, dim, 'dim');
+  checkFinite(fn, 'reference.cov', reference.cov, dim * dim, 'dim * dim');
+  const withKid = reference.kidFeatures !== undefined;
+  if (withKid) {
+    checkCount(fn, 'reference.kidCount', reference.kidCount ?? Number.NaN, 2);
+    checkFinite(fn, 'reference.kidFeatures', reference.kidFeatures, reference.kidCount! * dim, 'kidCount * dim');
+  }
+  const method = options.fidMethod ?? 'auto';
+  const factor = factorReference(fn, 'reference.cov', reference.cov, dim);
+  const dense = preparedDistance(fn, 'cov', reference.mean, factor, dim, false);
   const prepared = sets.map((set) => prepareSet(set, n, dim, reference));
   const fid = sets.map(() => new Float64Array(options.resamples));
-  const kid = sets.map(() => new Float64Array(options.resamples));
+  const kid = sets.map(() => new Float64Array(options.resamples).fill(Number.NaN));
   const rng = new Mulberry32(options.seed);
   const counts = new Int32Array(n);
   const mean = new Float64Array(dim);
@@ -53,10 +76,15 @@ export function bootstrapDistances(sets: readonly Features[], n: number, dim: nu
     for (let k = 0; k < n; k++) counts[Math.floor(rng.nextFloat() * n)]!++;
     const drawn: number[] = [];
     for (let i = 0; i < n; i++) if (counts[i]! > 0) drawn.push(i);
+    const gram = method === 'gram' || (method === 'auto' && drawn.length < factor.rank);
     prepared.forEach((set, s) => {
-      weightedStatistics(set, counts, drawn, n, dim, mean, cov);
-      fid[s]![r] = frechet(mean, cov);
-      kid[s]![r] = weightedMmd(set, counts, drawn, n);
+      if (gram) {
+        fid[s]![r] = gramFid(set, factor, reference.mean, counts, drawn, n, dim);
+      } else {
+        weightedStatistics(set, counts, drawn, n, dim, mean, cov);
+        fid[s]![r] = dense(mean, cov);
+      }
+      if (withKid) kid[s]![r] = weightedMmd(set.kid!, counts, drawn, n);
     });
     options.onResample?.(r + 1, options.resamples);
   }
@@ -91,6 +119,14 @@ interface PreparedSet {
   /** Rows minus the set's own mean, float64 (the weighted covariance is accumulated around it). */
   readonly centred: Float64Array;
   readonly setMean: Float64Array;
+  /** |centred row i|², for tr Σ₁ of a resample. */
+  readonly rowNorms: Float64Array;
+  /** Z = centred · P L (n × rank, row-major), made on the first 'gram' resample. */
+  projected?: Float64Array;
+  readonly kid?: PreparedKid;
+}
+
+interface PreparedKid {
   /** k(g_i, g_j), row-major n×n. */
   readonly kernel: Float64Array;
   /** Σ_j k(g_i, r_j) / kidCount. */
@@ -106,17 +142,27 @@ function prepareSet(set: Features, n: number, dim: number, reference: BootstrapR
   for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) setMean[k] = setMean[k]! + (set[i * dim + k] as number);
   for (let k = 0; k < dim; k++) setMean[k] = setMean[k]! / n;
   const centred = new Float64Array(n * dim);
-  for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) centred[i * dim + k] = (set[i * dim + k] as number) - setMean[k]!;
-  const kernel = new Float64Array(reference.kidFeatures ? n * n : 0);
-  for (let i = 0; i < n && reference.kidFeatures; i++) {
+  const rowNorms = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let norm = 0;
+    for (let k = 0; k < dim; k++) {
+      const v = (set[i * dim + k] as number) - setMean[k]!;
+      centred[i * dim + k] = v;
+      norm += v * v;
+    }
+    rowNorms[i] = norm;
+  }
+  if (reference.kidFeatures === undefined) return { centred, setMean, rowNorms };
+  const kidFeatures = reference.kidFeatures;
+  const kernel = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {
       const v = polynomialKernel(set, i, set, j, dim);
       kernel[i * n + j] = v;
       kernel[j * n + i] = v;
     }
   }
-  const { kidFeatures, kidCount: m = 0 } = reference;
-  if (!kidFeatures) return { centred, setMean, kernel: new Float64Array(0), crossMean: new Float64Array(0), referenceTerm: Number.NaN };
+  const m = reference.kidCount!;
   const crossMean = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
@@ -130,7 +176,72 @@ function prepareSet(set: Features, n: number, dim: number, reference: BootstrapR
     referenceTerm = (2 * s) / (m * (m - 1));
     referenceTerms.set(kidFeatures, referenceTerm);
   }
-  return { centred, setMean, kernel, crossMean, referenceTerm };
+  return { centred, setMean, rowNorms, kid: { kernel, crossMean, referenceTerm } };
+}
+
+/**
+ * FID of a resample from the Gram matrix of its distinct rows, for m (distinct rows) below r (the reference's
+ * rank). With Z = Xc P L (n × r, once per set; Xc the rows around the set's mean) and w = counts:
+ *   μ₁ = μ_set + δ,  δ = Σ w_i Xc_i / n;  tr Σ₁ = (Σ w_i |Xc_i|² − n |δ|²) / (n − 1);
+ *   Lᵀ Pᵀ Σ₁ P L = Z_cᵀ D Z_c / (n − 1),  Z_c = Z − 1 z̄,  z̄ = Σ w_i Z_i / n  (= δ P L: centring commutes with P L);
+ * and Z_cᵀ D Z_c (r × r) has the nonzero eigenvalues of Y Yᵀ (m × m), Y = D^½ Z_c over the drawn rows. So
+ * tr (Σ₁Σ₂)^½ is Σ √eig(Y Yᵀ / (n − 1)), with the dense path's floor (traceSqrtOfEigenvalues with the same r).
+ */
+function gramFid(set: PreparedSet, reference: ReferenceFactor, referenceMean: Float64Array, counts: Int32Array, drawn: readonly number[], n: number, dim: number): number {
+  const { centred, setMean, rowNorms } = set;
+  const r = reference.rank;
+  const m = drawn.length;
+  // |μ₁ − μ₂|² + tr Σ₁ + tr Σ₂.
+  const delta = new Float64Array(dim);
+  let weightedNorms = 0;
+  for (const i of drawn) {
+    const w = counts[i]!;
+    const row = i * dim;
+    weightedNorms += w * rowNorms[i]!;
+    for (let k = 0; k < dim; k++) delta[k] = delta[k]! + w * centred[row + k]!;
+  }
+  let deltaNorm = 0;
+  let meanDistance = 0;
+  for (let k = 0; k < dim; k++) {
+    const d = delta[k]! / n;
+    deltaNorm += d * d;
+    const diff = setMean[k]! + d - (referenceMean[k] as number);
+    meanDistance += diff * diff;
+  }
+  let d2 = meanDistance + (weightedNorms - n * deltaNorm) / (n - 1) + reference.trace;
+  if (r > 0) {
+    const z = (set.projected ??= project(centred, n, dim, reference));
+    const zBar = new Float64Array(r);
+    for (const i of drawn) {
+      const w = counts[i]!;
+      const row = i * r;
+      for (let j = 0; j < r; j++) zBar[j] = zBar[j]! + w * z[row + j]!;
+    }
+    for (let j = 0; j < r; j++) zBar[j] = zBar[j]! / n;
+    // Yᵀ, r × m: column c is √(w_i / (n − 1)) (Z_i − z̄) for the c-th drawn row i.
+    const yt = new Float64Array(r * m);
+    drawn.forEach((i, c) => {
+      const scale = Math.sqrt(counts[i]! / (n - 1));
+      const row = i * r;
+      for (let j = 0; j < r; j++) yt[j * m + c] = scale * (z[row + j]! - zBar[j]!);
+    });
+    const g = transposedProduct(yt, m, yt, m, r, m, m, { triangle: 'upper', aShape: 'dense', bShape: 'dense' });
+    for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) g[a * m + b] = g[b * m + a]!;
+    d2 -= 2 * traceSqrtOfEigenvalues('bootstrapDistances', 'cov', g, m, r);
+  }
+  return Math.max(0, d2);
+}
+
+/** Z = Xc P L, n × rank: Aᵀ B with A = (Xc P)ᵀ (dim × n) and B = L (dim × rank, lower trapezoidal). */
+function project(centred: Float64Array, n: number, dim: number, reference: ReferenceFactor): Float64Array {
+  const { order, rank, factor } = reference;
+  const permutedT = new Float64Array(dim * n);
+  for (let k = 0; k < dim; k++) {
+    const feature = order[k]!;
+    const out = k * n;
+    for (let i = 0; i < n; i++) permutedT[out + i] = centred[i * dim + feature]!;
+  }
+  return transposedProduct(permutedT, n, factor, dim, dim, n, rank, { triangle: 'full', aShape: 'dense', bShape: 'lowerTrapezoid' });
 }
 
 /** k(a, b) = (a·b / d + 1)³, the KID kernel. */
@@ -168,9 +279,8 @@ function weightedStatistics(set: PreparedSet, counts: Int32Array, drawn: readonl
 }
 
 /** The unbiased MMD² of the resample (pairs of distinct positions; a row drawn twice pairs with itself). */
-function weightedMmd(set: PreparedSet, counts: Int32Array, drawn: readonly number[], n: number): number {
+function weightedMmd(set: PreparedKid, counts: Int32Array, drawn: readonly number[], n: number): number {
   const { kernel, crossMean, referenceTerm } = set;
-  if (Number.isNaN(referenceTerm)) return Number.NaN;
   let within = 0;
   let cross = 0;
   for (const i of drawn) {

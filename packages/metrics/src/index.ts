@@ -9,5 +9,5 @@ export {
 } from './kernel-inception-distance.js';
 export { Mulberry32 } from './mulberry32.js';
 export { symmetricEigen, type SymmetricEigen } from './symmetric-eigen.js';
-export { basicInterval, bootstrapDistances, percentileInterval, type BootstrapDistances, type BootstrapOptions, type BootstrapReference } from './bootstrap-distances.js';
+export { basicInterval, bootstrapDistances, percentileInterval, type BootstrapDistances, type BootstrapFidMethod, type BootstrapOptions, type BootstrapReference } from './bootstrap-distances.js';
 export { frechetDistanceTo, type FrechetToReference } from './prepared-frechet.js';
