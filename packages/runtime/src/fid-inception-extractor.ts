@@ -17,7 +17,7 @@ export interface FidInceptionExtractor {
   readonly featureDim: number;
   /**
    * `count` images, float32 NCHW [count, 3, 299, 299] already resized and normalised as the FID tool does (the tensor
-   * that enters the first convolution) → row-major features [count, 2048].
+   * that enters the first convolution) → row-major features [count, 2048]. Runs at most `maxBatch` images at a time.
    */
   extract(inputs: Float32Array, count: number): Promise<Float32Array>;
   dispose(): Promise<void>;
@@ -28,7 +28,14 @@ export interface LoadFidInceptionOptions {
   readonly threads?: number;
   /** Default 'all' (BatchNorm and ReLU fused into the convolutions, NCHWc layouts). */
   readonly graphOptimizationLevel?: GraphOptimizationLevel;
+  /**
+   * The most images one onnxruntime run takes (default 16): extract splits larger counts, so memory stays bounded
+   * (the activations of one 299×299 image are about 60 MB at their widest).
+   */
+  readonly maxBatch?: number;
 }
+
+const DEFAULT_MAX_BATCH = 16;
 
 /**
  * Builds the FID Inception graph over pytorch-fid's weights file (`.pth`, or the same state_dict as `.safetensors`)
@@ -36,6 +43,8 @@ export interface LoadFidInceptionOptions {
  * naming the file and what differs.
  */
 export async function loadFidInception(weightsPath: string, options: LoadFidInceptionOptions = {}): Promise<FidInceptionExtractor> {
+  const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`loadFidInception: maxBatch must be a positive integer, got ${maxBatch}`);
   const kind = await stat(weightsPath).then(
     (s) => (s.isFile() ? 'file' : 'other'),
     () => 'missing',
@@ -64,8 +73,14 @@ export async function loadFidInception(weightsPath: string, options: LoadFidInce
       if (inputs.length !== count * perImage) {
         throw new RangeError(`extract: inputs has ${inputs.length} values; ${count} images of 3×${size}×${size} are ${count * perImage}`);
       }
-      const out = await session.run({ images: new ort.Tensor('float32', inputs, [count, 3, size, size]) });
-      return out['features']!.data as Float32Array;
+      const features = new Float32Array(count * FID_INCEPTION_FEATURE_DIM);
+      for (let first = 0; first < count; first += maxBatch) {
+        const n = Math.min(maxBatch, count - first);
+        const images = inputs.subarray(first * perImage, (first + n) * perImage);
+        const out = await session.run({ images: new ort.Tensor('float32', images, [n, 3, size, size]) });
+        features.set(out['features']!.data as Float32Array, first * FID_INCEPTION_FEATURE_DIM);
+      }
+      return features;
     },
     dispose: () => session.release(),
   };

@@ -16,12 +16,13 @@ interface ParityCase {
  * three), under the reference's rule: per image, max_j |ours − ref| ≤ 1e-3 · max_j |ref_f64| (measured: ≤ 1e-5).
  */
 describe('FID Inception parity with pytorch-fid', () => {
-  it('matches each tool’s features of the reference inputs, in one batch and one image at a time', async () => {
+  it('matches each tool’s features of the reference inputs, in batches and one image at a time', async () => {
     const cases = JSON.parse(await readFile(fidInceptionFixture('cases.json'), 'utf8')) as readonly ParityCase[];
     const reference = (await readNpy(fidInceptionFixture('features.npy'))).data as Float32Array;
     const reference64 = (await readNpy(fidInceptionFixture('features.f64.npy'))).data as Float64Array;
     const inputs = await Promise.all(cases.map(async (c) => (await readNpy(fidInceptionFixture(c.input))).data as Float32Array));
-    const extractor = await loadFidInception(await fidInceptionWeights(), { threads: 2 });
+    // maxBatch 2: the three images run as a batch of 2 and one of 1.
+    const extractor = await loadFidInception(await fidInceptionWeights(), { threads: 2, maxBatch: 2 });
     try {
       expect(extractor).toMatchObject({ inputSize: [299, 299], featureDim: 2048 });
       const batch = new Float32Array(inputs.reduce((n, x) => n + x.length, 0));
@@ -38,7 +39,9 @@ describe('FID Inception parity with pytorch-fid', () => {
         return { case: `${c.tool}.${c.image}`, ratio: diff / scale };
       });
       for (const r of ratios) expect(r.ratio, r.case).toBeLessThanOrEqual(1e-3);
-      // One image alone gives the same row as in the batch, up to the kernels' blocking (the reference: bit-identical).
+      // Measured 6e-6 to 1e-5 (float32 summation order); 1e-4 would already be ten times what any kernel choice gives.
+      for (const r of ratios) expect(r.ratio, r.case).toBeLessThan(1e-4);
+      // One image alone gives the same row as in a batch, up to the kernels' blocking (the reference: bit-identical).
       const single = await extractor.extract(inputs[1]!, 1);
       expect(Math.max(...single.map((v, j) => Math.abs(v - features[2048 + j]!)))).toBeLessThan(1e-5);
     } finally {
