@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NpzFormatError, parseNpz, serializeNpz, writeFileAtomic } from '@denoise/image';
 import type { BenchLog } from '../bench-model.js';
 import { BenchInputError } from '../bench-input-error.js';
 import { loadReferenceStatistics } from '../reference-stats.js';
-import { SweepFileError } from '../sweep-store.js';
 import type { FeatureSpace } from './feature-space.js';
 import { listImageFiles } from './image-inputs.js';
 import { assertEnoughImages, featuresOfImageFiles } from './image-set-features.js';
-import { readStatisticsFile, statisticsOf } from './statistics-file.js';
+import { readStatisticsFile, statisticsOf, writeStatisticsFile } from './statistics-file.js';
 
 /** What FID is measured against: a Gaussian (μ, Σ) and, when known, reference features for KID. */
 export interface FidReference {
@@ -38,10 +36,8 @@ export async function loadFidReference(spec: FidReferenceSpec, space: FeatureSpa
       return { featureDim: stats.featureDim, mean: stats.mean, cov: stats.cov, kid: { features: stats.kidFeatures, count: stats.kidCount }, label: 'the real Fashion-MNIST test set', sha256: digest };
     }
     case 'statistics': {
-      const file = await readStatisticsFile(spec.path);
-      const { dim, mean, cov } = statisticsOf(file);
       const digest = createHash('sha256').update(await readFile(spec.path)).digest('hex');
-      return { featureDim: dim, mean, cov, ...(file.features ? { kid: { features: file.features.features, count: file.features.count } } : {}), label: spec.path, sha256: digest };
+      return referenceFromFile(spec.path, { label: spec.path, sha256: digest });
     }
     case 'images': {
       const files = await listImageFiles([spec.path]);
@@ -67,42 +63,17 @@ const SHARD_REFERENCE = 'fid-reference.npz';
  * `bench merge` needs neither the extractor nor the reference's source; the plan names its sha256.
  */
 export async function writeShardReference(dir: string, reference: FidReference): Promise<void> {
-  const { featureDim: d, mean, cov, kid } = reference;
-  await writeFileAtomic(
-    join(dir, SHARD_REFERENCE),
-    serializeNpz(
-      {
-        mu: { dtype: 'float64', shape: [d], data: mean },
-        sigma: { dtype: 'float64', shape: [d, d], data: cov },
-        ...(kid ? { feats: { dtype: 'float32', shape: [kid.count, d], data: kid.features } } : {}),
-      },
-      { compress: false },
-    ),
-  );
+  const { featureDim: dim, mean, cov, kid } = reference;
+  await writeStatisticsFile(join(dir, SHARD_REFERENCE), { dim, mean, cov }, kid ? { count: kid.count, dim, features: kid.features } : undefined);
 }
 
-export async function readShardReference(dir: string, plan: { readonly label: string; readonly sha256: string }): Promise<FidReference> {
-  const path = join(dir, SHARD_REFERENCE);
-  let arrays;
-  try {
-    arrays = parseNpz(await readFile(path), path);
-  } catch (error) {
-    if (error instanceof NpzFormatError) throw new SweepFileError(error.message);
-    throw new SweepFileError(`${path}: the FID reference of this shard cannot be read (${(error as Error).message}); run the shard again`);
-  }
-  const mu = arrays.get('mu');
-  const sigma = arrays.get('sigma');
-  const feats = arrays.get('feats');
-  if (mu?.dtype !== 'float64' || sigma?.dtype !== 'float64' || mu.shape.length !== 1 || sigma.shape.join(',') !== `${mu.shape[0]},${mu.shape[0]}`) {
-    throw new SweepFileError(`${path}: not an FID reference (float64 mu [d] and sigma [d, d])`);
-  }
-  const d = mu.shape[0]!;
-  return {
-    featureDim: d,
-    mean: mu.data as Float64Array,
-    cov: sigma.data as Float64Array,
-    ...(feats?.dtype === 'float32' && feats.shape[1] === d ? { kid: { features: feats.data as Float32Array, count: feats.shape[0]! } } : {}),
-    label: plan.label,
-    sha256: plan.sha256,
-  };
+export function readShardReference(dir: string, plan: { readonly label: string; readonly sha256: string }): Promise<FidReference> {
+  return referenceFromFile(join(dir, SHARD_REFERENCE), plan);
+}
+
+/** A statistics file (μ, Σ, and feats when present) as an FID reference named `label`. */
+async function referenceFromFile(path: string, name: { readonly label: string; readonly sha256: string }): Promise<FidReference> {
+  const file = await readStatisticsFile(path);
+  const { dim, mean, cov } = statisticsOf(file);
+  return { featureDim: dim, mean, cov, ...(file.features ? { kid: { features: file.features.features, count: file.features.count } } : {}), ...name };
 }

@@ -80,11 +80,18 @@ export function statisticsOf(source: StatisticsFile | FeatureSet): GaussianStati
   return { dim: source.dim, mean, cov };
 }
 
-/** Writes μ and Σ as pytorch-fid's `save_fid_stats` does (`np.savez_compressed(path, mu=mu, sigma=sigma)`), atomically. */
-export async function writeStatisticsFile(path: string, statistics: GaussianStatistics): Promise<void> {
+/**
+ * Writes μ and Σ as pytorch-fid's `save_fid_stats` does (`np.savez_compressed(path, mu=mu, sigma=sigma)`), and the
+ * features as `feats` when given (clean-fid's KID reference key), atomically.
+ */
+export async function writeStatisticsFile(path: string, statistics: GaussianStatistics, features?: FeatureSet): Promise<void> {
   const { dim, mean, cov } = statistics;
   const bytes = serializeNpz(
-    { mu: { dtype: 'float64', shape: [dim], data: mean }, sigma: { dtype: 'float64', shape: [dim, dim], data: cov } },
+    {
+      mu: { dtype: 'float64', shape: [dim], data: mean },
+      sigma: { dtype: 'float64', shape: [dim, dim], data: cov },
+      ...(features ? { feats: { dtype: 'float32', shape: [features.count, features.dim], data: features.features } } : {}),
+    },
     { compress: true },
   );
   await writeFileAtomic(path, bytes);
