@@ -11,7 +11,7 @@
  * covariances, about 15× faster than two eigendecompositions with vectors and an SVD at dim = 2048.
  */
 import { checkCount, checkFinite } from './argument-checks.js';
-import { factorReference, preparedDistance, traceSqrtFromFactors } from './prepared-frechet.js';
+import { ACCURATE_RANK, factorReference, preparedDistance, traceSqrtFromFactors } from './prepared-frechet.js';
 
 export function frechetDistance(
   mu1: Float64Array,
@@ -27,12 +27,13 @@ export function frechetDistance(
   checkFinite(fn, 'mu2', mu2, dim, 'dim');
   checkFinite(fn, 'cov2', cov2, dim * dim, 'dim * dim');
   const second = factorReference(fn, 'cov2', cov2, dim);
-  if (second.rank === dim) return preparedDistance(fn, 'cov1', mu2, second, dim, false)(mu1, cov1);
-  // Σ₂ rank-deficient: factor Σ₁ too. When either rank is at most dim / 2 (fewer samples than half the dimensions),
-  // the trace term from the two factors costs dim·r₁·r₂ multiply-adds, not dim²·r₂ (mixed500x2000: 19 s → 5 s);
-  // above that the two paths cost about the same, and the one-factor path is kept.
+  // Small dimensions: both factors and the singular values of L₁ᵀPL₂ (traceSqrtFromFactors), accurate for the
+  // smallest values too. Large ones: Σ₂ full rank takes the one-factor eigenvalue path; Σ₂ rank-deficient factors Σ₁
+  // too, and when either rank is at most dim / 2 (fewer samples than half the dimensions) the two-factor trace costs
+  // dim·r₁·r₂ multiply-adds, not dim²·r₂ (mixed500x2000: 19 s → 5 s); above that the one-factor path is kept.
+  if (dim > ACCURATE_RANK && second.rank === dim) return preparedDistance(fn, 'cov1', mu2, second, dim, false)(mu1, cov1);
   const first = factorReference(fn, 'cov1', cov1, dim);
-  if (2 * Math.min(first.rank, second.rank) > dim) return preparedDistance(fn, 'cov1', mu2, second, dim, false)(mu1, cov1);
+  if (dim > ACCURATE_RANK && 2 * Math.min(first.rank, second.rank) > dim) return preparedDistance(fn, 'cov1', mu2, second, dim, false)(mu1, cov1);
   let d2 = first.trace + second.trace - 2 * traceSqrtFromFactors(fn, 'cov1', first, second, dim);
   for (let i = 0; i < dim; i++) {
     const diff = (mu1[i] as number) - (mu2[i] as number);

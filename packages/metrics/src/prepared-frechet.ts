@@ -19,6 +19,7 @@
  */
 import { checkCount, checkFinite } from './argument-checks.js';
 import { transposedProduct } from './packed-product.js';
+import { singularValues } from './singular-values.js';
 import { pivotedCholesky } from './pivoted-cholesky.js';
 import { symmetricEigenvaluesInPlace } from './symmetric-eigenvalues.js';
 
@@ -131,6 +132,12 @@ export function prepareReference(
  * order. dim·r₁·r₂ + r_s²·r_b/2 multiply-adds against the one-factor path's dim²·r₂: the two-sided
  * frechetDistance takes it when either covariance is rank-deficient (fewer samples than dimensions).
  */
+/**
+ * Up to this rank, the two-factor trace takes singular values (one-sided Jacobi, O(rank²·rank') per sweep); above
+ * it, eigenvalues (faster, less accurate for the smallest values).
+ */
+export const ACCURATE_RANK = 256;
+
 export function traceSqrtFromFactors(fn: string, covName: string, first: ReferenceFactor, second: ReferenceFactor, dim: number): number {
   const [big, small] = first.rank >= second.rank ? [first, second] : [second, first];
   const [rb, rs] = [big.rank, small.rank];
@@ -143,6 +150,16 @@ export function traceSqrtFromFactors(fn: string, covName: string, first: Referen
     aligned.set(small.factor.subarray(from, from + rs), i * rs);
   }
   const k = transposedProduct(big.factor, dim, aligned, rs, dim, rb, rs, { triangle: 'full', aShape: 'lowerTrapezoid', bShape: 'dense' });
+  if (rs <= ACCURATE_RANK) {
+    // tr (Σ₁Σ₂)^½ = Σ σᵢ(K), K = L_bᵀ P L_s: singular values keep the accuracy of small ones, which the square roots
+    // of KᵀK's eigenvalues lose (their rounding is ε·σmax², so √ of it is √ε·σmax per value): near-identical sets
+    // with an ill-conditioned Σ (FID ≈ 0) would be off by ~1e-6 absolute.
+    const kt = new Float64Array(rs * rb);
+    for (let i = 0; i < rb; i++) for (let j = 0; j < rs; j++) kt[j * rb + i] = k[i * rs + j] as number;
+    let sum = 0;
+    for (const sigma of singularValues(kt, rs, rb)) sum += sigma;
+    return sum;
+  }
   const m = transposedProduct(k, rs, k, rs, rb, rs, rs, { triangle: 'upper', aShape: 'dense', bShape: 'dense' });
   for (let i = 0; i < rs; i++) for (let j = 0; j < i; j++) m[i * rs + j] = m[j * rs + i] as number;
   return traceSqrtOfEigenvalues(fn, covName, m, rs, Math.max(rb, rs));
