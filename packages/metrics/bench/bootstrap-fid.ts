@@ -5,7 +5,8 @@
  * Usage: pnpm --filter @denoise/metrics bench:bootstrap [-- --n 500,1000 --dim 2048 --resamples 200 --dense-resamples 2]
  */
 import { parseArgs } from 'node:util';
-import { bootstrapDistances, featureStatistics, Mulberry32, type BootstrapFidMethod } from '../src/index.js';
+import { syntheticPool3Features } from './synthetic-pool3-features.js';
+import { bootstrapDistances, featureStatistics, type BootstrapFidMethod } from '../src/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,25 +20,11 @@ const { values } = parseArgs({
 const dim = Number(values.dim);
 const referenceN = Number(values['reference-n']);
 
-/** Non-negative, correlated, partly dead features, like Inception pool3 outputs (as frechet-distance-stages.ts). */
-function syntheticFeatures(seed: number, n: number): Float32Array {
-  const rng = new Mulberry32(seed);
-  const shared = Float64Array.from({ length: 64 }, () => rng.nextFloat());
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    const a = rng.nextFloat();
-    for (let j = 0; j < dim; j++) {
-      const v = (j % 97 === 0 ? 0 : a * (shared[j & 63] as number)) + rng.nextFloat() - 0.3;
-      out[i * dim + j] = Math.max(v, 0);
-    }
-  }
-  return out;
-}
 
 console.log(`bootstrap FID, dim = ${dim}, reference ${referenceN} rows, node ${process.version}`);
-const reference = featureStatistics(syntheticFeatures(1, referenceN), referenceN, dim);
+const reference = featureStatistics(syntheticPool3Features(1, referenceN, dim), referenceN, dim);
 for (const n of values.n.split(',').map(Number)) {
-  const set = syntheticFeatures(2, n);
+  const set = syntheticPool3Features(2, n, dim);
   const run = (method: BootstrapFidMethod, resamples: number) => {
     const t0 = performance.now();
     const result = bootstrapDistances([set], n, dim, { mean: reference.mean, cov: reference.cov }, { resamples, seed: 3, fidMethod: method });

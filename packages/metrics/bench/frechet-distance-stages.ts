@@ -8,26 +8,13 @@
  * Usage: pnpm --filter @denoise/metrics bench [-- --n 10000 --dim 2048]
  */
 import { parseArgs } from 'node:util';
-import { featureStatistics, frechetDistance, frechetDistanceTo, Mulberry32 } from '../src/index.js';
+import { syntheticPool3Features } from './synthetic-pool3-features.js';
+import { featureStatistics, frechetDistance, frechetDistanceTo } from '../src/index.js';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '10000' }, dim: { type: 'string', default: '2048' } } });
 const n = Number(values.n);
 const dim = Number(values.dim);
 
-/** Non-negative, correlated, partly dead features, like Inception pool3 outputs. */
-function syntheticFeatures(seed: number): Float32Array {
-  const rng = new Mulberry32(seed);
-  const shared = Float64Array.from({ length: 64 }, () => rng.nextFloat());
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    const a = rng.nextFloat();
-    for (let j = 0; j < dim; j++) {
-      const v = (j % 97 === 0 ? 0 : a * (shared[j & 63] as number)) + rng.nextFloat() - 0.3;
-      out[i * dim + j] = Math.max(v, 0);
-    }
-  }
-  return out;
-}
 
 function timed<T>(label: string, run: () => T): T {
   const t0 = performance.now();
@@ -37,8 +24,8 @@ function timed<T>(label: string, run: () => T): T {
 }
 
 console.log(`FID stages, n = ${n}, dim = ${dim}, node ${process.version}`);
-const referenceSet = syntheticFeatures(1);
-const generatedSet = syntheticFeatures(2);
+const referenceSet = syntheticPool3Features(1, n, dim);
+const generatedSet = syntheticPool3Features(2, n, dim);
 const reference = timed('reference statistics', () => featureStatistics(referenceSet, n, dim));
 const generated = timed('featureStatistics', () => featureStatistics(generatedSet, n, dim));
 const toReference = timed('frechetDistanceTo', () => frechetDistanceTo(reference.mean, reference.cov, dim));

@@ -29,7 +29,14 @@ interface FidSide {
   readonly count?: number;
 }
 
-const threadsOption = () => new Option('--threads <n>', 'onnxruntime intra-op threads (default: one per core)').argParser(threadCount);
+/** What both commands share: the protocol and thread options, the exit codes, commander's error handling. */
+const withExtractorOptions = (program: Command): Command =>
+  program
+    .addOption(protocolOption())
+    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (default: one per core)').argParser(threadCount))
+    .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 bad usage or unusable input.\n')
+    .exitOverride()
+    .showSuggestionAfterError();
 
 /** `pnpm bench features --features KIND:FILE [--fid-protocol P] --out FILE IMAGE…`. */
 export async function featuresCommand(argv: readonly string[], command: string, log: BenchLog): Promise<number> {
@@ -41,13 +48,8 @@ export async function featuresCommand(argv: readonly string[], command: string, 
     )
     .argument('<image...>', 'PNG files or folders of PNG files')
     .addOption(featuresOption().makeOptionMandatory())
-    .addOption(protocolOption())
-    .requiredOption('--out <file>', 'where the features go: .npy (features) or .npz (mu, sigma)')
-    .addOption(threadsOption())
-    .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 bad usage or unusable input.\n')
-    .exitOverride()
-    .showSuggestionAfterError();
-  const parsed = parseArguments(program, argv);
+    .requiredOption('--out <file>', 'where the features go: .npy (features) or .npz (mu, sigma)');
+  const parsed = parseArguments(withExtractorOptions(program), argv);
   if (parsed !== undefined) return parsed;
   const o = program.opts<ExtractorOptions & { out: string }>();
   const kind = extname(o.out).toLowerCase();
@@ -85,13 +87,8 @@ export async function fidCommand(argv: readonly string[], command: string, log: 
     .argument('<b>', '.npz statistics, .npy features, or an image folder')
     .option('--kid', 'also compute KID (both sides need features: .npy, a folder, or an .npz with feats)', false)
     .option('--json', 'print the result as JSON', false)
-    .addOption(featuresOption())
-    .addOption(protocolOption())
-    .addOption(threadsOption())
-    .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 bad usage or unusable input.\n')
-    .exitOverride()
-    .showSuggestionAfterError();
-  const parsed = parseArguments(program, argv);
+    .addOption(featuresOption());
+  const parsed = parseArguments(withExtractorOptions(program), argv);
   if (parsed !== undefined) return parsed;
   const o = program.opts<ExtractorOptions & { kid: boolean; json: boolean }>();
   return exitCodeOf(`${command} fid`, async () => {
