@@ -125,3 +125,11 @@ export function crossProviderNote(result: BenchResult, run: CrossProviderRun): s
     (run.adapter?.software ? ' A software adapter runs on the CPU: its times say nothing about a GPU.' : '')
   );
 }
+
+/** What every FID of a run is: samples, feature space (extractor, sha256, protocol) and reference, in one sentence. */
+export function describeFidSettings(fid: NonNullable<BenchResult['settings']['fid']>): string {
+  return (
+    `FID/KID: ${fid.samples} samples per configuration in the feature space of ${fid.classifier} (sha256 ${fid.classifierSha256.slice(0, 12)}…)` +
+    `${fid.protocol ? ', each image read as its 8-bit PNG would be' : ''}, against ${fid.reference ?? 'the real Fashion-MNIST test set'}.`
+  );
+}

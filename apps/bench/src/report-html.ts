@@ -1,5 +1,5 @@
 import type { BenchResult, ConfigurationResult } from './bench-result.js';
-import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, resultTable, withInterval } from './format.js';
+import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, describeFidSettings, fixed, providerLabel, resultTable, withInterval } from './format.js';
 import { placeLabels, renderFrontierChart } from './report-frontier.js';
 
 export interface ReportRun {
@@ -49,6 +49,7 @@ function renderRun(run: ReportRun): string {
 ${escape(`model ${settings.model} (${settings.modelSha256.slice(0, 12)}…) · batch ${settings.batch} · seed ${settings.seed} · denoise ${env.denoise} @ ${env.gitCommit.slice(0, 10)}`)}</p>
 ${renderTextToImage(result)}
 ${renderFrontierChart(result.configurations, settings.batch)}
+${settings.fid ? `<p class="note">${escape(describeFidSettings(settings.fid))}</p>` : ''}
 ${renderFidComparisons(result)}
 <table class="results"><thead><tr>${table.header.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>
 ${rows}

@@ -1,5 +1,5 @@
 import type { BenchResult, ConfigurationResult } from './bench-result.js';
-import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, fixed, providerLabel, resultTable, withInterval } from './format.js';
+import { CROSS_PROVIDER_HEADER, crossProviderNote, crossProviderRow, describeFidSettings, fixed, providerLabel, resultTable, withInterval } from './format.js';
 
 export function renderMarkdown(result: BenchResult): string {
   const { environment: env, settings } = result;
@@ -24,8 +24,7 @@ export function renderMarkdown(result: BenchResult): string {
       : `Quality: SSIM/PSNR (8-bit, per image, mean ± sd over the batch) against ${settings.reference} from the same x_T${settings.textToImage ? ' and prompt' : ''}. `) +
       'DDPM and DDIM with η > 0 draw fresh noise every step, so per-image similarity does not apply to them. ' +
       (settings.fid
-        ? `FID/KID: ${settings.fid.samples} samples per configuration in the feature space of ${settings.fid.classifier} (sha256 ${settings.fid.classifierSha256.slice(0, 12)}…)` +
-          `${settings.fid.protocol ? ', each image read as its 8-bit PNG would be' : ''}, against ${settings.fid.reference ?? 'the real Fashion-MNIST test set'}.`
+        ? describeFidSettings(settings.fid)
         : 'FID/KID need `--quality fid` (not part of this run; for a model other than the embedded one, with --features inception:FILE and --fid-reference): the columns stay empty rather than invented.'),
     '',
     ...renderDistribution(result),

@@ -57,7 +57,10 @@ describe('bench --quality fid --features inception:FILE --fid-reference stats.np
     const merged = bench('merge', join(work, 'sweep'), '--out', join(work, 'merged'), '--json', '--bootstrap', '20');
     expect(merged.status, merged.stderr).toBe(0);
     expect(figures(parseBenchResult(JSON.parse(merged.stdout), 'merge'))).toEqual(figures(result));
-    expect(readFileSync(join(work, 'merged', 'report', 'index.html'), 'utf8')).toContain('ddim-4');
+    // The report says what the FIDs are: extractor, sha256, how images were read, the reference.
+    expect(readFileSync(join(work, 'merged', 'report', 'index.html'), 'utf8')).toContain(
+      `in the feature space of inception:${weights} (protocol torch-fidelity) (sha256 30e92324213d…), each image read as its 8-bit PNG would be, against ${join(work, 'reference.npz')}.`,
+    );
   }, 300_000);
 
   it('without --features, a model other than the embedded one gets no FID and is told how to get it; --features needs --fid-reference', () => {
