@@ -42,9 +42,11 @@ const withExtractorOptions = (program: Command): Command =>
 export async function featuresCommand(argv: readonly string[], command: string, log: BenchLog): Promise<number> {
   const program = new Command(`${command} features`)
     .description(
-      'Features of images for FID/KID, as the FID tools compute them: PNG files or folders of them (sorted by name), decoded to\n' +
-        '8-bit RGB (grayscale repeated), resized and normalised by --fid-protocol, through the --features extractor.\n' +
-        'Writes --out: FILE.npy, float32 [N, D] in the order given; or FILE.npz, their mu and sigma as pytorch-fid --save-stats writes them.',
+      'Features of images for FID/KID, as the FID tools compute them: PNG files or\n' +
+        'folders of them (sorted by name), decoded to 8-bit RGB (grayscale repeated),\n' +
+        'resized and normalised by --fid-protocol, through the --features extractor.\n' +
+        'Writes --out: FILE.npy, float32 [N, D] in the order given; or FILE.npz, their\n' +
+        'mu and sigma as pytorch-fid --save-stats writes them.',
     )
     .argument('<image...>', 'PNG files or folders of PNG files')
     .addOption(featuresOption().makeOptionMandatory())
@@ -77,11 +79,13 @@ export async function featuresCommand(argv: readonly string[], command: string, 
 export async function fidCommand(argv: readonly string[], command: string, log: BenchLog): Promise<number> {
   const program = new Command(`${command} fid`)
     .description(
-      'FID (and KID) between two sets. Each side is a statistics file (.npz with mu and sigma, as pytorch-fid and clean-fid write;\n' +
-        "or clean-fid's feats), a features file (.npy [N, D]), or a folder of PNG images, featurised through --features with\n" +
-        '--fid-protocol (and cached by content, so a reference folder is featurised once).\n' +
-        'FID is the exact Fréchet distance in float64; KID is torch-fidelity\'s (100 subsets of min(1000, N) drawn as its\n' +
-        'RandomState(2020) draws them, cubic polynomial kernel), and needs features on both sides.',
+      'FID (and KID) between two sets. Each side is a statistics file (.npz with mu\n' +
+        "and sigma as pytorch-fid and clean-fid write them, or clean-fid's feats), a\n" +
+        'features file (.npy [N, D]), or a folder of PNG images featurised through\n' +
+        '--features with --fid-protocol (cached by content: a folder is featurised once).\n' +
+        'FID is the exact Fréchet distance in float64. KID is torch-fidelity\'s: 100\n' +
+        'subsets of min(1000, N) drawn as its RandomState(2020) draws them, cubic\n' +
+        'polynomial kernel; it needs features on both sides.',
     )
     .argument('<a>', '.npz statistics, .npy features, or an image folder')
     .argument('<b>', '.npz statistics, .npy features, or an image folder')
