@@ -164,6 +164,8 @@ async function openOnnxExtractor(file: string, threads: { threads?: number }): P
 
 function stack(batches: readonly ImageBatch[]): ImageBatch {
   const [, c, h, w] = batches[0]!.shape;
+  const other = batches.find((b) => b.shape.join() !== batches[0]!.shape.join());
+  if (other) throw new BenchInputError(`the classifier takes images of one size: ${c}×${h}×${w} and ${other.shape.slice(1).join('×')} were given together`);
   const data = new Float32Array(batches.length * c * h * w);
   batches.forEach((b, i) => data.set(b.data, i * c * h * w));
   return { data, shape: [batches.length, c, h, w] };
