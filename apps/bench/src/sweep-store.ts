@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readNpy, writeFileAtomic, writeNpy } from '@denoise/image';
 import { z } from 'zod';
 import { formatIssues } from './bench-result.js';
-import { firstDifference, shardDirName, sweepIdOf, sweepPlanSchema, unitKey, type Shard, type SweepPlan, type WorkUnit } from './sweep-plan.js';
+import { firstDifference, shardDirName, SWEEP_SCHEMA, sweepIdOf, sweepPlanSchema, unitKey, type Shard, type SweepPlan, type WorkUnit } from './sweep-plan.js';
 
 /**
  * A shard's folder: what one `pnpm bench --shard K/N` (or an unsharded run, 1/1) writes, and what `pnpm bench merge`
@@ -69,16 +69,28 @@ export type BareRecord = z.infer<typeof bareRecordSchema>;
 const pad = (n: number) => String(n).padStart(6, '0');
 const unitBase = (dir: string, config: string, batch: number) => join(dir, 'units', config, `b${pad(batch)}`);
 
-async function readJson<T>(file: string, schema: z.ZodType<T>, what: string): Promise<T> {
+async function readJson<T>(file: string, schema: z.ZodType<T>, what: string, precheck?: (raw: unknown, file: string) => void): Promise<T> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     throw new SweepFileError(`${file}: cannot read ${what} (${(error as Error).message})`);
   }
+  precheck?.(raw, file);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new SweepFileError(`${file}: not ${what}: ${formatIssues(parsed.error)}`);
   return parsed.data;
+}
+
+/** A shard.json, refused plainly when another version of the sweep format wrote it. */
+const readShardManifest = (file: string): Promise<ShardFile> => readJson(file, shardFileSchema, 'a shard manifest', refuseOtherSweepSchema);
+
+/** A shard written by another version of the sweep format: said plainly, rather than as a schema mismatch. */
+function refuseOtherSweepSchema(raw: unknown, file: string): void {
+  const schema = (raw as { plan?: { schema?: unknown } } | null)?.plan?.schema;
+  if (typeof schema === 'string' && schema.startsWith('denoise-sweep/') && schema !== SWEEP_SCHEMA) {
+    throw new SweepFileError(`${file}: a shard of sweep format ${schema}, written by another version of denoise (this one writes ${SWEEP_SCHEMA}); run the shard again with this version into a new --out folder`);
+  }
 }
 
 /** A shard folder that cannot be used: unreadable, of another sweep, or with missing or duplicate units (exit 2). */
@@ -95,7 +107,7 @@ export async function openShardDir(outDir: string, plan: SweepPlan, shard: Shard
   const sweepId = sweepIdOf(plan);
   const manifest = join(dir, 'shard.json');
   if (existsSync(manifest)) {
-    const existing = await readJson(manifest, shardFileSchema, 'a shard manifest');
+    const existing = await readShardManifest(manifest);
     const difference = firstDifference(existing.plan, plan);
     if (difference || existing.shard.index !== shard.index || existing.shard.count !== shard.count) {
       const why = difference ? `${difference.key} is ${difference.a} there, ${difference.b} now` : `it is shard ${existing.shard.index}/${existing.shard.count}`;
@@ -146,7 +158,7 @@ export interface ShardContents {
 export async function readShardDir(dir: string): Promise<ShardContents> {
   const manifestFile = join(dir, 'shard.json');
   if (!existsSync(manifestFile)) throw new SweepFileError(`${dir}: no shard.json here (not a folder written by pnpm bench --shard)`);
-  const manifest = await readJson(manifestFile, shardFileSchema, 'a shard manifest');
+  const manifest = await readShardManifest(manifestFile);
   // The id is recomputed from the plan, so that a plan edited after the shard ran (its seed, say) is caught.
   const planId = sweepIdOf(manifest.plan);
   if (planId !== manifest.sweepId) {

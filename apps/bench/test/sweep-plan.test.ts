@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseShard, planUnits, shardOf, sweepIdOf, firstDifference, type SweepPlan } from '../src/sweep-plan.js';
+import { readShardDir } from '../src/sweep-store.js';
 import { harnessOverhead, ratioOfMeans, timeMatchedSpeedup, wallOverCeiling, wallTimeOf } from '../src/timing-stats.js';
 
 const plan = (configurations: { name: string; batches: number; images?: number }[], extra: Partial<SweepPlan> = {}): SweepPlan => ({
@@ -111,5 +115,16 @@ describe('timing statistics', () => {
     expect(matched.ratio).toBeCloseTo(151 / 16, 10);
     expect(matched.low).toBeLessThanOrEqual(matched.ratio);
     expect(matched.high).toBeGreaterThanOrEqual(matched.ratio);
+  });
+});
+
+describe('a shard of an older sweep format', () => {
+  it('is refused saying so and what to do, not as a schema mismatch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'denoise-old-shard-'));
+    const old = { ...plan([{ name: 'ddim-10', batches: 1 }]), schema: 'denoise-sweep/2' };
+    writeFileSync(join(dir, 'shard.json'), JSON.stringify({ schema: 'denoise-shard/1', sweepId: '0123456789abcdef', shard: { index: 1, count: 1 }, plan: old }));
+    await expect(readShardDir(dir)).rejects.toThrow(
+      `${join(dir, 'shard.json')}: a shard of sweep format denoise-sweep/2, written by another version of denoise (this one writes denoise-sweep/3); run the shard again with this version into a new --out folder`,
+    );
   });
 });
