@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { fidInputTensor, fromPixels, toPixels, type FidInputOptions, type FidProtocol, type ImageBatch, type Rgba8Image } from '@denoise/image';
+import { fidInputTensor, toPixels, type FidInputOptions, type FidProtocol, type ImageBatch, type Rgba8Image } from '@denoise/image';
 import { loadFeatureExtractor, loadFidInception, type FeatureExtractor } from '@denoise/runtime';
 import { z } from 'zod';
 import { BenchInputError } from '../bench-input-error.js';
@@ -59,15 +59,15 @@ export async function openFeatureSpace(spec: FeatureSpaceSpec, options: { readon
   const threads = options.threads !== undefined ? { threads: options.threads } : {};
   if (spec.kind === 'classifier') {
     const extractor = await loadFeatureExtractor(spec.file, threads);
-    const ofSamples = (batch: ImageBatch) => extractor.extract(batch.data.slice());
     return {
       spec,
       sha256: extractor.sha256,
       identity: JSON.stringify({ kind: spec.kind, sha256: extractor.sha256 }),
       featureDim: extractor.featureDim,
       classCount: extractor.classCount,
-      featuresOfSamples: ofSamples,
-      featuresOfPixels: async (images) => ofSamples(stack(images.map((image) => fromPixels(image)))),
+      featuresOfSamples: (batch) => extractor.extract(batch.data.slice()),
+      // Only the sweep's samples reach the embedded classifier; image files are read through --features.
+      featuresOfPixels: () => Promise.reject(new BenchInputError('the embedded Fashion-MNIST classifier scores generated samples only; read image files with --features inception:FILE or onnx:FILE')),
       dispose: () => extractor.dispose(),
     };
   }
@@ -160,13 +160,4 @@ async function openOnnxExtractor(file: string, threads: { threads?: number }): P
       dispose: () => extractor.dispose(),
     },
   };
-}
-
-function stack(batches: readonly ImageBatch[]): ImageBatch {
-  const [, c, h, w] = batches[0]!.shape;
-  const other = batches.find((b) => b.shape.join() !== batches[0]!.shape.join());
-  if (other) throw new BenchInputError(`the classifier takes images of one size: ${c}×${h}×${w} and ${other.shape.slice(1).join('×')} were given together`);
-  const data = new Float32Array(batches.length * c * h * w);
-  batches.forEach((b, i) => data.set(b.data, i * c * h * w));
-  return { data, shape: [batches.length, c, h, w] };
 }
