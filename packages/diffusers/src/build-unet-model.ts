@@ -14,7 +14,7 @@ export const UNET_2D: ComponentKind<UNet2DConfig, UNetGraphSignature> = {
   className: 'UNet2DModel',
   graphName: 'unet',
   parse: parseUNet2DConfig,
-  build: (config, weights) => buildUNet2DGraph(config, weights, { fusedAttention: false }),
+  build: (config, weights, options) => buildUNet2DGraph(config, weights, { ...options, fusedAttention: false }),
 };
 
 export const UNET_2D_CONDITION: ComponentKind<UNet2DConditionConfig, UNetConditionGraphSignature> = {

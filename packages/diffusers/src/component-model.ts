@@ -1,5 +1,6 @@
 import { encodeOnnxModel, type WeightStorage } from './encode-onnx-model.js';
 import { readJsonObject } from './model-folder.js';
+import { shallowGraph } from './deep-cache-graph.js';
 import type { GraphBuilder, GraphOptions } from './onnx-graph.js';
 import { readSafetensors } from './safetensors.js';
 import { readShardedSafetensors } from './sharded-weights.js';
@@ -33,6 +34,8 @@ export interface BuiltComponent<Config, Signature> {
   readonly bytes: Uint8Array;
   /** Set when weights stay in their file (storage 'external'): the folder onnxruntime reads them from. */
   readonly externalDataFolder?: string;
+  /** Built with a DeepCache branch: the shallow forward's ModelProto (its weights in the same place as the full one's). */
+  readonly shallow?: { readonly bytes: Uint8Array; readonly parameterCount: number };
   readonly parameterCount: number;
   readonly weightsBytes: number;
 }
@@ -51,19 +54,23 @@ export async function buildComponent<Config, Signature>(
 ): Promise<BuiltComponent<Config, Signature>> {
   const config = kind.parse(await readJsonObject(files.configPath), files.configPath);
   const weights = await readWeightsFile(files.weightsPath, files.weightsFormat);
-  const { graph, signature } = kind.build(config, weights, options.fusedAttention === undefined ? {} : { fusedAttention: options.fusedAttention });
-  const encoded = await encodeOnnxModel(graph, weights, {
-    storage: options.storage ?? 'external',
-    producerVersion: options.producerVersion ?? '0',
-    graphName: kind.graphName ?? 'model',
-    docString: `${kind.className} built by denoise from ${files.configPath} and ${files.weightsPath}`,
-  });
+  const { graph, signature } = kind.build(config, weights, graphOptions(options));
+  const encode = (built: GraphBuilder, doc: string) =>
+    encodeOnnxModel(built, weights, {
+      storage: options.storage ?? 'external',
+      producerVersion: options.producerVersion ?? '0',
+      graphName: kind.graphName ?? 'model',
+      docString: `${kind.className}${doc} built by denoise from ${files.configPath} and ${files.weightsPath}`,
+    });
+  const encoded = await encode(graph, '');
+  const shallow = options.deepCacheBranch === undefined ? undefined : shallowGraph(graph);
   return {
     files,
     config,
     signature,
     bytes: encoded.bytes,
     ...(encoded.externalDataFolder ? { externalDataFolder: encoded.externalDataFolder } : {}),
+    ...(shallow ? { shallow: { bytes: (await encode(shallow, ` (DeepCache shallow forward, branch ${options.deepCacheBranch})`)).bytes, parameterCount: initializerElements(shallow) } } : {}),
     // Floating-point tensors only: an old checkpoint's int64 buffers (CLIP's position_ids) are not parameters.
     parameterCount: [...weights.tensors.values()].filter((t) => t.dtype.startsWith('F') || t.dtype === 'BF16').reduce((n, t) => n + elementCount(t.shape), 0),
     weightsBytes: weights.sizeBytes,
@@ -74,4 +81,17 @@ export async function buildComponent<Config, Signature>(
 export function readWeightsFile(path: string, format: WeightsFormat): Promise<WeightsFile> {
   if (format === 'torch-bin') return readTorchBin(path);
   return path.endsWith('.index.json') ? readShardedSafetensors(path) : readSafetensors(path);
+}
+
+/** The graph options of a build, without the encoding ones. */
+function graphOptions(options: BuildComponentOptions): GraphOptions {
+  return {
+    ...(options.fusedAttention !== undefined ? { fusedAttention: options.fusedAttention } : {}),
+    ...(options.deepCacheBranch !== undefined ? { deepCacheBranch: options.deepCacheBranch } : {}),
+  };
+}
+
+/** Elements of the graph's floating-point weights (the checkpoint's tensors it reads). */
+function initializerElements(graph: GraphBuilder): number {
+  return graph.initializers.filter((init) => init.data.kind === 'weights-file' && init.dtype !== 'INT64').reduce((n, init) => n + init.dims.reduce((a, b) => a * b, 1), 0);
 }

@@ -29,6 +29,7 @@ export { readTorchBin } from './torch-bin.js';
 export { parseUNet2DConfig, type UNet2DConfig } from './unet-config.js';
 export { ModelConfigError } from './config-reader.js';
 export type { GraphOptions } from './onnx-graph.js';
+export { DEEP_FEATURE, DeepCacheBranchError, type DeepCacheSignature } from './deep-cache-graph.js';
 export { buildUNet2DGraph, unet2DWeightShapes, type UNetGraph, type UNetGraphSignature } from './unet-graph.js';
 export {
   WEIGHT_DTYPE_BYTES,

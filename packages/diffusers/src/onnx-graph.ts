@@ -38,6 +38,8 @@ export interface GraphValueInfo {
  */
 export interface GraphOptions {
   readonly fusedAttention?: boolean;
+  /** UNets: also output DeepCache's deep feature at this branch (see DeepCacheTap), for the shallow forward to reuse. */
+  readonly deepCacheBranch?: number;
 }
 
 /**

@@ -51,6 +51,8 @@ export interface UpBlockArgs extends BlockArgs {
   /** The skip connections left by the down path (popped, last in first out) and their widths. */
   readonly skips: string[];
   readonly skipChannels: number[];
+  /** Called before each resnet concatenates a skip: its index in the down path's list, the hidden state and its width (DeepCacheTap). */
+  readonly beforeSkip?: (skipIndex: number, hidden: string, channels: number) => void;
 }
 
 export interface MidBlockArgs {
@@ -178,6 +180,7 @@ function upPath(ctx: LayerContext, x: string, args: UpBlockArgs, options: PathOp
       const skip = args.skips.pop();
       const skipWidth = args.skipChannels.pop();
       if (skip === undefined || skipWidth === undefined) throw new Error('internal error: the up path ran out of skip connections');
+      args.beforeSkip?.(args.skips.length, h, width);
       h = graph.op('Concat', [h, skip], { axis: 1 }, prefix);
       inWidth += skipWidth;
     }

@@ -3,6 +3,7 @@ import { GraphBuilder, type GraphOptions } from './onnx-graph.js';
 import { activation, conv2d, groupNorm, type LayerContext } from './nn-layers.js';
 import type { ResnetSettings } from './resnet-block.js';
 import { sinusoidalProjection, textTimeEmbedding, timestepEmbedding } from './time-embedding.js';
+import { DeepCacheTap, type DeepCacheSignature } from './deep-cache-graph.js';
 import { DOWN_BLOCKS, MID_BLOCKS, UP_BLOCKS } from './unet-blocks.js';
 import { TEXT_TIME_IDS, type UNet2DConditionConfig } from './unet-condition-config.js';
 import { NO_WEIGHTS, type WeightsFile } from './weights-file.js';
@@ -30,6 +31,8 @@ export interface UNetConditionGraphSignature {
   readonly output: { readonly name: 'out_sample'; readonly channels: number };
   /** Height and width must be multiples of this (2 per downsampling level). */
   readonly sizeMultiple: number;
+  /** Set when built with a DeepCache branch: the graph's second output, `deep_feature`. */
+  readonly deepCache?: DeepCacheSignature;
 }
 
 export interface UNetConditionGraph {
@@ -125,6 +128,8 @@ function assembleGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile, 
     skipChannels.push(...block.skips.map(() => outChannels));
   });
 
+  const tap = options.deepCacheBranch === undefined ? undefined : new DeepCacheTap(options.deepCacheBranch, skips.length, levels);
+
   // 4. mid: UNetMidBlock2DCrossAttn (resnet, transformer, resnet) or UNetMidBlock2D with no attention (one resnet).
   if (config.midBlockType) {
     const last = levels - 1;
@@ -158,6 +163,7 @@ function assembleGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile, 
       upsampleType: 'conv',
       skips,
       skipChannels,
+      ...(tap ? { beforeSkip: tap.beforeSkip } : {}),
     });
   });
 
@@ -165,6 +171,7 @@ function assembleGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile, 
   h = groupNorm(layer, h, 'conv_norm_out', channels0, config.normNumGroups, config.normEps);
   h = conv2d(layer, activation(layer, h, config.actFn, 'conv_act'), 'conv_out', { in: channels0, out: config.outChannels, kernel: config.convOutKernel });
   graph.output(h, { name: 'out_sample', dtype: 'FLOAT', shape: ['batch', config.outChannels, 'height', 'width'] });
+  const deepCache = tap?.emit(graph);
 
   return {
     graph,
@@ -177,6 +184,7 @@ function assembleGraph(config: UNet2DConditionConfig, weightsFile: WeightsFile, 
       ...(added ? { addedConditions: { textEmbeds: { name: 'text_embeds', dim: added.textEmbedsDim }, timeIds: { name: 'time_ids', count: TEXT_TIME_IDS } } } : {}),
       output: { name: 'out_sample', channels: config.outChannels },
       sizeMultiple: 2 ** (levels - 1),
+      ...(deepCache ? { deepCache } : {}),
     },
   };
 }

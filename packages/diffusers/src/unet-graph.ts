@@ -1,6 +1,7 @@
 import { CheckpointWeights } from './checkpoint-weights.js';
 import { GraphBuilder, type GraphOptions } from './onnx-graph.js';
 import type { UNet2DConfig } from './unet-config.js';
+import { DeepCacheTap, type DeepCacheSignature } from './deep-cache-graph.js';
 import { DOWN_BLOCKS, MID_BLOCKS, UP_BLOCKS } from './unet-blocks.js';
 import { activation, conv2d, groupNorm, type LayerContext } from './nn-layers.js';
 import type { ResnetSettings } from './resnet-block.js';
@@ -18,6 +19,8 @@ export interface UNetGraphSignature {
   readonly output: { readonly name: 'out_sample'; readonly channels: number };
   /** Height and width must be multiples of this (2 per downsampling level). */
   readonly sizeMultiple: number;
+  /** Set when built with a DeepCache branch: the graph's second output, `deep_feature`. */
+  readonly deepCache?: DeepCacheSignature;
 }
 
 export interface UNetGraph {
@@ -96,6 +99,7 @@ function assembleGraph(config: UNet2DConfig, weightsFile: WeightsFile, options: 
     skips.push(...block.skips);
     skipChannels.push(...block.skips.map(() => outChannels));
   });
+  const tap = options.deepCacheBranch === undefined ? undefined : new DeepCacheTap(options.deepCacheBranch, skips.length, levels);
   if (config.midBlockType) {
     const channels = config.blockOutChannels[levels - 1]!;
     h = MID_BLOCKS[config.midBlockType](layer, h, {
@@ -125,6 +129,7 @@ function assembleGraph(config: UNet2DConfig, weightsFile: WeightsFile, options: 
       upsampleType: config.upsampleType,
       skips,
       skipChannels,
+      ...(tap ? { beforeSkip: tap.beforeSkip } : {}),
     });
   });
 
@@ -136,6 +141,7 @@ function assembleGraph(config: UNet2DConfig, weightsFile: WeightsFile, options: 
     h = graph.op('Div', [h, graph.op('Reshape', [timestep, graph.constant('INT64', [4], [-1, 1, 1, 1])])], {}, 'fourier_output');
   }
   graph.output(h, { name: 'out_sample', dtype: 'FLOAT', shape: ['batch', config.outChannels, 'height', 'width'] });
+  const deepCache = tap?.emit(graph);
 
   return {
     graph,
@@ -146,6 +152,7 @@ function assembleGraph(config: UNet2DConfig, weightsFile: WeightsFile, options: 
       ...(classLabels ? { classLabels: classLabels.signature } : {}),
       output: { name: 'out_sample', channels: config.outChannels },
       sizeMultiple: 2 ** (levels - 1),
+      ...(deepCache ? { deepCache } : {}),
     },
   };
 }

@@ -19,7 +19,12 @@ export async function createSession(
     graphOptimizationLevel: settings.graphOptimizationLevel ?? 'all',
     ...(threads !== undefined ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
     logSeverityLevel: 3,
-    ...(external ? { extra: { session: { model_external_initializers_file_folder_path: external } } } : {}),
+    extra: {
+      session: {
+        ...(external ? { model_external_initializers_file_folder_path: external } : {}),
+        ...(settings.spinning === false ? { 'intra_op.allow_spinning': '0', 'inter_op.allow_spinning': '0' } : {}),
+      },
+    },
   };
   try {
     return 'bytes' in model ? await ort.InferenceSession.create(model.bytes, options) : await ort.InferenceSession.create(model.path, options);

@@ -8,7 +8,8 @@ export {
   type ExecutionProviderStatus,
 } from './execution-provider.js';
 export { formatGpuAdapter, webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
-export { DEFAULT_UNET_SCHEDULER_CONFIG, loadModel, type BuiltModelInfo, type LoadedModel, type LoadModelOptions } from './load-model.js';
+export { DEFAULT_UNET_SCHEDULER_CONFIG, loadModel, type BuiltModelInfo, type DeepCacheBuild, type LoadedModel, type LoadModelOptions } from './load-model.js';
+export { DEEP_CACHE_SCHEDULES, deepCacheFullCalls, type DeepCacheOptions, type DeepCacheScheduleKind } from './deep-cache-schedule.js';
 export { GRAPH_OPTIMIZATION_LEVELS, type GraphOptimizationLevel } from './session-settings.js';
 export { ExecutionProviderError, ModelLoadError, SampleSizeError } from './model-errors.js';
 export { assertBatchFitsMemory, assertWeightsFitMemory, InsufficientMemoryError, type ComponentWeights } from './memory-check.js';

@@ -1,6 +1,7 @@
 import { InputError } from '@denoise/sampler';
 import {
   buildUNetModel,
+  DeepCacheBranchError,
   type BuildComponentOptions,
   type GraphOptions,
   unetMemoryLowerBound,
@@ -21,7 +22,8 @@ import { resolveModelReference, type ResolvedModelReference, type ResolveReferen
 import { webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
 import type { OnnxDenoiser } from './onnx-denoiser.js';
 import { registerSession } from './model-sessions.js';
-import { SessionDenoiser } from './session-denoiser.js';
+import { SessionDenoiser, type DeepCacheSessions } from './session-denoiser.js';
+import { assertDeepCacheOptions, type DeepCacheOptions } from './deep-cache-schedule.js';
 import { asModelLoadError } from './component-errors.js';
 import { createSession } from './create-session.js';
 import type { GraphOptimizationLevel } from './session-settings.js';
@@ -56,6 +58,8 @@ export interface LoadModelOptions {
   readonly onDownload?: (progress: DownloadProgress) => void;
   /** Stops a Hub request or download at once (an interrupted download resumes on the next run). */
   readonly signal?: AbortSignal;
+  /** DeepCache (diffusers folders): a second, shallow session reuses the full calls' deep feature between them. */
+  readonly deepCache?: DeepCacheOptions;
 }
 
 /** What a diffusers folder was built into, for reports. */
@@ -68,6 +72,16 @@ export interface BuiltModelInfo {
   /** Reading config + weights header and building the ONNX graph. */
   readonly buildMs: number;
   readonly onnxBytes: number;
+  /** With DeepCache: the branch, the shallow forward's weights and its session's creation time. */
+  readonly deepCache?: DeepCacheBuild;
+}
+
+export interface DeepCacheBuild {
+  readonly branch: number;
+  readonly maxBranch: number;
+  /** Parameters the shallow forward reads (its session holds them once more; the full session holds them all). */
+  readonly shallowParameterCount: number;
+  readonly shallowSessionMs: number;
 }
 
 export interface LoadedModel {
@@ -118,16 +132,42 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
   const executionProvider = await resolveExecutionProvider(options.executionProvider ?? 'cpu');
   const hashedPaths = files.kind === 'onnx' ? [files.modelPath] : [files.folder.configPath, files.folder.weightsPath];
   const identities = await fileIdentities(hashedPaths);
-  const source = files.kind === 'onnx' ? undefined : await buildFromFolder(files, { ...graphOptionsFor(executionProvider), ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}) });
+  if (options.deepCache) {
+    assertDeepCacheOptions(options.deepCache);
+    if (files.kind === 'onnx') {
+      throw new InputError('deepcache', options.deepCache.interval, 'a diffusers UNet folder', `${files.modelPath}: DeepCache cuts the UNet graph denoise builds from a diffusers folder; an ONNX file's graph cannot be cut`);
+    }
+  }
+  const deepCacheBranch = options.deepCache ? (options.deepCache.branch ?? 0) : undefined;
+  const source =
+    files.kind === 'onnx'
+      ? undefined
+      : await buildFromFolder(files, { ...graphOptionsFor(executionProvider), ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}), ...(deepCacheBranch !== undefined ? { deepCacheBranch } : {}) });
 
   const sessionStarted = performance.now();
   const session = await createSession(source ? source.model : { path: files.modelPath }, files.modelPath, {
     executionProvider,
+    ...(options.deepCache ? { spinning: false } : {}),
     ...(threads !== undefined ? { threads } : {}),
     ...(options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}),
   });
   const sessionMs = performance.now() - sessionStarted;
+  let deepCache: { readonly sessions: DeepCacheSessions; readonly build: DeepCacheBuild } | undefined;
   try {
+    if (options.deepCache && source?.model.shallow && source.model.signature.deepCache) {
+      const started = performance.now();
+      const shallow = await createSession({ bytes: source.model.shallow.bytes, ...(source.model.externalDataFolder ? { externalDataFolder: source.model.externalDataFolder } : {}) }, files.modelPath, {
+        executionProvider,
+        spinning: false,
+        ...(threads !== undefined ? { threads } : {}),
+        ...(options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}),
+      });
+      const { branch, maxBranch } = source.model.signature.deepCache;
+      deepCache = {
+        sessions: { shallow, options: options.deepCache },
+        build: { branch, maxBranch, shallowParameterCount: source.model.shallow.parameterCount, shallowSessionMs: performance.now() - started },
+      };
+    }
     const signature = readModelSignature(files.modelPath, session, shapeRequest(options, source?.model));
     if (source) assertSizeFits(files.modelPath, signature, source.model);
     const [sha256, schedulerConfig] = await Promise.all([
@@ -135,7 +175,7 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
       files.schedulerConfigPath ? readSchedulerConfig(files.schedulerConfigPath) : undefined,
     ]);
     await assertFilesUnchanged(hashedPaths, identities);
-    const denoiser: OnnxDenoiser = new SessionDenoiser(session, withClassCount(signature, source?.model), files.modelPath);
+    const denoiser: OnnxDenoiser = new SessionDenoiser(session, withClassCount(signature, source?.model), files.modelPath, undefined, undefined, deepCache?.sessions);
     const adapter = executionProvider === 'webgpu' ? webGpuAdapter() : undefined;
     const model: LoadedModel = {
       kind: 'unconditional',
@@ -150,7 +190,7 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
       ...(adapter ? { adapter } : {}),
       signature: denoiser.signature,
       denoiser,
-      ...(source ? { built: source.info, activationLowerBound: unetMemoryLowerBound(source.model.config, signature.height, signature.width) } : {}),
+      ...(source ? { built: { ...source.info, ...(deepCache ? { deepCache: deepCache.build } : {}) }, activationLowerBound: unetMemoryLowerBound(source.model.config, signature.height, signature.width) } : {}),
       ...(reference.hub ? { hub: reference.hub } : {}),
       sessionMs,
       dispose: () => denoiser.dispose(),
@@ -159,6 +199,7 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
     return model;
   } catch (error) {
     await session.release();
+    await deepCache?.sessions.shallow.release();
     throw error;
   }
 }
@@ -169,6 +210,7 @@ async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>
   try {
     model = await buildUNetModel(files.folder, { storage: 'external', ...build });
   } catch (error) {
+    if (error instanceof DeepCacheBranchError) throw new InputError('deepcacheBranch', build.deepCacheBranch, error.allowed, `${files.modelPath}: ${error.message}`);
     throw asModelLoadError(error, files.modelPath);
   }
   const info: BuiltModelInfo = {

@@ -1,4 +1,5 @@
 import { InputError, type Denoiser } from '@denoise/sampler';
+import type { DeepCacheOptions } from './deep-cache-schedule.js';
 import type { ModelSignature } from './model-signature.js';
 
 /**
@@ -8,6 +9,11 @@ import type { ModelSignature } from './model-signature.js';
  */
 export interface OnnxDenoiser extends Denoiser {
   readonly signature: ModelSignature;
+  /**
+   * Set when loaded with DeepCache: the calls of a run that deepCacheFullCalls names compute the deep feature, the
+   * others run the shallow forward on the last one (a call without its ModelCall, or at another batch size, is full).
+   */
+  readonly deepCacheOptions: DeepCacheOptions | undefined;
   /**
    * The same model conditioned on class labels (diffusers' `class_labels`): one label for every image, or one
    * per image of the batch. Checked here against the model's class count, before any sampling.

@@ -1,9 +1,16 @@
 import * as ort from 'onnxruntime-node';
-import { InputError, type DenoiserSpec } from '@denoise/sampler';
-import { float16ToFloat32, float32ToFloat16, toFloat16Bits } from '@denoise/diffusers';
+import { InputError, type DenoiserSpec, type ModelCall } from '@denoise/sampler';
+import { DEEP_FEATURE, float16ToFloat32, float32ToFloat16, toFloat16Bits } from '@denoise/diffusers';
+import { isFullCall, type DeepCacheOptions } from './deep-cache-schedule.js';
 import { ModelLoadError } from './model-errors.js';
 import type { ModelSignature } from './model-signature.js';
 import type { ConditioningFeed, OnnxDenoiser } from './onnx-denoiser.js';
+
+/** DeepCache's second session, the shallow forward, and when to call it (see loadModel's `deepCache`). */
+export interface DeepCacheSessions {
+  readonly shallow: ort.InferenceSession;
+  readonly options: DeepCacheOptions;
+}
 
 /**
  * OnnxDenoiser over an onnxruntime session. It adapts the boundary (float16 sample, the timestep's dtype and
@@ -18,6 +25,9 @@ export class SessionDenoiser implements OnnxDenoiser {
   private readonly halfBuffers = new Map<number, { input: ort.Tensor; output: Float32Array }>();
   private readonly labelTensors = new Map<number, ort.Tensor>();
   private readonly perImage: number;
+  /** DeepCache: the deep feature of the last full call, and each run length's full calls. */
+  private deepFeature: ort.Tensor | undefined;
+  private readonly fullCallMemo = new Map<number, boolean[]>();
 
   /**
    * `classLabels`: for a class-conditional model, one label for the whole batch or one per image
@@ -29,6 +39,7 @@ export class SessionDenoiser implements OnnxDenoiser {
     private readonly modelPath: string,
     private readonly classLabels?: readonly number[],
     private readonly conditioning?: { readonly rows: number; readonly feeds: Readonly<Record<string, ort.Tensor>> },
+    private readonly deepCache?: DeepCacheSessions,
   ) {
     this.spec = {
       channels: signature.channels,
@@ -53,7 +64,7 @@ export class SessionDenoiser implements OnnxDenoiser {
         throw new InputError('classLabels', label, allowed, `${this.modelPath}: class label ${label} is out of range; the model takes ${allowed}`);
       }
     }
-    return new SessionDenoiser(this.session, this.signature, this.modelPath, [...labels], this.conditioning);
+    return new SessionDenoiser(this.session, this.signature, this.modelPath, [...labels], this.conditioning, this.deepCache);
   }
 
   conditionedOn(rows: number, feeds: readonly ConditioningFeed[]): OnnxDenoiser {
@@ -78,7 +89,7 @@ export class SessionDenoiser implements OnnxDenoiser {
     }
     const unknown = feeds.find((f) => !inputs.some((i) => i.name === f.name));
     if (unknown) throw new RangeError(`${this.modelPath}: the model has no conditioning input '${unknown.name}' (it takes ${inputs.map((i) => i.name).join(', ')})`);
-    return new SessionDenoiser(this.session, this.signature, this.modelPath, this.classLabels, { rows, feeds: tensors });
+    return new SessionDenoiser(this.session, this.signature, this.modelPath, this.classLabels, { rows, feeds: tensors }, this.deepCache);
   }
 
   forClassLabels(labels: readonly number[] | undefined, batchSize: number): OnnxDenoiser {
@@ -97,22 +108,32 @@ export class SessionDenoiser implements OnnxDenoiser {
     return this.withClassLabels(labels);
   }
 
-  async predict(sample: Float32Array, timestep: number): Promise<Float32Array> {
+  /** With DeepCache: whether this call reuses the deep feature (the shallow forward) rather than computing it. */
+  private reusesDeepFeature(call: ModelCall | undefined, batchSize: number): boolean {
+    if (!this.deepCache || this.deepFeature?.dims[0] !== batchSize) return false;
+    return !isFullCall(call, this.deepCache.options, this.fullCallMemo);
+  }
+
+  predict(sample: Float32Array, timestep: number, call?: ModelCall): Promise<Float32Array> {
+    return this.compute(sample, timestep, this.reusesDeepFeature(call, this.batchSizeOf(sample)));
+  }
+
+  /** One call; `shallow`: DeepCache's shallow forward on the kept deep feature (else the full forward keeps a new one). */
+  private async compute(sample: Float32Array, timestep: number, shallow: boolean): Promise<Float32Array> {
     const batchSize = this.batchSizeOf(sample);
     const feeds = {
       [this.signature.sampleInput]: this.sampleTensor(sample, batchSize),
       [this.signature.timestepInput]: this.timestepTensor(timestep, batchSize),
       ...this.conditioningFeeds(batchSize),
     };
-    let results: ort.InferenceSession.ReturnType;
+    let output: ort.Tensor;
     try {
-      results = await this.session.run(feeds, [this.signature.output]);
+      output = await this.run(feeds, shallow);
     } catch (error) {
       throw new Error(`${this.modelPath}: inference failed at timestep ${timestep}, batch ${batchSize}: ${(error as Error).message}`, {
         cause: error,
       });
     }
-    const output = results[this.signature.output]!;
     // The dims, not only the element count: [B, 1, 4, 16] or [B, 64] for a [B, 1, 8, 8] sample is a model that
     // computes something else, whose output would be read as if it were laid out as the sample.
     const expected = [batchSize, this.signature.outputChannels, this.signature.height, this.signature.width];
@@ -126,6 +147,17 @@ export class SessionDenoiser implements OnnxDenoiser {
     if (output.type === 'float32') return output.data as Float32Array;
     const half = this.halfBuffers.get(batchSize)!;
     return float16ToFloat32(output.data as Uint16Array, half.output);
+  }
+
+  private async run(feeds: Record<string, ort.Tensor>, shallow: boolean): Promise<ort.Tensor> {
+    const output = this.signature.output;
+    if (!this.deepCache) return (await this.session.run(feeds, [output]))[output]!;
+    if (shallow) {
+      return (await this.deepCache.shallow.run({ ...feeds, [DEEP_FEATURE]: this.deepFeature! }, [output]))[output]!;
+    }
+    const results = await this.session.run(feeds, [output, DEEP_FEATURE]);
+    this.deepFeature = results[DEEP_FEATURE];
+    return results[output]!;
   }
 
   /** A bare `session.run` (see OnnxDenoiser.bareRun). */
@@ -142,15 +174,25 @@ export class SessionDenoiser implements OnnxDenoiser {
     };
   }
 
+  get deepCacheOptions(): DeepCacheOptions | undefined {
+    return this.deepCache?.options;
+  }
+
   async warmup(batchSize: number): Promise<void> {
     const zeros = new Float32Array(batchSize * this.perImage);
     await this.predict(zeros, 0);
+    if (this.deepCache) {
+      await this.compute(zeros, 0, true); // the shallow session, on the feature the full call kept
+      this.deepFeature = undefined;
+    }
     this.sampleTensors.delete(zeros);
   }
 
   async dispose(): Promise<void> {
     this.sampleTensors.clear();
+    this.deepFeature = undefined;
     await this.session.release();
+    await this.deepCache?.shallow.release();
   }
 
   /** Class labels and the bound conditioning rows; refuses a conditional model that was not conditioned. */

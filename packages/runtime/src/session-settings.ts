@@ -10,4 +10,9 @@ export interface SessionSettings {
   readonly threads?: number;
   /** Default 'all'. */
   readonly graphOptimizationLevel?: GraphOptimizationLevel;
+  /**
+   * false: the session's worker threads sleep as soon as a run ends instead of spinning for more work. For sessions
+   * that take turns (DeepCache's full and shallow forwards), whose idle spinning would take the cores from the other.
+   */
+  readonly spinning?: boolean;
 }

@@ -23,7 +23,18 @@ export interface Denoiser {
    * `sample` is NCHW float32 with N = sample.length / (C·H·W). The returned array has N·outputChannels·H·W
    * elements and may be reused by the next call: read it before calling predict again.
    */
-  predict(sample: Float32Array, timestep: number): Promise<Float32Array>;
+  predict(sample: Float32Array, timestep: number, call?: ModelCall): Promise<Float32Array>;
+}
+
+/**
+ * Where a model call stands in its sampling run, as the loop passes it: a model that reuses work across the calls of
+ * one run (DeepCache's cached deep features) decides from it which calls compute everything. Schedulers never see it.
+ */
+export interface ModelCall {
+  /** 0-based; 0 starts a new run, whose first call reuses nothing. */
+  readonly index: number;
+  /** The run's model calls. */
+  readonly count: number;
 }
 
 export function elementsPerImage(spec: DenoiserSpec): number {

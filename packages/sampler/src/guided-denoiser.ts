@@ -1,4 +1,4 @@
-import type { Denoiser, DenoiserSpec } from './denoiser.js';
+import type { Denoiser, DenoiserSpec, ModelCall } from './denoiser.js';
 import { InputError } from './input-error.js';
 
 export interface GuidanceOptions {
@@ -45,7 +45,7 @@ export class ClassifierFreeGuidance implements Denoiser {
     this.rescale = guidanceRescale;
   }
 
-  async predict(sample: Float32Array, timestep: number): Promise<Float32Array> {
+  async predict(sample: Float32Array, timestep: number, call?: ModelCall): Promise<Float32Array> {
     const n = sample.length;
     if (this.doubled.length !== 2 * n) {
       this.doubled = new Float32Array(2 * n);
@@ -53,7 +53,7 @@ export class ClassifierFreeGuidance implements Denoiser {
     }
     this.doubled.set(sample, 0);
     this.doubled.set(sample, n);
-    const both = await this.conditioned.predict(this.doubled, timestep);
+    const both = await this.conditioned.predict(this.doubled, timestep, call);
     const out = this.output;
     const w = this.scale;
     for (let i = 0; i < n; i++) {

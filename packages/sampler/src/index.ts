@@ -1,4 +1,4 @@
-export { elementsPerImage, type Denoiser, type DenoiserSpec } from './denoiser.js';
+export { elementsPerImage, type Denoiser, type DenoiserSpec, type ModelCall } from './denoiser.js';
 export { createGenerator, GENERATOR_KINDS, imageSeed, imageSeeds, PerImageGenerators, type GeneratorKind } from './noise-generator.js';
 export { NonFiniteError, SamplingAbortedError } from './sampling-errors.js';
 export {

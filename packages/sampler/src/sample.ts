@@ -155,7 +155,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
     const t0 = performance.now();
     const input = scheduler.scaleModelInput(current, timestep, modelInput);
     const t1 = performance.now();
-    const rawOutput = await denoiser.predict(input, timestep);
+    const rawOutput = await denoiser.predict(input, timestep, { index, count: timesteps.length });
     const t2 = performance.now();
     assertFinite(rawOutput, index, timestep, 'model output');
     const modelOutput = epsOnly ? firstHalfOfChannels(rawOutput, epsOnly, run.batchSize) : rawOutput;
