@@ -64,6 +64,7 @@ export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStre
     executionProvider: command.ep,
     ...(command.threads !== undefined ? { threads: command.threads } : {}),
     ...(command.graphOptimization !== undefined ? { graphOptimizationLevel: command.graphOptimization } : {}),
+    ...(command.deepCache ? { deepCache: command.deepCache } : {}),
     ...(command.variant !== undefined ? { variant: command.variant } : {}),
     ...(command.verifyCache ? { verifyCache: true } : {}),
     sampleShape: sampleShapeOf(command, noise),
@@ -107,6 +108,14 @@ function reportLoad(model: OpenedModel, command: SampleCommand, stderr: NodeJS.W
       `built ${model.modelPath} (${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, ${model.built.weightsFormat}) ` +
         `in ${model.built.buildMs.toFixed(0)} ms; session ${model.sessionMs.toFixed(0)} ms\n`,
     );
+    const cut = model.built.deepCache;
+    const options = command.deepCache;
+    if (cut && options) {
+      stderr.write(
+        `DeepCache: one full call in ${options.interval} (${options.schedule ?? 'uniform'}), branch ${cut.branch} of 0 … ${cut.maxBranch}; ` +
+          `the shallow forward reads ${((100 * cut.shallowParameterCount) / model.built.parameterCount).toFixed(1)} % of the weights (session ${cut.shallowSessionMs.toFixed(0)} ms)\n`,
+      );
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { finiteNumber, integerOption, MAX_THREADS, nonNegativeNumber, threadCount } from '@denoise/cli-options';
 import { DEFAULT_STEPS, GENERATOR_KINDS, SAMPLER_CLASSES, SAMPLER_KINDS, type GeneratorKind, type SamplerKind } from '@denoise/sampler';
 import { embeddedModelPath } from '@denoise/repo-layout';
-import { EXECUTION_PROVIDER_CHOICES, GRAPH_OPTIMIZATION_LEVELS, parseClassLabelList, type ExecutionProviderChoice, type GraphOptimizationLevel } from '@denoise/runtime';
+import { DEEP_CACHE_SCHEDULES, EXECUTION_PROVIDER_CHOICES, GRAPH_OPTIMIZATION_LEVELS, parseClassLabelList, type DeepCacheOptions, type ExecutionProviderChoice, type GraphOptimizationLevel } from '@denoise/runtime';
 
 export interface SampleCommand {
   readonly model: string;
@@ -34,6 +34,8 @@ export interface SampleCommand {
   readonly ep: ExecutionProviderChoice;
   readonly threads?: number;
   readonly graphOptimization?: GraphOptimizationLevel;
+  /** --deepcache N with its --deepcache-branch and --deepcache-schedule. */
+  readonly deepCache?: DeepCacheOptions;
   readonly height?: number;
   readonly width?: number;
   /** One class label for the whole batch, or one per image. */
@@ -67,7 +69,10 @@ export interface SampleCommand {
  * The options exactly as commander produces them from buildSampleProgram: the command's own fields, except that
  * --class-label arrives as `classLabel` and `batchGiven` is derived; readSampleCommand turns them into a SampleCommand.
  */
-type RawSampleOptions = Omit<SampleCommand, 'classLabels' | 'batchGiven' | 'prompts' | 'negativePrompts'> & {
+type RawSampleOptions = Omit<SampleCommand, 'classLabels' | 'batchGiven' | 'prompts' | 'negativePrompts' | 'deepCache'> & {
+  readonly deepcache?: number;
+  readonly deepcacheBranch?: number;
+  readonly deepcacheSchedule?: DeepCacheOptions['schedule'];
   readonly classLabel?: number[];
   readonly prompt?: string[];
   readonly negativePrompt?: string[];
@@ -159,6 +164,9 @@ export function buildSampleProgram(): Command {
     .addOption(
       new Option('--graph-optimization <level>', "onnxruntime graph optimization level (default: all; a pipeline's UNet defaults to extended: 'all' makes its session 4× slower to create for 7 % faster calls)").choices(GRAPH_OPTIMIZATION_LEVELS),
     )
+    .addOption(new Option('--deepcache <n>', 'DeepCache (Ma et al. 2024): one full UNet call in n, the calls between rerun only the shallow layers on the last full call\'s deep feature (diffusers folders; n ≥ 2)').argParser(integerOption(2)))
+    .addOption(new Option('--deepcache-branch <k>', 'with --deepcache: the skip connection the UNet is cut at, 0 (default, the shallowest: DeepCache\'s cache_branch_id) … the model\'s deepest (the error names it)').argParser(integerOption(0)))
+    .addOption(new Option('--deepcache-schedule <kind>', "with --deepcache: which calls are full: uniform (0, n, 2n, …; default) or quadratic (DeepCache's non-uniform spacing, densest near 30 % of the run)").choices(DEEP_CACHE_SCHEDULES))
     .option('--json', 'print a machine-readable summary on stdout', false)
     .option('--list-providers', 'list the execution providers usable here and exit', false)
     .option('-V, --version', "print denoise's version and the commit it was built from, and exit", false)
@@ -204,6 +212,7 @@ export function readSampleCommand(program: Command): SampleCommand {
     ep: o.ep,
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(o.graphOptimization !== undefined ? { graphOptimization: o.graphOptimization } : {}),
+    ...deepCacheOf(o, program),
     ...(o.height !== undefined ? { height: o.height } : {}),
     ...(o.width !== undefined ? { width: o.width } : {}),
     ...(o.classLabel !== undefined ? { classLabels: o.classLabel } : {}),
@@ -224,5 +233,21 @@ export function readSampleCommand(program: Command): SampleCommand {
     ...(o.outLatents !== undefined ? { outLatents: o.outLatents } : {}),
     json: o.json,
     listProviders: o.listProviders,
+  };
+}
+
+/** --deepcache and the flags that only apply with it (refused without it). */
+function deepCacheOf(o: Pick<RawSampleOptions, 'deepcache' | 'deepcacheBranch' | 'deepcacheSchedule'>, program: Command): { deepCache?: DeepCacheOptions } {
+  if (o.deepcache === undefined) {
+    const stray = o.deepcacheBranch !== undefined ? '--deepcache-branch' : o.deepcacheSchedule !== undefined ? '--deepcache-schedule' : undefined;
+    if (stray) program.error(`error: ${stray} applies with --deepcache N only`, { exitCode: 2 });
+    return {};
+  }
+  return {
+    deepCache: {
+      interval: o.deepcache,
+      ...(o.deepcacheBranch !== undefined ? { branch: o.deepcacheBranch } : {}),
+      ...(o.deepcacheSchedule !== undefined ? { schedule: o.deepcacheSchedule } : {}),
+    },
   };
 }

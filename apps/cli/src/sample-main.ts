@@ -20,13 +20,14 @@ export async function sampleMain(argv: readonly string[]): Promise<number> {
   const program = buildSampleProgram();
   // `pnpm sample -- --steps 20` passes the `--` through; drop it so that the options are read as options.
   const args = argv[0] === '--' ? argv.slice(1) : argv;
+  let command: ReturnType<typeof readSampleCommand>;
   try {
     program.parse([...args], { from: 'user' });
+    command = readSampleCommand(program);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     throw error;
   }
-  const command = readSampleCommand(program);
   if (command.version) {
     process.stdout.write(`${versionLine()}\n`);
     return EXIT_OK;

@@ -1,5 +1,6 @@
 import {
   buildComponent,
+  DeepCacheBranchError,
   CLIP_TEXT_MODEL,
   pipelinePlanPaths,
   TEXT_TIME_IDS,
@@ -13,7 +14,7 @@ import {
   type UNet2DConditionConfig,
   type WeightedComponentPlan,
 } from '@denoise/diffusers';
-import type { LatentSize, TextToImageModel, UNetConditioning } from '@denoise/sampler';
+import { InputError, type LatentSize, type TextToImageModel, type UNetConditioning } from '@denoise/sampler';
 import { readClipTokenizer, type ClipTokenizer } from '@denoise/tokenizer';
 import { asModelLoadError } from './component-errors.js';
 import { assertThreads, graphOptionsFor, type BuiltModelInfo, type LoadModelOptions } from './load-model.js';
@@ -27,7 +28,8 @@ import { assertFilesUnchanged, fileIdentities, readSchedulerConfig, sha256File }
 import type { ResolvedModelReference } from './model-reference.js';
 import type { ModelSignature } from './model-signature.js';
 import type { OnnxDenoiser } from './onnx-denoiser.js';
-import { SessionDenoiser } from './session-denoiser.js';
+import { SessionDenoiser, type DeepCacheSessions } from './session-denoiser.js';
+import { assertDeepCacheOptions } from './deep-cache-schedule.js';
 import { assertClipSkip, PromptEncoder } from './prompt-encoder.js';
 import type { TokenizedPrompts } from './tokenized-prompts.js';
 import { TextEncoderSession } from './text-encoder-session.js';
@@ -44,7 +46,7 @@ import type * as ort from 'onnxruntime-node';
 const UNET_OPTIMIZATION_LEVEL: GraphOptimizationLevel = 'extended';
 
 /** How the pipeline's sessions are made (the subset of LoadModelOptions that applies once the folder is found). */
-export type LoadPipelineOptions = Pick<LoadModelOptions, 'executionProvider' | 'threads' | 'graphOptimizationLevel' | 'producerVersion'>;
+export type LoadPipelineOptions = Pick<LoadModelOptions, 'executionProvider' | 'threads' | 'graphOptimizationLevel' | 'producerVersion' | 'deepCache'>;
 
 /** One component as it was loaded, for reports: what was built, and its session's creation time. */
 export interface PipelineComponentInfo extends BuiltModelInfo {
@@ -119,25 +121,27 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
     ...(options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}),
   };
   const build = { storage: 'external' as const, ...graphOptionsFor(executionProvider), ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}) };
+  if (options.deepCache) assertDeepCacheOptions(options.deepCache);
   const spec = TEXT_TO_IMAGE_PIPELINES[plan.pipelineClass];
   const hashedPaths = pipelinePlanPaths(plan).map((f) => folder.path(f));
   const identities = await fileIdentities(hashedPaths);
   const sessions: { release(): Promise<void> }[] = [];
   try {
-    const buildPart = async <C, S>(kind: ComponentKind<C, S>, component: WeightedComponentPlan) => {
+    const buildPart = async <C, S>(kind: ComponentKind<C, S>, component: WeightedComponentPlan, deepCacheBranch?: number) => {
       const files = { configPath: folder.path(component.config), weightsPath: folder.path(component.weights), weightsFormat: component.format };
       const started = performance.now();
       try {
-        const built: BuiltComponent<C, S> = await buildComponent(kind, files, build);
+        const built: BuiltComponent<C, S> = await buildComponent(kind, files, { ...build, ...(deepCacheBranch !== undefined ? { deepCacheBranch } : {}) });
         return { kind, component, files, built, buildMs: performance.now() - started };
       } catch (error) {
+        if (error instanceof DeepCacheBranchError) throw new InputError('deepcacheBranch', deepCacheBranch, error.allowed, `${folder.path(component.dir)}: ${error.message}`);
         throw asModelLoadError(error, folder.path(component.dir));
       }
     };
     type Part<C, S> = Awaited<ReturnType<typeof buildPart<C, S>>>;
-    const open = async <C, S>(part: Part<C, S>, level?: GraphOptimizationLevel) => {
+    const open = async <C, S>(part: Part<C, S>, level?: GraphOptimizationLevel, spinning?: boolean) => {
       const sessionStarted = performance.now();
-      const session = await createSession(part.built, folder.path(part.component.dir), { ...(level ? { graphOptimizationLevel: level } : {}), ...settings });
+      const session = await createSession(part.built, folder.path(part.component.dir), { ...(level ? { graphOptimizationLevel: level } : {}), ...settings, ...(spinning === false ? { spinning } : {}) });
       sessions.push(session);
       const info: PipelineComponentInfo = {
         className: part.kind.className,
@@ -153,7 +157,7 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
 
     // Every graph is built (from configs and weight headers) and checked against the others before any session is
     // created, so that a folder that cannot run, or cannot fit, is refused in seconds.
-    const unetPart = await buildPart(UNET_2D_CONDITION, plan.unet);
+    const unetPart = await buildPart(UNET_2D_CONDITION, plan.unet, options.deepCache ? (options.deepCache.branch ?? 0) : undefined);
     const unetConfig = unetPart.built.config;
     const added = unetConfig.additionEmbed;
     if (spec.promptEncoding === 'sd' && added !== undefined) {
@@ -185,7 +189,17 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
     const componentName = (c: WeightedComponentPlan) => c.dir.slice(0, -1).split('/').at(-1)!;
     assertWeightsFitMemory(folder.root, [unetPart, ...encoderParts, vaePart].map((p) => ({ name: componentName(p.component), parameters: p.built.parameterCount })));
 
-    const unet = await open(unetPart, UNET_OPTIMIZATION_LEVEL);
+    const unet = await open(unetPart, UNET_OPTIMIZATION_LEVEL, options.deepCache ? false : undefined);
+    let deepCache: DeepCacheSessions | undefined;
+    if (options.deepCache && unetPart.built.shallow) {
+      const shallow = await createSession({ bytes: unetPart.built.shallow.bytes, ...(unetPart.built.externalDataFolder ? { externalDataFolder: unetPart.built.externalDataFolder } : {}) }, folder.path(plan.unet.dir), {
+        ...settings,
+        graphOptimizationLevel: options.graphOptimizationLevel ?? UNET_OPTIMIZATION_LEVEL,
+        spinning: false,
+      });
+      sessions.push(shallow);
+      deepCache = { shallow, options: options.deepCache };
+    }
     const encoderInfo: Record<string, PipelineComponentInfo> = {};
     const parts = [];
     for (const [i, { tokenizer }] of plan.textEncoders.entries()) {
@@ -247,7 +261,7 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
           vaeScaleFactor,
           ...(unetConfig.timeCondProjDim !== undefined ? { guidanceEmbeddingDim: unetConfig.timeCondProjDim } : {}),
           encodePrompts: (texts, role) => prompts.encode(texts, role, clipSkip),
-          denoiser: (unetConditioning, size) => conditionedUNet(unet.session, unetConfig, unetPath, unetConditioning, size),
+          denoiser: (unetConditioning, size) => conditionedUNet(unet.session, unetConfig, unetPath, unetConditioning, size, deepCache),
           decode: (latents, batch, size) => vaeSession.decode(latents, batch, size),
           encodeImage: async (image, size) => {
             const encoded = await (await vaeEncoder()).encode(image, { height: size.height * vaeScaleFactor, width: size.width * vaeScaleFactor });
@@ -262,7 +276,7 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
         const pooledWidth = prompts.pooledWidth;
         const text = { data: new Float32Array(rows * tokens * width), rows, tokens, width, ...(pooledWidth ? { pooled: { data: new Float32Array(rows * pooledWidth), width: pooledWidth } } : {}) };
         const pixels = [size.height * vaeScaleFactor, size.width * vaeScaleFactor] as const;
-        return conditionedUNet(unet.session, unetConfig, unetPath, { text, sizes: { originalSize: pixels, cropTopLeft: [0, 0], targetSize: pixels } }, size);
+        return conditionedUNet(unet.session, unetConfig, unetPath, { text, sizes: { originalSize: pixels, cropTopLeft: [0, 0], targetSize: pixels } }, size, deepCache);
       },
       dispose: async () => {
         await Promise.all(sessions.map((s) => s.release()));
@@ -289,7 +303,7 @@ async function readTokenizer(dir: string): Promise<ClipTokenizer> {
  * diffusers' `timestep_cond=None`, as cond_proj has no bias — and for SDXL's text_time the pooled text_embeds and
  * time_ids = original_size + crop top-left + target_size, the same for every row.
  */
-function conditionedUNet(session: ort.InferenceSession, config: UNet2DConditionConfig, path: string, conditioning: UNetConditioning, size: LatentSize): OnnxDenoiser {
+function conditionedUNet(session: ort.InferenceSession, config: UNet2DConditionConfig, path: string, conditioning: UNetConditioning, size: LatentSize, deepCache?: DeepCacheSessions): OnnxDenoiser {
   const { text, guidanceEmbedding, sizes } = conditioning;
   const condDim = config.timeCondProjDim;
   if (guidanceEmbedding && (condDim === undefined || guidanceEmbedding.length !== text.rows * condDim)) {
@@ -318,7 +332,7 @@ function conditionedUNet(session: ort.InferenceSession, config: UNet2DConditionC
     ],
   };
   const timeIds = [...sizes.originalSize, ...sizes.cropTopLeft, ...sizes.targetSize];
-  return new SessionDenoiser(session, signature, path).conditionedOn(text.rows, [
+  return new SessionDenoiser(session, signature, path, undefined, undefined, deepCache).conditionedOn(text.rows, [
     { name: 'encoder_hidden_states', data: text.data, rowDims: [text.tokens, text.width] },
     ...(condDim !== undefined ? [{ name: 'timestep_cond', data: guidanceEmbedding ?? new Float32Array(text.rows * condDim), rowDims: [condDim] }] : []),
     ...(added
