@@ -8,6 +8,7 @@
 import { readRegularFile } from '@denoise/image';
 import { ConfigError, parseSchedulerConfig } from '@denoise/schedule';
 import { GENERATOR_KINDS, SAMPLER_KINDS } from '@denoise/sampler';
+import { DEEP_CACHE_SCHEDULES } from '@denoise/runtime';
 import { z } from 'zod';
 import { configErrorOf, enumOf, finiteIn, integerFrom, jsonObject, nonEmptyString, type IssueValue } from './config-schema.js';
 
@@ -87,6 +88,12 @@ const caseSchema = jsonObject({
   generator: enumOf(GENERATOR_KINDS),
   /** x_T from an .npy file (relative to the manifest's folder, or absolute) instead of the generator. */
   noise: nonEmptyString().optional(),
+  /** DeepCache (diffusers folders): one full UNet call in `interval`, cut at skip `branch` (default 0), `schedule` uniform (default) or quadratic. */
+  deepCache: jsonObject({
+    interval: integerFrom(2),
+    branch: integerFrom(0).optional(),
+    schedule: enumOf(DEEP_CACHE_SCHEDULES).optional(),
+  }).optional(),
   /** Class labels of a class-conditional model: one for every image, or one per image. */
   classLabels: z
     .array(integerFrom(0), { error: 'a non-empty list of class indices ≥ 0: one for every image, or one per image' })

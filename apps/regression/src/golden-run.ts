@@ -51,7 +51,7 @@ export class GoldenRunner {
   readonly #runtime: GoldenRuntime;
   /** The manifest's folder: relative model and noise paths resolve against it. */
   readonly #baseDir: string;
-  /** By provider and path: a webgpu case and a cpu case on one model have a session each. */
+  /** By provider, path and DeepCache settings: a webgpu case and a cpu case on one model have a session each. */
   readonly #models = new Map<string, Promise<OpenedModel>>();
 
   constructor(runtime: GoldenRuntime, options: GoldenRunnerOptions) {
@@ -60,7 +60,7 @@ export class GoldenRunner {
   }
 
   async run(goldenCase: GoldenCase): Promise<GoldenRun> {
-    const model = await this.#model(goldenCase.model, goldenCase.executionProvider ?? this.#runtime.executionProvider);
+    const model = await this.#model(goldenCase.model, goldenCase.executionProvider ?? this.#runtime.executionProvider, goldenCase.deepCache);
     if (model.schedulerConfig === undefined) {
       throw new Error(`golden case '${goldenCase.name}': no scheduler_config.json found with ${model.modelPath}`);
     }
@@ -130,13 +130,13 @@ export class GoldenRunner {
     for (const loaded of await Promise.allSettled(models)) if (loaded.status === 'fulfilled') await loaded.value.dispose();
   }
 
-  #model(path: string, executionProvider: GoldenExecutionProvider): Promise<OpenedModel> {
+  #model(path: string, executionProvider: GoldenExecutionProvider, deepCache: GoldenCase['deepCache']): Promise<OpenedModel> {
     // A model reference (hf:…, synthetic:…) is not a path relative to the manifest.
     const absolute = /^[a-z]+:/.test(path) ? path : this.#resolve(path);
-    const key = `${executionProvider} ${absolute}`;
+    const key = `${executionProvider} ${absolute}${deepCache ? ` deepcache ${JSON.stringify(deepCache)}` : ''}`;
     let model = this.#models.get(key);
     if (model === undefined) {
-      model = openModel(absolute, { executionProvider, threads: this.#runtime.threads, ...repositoryModelOptions() });
+      model = openModel(absolute, { executionProvider, threads: this.#runtime.threads, ...repositoryModelOptions(), ...(deepCache ? { deepCache } : {}) });
       this.#models.set(key, model);
       // A failed load is not cached: the next run tries again (and says why again).
       model.catch(() => this.#models.delete(key));

@@ -8,14 +8,14 @@ export interface DeepCacheOptions {
   /** N: one full call in N, the calls between reuse its deep feature (DeepCache's cache_interval). An integer ≥ 2. */
   readonly interval: number;
   /** Where the UNet is cut (see DeepCacheTap in @denoise/diffusers); default 0, the shallowest. */
-  readonly branch?: number;
+  readonly branch?: number | undefined;
   /**
    * 'uniform' (default): calls 0, N, 2N, … are full. 'quadratic': DeepCache's non-uniform schedule, as many full calls
    * packed densest around call `center` (default 30 % of the run) by the exponent `power` (default 1.4).
    */
-  readonly schedule?: DeepCacheScheduleKind;
-  readonly center?: number;
-  readonly power?: number;
+  readonly schedule?: DeepCacheScheduleKind | undefined;
+  readonly center?: number | undefined;
+  readonly power?: number | undefined;
 }
 
 /** Checks the options a user gave; throws InputError naming the option and what is allowed. */
