@@ -41,6 +41,8 @@ export interface BuildComponentOptions extends GraphOptions {
   /** Default 'external': the weights stay in their file and onnxruntime reads them (see encodeOnnxModel). */
   readonly storage?: WeightStorage;
   readonly producerVersion?: string;
+  /** Rewrites the built graph before it is encoded (calibration probes, int8 quantization: see qdq-graph.ts). */
+  readonly transformGraph?: (graph: GraphBuilder, weights: WeightsFile) => GraphBuilder | Promise<GraphBuilder>;
 }
 
 /** Reads a component's config.json and weights, builds its graph and encodes the ONNX model. */
@@ -51,7 +53,9 @@ export async function buildComponent<Config, Signature>(
 ): Promise<BuiltComponent<Config, Signature>> {
   const config = kind.parse(await readJsonObject(files.configPath), files.configPath);
   const weights = await readWeightsFile(files.weightsPath, files.weightsFormat);
-  const { graph, signature } = kind.build(config, weights, options.fusedAttention === undefined ? {} : { fusedAttention: options.fusedAttention });
+  const built = kind.build(config, weights, options.fusedAttention === undefined ? {} : { fusedAttention: options.fusedAttention });
+  const { signature } = built;
+  const graph = options.transformGraph ? await options.transformGraph(built.graph, weights) : built.graph;
   const encoded = await encodeOnnxModel(graph, weights, {
     storage: options.storage ?? 'external',
     producerVersion: options.producerVersion ?? '0',
