@@ -27,7 +27,7 @@ export interface Int8Plan {
 const FLOAT_CONVS: ReadonlySet<string> = new Set(['conv_in', 'conv_out']);
 
 /**
- * The Conv nodes of `graph` to quantize: every Conv but conv_in, conv_out, those of attention modules
+ * The Conv nodes of `graph` to quantize: every Conv but conv_in, conv_out (and any Conv making a graph output), those of attention modules
  * (`….attentions.N…`: a transformer's proj_in/proj_out) and those named in `keepFloat`. A Conv whose weight is not
  * a weights-file tensor (never the case in graphs built from a checkpoint) stays float32 too.
  */
@@ -43,16 +43,19 @@ export function int8Candidates(graph: GraphBuilder, keepFloat: readonly string[]
     return producer?.opType === 'Cast' && fromFile.has(producer.inputs[0] ?? '') ? producer.inputs[0] : undefined;
   };
 
+  const graphOutputs = new Set(graph.outputs.map((o) => o.name));
   const convs: QuantizableConv[] = [];
   const floatLayers = new Set<string>();
   for (const node of graph.nodes) {
     if (node.opType !== 'Conv' && node.opType !== 'MatMul' && node.opType !== 'Gemm') continue;
-    const layer = scopeOf(node);
     const weight = storedAs(node.inputs[1]);
     const bias = storedAs(node.inputs[2]);
+    // The module is its weight's state_dict prefix; a node's own name loses it when it makes a graph output.
+    const layer = weight?.endsWith('.weight') ? weight.slice(0, -'.weight'.length) : scopeOf(node);
     const quantized =
       node.opType === 'Conv' &&
       weight !== undefined &&
+      !graphOutputs.has(node.outputs[0]!) &&
       (node.inputs[2] === undefined || bias !== undefined) &&
       !FLOAT_CONVS.has(layer) &&
       !/(^|\.)attentions\.\d+/.test(layer) &&
