@@ -44,6 +44,8 @@ export interface BuildComponentOptions extends GraphOptions {
   /** Default 'external': the weights stay in their file and onnxruntime reads them (see encodeOnnxModel). */
   readonly storage?: WeightStorage;
   readonly producerVersion?: string;
+  /** Rewrites the built graph before it is encoded (calibration probes, int8 quantization: see qdq-graph.ts). */
+  readonly transformGraph?: (graph: GraphBuilder, weights: WeightsFile) => GraphBuilder | Promise<GraphBuilder>;
 }
 
 /** Reads a component's config.json and weights, builds its graph and encodes the ONNX model. */
@@ -54,9 +56,11 @@ export async function buildComponent<Config, Signature>(
 ): Promise<BuiltComponent<Config, Signature>> {
   const config = kind.parse(await readJsonObject(files.configPath), files.configPath);
   const weights = await readWeightsFile(files.weightsPath, files.weightsFormat);
-  const { graph, signature } = kind.build(config, weights, graphOptions(options));
-  const encode = (built: GraphBuilder, doc: string) =>
-    encodeOnnxModel(built, weights, {
+  const built = kind.build(config, weights, graphOptions(options));
+  const { signature } = built;
+  const graph = options.transformGraph ? await options.transformGraph(built.graph, weights) : built.graph;
+  const encode = (model: GraphBuilder, doc: string) =>
+    encodeOnnxModel(model, weights, {
       storage: options.storage ?? 'external',
       producerVersion: options.producerVersion ?? '0',
       graphName: kind.graphName ?? 'model',

@@ -1,4 +1,5 @@
-import { GraphBuilder, type GraphNode } from './onnx-graph.js';
+import { rewrittenGraph } from './graph-rewrite.js';
+import type { GraphBuilder } from './onnx-graph.js';
 
 /**
  * DeepCache (Ma, Fang & Wang, "DeepCache: Accelerating Diffusion Models for Free", CVPR 2024) for the UNet graphs:
@@ -26,6 +27,7 @@ export interface DeepCacheSignature {
 export class DeepCacheBranchError extends RangeError {
   constructor(
     message: string,
+    readonly branch: number,
     readonly allowed: string,
   ) {
     super(message);
@@ -49,11 +51,11 @@ export class DeepCacheTap {
   ) {
     this.maxBranch = skipCount - 1;
     if (levels < 2) {
-      throw new DeepCacheBranchError(`DeepCache needs a UNet with at least 2 levels (block_out_channels); this one has ${levels}, so no part of it runs below the full resolution to be cached`, 'a UNet with ≥ 2 levels');
+      throw new DeepCacheBranchError(`DeepCache needs a UNet with at least 2 levels (block_out_channels); this one has ${levels}, so no part of it runs below the full resolution to be cached`, branch, 'a UNet with ≥ 2 levels');
     }
     if (!Number.isInteger(branch) || branch < 0 || branch > this.maxBranch) {
       const allowed = `an integer 0 … ${this.maxBranch}`;
-      throw new DeepCacheBranchError(`DeepCache branch ${branch} is beyond this UNet: it has ${skipCount} skip connections, so the branch is ${allowed} (0 is the shallowest cut)`, allowed);
+      throw new DeepCacheBranchError(`DeepCache branch ${branch} is beyond this UNet: it has ${skipCount} skip connections, so the branch is ${allowed} (0 is the shallowest cut)`, branch, allowed);
     }
   }
 
@@ -82,25 +84,10 @@ export function shallowGraph(full: GraphBuilder): GraphBuilder {
   const featureInfo = full.outputs.find((o) => o.name === DEEP_FEATURE);
   if (tapIndex < 0 || !featureInfo) throw new Error(`internal error: the graph has no '${DEEP_FEATURE}' output to cut at`);
   const hidden = full.nodes[tapIndex]!.inputs[0]!;
-  const rewired: GraphNode[] = full.nodes
+  const nodes = full.nodes
     .filter((_, i) => i !== tapIndex)
     .map((node) => (node.inputs.includes(hidden) ? { ...node, inputs: node.inputs.map((v) => (v === hidden ? DEEP_FEATURE : v)) } : node));
-
-  const outputs = full.outputs.filter((o) => o.name !== DEEP_FEATURE);
-  const needed = new Set(outputs.map((o) => o.name));
-  const kept: GraphNode[] = [];
-  for (let i = rewired.length - 1; i >= 0; i--) {
-    const node = rewired[i]!;
-    if (!node.outputs.some((o) => needed.has(o))) continue;
-    kept.push(node);
-    for (const input of node.inputs) if (input !== '') needed.add(input);
-  }
-  kept.reverse();
-
-  const shallow = new GraphBuilder(full.options);
-  shallow.nodes.push(...kept);
-  shallow.initializers.push(...full.initializers.filter((init) => needed.has(init.name)));
-  shallow.inputs.push(...full.inputs, featureInfo);
-  shallow.outputs.push(...outputs);
+  const shallow = rewrittenGraph(full, { nodes, outputs: full.outputs.filter((o) => o.name !== DEEP_FEATURE) });
+  shallow.inputs.push(featureInfo);
   return shallow;
 }

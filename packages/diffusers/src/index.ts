@@ -28,7 +28,7 @@ export { readWeightBytes } from './read-weight-bytes.js';
 export { readTorchBin } from './torch-bin.js';
 export { parseUNet2DConfig, type UNet2DConfig } from './unet-config.js';
 export { ModelConfigError } from './config-reader.js';
-export type { GraphOptions } from './onnx-graph.js';
+export type { GraphBuilder, GraphOptions } from './onnx-graph.js';
 export { DEEP_FEATURE, DeepCacheBranchError, type DeepCacheSignature } from './deep-cache-graph.js';
 export { buildUNet2DGraph, unet2DWeightShapes, type UNetGraph, type UNetGraphSignature } from './unet-graph.js';
 export {
@@ -77,3 +77,5 @@ export {
   fidInceptionStateDict,
   type FidInceptionStateDictEntry,
 } from './fid-inception-graph.js';
+export { int8Candidates, int8ProbeValues, withActivationProbes, type Int8Plan, type QuantizableConv } from './int8-candidates.js';
+export { quantizeGraph, type ActivationRange, type QuantizeGraphOptions, type QuantizedGraph } from './qdq-graph.js';

@@ -64,6 +64,9 @@ export const ONNX_OPS = {
   Trilu: { domain: '', attributes: { upper: 'int' } },
   Range: { domain: '', attributes: none },
   Identity: { domain: '', attributes: none },
+  // Static int8 (QDQ format): per-tensor, or per-channel along `axis` (opset 13+); see qdq-graph.ts.
+  QuantizeLinear: { domain: '', attributes: { axis: 'int' } },
+  DequantizeLinear: { domain: '', attributes: { axis: 'int' } },
   // onnxruntime's fused attention (contrib): softmax(Q·Kᵀ · scale) · V per head on [B, S, heads · D] tokens.
   MultiHeadAttention: { domain: 'com.microsoft', attributes: { num_heads: 'int', scale: 'float', mask_filter_value: 'float', unidirectional: 'int' } },
 } as const satisfies Record<string, OpSchema>;

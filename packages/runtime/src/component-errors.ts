@@ -1,12 +1,15 @@
-import { CheckpointMismatchError, DiffusersFolderError, ModelConfigError, WeightsFileError } from '@denoise/diffusers';
+import { CheckpointMismatchError, DeepCacheBranchError, DiffusersFolderError, ModelConfigError, WeightsFileError } from '@denoise/diffusers';
+import { InputError } from '@denoise/sampler';
 import { TokenizerFilesError } from '@denoise/tokenizer';
 import { ModelLoadError } from './model-errors.js';
 
 /**
  * What a user's model folder got wrong (a config, a weights file, a checkpoint that does not fit its config, a
- * tokenizer file) becomes a ModelLoadError naming `path` (exit 2 in the apps); anything else is rethrown as it is.
+ * tokenizer file) becomes a ModelLoadError naming `path` (exit 2 in the apps); a DeepCache branch the UNet cannot be
+ * cut at becomes the InputError of the deepcacheBranch option; anything else is rethrown as it is.
  */
 export function asModelLoadError(error: unknown, path: string): unknown {
+  if (error instanceof DeepCacheBranchError) return new InputError('deepcacheBranch', error.branch, error.allowed, `${path}: ${error.message}`, { cause: error });
   const unusable =
     error instanceof ModelConfigError ||
     error instanceof WeightsFileError ||

@@ -27,6 +27,8 @@ import { assertDeepCacheOptions, type DeepCacheOptions } from './deep-cache-sche
 import { asModelLoadError } from './component-errors.js';
 import { createSession } from './create-session.js';
 import type { GraphOptimizationLevel } from './session-settings.js';
+import { parseInt8Options, parsePrecision, type Int8Config, type Int8Options, type LoadPrecision } from './int8-options.js';
+import { buildInt8UNetModel, type Int8ModelInfo } from './int8-model.js';
 
 /**
  * What a UNet2DModel folder without scheduler_config.json is sampled with: diffusers' DDPMScheduler defaults
@@ -60,6 +62,13 @@ export interface LoadModelOptions {
   readonly signal?: AbortSignal;
   /** DeepCache (diffusers folders): a second, shallow session reuses the full calls' deep feature between them. */
   readonly deepCache?: DeepCacheOptions;
+  /**
+   * Default 'float32'. 'int8': a diffusers UNet2DModel folder's Conv layers run in int8 (static QDQ, calibrated on
+   * the model's own sampling runs, cached; see buildInt8UNetModel), on the CPU provider.
+   */
+  readonly precision?: LoadPrecision;
+  /** Calibration of precision 'int8' (defaults: percentile, 4 DDIM runs × 10 steps from seed 0). */
+  readonly int8?: Int8Options;
 }
 
 /** What a diffusers folder was built into, for reports. */
@@ -110,6 +119,8 @@ export interface LoadedModel {
   readonly activationLowerBound?: UNetMemoryBound;
   /** The session's creation time (parsing, optimization, weight loading). */
   readonly sessionMs: number;
+  /** Set for precision 'int8': what runs in int8 and the calibration it used. */
+  readonly int8?: Int8ModelInfo;
   dispose(): Promise<void>;
 }
 
@@ -127,11 +138,13 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
 export async function loadResolvedModel(reference: ResolvedModelReference, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const threads = options.threads;
   assertThreads(threads);
+  const int8 = parsePrecision(options.precision) === 'int8' ? parseInt8Options(options.int8) : undefined;
   const files = await locateModelFiles(reference.localPath, options.variant !== undefined ? { variant: options.variant } : {});
   if (files.kind === 'onnx') await assertLooksLikeOnnx(files.modelPath);
   const executionProvider = await resolveExecutionProvider(options.executionProvider ?? 'cpu');
   const hashedPaths = files.kind === 'onnx' ? [files.modelPath] : [files.folder.configPath, files.folder.weightsPath];
   const identities = await fileIdentities(hashedPaths);
+  if (int8 && files.kind === 'onnx') assertInt8Supported(files.modelPath, 'an ONNX file');
   if (options.deepCache) {
     assertDeepCacheOptions(options.deepCache);
     if (files.kind === 'onnx') {
@@ -139,10 +152,13 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
     }
   }
   const deepCacheBranch = options.deepCache ? (options.deepCache.branch ?? 0) : undefined;
-  const source =
+  const graphOptions = { ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}), ...(deepCacheBranch !== undefined ? { deepCacheBranch } : {}) };
+  const source: FolderSource | undefined =
     files.kind === 'onnx'
       ? undefined
-      : await buildFromFolder(files, { ...graphOptionsFor(executionProvider), ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}), ...(deepCacheBranch !== undefined ? { deepCacheBranch } : {}) });
+      : int8
+        ? await buildInt8FromFolder(files, int8, executionProvider, hashedPaths, { ...options, ...graphOptions })
+        : await buildFromFolder(files, { ...graphOptionsFor(executionProvider), ...graphOptions });
 
   const sessionStarted = performance.now();
   const session = await createSession(source ? source.model : { path: files.modelPath }, files.modelPath, {
@@ -171,7 +187,7 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
     const signature = readModelSignature(files.modelPath, session, shapeRequest(options, source?.model));
     if (source) assertSizeFits(files.modelPath, signature, source.model);
     const [sha256, schedulerConfig] = await Promise.all([
-      sha256File(...hashedPaths),
+      source?.sha256 ?? sha256File(...hashedPaths),
       files.schedulerConfigPath ? readSchedulerConfig(files.schedulerConfigPath) : undefined,
     ]);
     await assertFilesUnchanged(hashedPaths, identities);
@@ -193,6 +209,7 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
       ...(source ? { built: { ...source.info, ...(deepCache ? { deepCache: deepCache.build } : {}) }, activationLowerBound: unetMemoryLowerBound(source.model.config, signature.height, signature.width) } : {}),
       ...(reference.hub ? { hub: reference.hub } : {}),
       sessionMs,
+      ...(source?.int8 ? { int8: source.int8 } : {}),
       dispose: () => denoiser.dispose(),
     };
     registerSession(model, session);
@@ -210,7 +227,6 @@ async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>
   try {
     model = await buildUNetModel(files.folder, { storage: 'external', ...build });
   } catch (error) {
-    if (error instanceof DeepCacheBranchError) throw new InputError('deepcacheBranch', build.deepCacheBranch, error.allowed, `${files.modelPath}: ${error.message}`);
     throw asModelLoadError(error, files.modelPath);
   }
   const info: BuiltModelInfo = {
@@ -223,6 +239,62 @@ async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>
     onnxBytes: model.bytes.byteLength,
   };
   return { model, info };
+}
+
+// --- int8 precision (see int8-model.ts) ---
+
+type FolderFiles = Extract<ModelFiles, { kind: 'diffusers' }>;
+
+/** A built folder; int8 builds also carry what they quantized and the sha256 they keyed the calibration by. */
+interface FolderSource {
+  readonly model: BuiltUNetModel;
+  readonly info: BuiltModelInfo;
+  readonly int8?: Int8ModelInfo;
+  readonly sha256?: string;
+}
+
+async function buildInt8FromFolder(
+  files: FolderFiles,
+  int8: Int8Config,
+  executionProvider: ExecutionProvider,
+  hashedPaths: readonly string[],
+  options: LoadModelOptions & { readonly deepCacheBranch?: number },
+): Promise<{ model: BuiltUNetModel; info: BuiltModelInfo; int8: Int8ModelInfo; sha256: string }> {
+  if (executionProvider !== 'cpu') assertInt8Supported(files.modelPath, `the ${executionProvider} execution provider`);
+  const started = performance.now();
+  const [sha256, schedulerConfig] = await Promise.all([
+    sha256File(...hashedPaths),
+    files.schedulerConfigPath ? readSchedulerConfig(files.schedulerConfigPath) : DEFAULT_UNET_SCHEDULER_CONFIG,
+  ]);
+  let built: Awaited<ReturnType<typeof buildInt8UNetModel>>;
+  try {
+    built = await buildInt8UNetModel(files.folder, { ...int8, ...(int8.log || !options.log ? {} : { log: options.log }) }, {
+      sha256,
+      schedulerConfig,
+      ...(options.sampleShape?.height !== undefined ? { height: options.sampleShape.height } : {}),
+      ...(options.sampleShape?.width !== undefined ? { width: options.sampleShape.width } : {}),
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...(options.producerVersion ? { producerVersion: options.producerVersion } : {}),
+      ...(options.deepCacheBranch !== undefined ? { deepCacheBranch: options.deepCacheBranch } : {}),
+    });
+  } catch (error) {
+    throw asModelLoadError(error, files.modelPath);
+  }
+  const { model } = built;
+  const info: BuiltModelInfo = {
+    configPath: files.folder.configPath,
+    weightsPath: files.folder.weightsPath,
+    weightsFormat: files.folder.weightsFormat,
+    weightsBytes: model.weightsBytes,
+    parameterCount: model.parameterCount,
+    buildMs: performance.now() - started,
+    onnxBytes: model.bytes.byteLength,
+  };
+  return { model, info, int8: built.int8, sha256 };
+}
+
+function assertInt8Supported(path: string, what: string): never {
+  throw new ModelLoadError(path, `precision 'int8' is supported for a diffusers UNet2DModel folder (config.json + weights) on the cpu execution provider, not for ${what}`);
 }
 
 function shapeRequest(options: LoadModelOptions, built: BuiltUNetModel | undefined): SampleShapeRequest {

@@ -1,6 +1,5 @@
 import {
   buildComponent,
-  DeepCacheBranchError,
   CLIP_TEXT_MODEL,
   pipelinePlanPaths,
   TEXT_TIME_IDS,
@@ -14,7 +13,7 @@ import {
   type UNet2DConditionConfig,
   type WeightedComponentPlan,
 } from '@denoise/diffusers';
-import { InputError, type LatentSize, type TextToImageModel, type UNetConditioning } from '@denoise/sampler';
+import type { LatentSize, TextToImageModel, UNetConditioning } from '@denoise/sampler';
 import { readClipTokenizer, type ClipTokenizer } from '@denoise/tokenizer';
 import { asModelLoadError } from './component-errors.js';
 import { assertThreads, graphOptionsFor, type BuiltModelInfo, type LoadModelOptions } from './load-model.js';
@@ -134,7 +133,6 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
         const built: BuiltComponent<C, S> = await buildComponent(kind, files, { ...build, ...(deepCacheBranch !== undefined ? { deepCacheBranch } : {}) });
         return { kind, component, files, built, buildMs: performance.now() - started };
       } catch (error) {
-        if (error instanceof DeepCacheBranchError) throw new InputError('deepcacheBranch', deepCacheBranch, error.allowed, `${folder.path(component.dir)}: ${error.message}`);
         throw asModelLoadError(error, folder.path(component.dir));
       }
     };
