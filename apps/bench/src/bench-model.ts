@@ -1,6 +1,8 @@
 import type { ExecutionProvider, GpuAdapterInfo } from '@denoise/runtime';
 import type { SampleOptions } from '@denoise/sampler';
+import type { CallKindTimes } from './call-kinds.js';
 import type { PromptSet } from './prompt-set.js';
+import type { SamplerSpec } from './sampler-spec.js';
 import type { TextToImagePlan } from './sweep-plan.js';
 
 /**
@@ -39,8 +41,15 @@ export interface BenchModel {
   bareRun(noise: Float32Array): () => Promise<void>;
   /** One batch of a configuration: images first … first + batch − 1, from the loop settings given. */
   generate(request: BatchRequest): Promise<GeneratedBatch>;
+  /**
+   * The model a configuration's modifiers ask for (+deepcacheN, +int8): this one when it has none, else the same
+   * model reference opened with them (once, warmed up), disposed with this one.
+   */
+  variant(modifiers: ModelModifiers): Promise<BenchModel>;
   dispose(): Promise<void>;
 }
+
+export type ModelModifiers = Pick<SamplerSpec, 'deepcache' | 'int8'>;
 
 export interface ImageDims {
   readonly channels: number;
@@ -67,6 +76,8 @@ export interface BatchTimings {
   readonly textMs?: number;
   /** A pipeline's VAE decoding of the final latents. */
   readonly decodeMs?: number;
+  /** The model time by kind of call (plain, DeepCache full or shallow; float32 or int8). */
+  readonly byKind: CallKindTimes;
 }
 
 export interface GeneratedBatch {

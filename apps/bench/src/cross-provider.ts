@@ -1,5 +1,6 @@
 import type { ImageBatch } from '@denoise/image';
 import type { ExecutionProvider } from '@denoise/runtime';
+import { parseSamplerSpec } from './sampler-spec.js';
 import { configurationPlan } from './configuration-plan.js';
 import { batchSeeds, configurationRun } from './run-shard.js';
 import type { CrossProvider, CrossProviderRow, CrossProviderRun } from './bench-result.js';
@@ -45,7 +46,8 @@ async function runOnProvider(settings: BenchSettings, run: BenchRun, provider: E
       const reference = run.samples.get(name);
       if (reference === undefined) throw new Error(`${name}: the ${primary} run kept no images to compare with`);
       const started = performance.now();
-      const generated = await model.generate({ loop: configurationRun({ plan: configurationPlan(model, name), imageSeeds: batchSeeds(settings, 0), label, log }), first: 0 });
+      const variant = await model.variant(parseSamplerSpec(name));
+      const generated = await variant.generate({ loop: configurationRun({ plan: configurationPlan(model, name), imageSeeds: batchSeeds(settings, 0), label, log }), first: 0 });
       const wallMs = performance.now() - started;
       const images: ImageBatch = { data: generated.images, shape: generated.shape };
       const row: CrossProviderRow = { name, maxAbsDiff: maxAbsDiff(images, reference), ssimMean: compareWithReference(images, reference).ssimMean, wallMs };

@@ -7,7 +7,7 @@ import { readShardReference } from './fid/fid-reference.js';
 import { describeEnvironment } from './environment.js';
 import { compareWithReference } from './quality.js';
 import type { BenchLog } from './bench-model.js';
-import { parseSamplerSpec } from './sampler-spec.js';
+import { modifiersOf, parseSamplerSpec } from './sampler-spec.js';
 import { firstDifference, planUnits, shardOf, unitKey, type SweepPlan } from './sweep-plan.js';
 import { readShardDir, readUnitFeatures, readUnitImages, shardDirsIn, SweepFileError, type BareRecord, type UnitRecord } from './sweep-store.js';
 import { harnessOverhead, ratioOfMeans, timeMatchedSpeedup, wallOverCeiling, wallTimeOf, type BootstrapSettings, type TimedBatch } from './timing-stats.js';
@@ -131,10 +131,12 @@ export async function mergeSweep(sweep: LoadedSweep, options: MergeOptions): Pro
     else if (stochastic) quality = { kind: 'stochastic' };
     else if (!reference) quality = { kind: 'unmeasured' };
     else quality = compareWithReference(samples.get(c.name)!, reference);
-    const ceiling = barePerCall.length > 0 ? modelCalls * bareCall.meanMs : Number.NaN;
+    // The bare calls time the plain model: the ceiling of a configuration that calls another network is not measured.
+    const plainModel = modifiersOf(spec) === '';
+    const ceiling = barePerCall.length > 0 && plainModel ? modelCalls * bareCall.meanMs : Number.NaN;
     // Outside the model: for a pipeline, outside its text encoder, UNet and VAE alike.
     const overhead = harnessOverhead(walls, records.map((r) => r.modelMs + (r.textMs ?? 0) + (r.decodeMs ?? 0)), options.bootstrap);
-    const vsBare = barePerCall.length > 0 ? wallOverCeiling(walls, modelCalls, barePerCall, options.bootstrap) : null;
+    const vsBare = barePerCall.length > 0 && plainModel ? wallOverCeiling(walls, modelCalls, barePerCall, options.bootstrap) : null;
     const speedup = timeMatchedSpeedup(batchesOf(baseline), records, allBatches, options.bootstrap);
     const wallSpeedup = ratioOfMeans(baselineWalls, walls, options.bootstrap);
     const measured = distributions?.get(c.name);

@@ -95,7 +95,7 @@ function renderTextToImage(result: BenchResult): string {
 function speedNote(result: BenchResult): string {
   const baseline = result.configurations.find((c) => c.speedup)?.speedup?.baseline;
   if (!baseline) return '';
-  return `Speed vs baseline: how many times faster than ${baseline}, from time-matched costs (model calls × the per-call model time pooled over the run, plus each configuration's own time outside the model); intervals are 95 % bootstrap intervals over the interleaved batches.`;
+  return `Speed vs baseline: how many times faster than ${baseline}, from time-matched costs (model calls × the per-call model time pooled over the run per kind of call — plain, DeepCache full or shallow, float32 or int8 —, plus each configuration's own time outside the model); intervals are 95 % bootstrap intervals over the interleaved batches.`;
 }
 
 function renderTorchBaseline(result: BenchResult): string {

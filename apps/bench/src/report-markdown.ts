@@ -69,13 +69,14 @@ function speedNotes(result: BenchResult): string[] {
   return [
     `Timing: ${settings.shards !== undefined && settings.shards > 1 ? `${settings.shards} shards on ${settings.hosts?.length ?? 1} host(s); ` : ''}` +
       'the configurations were timed in interleaved rounds (each one\'s batches spread evenly over the run), so slow drift of the host moves them together. ' +
-      `*Speed vs baseline* is how many times faster than ${baseline ?? 'the baseline'} a configuration runs, from time-matched costs: every ` +
-      'configuration calls the same model with the same inputs, so the time per model call is pooled over every batch of the run and ' +
-      'each configuration keeps its own time outside the model (model calls × pooled ms per call + own overhead); the raw ratio of ' +
+      `*Speed vs baseline* is how many times faster than ${baseline ?? 'the baseline'} a configuration runs, from time-matched costs: the time ` +
+      'of a model call depends on the network called, not on the sampler, so it is pooled per kind of call (the plain model; DeepCache\'s full and ' +
+      'shallow calls, per branch; float32 or int8; never across kinds) over every batch of the run that makes such calls, and each configuration ' +
+      'keeps its own time outside the model (Σ over kinds of its calls × pooled ms per call + own overhead); the raw ratio of ' +
       'wall-time means, which host drift between the moments two configurations ran also moves, is `wallSpeedup` in result.json. ' +
       '*harness overhead* is the share of each batch\'s wall time spent outside the model (x_T, scheduler steps, checks), from that batch\'s own timings; ' +
-      `*wall / bare ceiling* is the wall time over model calls × a bare \`session.run\` (${fixed(result.bareCall.meanMs, 2)} ms per call, ` +
-      `${result.bareCall.samples} blocks timed at the start of the rounds). Intervals are 95 % percentile-bootstrap intervals ` +
+      `*wall / bare ceiling* is the wall time over model calls × a bare \`session.run\` of the plain model (${fixed(result.bareCall.meanMs, 2)} ms per call, ` +
+      `${result.bareCall.samples} blocks timed at the start of the rounds; none for a +deepcache or +int8 configuration, which calls other networks). Intervals are 95 % percentile-bootstrap intervals ` +
       `(${settings.bootstrap?.resamples ?? '?'} resamples) over the batches and bare blocks; a configuration with one batch has no spread of its own.`,
   ];
 }

@@ -152,6 +152,9 @@ async function withModel<T>(given: BenchSettings, log: BenchLog, body: (model: B
   try {
     const settings = modelDefaults(model, given, log);
     checkConfigurations(model, settings);
+    // Every variant a configuration names (+deepcacheN, +int8) is opened now: one the model cannot take is refused
+    // before anything runs, and each is warmed up (int8: calibrated) before any batch is timed.
+    for (const spec of [...settings.samplers, ...(settings.reference ? [settings.reference] : [])]) await model.variant(spec);
     let fid: FidContext | undefined;
     if (settings.fid) {
       space = await openFeatureSpace(settings.fid.space, settings.threads !== undefined ? { threads: settings.threads } : {});

@@ -3,6 +3,7 @@ import { imageSeeds, PerImageGenerators, type RunPlan, type StepEvent } from '@d
 import type { BatchLoop, BenchLog, BenchModel } from './bench-model.js';
 import type { FeatureSpace } from './fid/feature-space.js';
 import { configurationPlan } from './configuration-plan.js';
+import { parseSamplerSpec } from './sampler-spec.js';
 import { planUnits, shardOf, type Shard, type SweepPlan } from './sweep-plan.js';
 import { imageHashes, unitDone, writeBare, writeUnit } from './sweep-store.js';
 import { timeIterations } from './wall-time.js';
@@ -58,7 +59,8 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
     }
     const label = `[${n + 1}/${todo.length}] ${unit.config} batch ${unit.batch} (images ${unit.first}–${unit.first + unit.count - 1})`;
     const t0 = performance.now();
-    const generated = await model.generate({ loop: configurationRun({ plan: configurationPlan(model, unit.config), imageSeeds: batchSeeds(plan, unit.first), label, log }), first: unit.first });
+    const unitModel = await model.variant(parseSamplerSpec(unit.config));
+    const generated = await unitModel.generate({ loop: configurationRun({ plan: configurationPlan(model, unit.config), imageSeeds: batchSeeds(plan, unit.first), label, log }), first: unit.first });
     const wallMs = performance.now() - t0;
     const [, channels, height, width] = generated.shape;
     const images = generated.images.subarray(0, unit.count * channels * height * width);
@@ -79,6 +81,7 @@ export async function runShard(work: ShardWork): Promise<{ ran: number; resumed:
         ...(timings.textMs !== undefined ? { textMs: timings.textMs } : {}),
         ...(timings.decodeMs !== undefined ? { decodeMs: timings.decodeMs } : {}),
         modelCalls: generated.modelCalls,
+        modelMsByKind: timings.byKind,
         imageSha256: imageHashes(images, unit.count),
         peakRssMiB: process.resourceUsage().maxRSS / 1024,
         host,

@@ -45,6 +45,8 @@ const unitRecordSchema = z.object({
   textMs: finite.optional(),
   decodeMs: finite.optional(),
   modelCalls: count,
+  /** modelMs and modelCalls by kind of call (callKindTimes); absent in units written before kinds were recorded (one kind). */
+  modelMsByKind: z.record(z.string(), z.object({ calls: count, ms: finite })).optional(),
   /** sha256 of each image's float32 result (little-endian bytes), in image order. */
   imageSha256: z.array(hex64),
   peakRssMiB: finite,

@@ -2,6 +2,7 @@ import type { LoadedPipeline } from '@denoise/runtime';
 import { guidanceKind, latentSize, textToImage } from '@denoise/sampler';
 import { BenchInputError } from './bench-input-error.js';
 import { BARE_TIMESTEP, sumMs, type BenchLog, type BenchModel, type ModelSettings } from './bench-model.js';
+import { callKindTimes } from './call-kinds.js';
 import { defaultPromptSet, promptsOfImages } from './prompt-set.js';
 
 /**
@@ -10,7 +11,7 @@ import { defaultPromptSet, promptsOfImages } from './prompt-set.js';
  * the VAE decode — timed part by part. Image i takes prompts[i mod P]. The bare calls are the UNet's, at the batch
  * guidance runs it (2 × batch), on zero text embeddings. Refuses class labels and a size the pipeline cannot make.
  */
-export function textToImageBenchModel(pipeline: LoadedPipeline, settings: ModelSettings, log: BenchLog): BenchModel {
+export function textToImageBenchModel(pipeline: LoadedPipeline, settings: ModelSettings, log: BenchLog): Omit<BenchModel, 'variant'> {
   const what = `${pipeline.modelPath} is a text-to-image pipeline (${pipeline.pipelineClass})`;
   if (settings.classLabels) throw new BenchInputError(`--class-label: ${what}, conditioned on prompts (--prompts), not on class labels`);
   const size = imageSize(pipeline, settings);
@@ -78,7 +79,13 @@ export function textToImageBenchModel(pipeline: LoadedPipeline, settings: ModelS
         images: result.images,
         shape: result.imageShape,
         modelCalls: result.latents.timesteps.length,
-        timings: { modelMs: sumMs(result.timings.loop.modelMs), loopMs: sumMs(result.timings.loop.loopMs), textMs: result.timings.textMs, decodeMs: result.timings.decodeMs },
+        timings: {
+          modelMs: sumMs(result.timings.loop.modelMs),
+          loopMs: sumMs(result.timings.loop.loopMs),
+          textMs: result.timings.textMs,
+          decodeMs: result.timings.decodeMs,
+          byKind: callKindTimes(result.timings.loop.modelMs, { deepCache: unet.deepCacheOptions, int8: false }),
+        },
       };
     },
     dispose: () => pipeline.dispose(),

@@ -91,34 +91,39 @@ export function wallOverCeiling(walls: readonly number[], modelCalls: number, ba
   return { ratio: mean(walls) / (modelCalls * mean(barePerCall)), ...percentileInterval(samples) };
 }
 
-/** One timed batch: its wall time, the part of it inside the model, and its model calls. */
+/** One timed batch: its wall time, the part of it inside the model, its model calls, and both by kind of call. */
 export interface TimedBatch {
   readonly wallMs: number;
   readonly modelMs: number;
   readonly modelCalls: number;
+  /** Absent: every call is of one kind ('float32', the plain model). */
+  readonly modelMsByKind?: Readonly<Record<string, { readonly calls: number; readonly ms: number }>> | undefined;
 }
 
+const kindsOf = (x: TimedBatch): Readonly<Record<string, { readonly calls: number; readonly ms: number }>> => x.modelMsByKind ?? { float32: { calls: x.modelCalls, ms: x.modelMs } };
+
 /**
- * How many times faster configuration B runs than A, from time-matched costs: every configuration calls the same
- * model with the same input shape, so the time per model call is a property of the model and the host, not of
- * the sampler; it is pooled over every batch of the run (all configurations, spread over the same stretch of
- * time), and each configuration keeps its own time outside the model (x_T, scheduler steps, noise draws). With
- * t = pooled ms per call and o = a configuration's mean wall − model time per batch:
- *   speedup = (calls_A · t + o_A) / (calls_B · t + o_B)
- * The interval is a percentile bootstrap that resamples all batches for t and each configuration's batches for o.
- * Unlike the ratio of the two wall-time means, host drift between the moments A and B ran does not enter it.
+ * How many times faster configuration B runs than A, from time-matched costs. The time of a model call is a property
+ * of the network called, the input shape and the host, not of the sampler, so it is pooled per kind of call (the plain
+ * model; DeepCache's full and shallow calls; float32 or int8: see callKindTimes) over every batch of the run that makes
+ * such calls (all configurations, spread over the same stretch of time); kinds are never pooled together. Each
+ * configuration keeps its own time outside the model (x_T, scheduler steps, noise draws). With t_k = pooled ms per call
+ * of kind k, n_k(C) = calls of kind k per batch of C and o_C = C's mean wall − model time per batch:
+ *   speedup = (Σ_k n_k(A) · t_k + o_A) / (Σ_k n_k(B) · t_k + o_B)
+ * The interval is a percentile bootstrap that resamples all batches for the t_k and each configuration's batches for
+ * o. Unlike the ratio of the two wall-time means, host drift between the moments A and B ran does not enter it.
  */
 export function timeMatchedSpeedup(a: readonly TimedBatch[], b: readonly TimedBatch[], all: readonly TimedBatch[], bootstrap: BootstrapSettings): { ratio: number } & Interval {
   const rng = new Mulberry32(bootstrap.seed);
-  const perCall = (batches: readonly TimedBatch[], pick: (k: number) => number) => {
-    let model = 0;
-    let calls = 0;
+  const perCall = (batches: readonly TimedBatch[], pick: (k: number) => number): Map<string, number> => {
+    const sums = new Map<string, { calls: number; ms: number }>();
     for (let k = 0; k < batches.length; k++) {
-      const x = batches[pick(k)]!;
-      model += x.modelMs;
-      calls += x.modelCalls;
+      for (const [kind, x] of Object.entries(kindsOf(batches[pick(k)]!))) {
+        const sum = sums.get(kind) ?? { calls: 0, ms: 0 };
+        sums.set(kind, { calls: sum.calls + x.calls, ms: sum.ms + x.ms });
+      }
     }
-    return model / calls;
+    return new Map([...sums].map(([kind, sum]) => [kind, sum.ms / sum.calls]));
   };
   const outside = (batches: readonly TimedBatch[], pick: (k: number) => number) => {
     let sum = 0;
@@ -128,13 +133,15 @@ export function timeMatchedSpeedup(a: readonly TimedBatch[], b: readonly TimedBa
     }
     return sum / batches.length;
   };
-  const cost = (c: readonly TimedBatch[], t: number, o: number) => c[0]!.modelCalls * t + o;
+  // A resample of all batches may miss every batch of a rare kind: its time then comes from the full set.
+  const fullSet = perCall(all, (k) => k);
+  const cost = (c: readonly TimedBatch[], t: Map<string, number>, o: number) =>
+    Object.entries(kindsOf(c[0]!)).reduce((sum, [kind, x]) => sum + x.calls * (t.get(kind) ?? fullSet.get(kind)!), 0) + o;
   const draw = (n: number) => () => Math.floor(rng.nextFloat() * n);
   const samples = new Float64Array(bootstrap.resamples);
   for (let r = 0; r < bootstrap.resamples; r++) {
     const t = perCall(all, draw(all.length));
     samples[r] = cost(a, t, outside(a, draw(a.length))) / cost(b, t, outside(b, draw(b.length)));
   }
-  const t = perCall(all, (k) => k);
-  return { ratio: cost(a, t, outside(a, (k) => k)) / cost(b, t, outside(b, (k) => k)), ...percentileInterval(samples) };
+  return { ratio: cost(a, fullSet, outside(a, (k) => k)) / cost(b, fullSet, outside(b, (k) => k)), ...percentileInterval(samples) };
 }

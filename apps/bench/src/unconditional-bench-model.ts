@@ -2,12 +2,13 @@ import { assertBatchFitsMemory, type LoadedModel } from '@denoise/runtime';
 import { sample } from '@denoise/sampler';
 import { BenchInputError } from './bench-input-error.js';
 import { BARE_TIMESTEP, sumMs, type BenchLog, type BenchModel, type ModelSettings } from './bench-model.js';
+import { callKindTimes } from './call-kinds.js';
 
 /**
  * An unconditional denoiser (a UNet2DModel folder, an ONNX file) as the bench runs it: x_T through sample(), the
  * denoiser conditioned on the class labels of a class-conditional model. Refuses the text-to-image flags.
  */
-export function unconditionalBenchModel(model: LoadedModel, settings: ModelSettings, log: BenchLog): BenchModel {
+export function unconditionalBenchModel(model: LoadedModel, settings: ModelSettings, log: BenchLog): Omit<BenchModel, 'variant'> {
   const textFlags = [
     settings.prompts !== undefined ? '--prompts' : undefined,
     settings.negativePrompt !== undefined ? '--negative-prompt' : undefined,
@@ -44,7 +45,11 @@ export function unconditionalBenchModel(model: LoadedModel, settings: ModelSetti
         images: result.samples,
         shape: result.shape,
         modelCalls: result.timesteps.length,
-        timings: { modelMs: sumMs(result.timings.modelMs), loopMs: sumMs(result.timings.loopMs) },
+        timings: {
+          modelMs: sumMs(result.timings.modelMs),
+          loopMs: sumMs(result.timings.loopMs),
+          byKind: callKindTimes(result.timings.modelMs, { deepCache: denoiser.deepCacheOptions, int8: model.int8 !== undefined }),
+        },
       };
     },
     dispose: () => model.dispose(),

@@ -38,4 +38,19 @@ describe('sampler configuration grammar', () => {
     expect(() => parseSamplerSpecs('ddim-50,ddim-50-eta0')).toThrow(/lists 'ddim-50' twice/);
     expect(() => parseSamplerSpecs(' , ')).toThrow(/--samplers is empty/);
   });
+
+  it('takes the model-side modifiers +deepcache<N>[b<K>] and +int8 after any configuration, without changing its scheduler', () => {
+    expect(parseSamplerSpec('ddim-50+deepcache3')).toEqual({ kind: 'ddim', steps: 50, eta: 0, deepcache: { interval: 3, branch: 0 } });
+    expect(parseSamplerSpec('dpm-solver-20-karras+deepcache5b2+int8')).toEqual({ kind: 'dpm-solver', steps: 20, eta: 0, karras: true, deepcache: { interval: 5, branch: 2 }, int8: true });
+    expect(parseSamplerSpec('ddim-50+int8')).toEqual({ kind: 'ddim', steps: 50, eta: 0, int8: true });
+    for (const name of ['ddim-50+deepcache3', 'ddim-50+deepcache5b1', 'ddim-50+int8', 'dpm-solver-20+deepcache3+int8', 'ddim-20-eta0.5-trailing+deepcache2']) {
+      expect(formatSamplerSpec(parseSamplerSpec(name))).toBe(name);
+    }
+    expect(formatSamplerSpec(parseSamplerSpec('ddim-50+deepcache3b0'))).toBe('ddim-50+deepcache3');
+    expect(samplerSpecOverrides(parseSamplerSpec('ddim-50-trailing+deepcache3+int8'))).toEqual({ timestep_spacing: 'trailing' });
+    expect(() => parseSamplerSpec('ddim-50+deepcache1')).toThrow(/\+deepcache<N> takes N ≥ 2/);
+    for (const bad of ['ddim-50+int8+deepcache3', 'ddim-50+deepcache', 'ddim-50+int4', 'ddim-50+deepcache3b']) {
+      expect(() => parseSamplerSpec(bad)).toThrow(/bad sampler configuration .*grammar is/);
+    }
+  });
 });

@@ -116,6 +116,17 @@ describe('timing statistics', () => {
     expect(matched.low).toBeLessThanOrEqual(matched.ratio);
     expect(matched.high).toBeGreaterThanOrEqual(matched.ratio);
   });
+
+  it('timeMatchedSpeedup pools each kind of call on its own (plain, DeepCache full and shallow), never across kinds', () => {
+    // Plain calls cost 10 ms; a DeepCache configuration makes 4 full calls (11 ms) and 6 shallow ones (2 ms) per batch.
+    const plain = Array.from({ length: 4 }, () => ({ wallMs: 101, modelMs: 100, modelCalls: 10 }));
+    const byKind = { 'float32 deepcache-b0 full': { calls: 4, ms: 44 }, 'float32 deepcache-b0 shallow': { calls: 6, ms: 12 } };
+    const cached = Array.from({ length: 4 }, () => ({ wallMs: 57, modelMs: 56, modelCalls: 10, modelMsByKind: byKind }));
+    const matched = timeMatchedSpeedup(plain, cached, [...plain, ...cached], bootstrap);
+    // (10 · 10 + 1) / (4 · 11 + 6 · 2 + 1); pooling every call together would give 1 (same call count).
+    expect(matched.ratio).toBeCloseTo(101 / 57, 10);
+    expect(matched.low).toBeCloseTo(101 / 57, 10);
+  });
 });
 
 describe('a shard of an older sweep format', () => {

@@ -95,7 +95,7 @@ function graphOptions(options: BuildComponentOptions): GraphOptions {
   };
 }
 
-/** Elements of the graph's floating-point weights (the checkpoint's tensors it reads). */
+/** Elements of the graph's weights: the checkpoint's tensors it reads, or what a rewrite made of them (int8), not its shape constants. */
 function initializerElements(graph: GraphBuilder): number {
-  return graph.initializers.filter((init) => init.data.kind === 'weights-file' && init.dtype !== 'INT64').reduce((n, init) => n + init.dims.reduce((a, b) => a * b, 1), 0);
+  return graph.initializers.filter((init) => init.dtype !== 'INT64' && !init.name.startsWith('const')).reduce((n, init) => n + init.dims.reduce((a, b) => a * b, 1), 0);
 }

@@ -1,7 +1,6 @@
 import { InputError } from '@denoise/sampler';
 import {
   buildUNetModel,
-  DeepCacheBranchError,
   type BuildComponentOptions,
   type GraphOptions,
   unetMemoryLowerBound,
