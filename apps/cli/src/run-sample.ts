@@ -65,6 +65,8 @@ export async function runSample(command: SampleCommand, stderr: NodeJS.WriteStre
     ...(command.threads !== undefined ? { threads: command.threads } : {}),
     ...(command.graphOptimization !== undefined ? { graphOptimizationLevel: command.graphOptimization } : {}),
     ...(command.deepCache ? { deepCache: command.deepCache } : {}),
+    ...(command.precision ? { precision: command.precision } : {}),
+    ...(command.int8Calibration ? { int8: { method: command.int8Calibration } } : {}),
     ...(command.variant !== undefined ? { variant: command.variant } : {}),
     ...(command.verifyCache ? { verifyCache: true } : {}),
     sampleShape: sampleShapeOf(command, noise),
@@ -108,6 +110,11 @@ function reportLoad(model: OpenedModel, command: SampleCommand, stderr: NodeJS.W
       `built ${model.modelPath} (${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, ${model.built.weightsFormat}) ` +
         `in ${model.built.buildMs.toFixed(0)} ms; session ${model.sessionMs.toFixed(0)} ms\n`,
     );
+    if (model.int8) {
+      const { calibration } = model.int8;
+      const how = calibration.cached ? `from ${calibration.file}` : `measured in ${((calibration.calibrationMs ?? 0) / 1000).toFixed(1)} s over ${calibration.calls ?? 0} calls, cached in ${calibration.file}`;
+      stderr.write(`int8: ${model.int8.quantizedConvs} convolutions in int8; float32: ${describeFloatLayers(model.int8.floatLayers)}; activation ranges (${calibration.method}, ${calibration.runs} ${calibration.sampler} runs × ${calibration.steps} steps) ${how}\n`);
+    }
     const cut = model.built.deepCache;
     const options = command.deepCache;
     if (cut && options) {
@@ -131,3 +138,11 @@ function sampleShapeOf(command: SampleCommand, noise: NpyArray | undefined): { c
   return { ...(command.height !== undefined ? { height: command.height } : {}), ...(command.width !== undefined ? { width: command.width } : {}) };
 }
 
+
+/** The layers an int8 model keeps in float32, grouped: the convolutions by name, attention and time-embedding layers counted. */
+function describeFloatLayers(layers: readonly string[]): string {
+  const attention = layers.filter((l) => /\.attentions\.\d+(\.|$)/.test(l)).length;
+  const time = layers.filter((l) => /time_emb/.test(l)).length;
+  const named = layers.filter((l) => !/\.attentions\.\d+(\.|$)/.test(l) && !/time_emb/.test(l));
+  return [...named, ...(attention > 0 ? [`${attention} attention layers`] : []), ...(time > 0 ? [`${time} time-embedding layers`] : [])].join(', ');
+}

@@ -2,7 +2,19 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { finiteNumber, integerOption, MAX_THREADS, nonNegativeNumber, threadCount } from '@denoise/cli-options';
 import { DEFAULT_STEPS, GENERATOR_KINDS, SAMPLER_CLASSES, SAMPLER_KINDS, type GeneratorKind, type SamplerKind } from '@denoise/sampler';
 import { embeddedModelPath } from '@denoise/repo-layout';
-import { DEEP_CACHE_SCHEDULES, EXECUTION_PROVIDER_CHOICES, GRAPH_OPTIMIZATION_LEVELS, parseClassLabelList, type DeepCacheOptions, type ExecutionProviderChoice, type GraphOptimizationLevel } from '@denoise/runtime';
+import {
+  DEEP_CACHE_SCHEDULES,
+  EXECUTION_PROVIDER_CHOICES,
+  GRAPH_OPTIMIZATION_LEVELS,
+  INT8_CALIBRATION_METHODS,
+  LOAD_PRECISIONS,
+  parseClassLabelList,
+  type DeepCacheOptions,
+  type ExecutionProviderChoice,
+  type GraphOptimizationLevel,
+  type Int8CalibrationMethod,
+  type LoadPrecision,
+} from '@denoise/runtime';
 
 export interface SampleCommand {
   readonly model: string;
@@ -36,6 +48,9 @@ export interface SampleCommand {
   readonly graphOptimization?: GraphOptimizationLevel;
   /** --deepcache N with its --deepcache-branch and --deepcache-schedule. */
   readonly deepCache?: DeepCacheOptions;
+  readonly precision?: LoadPrecision;
+  /** --int8-calibration: how precision int8 measures its activation ranges. */
+  readonly int8Calibration?: Int8CalibrationMethod;
   readonly height?: number;
   readonly width?: number;
   /** One class label for the whole batch, or one per image. */
@@ -167,6 +182,8 @@ export function buildSampleProgram(): Command {
     .addOption(new Option('--deepcache <n>', 'DeepCache (Ma et al. 2024): one full UNet call in n, the calls between rerun only the shallow layers on the last full call\'s deep feature (diffusers folders; n ≥ 2)').argParser(integerOption(2)))
     .addOption(new Option('--deepcache-branch <k>', 'with --deepcache: the skip connection the UNet is cut at, 0 (default, the shallowest: DeepCache\'s cache_branch_id) … the model\'s deepest (the error names it)').argParser(integerOption(0)))
     .addOption(new Option('--deepcache-schedule <kind>', "with --deepcache: which calls are full: uniform (0, n, 2n, …; default) or quadratic (DeepCache's non-uniform spacing, densest near 30 % of the run)").choices(DEEP_CACHE_SCHEDULES))
+    .addOption(new Option('--precision <p>', "float32 (default) or int8: a diffusers UNet2DModel folder's convolutions in int8 (static, per-channel weights; activation ranges calibrated on the model's own sampling runs once, then cached; CPU)").choices(LOAD_PRECISIONS))
+    .addOption(new Option('--int8-calibration <method>', 'with --precision int8: percentile (default: the 0.01th … 99.99th percentile of each call) or minmax').choices(INT8_CALIBRATION_METHODS))
     .option('--json', 'print a machine-readable summary on stdout', false)
     .option('--list-providers', 'list the execution providers usable here and exit', false)
     .option('-V, --version', "print denoise's version and the commit it was built from, and exit", false)
@@ -213,6 +230,8 @@ export function readSampleCommand(program: Command): SampleCommand {
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(o.graphOptimization !== undefined ? { graphOptimization: o.graphOptimization } : {}),
     ...deepCacheOf(o, program),
+    ...(o.precision !== undefined ? { precision: o.precision } : {}),
+    ...(o.int8Calibration !== undefined ? { int8Calibration: o.int8Calibration } : {}),
     ...(o.height !== undefined ? { height: o.height } : {}),
     ...(o.width !== undefined ? { width: o.width } : {}),
     ...(o.classLabel !== undefined ? { classLabels: o.classLabel } : {}),
@@ -236,8 +255,9 @@ export function readSampleCommand(program: Command): SampleCommand {
   };
 }
 
-/** --deepcache and the flags that only apply with it (refused without it). */
-function deepCacheOf(o: Pick<RawSampleOptions, 'deepcache' | 'deepcacheBranch' | 'deepcacheSchedule'>, program: Command): { deepCache?: DeepCacheOptions } {
+/** --deepcache and the flags that only apply with it (refused without it); --int8-calibration without --precision int8 is refused here too. */
+function deepCacheOf(o: Pick<RawSampleOptions, 'deepcache' | 'deepcacheBranch' | 'deepcacheSchedule' | 'precision' | 'int8Calibration'>, program: Command): { deepCache?: DeepCacheOptions } {
+  if (o.int8Calibration !== undefined && o.precision !== 'int8') program.error('error: --int8-calibration applies with --precision int8 only', { exitCode: 2 });
   if (o.deepcache === undefined) {
     const stray = o.deepcacheBranch !== undefined ? '--deepcache-branch' : o.deepcacheSchedule !== undefined ? '--deepcache-schedule' : undefined;
     if (stray) program.error(`error: ${stray} applies with --deepcache N only`, { exitCode: 2 });
