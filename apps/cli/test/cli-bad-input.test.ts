@@ -30,6 +30,12 @@ describe('denoise sample rejects bad input with exit code 2, a message naming it
     ['a config option the sampler refuses', ['--model', model, '--sampler', 'dpm-solver', '--scheduler-config', dpmBadOrder], /solver_order: got 5; allowed: an integer in \[1, 3\]/],
     ['a negative eta', ['--model', model, '--eta=-1'], /expected a number ≥ 0, got '-1'/],
     ['an unusable execution provider', ['--model', model, '--ep', 'cuda'], /'cuda' is not usable here/],
+    ['--deepcache on an ONNX file', ['--model', model, '--deepcache', '3'], /an ONNX file's graph cannot be cut/],
+    ['--deepcache 1', ['--model', fixture('models/fmnist-unet'), '--deepcache', '1'], /--deepcache <n>' argument '1' is invalid. expected an integer ≥ 2/],
+    ['a DeepCache branch beyond the UNet', ['--model', fixture('models/fmnist-unet'), '--deepcache', '3', '--deepcache-branch', '6'], /DeepCache branch 6 is beyond this UNet: it has 6 skip connections, so the branch is an integer 0 … 5/],
+    ['--deepcache-branch without --deepcache', ['--model', fixture('models/fmnist-unet'), '--deepcache-branch', '1'], /--deepcache-branch applies with --deepcache N only/],
+    ['--precision int8 on an ONNX file', ['--model', model, '--precision', 'int8'], /precision 'int8' is supported for a diffusers UNet2DModel folder .* not for an ONNX file/],
+    ['--int8-calibration without --precision int8', ['--model', fixture('models/fmnist-unet'), '--int8-calibration', 'minmax'], /--int8-calibration applies with --precision int8 only/],
     ['a static-batch model asked for another batch', ['--model', fixture('models/test/static-batch-2.onnx'), '--scheduler-config', join(model, 'scheduler_config.json'), '--batch', '3'], /fixed to batch 2/],
   ];
   for (const [name, args, message] of cases) {

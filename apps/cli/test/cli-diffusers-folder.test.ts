@@ -119,3 +119,17 @@ describe('an ONNX export with symbolic height and width', { timeout: 60_000 }, (
     expect(refused.stderr).toMatch(/symbolic height and no size was given: give a height and width, or noise of that shape \(--height and --width, or --noise\)/);
   });
 });
+
+describe('denoise sample --deepcache and --precision int8', () => {
+  it('samples the embedded model with both, saying on load what runs how', async () => {
+    const out = join(tempDir(), 'out');
+    const cache = tempDir();
+    const run = await runCli(['--deepcache', '3', '--precision', 'int8', '--steps', '6', '--batch', '2', '--out', out], undefined, { ...process.env, DENOISE_CACHE: cache });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`measured in`);
+    expect(run.stderr).toContain(`cached in ${join(cache, 'int8-calibration')}`);
+    expect(run.stderr).toMatch(/^int8: 33 convolutions in int8; float32: conv_in, conv_out, \d+ attention layers, \d+ time-embedding layers; activation ranges \(percentile, 4 ddim runs × 10 steps\)/m);
+    expect(run.stderr).toMatch(/^DeepCache: one full call in 3 \(uniform\), branch 0 of 0 … 5; the shallow forward reads \d+\.\d % of the weights/m);
+    expect(readdirSync(out).sort()).toEqual(['sample-000.png', 'sample-001.png']);
+  });
+});
