@@ -79,6 +79,11 @@ const configuration = z.object({
   modelMsPerCall: nonNegative,
   loopMsPerCall: nonNegative,
   /**
+   * The model time per call by kind of call (callKindTimes: plain, DeepCache full or shallow, float32 or int8), over
+   * this configuration's batches; absent in results written before kinds were recorded.
+   */
+  msPerCallByKind: z.record(z.string(), nonNegative).optional(),
+  /**
    * A text-to-image pipeline's batch, part by part (means over the timed batches, ms per batch): text encoding, the
    * UNet calls, the loop's own work, VAE decoding. The wall time is these and the little left between them.
    */

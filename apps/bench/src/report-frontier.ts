@@ -42,7 +42,10 @@ const CHAR_W = 6.2;
 export function renderFrontierChart(configurations: readonly ConfigurationResult[], batch: number): string {
   const measured = configurations.filter((c) => c.distribution !== undefined);
   if (measured.length === 0) return '';
-  const width = 720;
+  const legendText = (family: string) => (family === 'ddim' ? 'ddim (η = 0)' : family.replace(/-eta([\d.]+)/, ' (η = $1)'));
+  const families = [...new Set(measured.map((c) => familyOf(c.name)))];
+  // Wide enough for the longest legend entry (a family with model-side modifiers: dpm-solver+deepcache3+int8).
+  const width = Math.max(720, 64 + 520 + 32 + Math.ceil(Math.max(...families.map((f) => legendText(f).length)) * CHAR_W) + 8);
   const height = 420;
   const plot = { x: 64, y: 16, w: 520, h: 340 };
   const seconds = (c: ConfigurationResult) => c.wall.meanMs / batch / 1000;
@@ -52,7 +55,6 @@ export function renderFrontierChart(configurations: readonly ConfigurationResult
   const x = (s: number) => plot.x + ((Math.log10(s) - xMin) / (xMax - xMin)) * plot.w;
   const y = (f: number) => plot.y + (1 - f / yMax) * plot.h;
 
-  const families = [...new Set(measured.map((c) => familyOf(c.name)))];
   const colorOf = (family: string) => COLORS[families.indexOf(family) % COLORS.length]!;
   const points = measured.map((c) => {
     const d = c.distribution!;
@@ -107,7 +109,7 @@ export function renderFrontierChart(configurations: readonly ConfigurationResult
     })
     .join('');
   const legend = families
-    .map((family, i) => `<g class="legend"><rect x="${plot.x + plot.w + 16}" y="${plot.y + i * 18}" width="12" height="3" fill="${colorOf(family)}"/><text x="${plot.x + plot.w + 32}" y="${plot.y + i * 18 + 5}" font-size="11">${escape(family === 'ddim' ? 'ddim (η = 0)' : family.replace(/-eta([\d.]+)/, ' (η = $1)'))}</text></g>`)
+    .map((family, i) => `<g class="legend"><rect x="${plot.x + plot.w + 16}" y="${plot.y + i * 18}" width="12" height="3" fill="${colorOf(family)}"/><text x="${plot.x + plot.w + 32}" y="${plot.y + i * 18 + 5}" font-size="11">${escape(legendText(family))}</text></g>`)
     .join('');
   // 1-2-5 ticks inside the range.
   const ticks: number[] = [];

@@ -19,6 +19,7 @@ export function renderMarkdown(result: BenchResult): string {
     ...table.rows.map((row) => `| ${row.join(' | ')} |`),
     '',
     ...speedNotes(result),
+    ...renderCallKinds(result),
     (settings.reference === 'none'
       ? 'Quality: not compared (--reference none). '
       : `Quality: SSIM/PSNR (8-bit, per image, mean ± sd over the batch) against ${settings.reference} from the same x_T${settings.textToImage ? ' and prompt' : ''}. `) +
@@ -32,6 +33,24 @@ export function renderMarkdown(result: BenchResult): string {
     ...renderCrossProvider(result),
   ];
   return lines.join('\n');
+}
+
+/**
+ * The model time per call of each kind, for the configurations that call more than the plain float32 model (DeepCache's
+ * full and shallow calls, int8), with the shallow call as a share of its full one: what their speed is made of.
+ */
+function renderCallKinds(result: BenchResult): string[] {
+  const lines = result.configurations.flatMap((c) => {
+    const kinds = Object.entries(c.msPerCallByKind ?? {});
+    if (kinds.length === 0 || (kinds.length === 1 && kinds[0]![0] === 'float32')) return [];
+    const full = kinds.find(([kind]) => kind.endsWith(' full'))?.[1];
+    const parts = kinds.map(([kind, ms]) => `${kind} ${fixed(ms, 2)} ms${kind.endsWith(' shallow') && full !== undefined ? ` (${fixed((100 * ms) / full, 1)} % of a full call)` : ''}`);
+    return [`- ${c.name}: ${parts.join('; ')}`];
+  });
+  if (lines.length === 0) return [];
+  const plain = result.configurations.find((c) => c.msPerCallByKind && Object.keys(c.msPerCallByKind).join() === 'float32');
+  const reference = plain ? ` (plain float32 calls: ${fixed(plain.msPerCallByKind!['float32']!, 2)} ms in ${plain.name})` : '';
+  return [`Model time per call by kind${reference}:`, '', ...lines, ''];
 }
 
 /** How a text-to-image run was conditioned, and what the split column means; nothing for other models. */

@@ -100,7 +100,8 @@ export interface TimedBatch {
   readonly modelMsByKind?: Readonly<Record<string, { readonly calls: number; readonly ms: number }>> | undefined;
 }
 
-const kindsOf = (x: TimedBatch): Readonly<Record<string, { readonly calls: number; readonly ms: number }>> => x.modelMsByKind ?? { float32: { calls: x.modelCalls, ms: x.modelMs } };
+/** A batch's calls and model time by kind; a batch recorded without kinds made plain float32 calls only. */
+export const kindsOf = (x: TimedBatch): Readonly<Record<string, { readonly calls: number; readonly ms: number }>> => x.modelMsByKind ?? { float32: { calls: x.modelCalls, ms: x.modelMs } };
 
 /**
  * How many times faster configuration B runs than A, from time-matched costs. The time of a model call is a property

@@ -18,7 +18,10 @@ export function unconditionalBenchModel(model: LoadedModel, settings: ModelSetti
     throw new BenchInputError(`${textFlags.join(', ')}: ${model.modelPath} is an unconditional model; ${textFlags.length === 1 ? 'it applies' : 'they apply'} to text-to-image pipelines only`);
   }
   if (model.built) {
-    log(`built ${model.modelPath}: ${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, graph ${model.built.buildMs.toFixed(0)} ms, session ${model.sessionMs.toFixed(0)} ms`);
+    const calibrationMs = model.int8?.calibration.calibrationMs;
+    const int8 = model.int8 ? `; int8: ${model.int8.quantizedConvs} convolutions, ranges ${calibrationMs !== undefined ? `calibrated in ${(calibrationMs / 1000).toFixed(0)} s (part of the graph time)` : `from ${model.int8.calibration.file}`}` : '';
+    const deepCache = model.built.deepCache ? `; DeepCache branch ${model.built.deepCache.branch}: the shallow forward reads ${((100 * model.built.deepCache.shallowParameterCount) / model.built.parameterCount).toFixed(1)} % of the weights` : '';
+    log(`built ${model.modelPath}: ${(model.built.parameterCount / 1e6).toFixed(1)} M parameters, graph ${model.built.buildMs.toFixed(0)} ms, session ${model.sessionMs.toFixed(0)} ms${int8}${deepCache}`);
   }
   const { batch } = settings;
   assertBatchFitsMemory(model, batch);

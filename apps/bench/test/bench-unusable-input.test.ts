@@ -122,6 +122,28 @@ describe('pnpm bench: every configuration is checked before any timing', () => {
   });
 });
 
+describe('pnpm bench: a model-side modifier the model cannot take is refused before any timing', () => {
+  it('a DeepCache branch beyond the UNet', () => {
+    const { status, stderr } = bench('--iterations', '1', '--samplers', 'ddim-10,ddim-10+deepcache3b9', '--reference', 'none');
+    expect(status).toBe(2);
+    expect(stderr).toContain('DeepCache branch 9 is beyond this UNet: it has 6 skip connections, so the branch is an integer 0 … 5');
+    expectNothingTimed(stderr);
+  });
+
+  it('+int8 and +deepcache on an ONNX file', () => {
+    const onnx = fileURLToPath(new URL('../../../fixtures/models/test/closed-form', import.meta.url));
+    for (const [config, message] of [
+      ['ddim-10+int8', "precision 'int8' is supported for a diffusers UNet2DModel folder"],
+      ['ddim-10+deepcache2', "an ONNX file's graph cannot be cut"],
+    ] as const) {
+      const { status, stderr } = bench('--model', onnx, '--iterations', '1', '--samplers', config, '--reference', 'none');
+      expect(status).toBe(2);
+      expect(stderr).toContain(message);
+      expectNothingTimed(stderr);
+    }
+  });
+});
+
 describe('pnpm bench: an unusable input exits 2, as in denoise sample', () => {
   it('a missing model', () => {
     const { status, stderr } = bench('--model', join(out, 'no-such-model'), '--samplers', 'ddim-2', '--reference', 'none', '--iterations', '1');

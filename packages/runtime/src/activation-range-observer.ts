@@ -34,10 +34,13 @@ export class ActivationRangeObserver {
     if (!range || range.max === range.min) return range;
     const bins = this.histogram.fill(0);
     const perBin = (range.max - range.min) / HISTOGRAM_BINS;
+    const scale = 1 / perBin;
+    const { min } = range;
     let count = 0;
-    for (const v of values) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
       if (!Number.isFinite(v)) continue;
-      bins[Math.min(HISTOGRAM_BINS - 1, Math.floor((v - range.min) / perBin))]!++;
+      bins[Math.min(HISTOGRAM_BINS - 1, Math.floor((v - min) * scale))]!++;
       count++;
     }
     const clipped = Math.floor(count * TAIL_FRACTION);
@@ -52,7 +55,8 @@ export class ActivationRangeObserver {
 function extremes(values: Float32Array): { min: number; max: number } | undefined {
   let min = Infinity;
   let max = -Infinity;
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
     if (v < min) min = v;
     if (v > max) max = v;
   }

@@ -29,9 +29,14 @@ export async function calibrateActivationRanges(
   });
   try {
     const denoiser = new ProbeDenoiser(session, probe, size, new ActivationRangeObserver(config.method));
+    const started = performance.now();
     for (let run = 0; run < config.runs; run++) {
       const scheduler = createScheduler(config.sampler, schedulerConfig);
       await sample({ scheduler, denoiser, steps: config.steps, seed: config.seed + run, batchSize: 1 });
+      if (run + 1 < config.runs) {
+        const elapsed = (performance.now() - started) / 1000;
+        config.log?.(`int8 calibration: run ${run + 1}/${config.runs} done in ${elapsed.toFixed(0)} s, ETA ${((elapsed * (config.runs - run - 1)) / (run + 1)).toFixed(0)} s`);
+      }
     }
     return { ranges: denoiser.observer.observed, calls: denoiser.calls };
   } finally {

@@ -190,7 +190,7 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
       files.schedulerConfigPath ? readSchedulerConfig(files.schedulerConfigPath) : undefined,
     ]);
     await assertFilesUnchanged(hashedPaths, identities);
-    const denoiser: OnnxDenoiser = new SessionDenoiser(session, withClassCount(signature, source?.model), files.modelPath, undefined, undefined, deepCache?.sessions);
+    const denoiser: OnnxDenoiser = new SessionDenoiser(session, withClassCount(signature, source?.model), files.modelPath, { deepCache: deepCache?.sessions });
     const adapter = executionProvider === 'webgpu' ? webGpuAdapter() : undefined;
     const model: LoadedModel = {
       kind: 'unconditional',

@@ -330,7 +330,7 @@ function conditionedUNet(session: ort.InferenceSession, config: UNet2DConditionC
     ],
   };
   const timeIds = [...sizes.originalSize, ...sizes.cropTopLeft, ...sizes.targetSize];
-  return new SessionDenoiser(session, signature, path, undefined, undefined, deepCache).conditionedOn(text.rows, [
+  return new SessionDenoiser(session, signature, path, { deepCache }).conditionedOn(text.rows, [
     { name: 'encoder_hidden_states', data: text.data, rowDims: [text.tokens, text.width] },
     ...(condDim !== undefined ? [{ name: 'timestep_cond', data: guidanceEmbedding ?? new Float32Array(text.rows * condDim), rowDims: [condDim] }] : []),
     ...(added

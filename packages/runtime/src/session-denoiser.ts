@@ -6,6 +6,16 @@ import { ModelLoadError } from './model-errors.js';
 import type { ModelSignature } from './model-signature.js';
 import type { ConditioningFeed, OnnxDenoiser } from './onnx-denoiser.js';
 
+/**
+ * What a denoiser is bound to besides its session: a class-conditional model's labels (one for the whole batch or one
+ * per image, see withClassLabels), a text-conditioned UNet's conditioning rows, DeepCache's shallow session.
+ */
+export interface Bindings {
+  readonly classLabels?: readonly number[];
+  readonly conditioning?: { readonly rows: number; readonly feeds: Readonly<Record<string, ort.Tensor>> };
+  readonly deepCache?: DeepCacheSessions | undefined;
+}
+
 /** DeepCache's second session, the shallow forward, and when to call it (see loadModel's `deepCache`). */
 export interface DeepCacheSessions {
   readonly shallow: ort.InferenceSession;
@@ -29,24 +39,18 @@ export class SessionDenoiser implements OnnxDenoiser {
   private deepFeature: ort.Tensor | undefined;
   private readonly fullCallMemo = new Map<number, boolean[]>();
 
-  /**
-   * `classLabels`: for a class-conditional model, one label for the whole batch or one per image
-   * (see withClassLabels).
-   */
   constructor(
     private readonly session: ort.InferenceSession,
     readonly signature: ModelSignature,
     private readonly modelPath: string,
-    private readonly classLabels?: readonly number[],
-    private readonly conditioning?: { readonly rows: number; readonly feeds: Readonly<Record<string, ort.Tensor>> },
-    private readonly deepCache?: DeepCacheSessions,
+    private readonly bindings: Bindings = {},
   ) {
     this.spec = {
       channels: signature.channels,
       height: signature.height,
       width: signature.width,
       outputChannels: signature.outputChannels,
-      fixedBatchSize: conditioning?.rows ?? signature.fixedBatchSize,
+      fixedBatchSize: bindings.conditioning?.rows ?? signature.fixedBatchSize,
     };
     this.perImage = signature.channels * signature.height * signature.width;
   }
@@ -64,7 +68,7 @@ export class SessionDenoiser implements OnnxDenoiser {
         throw new InputError('classLabels', label, allowed, `${this.modelPath}: class label ${label} is out of range; the model takes ${allowed}`);
       }
     }
-    return new SessionDenoiser(this.session, this.signature, this.modelPath, [...labels], this.conditioning, this.deepCache);
+    return new SessionDenoiser(this.session, this.signature, this.modelPath, { ...this.bindings, classLabels: [...labels] });
   }
 
   conditionedOn(rows: number, feeds: readonly ConditioningFeed[]): OnnxDenoiser {
@@ -89,7 +93,7 @@ export class SessionDenoiser implements OnnxDenoiser {
     }
     const unknown = feeds.find((f) => !inputs.some((i) => i.name === f.name));
     if (unknown) throw new RangeError(`${this.modelPath}: the model has no conditioning input '${unknown.name}' (it takes ${inputs.map((i) => i.name).join(', ')})`);
-    return new SessionDenoiser(this.session, this.signature, this.modelPath, this.classLabels, { rows, feeds: tensors }, this.deepCache);
+    return new SessionDenoiser(this.session, this.signature, this.modelPath, { ...this.bindings, conditioning: { rows, feeds: tensors } });
   }
 
   forClassLabels(labels: readonly number[] | undefined, batchSize: number): OnnxDenoiser {
@@ -110,8 +114,8 @@ export class SessionDenoiser implements OnnxDenoiser {
 
   /** With DeepCache: whether this call reuses the deep feature (the shallow forward) rather than computing it. */
   private reusesDeepFeature(call: ModelCall | undefined, batchSize: number): boolean {
-    if (!this.deepCache || this.deepFeature?.dims[0] !== batchSize) return false;
-    return !isFullCall(call, this.deepCache.options, this.fullCallMemo);
+    if (!this.bindings.deepCache || this.deepFeature?.dims[0] !== batchSize) return false;
+    return !isFullCall(call, this.bindings.deepCache.options, this.fullCallMemo);
   }
 
   predict(sample: Float32Array, timestep: number, call?: ModelCall): Promise<Float32Array> {
@@ -151,9 +155,9 @@ export class SessionDenoiser implements OnnxDenoiser {
 
   private async run(feeds: Record<string, ort.Tensor>, shallow: boolean): Promise<ort.Tensor> {
     const output = this.signature.output;
-    if (!this.deepCache) return (await this.session.run(feeds, [output]))[output]!;
+    if (!this.bindings.deepCache) return (await this.session.run(feeds, [output]))[output]!;
     if (shallow) {
-      return (await this.deepCache.shallow.run({ ...feeds, [DEEP_FEATURE]: this.deepFeature! }, [output]))[output]!;
+      return (await this.bindings.deepCache.shallow.run({ ...feeds, [DEEP_FEATURE]: this.deepFeature! }, [output]))[output]!;
     }
     const results = await this.session.run(feeds, [output, DEEP_FEATURE]);
     this.deepFeature = results[DEEP_FEATURE];
@@ -175,13 +179,13 @@ export class SessionDenoiser implements OnnxDenoiser {
   }
 
   get deepCacheOptions(): DeepCacheOptions | undefined {
-    return this.deepCache?.options;
+    return this.bindings.deepCache?.options;
   }
 
   async warmup(batchSize: number): Promise<void> {
     const zeros = new Float32Array(batchSize * this.perImage);
     await this.predict(zeros, 0);
-    if (this.deepCache) {
+    if (this.bindings.deepCache) {
       await this.compute(zeros, 0, true); // the shallow session, on the feature the full call kept
       this.deepFeature = undefined;
     }
@@ -192,7 +196,7 @@ export class SessionDenoiser implements OnnxDenoiser {
     this.sampleTensors.clear();
     this.deepFeature = undefined;
     await this.session.release();
-    await this.deepCache?.shallow.release();
+    await this.bindings.deepCache?.shallow.release();
   }
 
   /** Class labels and the bound conditioning rows; refuses a conditional model that was not conditioned. */
@@ -200,10 +204,10 @@ export class SessionDenoiser implements OnnxDenoiser {
     const feeds: Record<string, ort.Tensor> = this.signature.classLabels ? { [this.signature.classLabels.name]: this.labelTensor(batchSize) } : {};
     const inputs = this.signature.conditioning;
     if (!inputs) return feeds;
-    if (!this.conditioning) {
+    if (!this.bindings.conditioning) {
       throw new RangeError(`${this.modelPath}: the model is conditioned on ${inputs.map((i) => i.name).join(', ')}; bind them first (conditionedOn)`);
     }
-    return { ...feeds, ...this.conditioning.feeds };
+    return { ...feeds, ...this.bindings.conditioning.feeds };
   }
 
   private batchSizeOf(sample: Float32Array): number {
@@ -216,7 +220,7 @@ export class SessionDenoiser implements OnnxDenoiser {
     }
     const fixed = this.spec.fixedBatchSize;
     if (fixed !== undefined && fixed !== batchSize) {
-      const why = this.conditioning ? `conditioned on ${fixed} row(s)` : `fixed to batch ${fixed}`;
+      const why = this.bindings.conditioning ? `conditioned on ${fixed} row(s)` : `fixed to batch ${fixed}`;
       throw new RangeError(`${this.modelPath}: the model is ${why}, got a batch of ${batchSize}`);
     }
     return batchSize;
@@ -249,7 +253,7 @@ export class SessionDenoiser implements OnnxDenoiser {
 
   private labelTensor(batchSize: number): ort.Tensor {
     const input = this.signature.classLabels!;
-    const labels = this.classLabels;
+    const labels = this.bindings.classLabels;
     if (!labels) {
       throw new RangeError(`${this.modelPath}: the model is class-conditional (input '${input.name}'); give class labels`);
     }
