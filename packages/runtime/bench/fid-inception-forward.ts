@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { median } from './interleaved-timing.js';
 import { readNpy, writeNpy } from '@denoise/image';
 import { repoRoot } from '@denoise/repo-layout';
 import { loadFidInception, randomFidInceptionWeights, type GraphOptimizationLevel } from '../src/index.js';
@@ -33,11 +34,6 @@ const rounds = Number(values.rounds);
 const SIZE = 299;
 const PAUSE_MS = 250;
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** The worker's fixed input: sin(0.37·i) in float32, as tools/denoise_tools/torch_fid_inception/worker.py makes it. */
 function benchInput(batch: number): Float32Array {

@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { median, timeInterleaved } from './interleaved-timing.js';
 import * as ort from 'onnxruntime-node';
 import { buildUNetModel, locateDiffusersUNet, type BuiltUNetModel } from '@denoise/diffusers';
 import { embeddedModelPath, syntheticCatalog } from '@denoise/repo-layout';
@@ -32,11 +33,6 @@ const runs = Number(values.runs);
 const profileRuns = Number(values['profile-runs']);
 const int8Options = { runs: Number(values['calibration-runs']), steps: Number(values['calibration-steps']), log: (line: string) => console.error(line) };
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 function inputs(model: LoadedModel): [Float32Array, number] {
   const { channels, height, width } = model.signature;
@@ -84,14 +80,7 @@ for (const reference of values.model.split(',').filter(Boolean)) {
     { label: 'float32', run: () => float.denoiser.predict(x, t), samples: [] as number[] },
     { label: 'int8', run: () => int8.denoiser.predict(x, t), samples: [] as number[] },
   ];
-  for (const task of tasks) await task.run(); // warm-up
-  for (let i = 0; i < runs; i++) {
-    for (const task of i % 2 === 0 ? tasks : [...tasks].reverse()) {
-      const t0 = performance.now();
-      await task.run();
-      task.samples.push(performance.now() - t0);
-    }
-  }
+  await timeInterleaved(tasks, runs);
   const [f, q] = tasks.map((task) => median(task.samples)) as [number, number];
   const info = int8.int8!;
   rows.push(`| ${name} | ${batch} | ${threads} | ${f.toFixed(1)} | ${q.toFixed(1)} | ${(f / q).toFixed(2)} | ${info.quantizedConvs} | ${info.floatLayers.length} |`);

@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { median } from './interleaved-timing.js';
 import * as ort from 'onnxruntime-node';
 import { buildComponent, UNET_2D_CONDITION } from '@denoise/diffusers';
 
@@ -30,11 +31,6 @@ const tokens = Number(values.tokens);
 const threads = Number(values.threads);
 const runs = Number(values.runs);
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 const options = (profile: boolean): ort.InferenceSession.SessionOptions => ({
   graphOptimizationLevel: 'all',

@@ -6,6 +6,7 @@
 // --model takes any model reference. --against: an export of the same weights (e.g. tools/denoise_tools/torch_unet2d/export.py),
 // checked first to give the same output, then timed interleaved with denoise's graph.
 import { parseArgs } from 'node:util';
+import { median, timeInterleaved, type TimedTask } from './interleaved-timing.js';
 import * as ort from 'onnxruntime-node';
 import { syntheticCatalog } from '@denoise/repo-layout';
 import { loadModel, type GraphOptimizationLevel, type LoadedModel } from '../src/index.js';
@@ -25,17 +26,6 @@ const { values } = parseArgs({
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
 const runs = Number(values.runs);
 
-interface Timed {
-  readonly label: string;
-  readonly run: () => Promise<void>;
-  readonly samples: number[];
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 async function exportedSession(path: string, threads: number, opt: GraphOptimizationLevel): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(path, { graphOptimizationLevel: opt, intraOpNumThreads: threads, interOpNumThreads: 1, logSeverityLevel: 3 });
@@ -67,7 +57,7 @@ for (const reference of references) {
       for (const batch of list(values.batch).map(Number)) {
         const session = sessionOf(model);
         const ours = feedsFor(session, batch, channels, height, width);
-        const tasks: Timed[] = [{ label: 'denoise graph', run: async () => void (await session.run(ours)), samples: [] }];
+        const tasks: TimedTask[] = [{ label: 'denoise graph', run: async () => void (await session.run(ours)), samples: [] }];
         if (exported) {
           const theirs = feedsFor(exported, batch, channels, height, width);
           tasks.push({ label: 'torch.onnx.export', run: async () => void (await exported.run(theirs)), samples: [] });
@@ -81,14 +71,7 @@ for (const reference of references) {
           for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
           console.error(`${arch} batch ${batch}: max |denoise − export| = ${diff.toExponential(2)}`);
         }
-        for (const task of tasks) await task.run(); // warm-up
-        for (let i = 0; i < runs; i++) {
-          for (const task of i % 2 === 0 ? tasks : [...tasks].reverse()) {
-            const t0 = performance.now();
-            await task.run();
-            task.samples.push(performance.now() - t0);
-          }
-        }
+        await timeInterleaved(tasks, runs);
         const ourMs = median(tasks[0]!.samples);
         const theirMs = tasks[1] ? median(tasks[1].samples) : undefined;
         rows.push(

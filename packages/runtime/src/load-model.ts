@@ -220,7 +220,9 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
   }
 }
 
-async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>, build: BuildComponentOptions): Promise<{ model: BuiltUNetModel; info: BuiltModelInfo }> {
+type FolderFiles = Extract<ModelFiles, { kind: 'diffusers' }>;
+
+async function buildFromFolder(files: FolderFiles, build: BuildComponentOptions): Promise<{ model: BuiltUNetModel; info: BuiltModelInfo }> {
   const started = performance.now();
   let model: BuiltUNetModel;
   try {
@@ -228,7 +230,12 @@ async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>
   } catch (error) {
     throw asModelLoadError(error, files.modelPath);
   }
-  const info: BuiltModelInfo = {
+  return { model, info: builtInfo(files, model, started) };
+}
+
+/** What a folder was built into, for reports; `started`: when its build began. */
+function builtInfo(files: FolderFiles, model: BuiltUNetModel, started: number): BuiltModelInfo {
+  return {
     configPath: files.folder.configPath,
     weightsPath: files.folder.weightsPath,
     weightsFormat: files.folder.weightsFormat,
@@ -237,12 +244,9 @@ async function buildFromFolder(files: Extract<ModelFiles, { kind: 'diffusers' }>
     buildMs: performance.now() - started,
     onnxBytes: model.bytes.byteLength,
   };
-  return { model, info };
 }
 
 // --- int8 precision (see int8-model.ts) ---
-
-type FolderFiles = Extract<ModelFiles, { kind: 'diffusers' }>;
 
 /** A built folder; int8 builds also carry what they quantized and the sha256 they keyed the calibration by. */
 interface FolderSource {
@@ -279,17 +283,7 @@ async function buildInt8FromFolder(
   } catch (error) {
     throw asModelLoadError(error, files.modelPath);
   }
-  const { model } = built;
-  const info: BuiltModelInfo = {
-    configPath: files.folder.configPath,
-    weightsPath: files.folder.weightsPath,
-    weightsFormat: files.folder.weightsFormat,
-    weightsBytes: model.weightsBytes,
-    parameterCount: model.parameterCount,
-    buildMs: performance.now() - started,
-    onnxBytes: model.bytes.byteLength,
-  };
-  return { model, info, int8: built.int8, sha256 };
+  return { model: built.model, info: builtInfo(files, built.model, started), int8: built.int8, sha256 };
 }
 
 function assertInt8Supported(path: string, what: string): never {
