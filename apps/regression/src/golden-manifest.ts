@@ -236,6 +236,7 @@ export function serializeGoldenManifest(manifest: GoldenManifest): string {
       seed: c.seed,
       generator: c.generator,
       ...(c.noise !== undefined ? { noise: c.noise } : {}),
+      ...(c.deepCache !== undefined ? { deepCache: c.deepCache } : {}),
       ...(c.classLabels !== undefined ? { classLabels: c.classLabels } : {}),
       ...(c.prompt !== undefined ? { prompt: c.prompt } : {}),
       ...(c.negativePrompt !== undefined ? { negativePrompt: c.negativePrompt } : {}),

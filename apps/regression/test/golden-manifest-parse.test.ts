@@ -34,6 +34,14 @@ describe('parseGoldenManifest', () => {
     expect(parseGoldenManifest(manifest([WEBGPU_CASE, BASE_CASE])).cases[0]?.goldenOf).toBe('ddim-10-seed0');
   });
 
+  it('reads a DeepCache case and writes its block back (an --update keeps it)', () => {
+    const cached = { ...BASE_CASE, name: 'ddim-10-deepcache3', deepCache: { interval: 3, branch: 1, schedule: 'quadratic' } };
+    const parsed = parseGoldenManifest(manifest([cached]));
+    expect(parsed.cases[0]?.deepCache).toEqual({ interval: 3, branch: 1, schedule: 'quadratic' });
+    expect(parseGoldenManifest(JSON.parse(serializeGoldenManifest(parsed)))).toEqual(parsed);
+    expect(() => parseGoldenManifest(manifest([{ ...BASE_CASE, deepCache: { interval: 1 } }]))).toThrow(/invalid cases\[0\]\.deepCache\.interval: got 1; allowed: an integer ≥ 2/);
+  });
+
   it('reads a text-to-image case (prompt, negative prompt, guidance scale) and writes it back', () => {
     const prompted = { ...BASE_CASE, name: 'sd1-tiny', model: 'fixtures/diffusers-sd/sd1-tiny', prompt: 'a red bicycle', negativePrompt: 'blurry', guidanceScale: 5 };
     const parsed = parseGoldenManifest(manifest([prompted]));

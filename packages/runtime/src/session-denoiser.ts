@@ -118,7 +118,7 @@ export class SessionDenoiser implements OnnxDenoiser {
     return !isFullCall(call, this.bindings.deepCache.options, this.fullCallMemo);
   }
 
-  predict(sample: Float32Array, timestep: number, call?: ModelCall): Promise<Float32Array> {
+  async predict(sample: Float32Array, timestep: number, call?: ModelCall): Promise<Float32Array> {
     return this.compute(sample, timestep, this.reusesDeepFeature(call, this.batchSizeOf(sample)));
   }
 
