@@ -47,7 +47,7 @@ const ALLOWED_WORKSPACE_IMPORTS = {
   sampler: ['schedule'],
   diffusers: [],
   hub: ['diffusers', 'image'],
-  runtime: ['schedule', 'sampler', 'diffusers', 'hub', 'tokenizer'],
+  runtime: ['schedule', 'sampler', 'diffusers', 'hub', 'tokenizer', 'image'], // image: the one atomic file writer (the int8 calibration cache)
   // Where the repository keeps the shipped models, the published configs and the version: the one module that
   // knows the repo layout, for the apps (the runtime is told the catalog and the version as options).
   'repo-layout': [],
@@ -65,7 +65,7 @@ const PACKAGES = Object.keys(ALLOWED_WORKSPACE_IMPORTS);
 const TEST_ONLY_PACKAGES = ['fuzz'];
 /** What a package's tests and benches (packages/x/{test,bench}) may import besides what the package may: devDependencies. */
 const ALLOWED_TEST_IMPORTS = {
-  runtime: ['image', 'repo-layout'], // parity tests read reference .npy/PNGs; the bench names synthetic: architectures
+  runtime: ['repo-layout'], // the bench names synthetic: architectures
   sampler: ['image'], // guidance-embedding-parity.test.ts reads lcm-tiny's reference .npy files
   // tokenizer-reference-cases.test.ts reads the pipelines' input_ids .npy files and their cases.json (Python JSON).
   tokenizer: ['image', 'schedule'],

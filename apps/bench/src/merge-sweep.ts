@@ -10,7 +10,7 @@ import type { BenchLog } from './bench-model.js';
 import { modifiersOf, parseSamplerSpec } from './sampler-spec.js';
 import { firstDifference, planUnits, shardOf, unitKey, type SweepPlan } from './sweep-plan.js';
 import { readShardDir, readUnitFeatures, readUnitImages, shardDirsIn, SweepFileError, type BareRecord, type UnitRecord } from './sweep-store.js';
-import { harnessOverhead, kindsOf, ratioOfMeans, timeMatchedSpeedup, wallOverCeiling, wallTimeOf, type BootstrapSettings, type TimedBatch } from './timing-stats.js';
+import { harnessOverhead, msPerCallByKind, ratioOfMeans, timeMatchedSpeedup, wallOverCeiling, wallTimeOf, type BootstrapSettings, type TimedBatch } from './timing-stats.js';
 
 /** Every unit of a sweep, each found once, from the shard folders given to merge. */
 export interface LoadedSweep {
@@ -94,18 +94,6 @@ function speedBaseline(plan: SweepPlan, callsOf: (name: string) => number): stri
   return names.reduce((best, n) => (callsOf(n) > callsOf(best) ? n : best));
 }
 
-/** A configuration's model time per call by kind, over its batches (one kind for records written without kinds). */
-function msPerCallByKind(records: readonly TimedBatch[]): Record<string, number> {
-  const sums = new Map<string, { calls: number; ms: number }>();
-  for (const r of records) {
-    for (const [kind, x] of Object.entries(kindsOf(r))) {
-      const sum = sums.get(kind) ?? { calls: 0, ms: 0 };
-      sums.set(kind, { calls: sum.calls + x.calls, ms: sum.ms + x.ms });
-    }
-  }
-  return Object.fromEntries([...sums].map(([kind, sum]) => [kind, sum.ms / sum.calls]));
-}
-
 /**
  * One result from a whole sweep: timings from every batch, quality from batch 0 against the reference's batch 0,
  * FID/KID from the features of every image (never averaged across shards), with bootstrap 95 % intervals.
@@ -169,7 +157,7 @@ export async function mergeSweep(sweep: LoadedSweep, options: MergeOptions): Pro
       imagesPerSec: plan.batch / (wall.meanMs / 1000),
       modelMsPerCall: records.reduce((s, r) => s + r.modelMs, 0) / totalCalls,
       loopMsPerCall: records.reduce((s, r) => s + r.loopMs, 0) / totalCalls,
-      msPerCallByKind: msPerCallByKind(records),
+      msPerCallByKind: Object.fromEntries(msPerCallByKind(records)),
       ...(plan.textToImage ? { split: splitOf(records) } : {}),
       ceilingMs: Number.isFinite(ceiling) ? ceiling : 0,
       overheadPct: overhead.pct,

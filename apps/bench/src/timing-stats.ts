@@ -101,7 +101,19 @@ export interface TimedBatch {
 }
 
 /** A batch's calls and model time by kind; a batch recorded without kinds made plain float32 calls only. */
-export const kindsOf = (x: TimedBatch): Readonly<Record<string, { readonly calls: number; readonly ms: number }>> => x.modelMsByKind ?? { float32: { calls: x.modelCalls, ms: x.modelMs } };
+const kindsOf = (x: TimedBatch): Readonly<Record<string, { readonly calls: number; readonly ms: number }>> => x.modelMsByKind ?? { float32: { calls: x.modelCalls, ms: x.modelMs } };
+
+/** The model time per call of each kind, pooled over `batches` (or the ones `pick` draws, for a bootstrap resample). */
+export function msPerCallByKind(batches: readonly TimedBatch[], pick: (k: number) => number = (k) => k): Map<string, number> {
+  const sums = new Map<string, { calls: number; ms: number }>();
+  for (let k = 0; k < batches.length; k++) {
+    for (const [kind, x] of Object.entries(kindsOf(batches[pick(k)]!))) {
+      const sum = sums.get(kind) ?? { calls: 0, ms: 0 };
+      sums.set(kind, { calls: sum.calls + x.calls, ms: sum.ms + x.ms });
+    }
+  }
+  return new Map([...sums].map(([kind, sum]) => [kind, sum.ms / sum.calls]));
+}
 
 /**
  * How many times faster configuration B runs than A, from time-matched costs. The time of a model call is a property
@@ -116,16 +128,6 @@ export const kindsOf = (x: TimedBatch): Readonly<Record<string, { readonly calls
  */
 export function timeMatchedSpeedup(a: readonly TimedBatch[], b: readonly TimedBatch[], all: readonly TimedBatch[], bootstrap: BootstrapSettings): { ratio: number } & Interval {
   const rng = new Mulberry32(bootstrap.seed);
-  const perCall = (batches: readonly TimedBatch[], pick: (k: number) => number): Map<string, number> => {
-    const sums = new Map<string, { calls: number; ms: number }>();
-    for (let k = 0; k < batches.length; k++) {
-      for (const [kind, x] of Object.entries(kindsOf(batches[pick(k)]!))) {
-        const sum = sums.get(kind) ?? { calls: 0, ms: 0 };
-        sums.set(kind, { calls: sum.calls + x.calls, ms: sum.ms + x.ms });
-      }
-    }
-    return new Map([...sums].map(([kind, sum]) => [kind, sum.ms / sum.calls]));
-  };
   const outside = (batches: readonly TimedBatch[], pick: (k: number) => number) => {
     let sum = 0;
     for (let k = 0; k < batches.length; k++) {
@@ -135,13 +137,13 @@ export function timeMatchedSpeedup(a: readonly TimedBatch[], b: readonly TimedBa
     return sum / batches.length;
   };
   // A resample of all batches may miss every batch of a rare kind: its time then comes from the full set.
-  const fullSet = perCall(all, (k) => k);
+  const fullSet = msPerCallByKind(all);
   const cost = (c: readonly TimedBatch[], t: Map<string, number>, o: number) =>
     Object.entries(kindsOf(c[0]!)).reduce((sum, [kind, x]) => sum + x.calls * (t.get(kind) ?? fullSet.get(kind)!), 0) + o;
   const draw = (n: number) => () => Math.floor(rng.nextFloat() * n);
   const samples = new Float64Array(bootstrap.resamples);
   for (let r = 0; r < bootstrap.resamples; r++) {
-    const t = perCall(all, draw(all.length));
+    const t = msPerCallByKind(all, draw(all.length));
     samples[r] = cost(a, t, outside(a, draw(a.length))) / cost(b, t, outside(b, draw(b.length)));
   }
   return { ratio: cost(a, fullSet, outside(a, (k) => k)) / cost(b, fullSet, outside(b, (k) => k)), ...percentileInterval(samples) };

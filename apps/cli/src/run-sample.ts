@@ -1,6 +1,6 @@
 import type { NpyArray } from '@denoise/image';
 import { repositoryModelOptions } from '@denoise/repo-layout';
-import { describeCacheVerification, formatGpuAdapter, openModel, SampleSizeError, type OpenedModel } from '@denoise/runtime';
+import { describeCacheVerification, formatGpuAdapter, isAttentionLayer, openModel, SampleSizeError, type OpenedModel } from '@denoise/runtime';
 import { createDownloadProgress } from './download-progress.js';
 import { readNoiseFile } from './noise-file.js';
 import { checkDistinctOutputs, type OutputStaging } from './output-files.js';
@@ -141,8 +141,9 @@ function sampleShapeOf(command: SampleCommand, noise: NpyArray | undefined): { c
 
 /** The layers an int8 model keeps in float32, grouped: the convolutions by name, attention and time-embedding layers counted. */
 function describeFloatLayers(layers: readonly string[]): string {
-  const attention = layers.filter((l) => /\.attentions\.\d+(\.|$)/.test(l)).length;
-  const time = layers.filter((l) => /time_emb/.test(l)).length;
-  const named = layers.filter((l) => !/\.attentions\.\d+(\.|$)/.test(l) && !/time_emb/.test(l));
+  const timeEmbedding = (l: string) => /time_emb/.test(l);
+  const attention = layers.filter(isAttentionLayer).length;
+  const time = layers.filter(timeEmbedding).length;
+  const named = layers.filter((l) => !isAttentionLayer(l) && !timeEmbedding(l));
   return [...named, ...(attention > 0 ? [`${attention} attention layers`] : []), ...(time > 0 ? [`${time} time-embedding layers`] : [])].join(', ');
 }

@@ -35,7 +35,7 @@ export interface BuiltComponent<Config, Signature> {
   /** Set when weights stay in their file (storage 'external'): the folder onnxruntime reads them from. */
   readonly externalDataFolder?: string;
   /** Built with a DeepCache branch: the shallow forward's ModelProto (its weights in the same place as the full one's). */
-  readonly shallow?: { readonly bytes: Uint8Array; readonly parameterCount: number };
+  readonly shallow?: { readonly bytes: Uint8Array; readonly externalDataFolder?: string; readonly parameterCount: number };
   readonly parameterCount: number;
   readonly weightsBytes: number;
 }
@@ -74,7 +74,7 @@ export async function buildComponent<Config, Signature>(
     signature,
     bytes: encoded.bytes,
     ...(encoded.externalDataFolder ? { externalDataFolder: encoded.externalDataFolder } : {}),
-    ...(shallow ? { shallow: { bytes: (await encode(shallow, ` (DeepCache shallow forward, branch ${options.deepCacheBranch})`)).bytes, parameterCount: initializerElements(shallow) } } : {}),
+    ...(shallow ? { shallow: { ...(await encode(shallow, ` (DeepCache shallow forward, branch ${options.deepCacheBranch})`)), parameterCount: initializerElements(shallow) } } : {}),
     // Floating-point tensors only: an old checkpoint's int64 buffers (CLIP's position_ids) are not parameters.
     parameterCount: [...weights.tensors.values()].filter((t) => t.dtype.startsWith('F') || t.dtype === 'BF16').reduce((n, t) => n + elementCount(t.shape), 0),
     weightsBytes: weights.sizeBytes,

@@ -77,5 +77,5 @@ export {
   fidInceptionStateDict,
   type FidInceptionStateDictEntry,
 } from './fid-inception-graph.js';
-export { int8Candidates, int8ProbeValues, withActivationProbes, type Int8Plan, type QuantizableConv } from './int8-candidates.js';
+export { int8Candidates, int8ProbeValues, isAttentionLayer, withActivationProbes, type Int8Plan, type QuantizableConv } from './int8-candidates.js';
 export { quantizeGraph, type ActivationRange, type QuantizeGraphOptions, type QuantizedGraph } from './qdq-graph.js';

@@ -23,6 +23,9 @@ export interface Int8Plan {
   readonly floatLayers: readonly string[];
 }
 
+/** A layer inside an attention module (`….attentions.N…`: self- or cross-attention, a transformer's proj_in/proj_out). */
+export const isAttentionLayer = (layer: string): boolean => /(^|\.)attentions\.\d+/.test(layer);
+
 /** The first and last convolution of a UNet/VAE: kept float32, as every int8 recipe for diffusion models does. */
 const FLOAT_CONVS: ReadonlySet<string> = new Set(['conv_in', 'conv_out']);
 
@@ -58,7 +61,7 @@ export function int8Candidates(graph: GraphBuilder, keepFloat: readonly string[]
       !graphOutputs.has(node.outputs[0]!) &&
       (node.inputs[2] === undefined || bias !== undefined) &&
       !FLOAT_CONVS.has(layer) &&
-      !/(^|\.)attentions\.\d+/.test(layer) &&
+      !isAttentionLayer(layer) &&
       !keepFloat.includes(layer);
     if (quantized) convs.push({ layer, input: node.inputs[0]!, output: node.outputs[0]!, weight, ...(bias ? { bias } : {}) });
     else floatLayers.add(layer);

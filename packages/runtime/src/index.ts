@@ -12,6 +12,7 @@ export { DEFAULT_UNET_SCHEDULER_CONFIG, loadModel, type BuiltModelInfo, type Dee
 export { DEEP_CACHE_SCHEDULES, deepCacheFullCalls, type DeepCacheOptions, type DeepCacheScheduleKind } from './deep-cache-schedule.js';
 export { INT8_CALIBRATION_METHODS, LOAD_PRECISIONS, type Int8CalibrationMethod, type Int8Options, type LoadPrecision } from './int8-options.js';
 export type { Int8ModelInfo } from './int8-model.js';
+export { isAttentionLayer } from '@denoise/diffusers';
 export { GRAPH_OPTIMIZATION_LEVELS, type GraphOptimizationLevel } from './session-settings.js';
 export { ExecutionProviderError, ModelLoadError, SampleSizeError } from './model-errors.js';
 export { assertBatchFitsMemory, assertWeightsFitMemory, InsufficientMemoryError, type ComponentWeights } from './memory-check.js';

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ActivationRange } from '@denoise/diffusers';
+import { writeFileAtomic } from '@denoise/image';
 import { ModelLoadError } from './model-errors.js';
 import type { Int8Config } from './int8-options.js';
 
@@ -80,7 +80,7 @@ export async function readCachedCalibration(
   return ranges;
 }
 
-/** Writes a calibration atomically (temporary file in the same folder, then rename): an interrupted write leaves no file. */
+/** Writes a calibration atomically (writeFileAtomic): an interrupted write leaves no file. */
 export async function writeCachedCalibration(path: string, key: CalibrationKey, ranges: ReadonlyMap<string, ActivationRange>): Promise<void> {
   const content = {
     format: FORMAT,
@@ -92,12 +92,5 @@ export async function writeCachedCalibration(path: string, key: CalibrationKey, 
     ranges: Object.fromEntries([...ranges].map(([name, r]) => [name, [r.min, r.max]])),
   };
   await mkdir(dirname(path), { recursive: true });
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temporary, `${JSON.stringify(content, null, 1)}\n`);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw new Error(`cannot write the int8 calibration ${path}: ${(error as Error).message}`, { cause: error });
-  }
+  await writeFileAtomic(path, `${JSON.stringify(content, null, 1)}\n`);
 }

@@ -21,11 +21,12 @@ import { resolveModelReference, type ResolvedModelReference, type ResolveReferen
 import { webGpuAdapter, type GpuAdapterInfo } from './gpu-adapter.js';
 import type { OnnxDenoiser } from './onnx-denoiser.js';
 import { registerSession } from './model-sessions.js';
-import { SessionDenoiser, type DeepCacheSessions } from './session-denoiser.js';
+import { SessionDenoiser } from './session-denoiser.js';
+import { openDeepCacheSessions, type DeepCacheSessions } from './deep-cache-sessions.js';
 import { assertDeepCacheOptions, type DeepCacheOptions } from './deep-cache-schedule.js';
 import { asModelLoadError } from './component-errors.js';
 import { createSession } from './create-session.js';
-import type { GraphOptimizationLevel } from './session-settings.js';
+import type { GraphOptimizationLevel, SessionSettings } from './session-settings.js';
 import { parseInt8Options, parsePrecision, type Int8Config, type Int8Options, type LoadPrecision } from './int8-options.js';
 import { buildInt8UNetModel, type Int8ModelInfo } from './int8-model.js';
 
@@ -160,26 +161,21 @@ export async function loadResolvedModel(reference: ResolvedModelReference, optio
         : await buildFromFolder(files, { ...graphOptionsFor(executionProvider), ...graphOptions });
 
   const sessionStarted = performance.now();
-  const session = await createSession(source ? source.model : { path: files.modelPath }, files.modelPath, {
+  const settings: SessionSettings = {
     executionProvider,
-    ...(options.deepCache ? { spinning: false } : {}),
     ...(threads !== undefined ? { threads } : {}),
     ...(options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}),
-  });
+  };
+  const session = await createSession(source ? source.model : { path: files.modelPath }, files.modelPath, { ...settings, ...(options.deepCache ? { spinning: false } : {}) });
   const sessionMs = performance.now() - sessionStarted;
   let deepCache: { readonly sessions: DeepCacheSessions; readonly build: DeepCacheBuild } | undefined;
   try {
     if (options.deepCache && source?.model.shallow && source.model.signature.deepCache) {
       const started = performance.now();
-      const shallow = await createSession({ bytes: source.model.shallow.bytes, ...(source.model.externalDataFolder ? { externalDataFolder: source.model.externalDataFolder } : {}) }, files.modelPath, {
-        executionProvider,
-        spinning: false,
-        ...(threads !== undefined ? { threads } : {}),
-        ...(options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}),
-      });
+      const sessions = await openDeepCacheSessions(source.model.shallow, files.modelPath, settings, options.deepCache);
       const { branch, maxBranch } = source.model.signature.deepCache;
       deepCache = {
-        sessions: { shallow, options: options.deepCache },
+        sessions,
         build: { branch, maxBranch, shallowParameterCount: source.model.shallow.parameterCount, shallowSessionMs: performance.now() - started },
       };
     }

@@ -27,7 +27,8 @@ import { assertFilesUnchanged, fileIdentities, readSchedulerConfig, sha256File }
 import type { ResolvedModelReference } from './model-reference.js';
 import type { ModelSignature } from './model-signature.js';
 import type { OnnxDenoiser } from './onnx-denoiser.js';
-import { SessionDenoiser, type DeepCacheSessions } from './session-denoiser.js';
+import { SessionDenoiser } from './session-denoiser.js';
+import { openDeepCacheSessions, type DeepCacheSessions } from './deep-cache-sessions.js';
 import { assertDeepCacheOptions } from './deep-cache-schedule.js';
 import { assertClipSkip, PromptEncoder } from './prompt-encoder.js';
 import type { TokenizedPrompts } from './tokenized-prompts.js';
@@ -190,13 +191,8 @@ export async function loadPipeline(folder: PipelineFolder, reference: ResolvedMo
     const unet = await open(unetPart, UNET_OPTIMIZATION_LEVEL, options.deepCache ? false : undefined);
     let deepCache: DeepCacheSessions | undefined;
     if (options.deepCache && unetPart.built.shallow) {
-      const shallow = await createSession({ bytes: unetPart.built.shallow.bytes, ...(unetPart.built.externalDataFolder ? { externalDataFolder: unetPart.built.externalDataFolder } : {}) }, folder.path(plan.unet.dir), {
-        ...settings,
-        graphOptimizationLevel: options.graphOptimizationLevel ?? UNET_OPTIMIZATION_LEVEL,
-        spinning: false,
-      });
-      sessions.push(shallow);
-      deepCache = { shallow, options: options.deepCache };
+      deepCache = await openDeepCacheSessions(unetPart.built.shallow, folder.path(plan.unet.dir), { ...settings, graphOptimizationLevel: options.graphOptimizationLevel ?? UNET_OPTIMIZATION_LEVEL }, options.deepCache);
+      sessions.push(deepCache.shallow);
     }
     const encoderInfo: Record<string, PipelineComponentInfo> = {};
     const parts = [];

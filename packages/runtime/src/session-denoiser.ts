@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { InputError, type DenoiserSpec, type ModelCall } from '@denoise/sampler';
 import { DEEP_FEATURE, float16ToFloat32, float32ToFloat16, toFloat16Bits } from '@denoise/diffusers';
 import { isFullCall, type DeepCacheOptions } from './deep-cache-schedule.js';
+import type { DeepCacheSessions } from './deep-cache-sessions.js';
 import { ModelLoadError } from './model-errors.js';
 import type { ModelSignature } from './model-signature.js';
 import type { ConditioningFeed, OnnxDenoiser } from './onnx-denoiser.js';
@@ -14,12 +15,6 @@ export interface Bindings {
   readonly classLabels?: readonly number[];
   readonly conditioning?: { readonly rows: number; readonly feeds: Readonly<Record<string, ort.Tensor>> };
   readonly deepCache?: DeepCacheSessions | undefined;
-}
-
-/** DeepCache's second session, the shallow forward, and when to call it (see loadModel's `deepCache`). */
-export interface DeepCacheSessions {
-  readonly shallow: ort.InferenceSession;
-  readonly options: DeepCacheOptions;
 }
 
 /**
@@ -119,12 +114,12 @@ export class SessionDenoiser implements OnnxDenoiser {
   }
 
   async predict(sample: Float32Array, timestep: number, call?: ModelCall): Promise<Float32Array> {
-    return this.compute(sample, timestep, this.reusesDeepFeature(call, this.batchSizeOf(sample)));
+    const batchSize = this.batchSizeOf(sample);
+    return this.compute(sample, batchSize, timestep, this.reusesDeepFeature(call, batchSize));
   }
 
   /** One call; `shallow`: DeepCache's shallow forward on the kept deep feature (else the full forward keeps a new one). */
-  private async compute(sample: Float32Array, timestep: number, shallow: boolean): Promise<Float32Array> {
-    const batchSize = this.batchSizeOf(sample);
+  private async compute(sample: Float32Array, batchSize: number, timestep: number, shallow: boolean): Promise<Float32Array> {
     const feeds = {
       [this.signature.sampleInput]: this.sampleTensor(sample, batchSize),
       [this.signature.timestepInput]: this.timestepTensor(timestep, batchSize),
@@ -186,7 +181,7 @@ export class SessionDenoiser implements OnnxDenoiser {
     const zeros = new Float32Array(batchSize * this.perImage);
     await this.predict(zeros, 0);
     if (this.bindings.deepCache) {
-      await this.compute(zeros, 0, true); // the shallow session, on the feature the full call kept
+      await this.compute(zeros, batchSize, 0, true); // the shallow session, on the feature the full call kept
       this.deepFeature = undefined;
     }
     this.sampleTensors.delete(zeros);
